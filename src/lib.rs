@@ -1,0 +1,8 @@
+//! buurtbel: a telephony gateway that phones the members of a Belgian neighbourhood
+//! information network (BIN) when the police activate it.
+//!
+//! Layers, outermost last: [`sip`] (signalling state machines, no I/O), [`telephony`] (the
+//! tokio driver: sockets, clocks, trunk limits), [`config`] and the `buurtbel` binary.
+#![warn(missing_docs)]
+
+pub mod sip;

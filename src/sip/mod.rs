@@ -1,0 +1,16 @@
+//! SIP signalling without I/O: messages, transactions, dialogs, digest authentication and the
+//! outbound call state machine.
+//!
+//! Nothing here touches a socket, a task or a clock: inputs arrive through `handle_*` methods
+//! with the current time as an argument, and outputs are drained with `poll_*` methods.
+//! Nothing here knows about alerts, members or tokio.
+
+pub mod header;
+pub mod message;
+pub mod method;
+pub mod uri;
+
+pub use header::{CSeq, HeaderError, NameAddr, Params, Via};
+pub use message::{Headers, Message, ParseError, Request, Response, parse_datagram, parse_stream};
+pub use method::Method;
+pub use uri::{SipUri, TelUri, Uri, UriError};

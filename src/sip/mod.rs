@@ -8,6 +8,7 @@
 pub mod header;
 pub mod message;
 pub mod method;
+pub mod transaction;
 pub mod uri;
 
 pub use header::{CSeq, HeaderError, NameAddr, Params, Via};

@@ -5,9 +5,11 @@
 //! with the current time as an argument, and outputs are drained with `poll_*` methods.
 //! Nothing here knows about alerts, members or tokio.
 
+pub mod dialog;
 pub mod header;
 pub mod message;
 pub mod method;
+pub mod sdp;
 pub mod transaction;
 pub mod uri;
 

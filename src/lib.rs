@@ -5,4 +5,6 @@
 //! tokio driver: sockets, clocks, trunk limits), [`config`] and the `buurtbel` binary.
 #![warn(missing_docs)]
 
+pub mod config;
+pub mod number;
 pub mod sip;

@@ -5,7 +5,9 @@
 //! with the current time as an argument, and outputs are drained with `poll_*` methods.
 //! Nothing here knows about alerts, members or tokio.
 
+pub mod call;
 pub mod dialog;
+pub mod digest;
 pub mod header;
 pub mod message;
 pub mod method;
@@ -17,3 +19,10 @@ pub use header::{CSeq, HeaderError, NameAddr, Params, Via};
 pub use message::{Headers, Message, ParseError, Request, Response, parse_datagram, parse_stream};
 pub use method::Method;
 pub use uri::{SipUri, TelUri, Uri, UriError};
+
+/// The origin of virtual time in tests: the one clock read they make.
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn virtual_epoch() -> std::time::Instant {
+    std::time::Instant::now()
+}

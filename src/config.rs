@@ -1,0 +1,371 @@
+//! The configuration file (`sip.example.toml` documents every key).
+//!
+//! Key names are a contract: tests outside the project write these files. Every error names
+//! the key and the problem, so an operator can fix the file without reading code.
+
+use crate::sip::sdp::Codec;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::Path;
+use std::time::Duration;
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Not valid TOML.
+    #[error("{path}: not valid TOML: {message}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// What the TOML parser said.
+        message: String,
+    },
+    /// A key with a wrong type, an unknown key, or a value out of range.
+    #[error("{path}: key `{key}`: {problem}")]
+    Key {
+        /// The file.
+        path: String,
+        /// The dotted key, e.g. `trunk.max_cps`.
+        key: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[sip]`: our side of the signalling.
+    #[serde(default)]
+    pub sip: SipConfig,
+    /// `[trunk]`: the SIP trunk calls go through.
+    pub trunk: TrunkConfig,
+    /// `[media]`: RTP.
+    #[serde(default)]
+    pub media: MediaConfig,
+}
+
+/// `[sip]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SipConfig {
+    /// Local address and port to bind, e.g. `0.0.0.0:5060`.
+    #[serde(default = "default_bind")]
+    pub bind: SocketAddr,
+    /// `udp` or `tcp`.
+    #[serde(default)]
+    pub transport: TransportKind,
+    /// The address written in Via and Contact when `bind` is a wildcard.
+    #[serde(default)]
+    pub public_address: Option<String>,
+    /// RFC 3261 T1.
+    #[serde(default = "default_t1", deserialize_with = "duration")]
+    pub t1: Duration,
+    /// RFC 3261 T2.
+    #[serde(default = "default_t2", deserialize_with = "duration")]
+    pub t2: Duration,
+    /// The User-Agent header.
+    #[serde(default = "default_user_agent")]
+    pub user_agent: String,
+}
+
+/// The signalling transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    /// Datagrams with retransmission timers.
+    #[default]
+    Udp,
+    /// A stream with Content-Length framing.
+    Tcp,
+}
+
+/// `[trunk]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrunkConfig {
+    /// Where requests go: `host` or `host:port` (port 5060 by default).
+    pub proxy: String,
+    /// The domain of dialled numbers: `sip:NUMBER@domain`.
+    pub domain: String,
+    /// Digest user name; empty when the trunk does not authenticate.
+    #[serde(default)]
+    pub username: String,
+    /// Digest password.
+    #[serde(default)]
+    pub password: String,
+    /// The number members see, in From.
+    #[serde(default)]
+    pub caller_id: String,
+    /// Send REGISTER to the trunk and keep it refreshed.
+    #[serde(default)]
+    pub register: bool,
+    /// The registration lifetime we ask for.
+    #[serde(default = "default_register_expiry", deserialize_with = "duration")]
+    pub register_expiry: Duration,
+    /// Concurrent calls the trunk allows.
+    #[serde(default = "default_max_channels")]
+    pub max_channels: u32,
+    /// New calls per second the trunk allows.
+    #[serde(default = "default_max_cps")]
+    pub max_cps: f64,
+    /// How long a call may ring before we CANCEL it.
+    #[serde(default = "default_ring_timeout", deserialize_with = "duration")]
+    pub ring_timeout: Duration,
+}
+
+/// `[media]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Local RTP ports, `"16000-16999"`.
+    #[serde(default = "default_rtp_ports", deserialize_with = "port_range")]
+    pub rtp_ports: RangeInclusive<u16>,
+    /// Codecs offered, preferred first: `PCMA`, `PCMU`.
+    #[serde(default = "default_codecs")]
+    pub codecs: Vec<Codec>,
+}
+
+impl Default for SipConfig {
+    fn default() -> SipConfig {
+        SipConfig {
+            bind: default_bind(),
+            transport: TransportKind::default(),
+            public_address: None,
+            t1: default_t1(),
+            t2: default_t2(),
+            user_agent: default_user_agent(),
+        }
+    }
+}
+
+impl Default for MediaConfig {
+    fn default() -> MediaConfig {
+        MediaConfig {
+            rtp_ports: default_rtp_ports(),
+            codecs: default_codecs(),
+        }
+    }
+}
+
+impl Default for TrunkConfig {
+    fn default() -> TrunkConfig {
+        TrunkConfig {
+            proxy: String::new(),
+            domain: String::new(),
+            username: String::new(),
+            password: String::new(),
+            caller_id: String::new(),
+            register: false,
+            register_expiry: default_register_expiry(),
+            max_channels: default_max_channels(),
+            max_cps: default_max_cps(),
+            ring_timeout: default_ring_timeout(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and checks a file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Config::parse(&text, &shown)
+    }
+
+    /// Parses and checks TOML text; `path` only labels errors.
+    pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    path: path.to_owned(),
+                    message: e.message().to_owned(),
+                })?;
+        let config: Config = serde_path_to_error::deserialize(table).map_err(|e| {
+            let key = e.path().to_string();
+            ConfigError::Key {
+                path: path.to_owned(),
+                key: if key == "." {
+                    "(top level)".into()
+                } else {
+                    key
+                },
+                problem: e.into_inner().message().to_owned(),
+            }
+        })?;
+        config.check().map_err(|(key, problem)| ConfigError::Key {
+            path: path.to_owned(),
+            key: key.to_owned(),
+            problem,
+        })?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        let trunk = &self.trunk;
+        if trunk.proxy.trim().is_empty() {
+            return Err((
+                "trunk.proxy",
+                "must name the trunk's host (and port)".into(),
+            ));
+        }
+        if trunk.domain.trim().is_empty() {
+            return Err(("trunk.domain", "must not be empty".into()));
+        }
+        if trunk.max_channels == 0 {
+            return Err(("trunk.max_channels", "must be at least 1".into()));
+        }
+        if !(trunk.max_cps.is_finite() && trunk.max_cps > 0.0) {
+            return Err(("trunk.max_cps", "must be a number above 0".into()));
+        }
+        if trunk.ring_timeout.is_zero() {
+            return Err(("trunk.ring_timeout", "must be longer than 0 s".into()));
+        }
+        if trunk.register && trunk.register_expiry < Duration::from_secs(60) {
+            return Err(("trunk.register_expiry", "must be at least 60 s".into()));
+        }
+        if self.media.codecs.is_empty() {
+            return Err((
+                "media.codecs",
+                "must list at least one of PCMA, PCMU".into(),
+            ));
+        }
+        if self.sip.t1.is_zero() || self.sip.t2 < self.sip.t1 {
+            return Err(("sip.t2", "T1 must be above 0 and T2 at least T1".into()));
+        }
+        Ok(())
+    }
+}
+
+fn default_bind() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 5060))
+}
+fn default_t1() -> Duration {
+    Duration::from_millis(500)
+}
+fn default_t2() -> Duration {
+    Duration::from_secs(4)
+}
+fn default_user_agent() -> String {
+    format!("buurtbel/{}", env!("CARGO_PKG_VERSION"))
+}
+fn default_register_expiry() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_max_channels() -> u32 {
+    30
+}
+fn default_max_cps() -> f64 {
+    5.0
+}
+fn default_ring_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_rtp_ports() -> RangeInclusive<u16> {
+    16000..=16999
+}
+fn default_codecs() -> Vec<Codec> {
+    vec![Codec::Pcma, Codec::Pcmu]
+}
+
+/// A duration as seconds (`30`) or text (`"30s"`, `"500ms"`).
+fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Seconds(u64),
+        Fraction(f64),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Seconds(s) => Ok(Duration::from_secs(s)),
+        Raw::Fraction(s) if s.is_finite() && s >= 0.0 => Ok(Duration::from_secs_f64(s)),
+        Raw::Fraction(_) => Err(serde::de::Error::custom("must not be negative")),
+        Raw::Text(t) => humantime::parse_duration(&t)
+            .map_err(|_| serde::de::Error::custom(format!("`{t}` is not a duration like \"30s\""))),
+    }
+}
+
+/// A port range as `"16000-16999"`.
+fn port_range<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RangeInclusive<u16>, D::Error> {
+    let text = String::deserialize(d)?;
+    let bad =
+        || serde::de::Error::custom(format!("`{text}` is not a port range like \"16000-16999\""));
+    let (low, high) = text.split_once('-').ok_or_else(bad)?;
+    let low: u16 = low.trim().parse().map_err(|_| bad())?;
+    let high: u16 = high.trim().parse().map_err(|_| bad())?;
+    if low == 0 || low > high || high - low < 1 {
+        return Err(bad());
+    }
+    Ok(low..=high)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "[trunk]\nproxy = \"127.0.0.1:5070\"\ndomain = \"trunk.test\"\n";
+
+    #[test]
+    fn minimal_file_gets_defaults() {
+        let config = Config::parse(MINIMAL, "t.toml").unwrap();
+        assert_eq!(config.trunk.max_channels, 30);
+        assert_eq!(config.trunk.ring_timeout, Duration::from_secs(30));
+        assert_eq!(config.media.rtp_ports, 16000..=16999);
+        assert_eq!(config.sip.transport, TransportKind::Udp);
+    }
+
+    #[test]
+    fn durations_as_numbers_or_text() {
+        let text = format!("{MINIMAL}ring_timeout = 12\n[sip]\nt1 = \"250ms\"\n");
+        let config = Config::parse(&text, "t.toml").unwrap();
+        assert_eq!(config.trunk.ring_timeout, Duration::from_secs(12));
+        assert_eq!(config.sip.t1, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases = [
+            (format!("{MINIMAL}max_cps = \"fast\"\n"), "trunk.max_cps"),
+            (format!("{MINIMAL}max_channels = 0\n"), "trunk.max_channels"),
+            (format!("{MINIMAL}colour = 1\n"), "trunk"),
+            (
+                format!("{MINIMAL}[media]\nrtp_ports = \"9-2\"\n"),
+                "media.rtp_ports",
+            ),
+            (
+                format!("{MINIMAL}[media]\ncodecs = [\"G729\"]\n"),
+                "media.codecs",
+            ),
+            (
+                format!("{MINIMAL}[sip]\ntransport = \"sctp\"\n"),
+                "sip.transport",
+            ),
+            (format!("{MINIMAL}[sip]\nbind = \"nowhere\"\n"), "sip.bind"),
+            ("[trunk]\ndomain = \"d\"\n".to_string(), "trunk"),
+        ];
+        for (text, key) in cases {
+            let err = Config::parse(&text, "t.toml").unwrap_err().to_string();
+            assert!(err.contains(&format!("key `{key}")), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_reported() {
+        let err = Config::parse("[trunk\n", "t.toml").unwrap_err();
+        assert!(matches!(err, ConfigError::Syntax { .. }));
+    }
+}

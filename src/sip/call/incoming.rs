@@ -1,0 +1,126 @@
+//! Requests the far end sends inside a call: BYE, INFO, OPTIONS, re-INVITE/UPDATE, and
+//! retransmissions of any of them. Each gets a server transaction, so a lost response is
+//! re-sent when the request is retransmitted.
+
+use super::{Call, CallEvent, Outcome, Party, Phase, ServerEntry, build};
+use crate::sip::message::{Request, Response};
+use crate::sip::method::Method;
+use crate::sip::sdp::Answer;
+use crate::sip::transaction::ServerTransaction;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+impl Call {
+    pub(super) fn handle_request(&mut self, now: Instant, request: Request, source: SocketAddr) {
+        let Ok(via) = request.headers.top_via() else {
+            return;
+        };
+        let branch = via.branch().unwrap_or_default().to_owned();
+        if request.method == Method::Ack {
+            self.servers
+                .iter_mut()
+                .filter(|e| e.branch == branch && e.method == Method::Invite)
+                .for_each(|e| e.transaction.handle_ack(now));
+            return;
+        }
+        if let Some(entry) = self
+            .servers
+            .iter_mut()
+            .find(|e| e.branch == branch && e.method == request.method)
+        {
+            entry.transaction.handle_retransmission();
+            return;
+        }
+        let mut transaction =
+            ServerTransaction::new(&request, self.setup.reliable, self.setup.timers);
+        let response = self.respond(now, &request);
+        transaction.respond(now, &response);
+        self.servers.push(ServerEntry {
+            branch,
+            method: request.method,
+            reply_to: source,
+            transaction,
+        });
+    }
+
+    /// Decides the response, and acts on the request.
+    fn respond(&mut self, now: Instant, request: &Request) -> Response {
+        let local_tag = self.setup.from.tag().unwrap_or_default().to_owned();
+        let in_dialog = self.dialog.as_ref().is_some_and(|d| d.matches(request));
+        let reply = |status, reason| build::response_to(request, status, reason, &local_tag);
+        if request.method == Method::Cancel {
+            return reply(481, "Call/Transaction Does Not Exist");
+        }
+        if !in_dialog {
+            return reply(481, "Call/Transaction Does Not Exist");
+        }
+        match request.method {
+            Method::Bye => {
+                self.on_remote_bye(now);
+                reply(200, "OK")
+            }
+            Method::Info => {
+                self.events.push_back(CallEvent::Info {
+                    content_type: request
+                        .headers
+                        .get("content-type")
+                        .unwrap_or_default()
+                        .to_owned(),
+                    body: request.body.clone(),
+                });
+                reply(200, "OK")
+            }
+            Method::Options => {
+                let mut response = reply(200, "OK");
+                response.headers.push("Allow", build::ALLOW);
+                response
+                    .headers
+                    .push("Accept", "application/sdp, application/dtmf-relay");
+                response
+            }
+            Method::Invite | Method::Update => self.answer_offer(request, reply(200, "OK")),
+            _ => {
+                let mut response = reply(405, "Method Not Allowed");
+                response.headers.push("Allow", build::ALLOW);
+                response
+            }
+        }
+    }
+
+    /// A re-INVITE or UPDATE: we keep the session as it is, so we answer with our current SDP
+    /// when we can still take the offer, and 488 when we cannot.
+    fn answer_offer(&mut self, request: &Request, mut ok: Response) -> Response {
+        let acceptable =
+            request.body.is_empty() || Answer::parse(&request.body, &self.setup.offer).is_ok();
+        if !acceptable {
+            let mut refused = ok.clone();
+            refused.status = 488;
+            refused.reason = "Not Acceptable Here".into();
+            return refused;
+        }
+        ok.headers
+            .push("Contact", format!("<{}>", self.setup.contact));
+        ok.headers.push("Content-Type", "application/sdp");
+        ok.body = self.setup.offer.to_sdp().into_bytes().into();
+        ok
+    }
+
+    fn on_remote_bye(&mut self, now: Instant) {
+        if matches!(self.phase, Phase::Answered | Phase::HangingUp) {
+            if self.hung_up_by.is_none() {
+                self.hung_up_by = Some(Party::Remote);
+            }
+            self.bye_tx = None;
+            let outcome = self.answered_outcome();
+            self.end(now, outcome);
+        }
+    }
+
+    pub(super) fn answered_outcome(&self) -> Outcome {
+        if self.answered_late {
+            Outcome::NoAnswer
+        } else {
+            Outcome::Answered
+        }
+    }
+}

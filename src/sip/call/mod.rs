@@ -1,0 +1,589 @@
+//! One outbound call, sans-IO: INVITE with digest retry, ringing, ring timeout and CANCEL,
+//! answer and ACK, in-call requests from the far end, and hang-up with BYE.
+//!
+//! The driver feeds [`Call::handle_message`], [`Call::handle_timeout`] and
+//! [`Call::hang_up`] with the current time, sends what [`Call::poll_transmit`] yields and reads
+//! [`Call::poll_event`]. A call reports [`CallEvent::Ended`] exactly once; it may keep
+//! absorbing retransmissions until [`Call::is_finished`].
+
+mod build;
+mod incoming;
+mod outcome;
+#[cfg(test)]
+mod tests;
+
+pub use outcome::{CallReport, Outcome, Party};
+
+use crate::sip::dialog::Dialog;
+use crate::sip::digest::{Credentials, DigestClient};
+use crate::sip::header::{NameAddr, Via};
+use crate::sip::message::{Message, Request, Response};
+use crate::sip::method::Method;
+use crate::sip::sdp::{Answer, Offer};
+use crate::sip::transaction::{ClientEvent, ClientTransaction, ServerTransaction, Timers};
+use crate::sip::uri::Uri;
+use bytes::Bytes;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// How many times an INVITE or BYE is re-sent with credentials after a challenge.
+const MAX_AUTH_RETRIES: u32 = 2;
+
+/// Everything a call needs to know before it starts.
+#[derive(Debug, Clone)]
+pub struct CallSetup {
+    /// Request-URI and To.
+    pub target: Uri,
+    /// Our From, including our tag.
+    pub from: NameAddr,
+    /// Our Contact URI.
+    pub contact: Uri,
+    /// The Call-ID.
+    pub call_id: String,
+    /// `UDP` or `TCP`, as written in Via.
+    pub transport: String,
+    /// Our Via sent-by, `host:port`.
+    pub sent_by: String,
+    /// `true` on TCP/TLS: no retransmissions.
+    pub reliable: bool,
+    /// T1, T2, T4.
+    pub timers: Timers,
+    /// How long it may ring before we CANCEL.
+    pub ring_timeout: Duration,
+    /// Our SDP offer.
+    pub offer: Offer,
+    /// Trunk credentials for digest challenges.
+    pub credentials: Option<Credentials>,
+    /// Where every request goes (the trunk's proxy).
+    pub next_hop: SocketAddr,
+    /// The User-Agent header.
+    pub user_agent: String,
+    /// Seeds branches and cnonces, so tests are repeatable.
+    pub seed: u64,
+}
+
+/// Bytes to send and where to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// The destination.
+    pub destination: SocketAddr,
+    /// The serialised message.
+    pub bytes: Vec<u8>,
+}
+
+/// What a call tells its driver.
+#[derive(Debug, Clone)]
+pub enum CallEvent {
+    /// 180 or 183: it rings.
+    Ringing {
+        /// The provisional status.
+        status: u16,
+    },
+    /// 2xx, ACK sent. `media` is the SDP answer, or why it cannot be used.
+    Answered {
+        /// The negotiated media, or the reason there is none.
+        media: Result<Answer, crate::sip::sdp::SdpError>,
+    },
+    /// An INFO request inside the call (DTMF relay), already answered 200.
+    Info {
+        /// Its Content-Type.
+        content_type: String,
+        /// Its body.
+        body: Bytes,
+    },
+    /// The call is over.
+    Ended(CallReport),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Inviting,
+    Cancelling,
+    Answered,
+    HangingUp,
+    Ended,
+}
+
+/// One outbound call.
+#[derive(Debug)]
+pub struct Call {
+    setup: CallSetup,
+    rng: StdRng,
+    phase: Phase,
+    invite: Request,
+    invite_tx: ClientTransaction,
+    cancel_tx: Option<ClientTransaction>,
+    bye_tx: Option<ClientTransaction>,
+    servers: Vec<ServerEntry>,
+    dialog: Option<Dialog>,
+    ack: Option<Vec<u8>>,
+    digest: Option<DigestClient>,
+    auth_retries: u32,
+    started_at: Instant,
+    answered_at: Option<Instant>,
+    ring_deadline: Option<Instant>,
+    cancel_deadline: Option<Instant>,
+    cancel_pending: bool,
+    hang_up_after_answer: bool,
+    answered_late: bool,
+    final_status: Option<u16>,
+    retry_after: Option<Duration>,
+    ring_time: Duration,
+    hung_up_by: Option<Party>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<CallEvent>,
+}
+
+#[derive(Debug)]
+struct ServerEntry {
+    branch: String,
+    method: Method,
+    reply_to: SocketAddr,
+    transaction: ServerTransaction,
+}
+
+impl Call {
+    /// Starts the call: the INVITE is queued at once.
+    pub fn new(now: Instant, setup: CallSetup) -> Call {
+        let mut rng = StdRng::seed_from_u64(setup.seed);
+        let invite = build::invite(&setup, &build::via(&setup, rng.random()), 1);
+        let invite_tx = ClientTransaction::new(now, invite.clone(), setup.reliable, setup.timers);
+        let mut call = Call {
+            digest: setup.credentials.clone().map(DigestClient::new),
+            ring_deadline: Some(now + setup.ring_timeout),
+            setup,
+            rng,
+            phase: Phase::Inviting,
+            invite,
+            invite_tx,
+            cancel_tx: None,
+            bye_tx: None,
+            servers: Vec::new(),
+            dialog: None,
+            ack: None,
+            auth_retries: 0,
+            started_at: now,
+            answered_at: None,
+            cancel_deadline: None,
+            cancel_pending: false,
+            hang_up_after_answer: false,
+            answered_late: false,
+            final_status: None,
+            retry_after: None,
+            ring_time: Duration::ZERO,
+            hung_up_by: None,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        };
+        call.drive(now);
+        call
+    }
+
+    /// The Call-ID, which the driver routes incoming messages by.
+    pub fn call_id(&self) -> &str {
+        &self.setup.call_id
+    }
+
+    /// A message for this call from `source`.
+    pub fn handle_message(&mut self, now: Instant, message: Message, source: SocketAddr) {
+        match message {
+            Message::Response(response) => self.handle_response(now, response),
+            Message::Request(request) => self.handle_request(now, request, source),
+        }
+        self.drive(now);
+    }
+
+    /// Fires whatever timers are due.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.invite_tx.handle_timeout(now);
+        for tx in [&mut self.cancel_tx, &mut self.bye_tx]
+            .into_iter()
+            .flatten()
+        {
+            tx.handle_timeout(now);
+        }
+        for entry in &mut self.servers {
+            entry.transaction.handle_timeout(now);
+        }
+        if self.phase == Phase::Inviting && self.ring_deadline.is_some_and(|at| now >= at) {
+            self.ring_deadline = None;
+            self.cancel(now);
+        }
+        if self.phase == Phase::Cancelling && self.cancel_deadline.is_some_and(|at| now >= at) {
+            // §9.1: no final response 64·T1 after CANCEL; give the INVITE up.
+            self.end(now, Outcome::NoAnswer);
+        }
+        self.drive(now);
+    }
+
+    /// Ends the call from our side: BYE when answered, CANCEL while ringing.
+    pub fn hang_up(&mut self, now: Instant) {
+        match self.phase {
+            Phase::Inviting => self.cancel(now),
+            Phase::Answered => self.send_bye(now),
+            Phase::Cancelling | Phase::HangingUp | Phase::Ended => {}
+        }
+        self.drive(now);
+    }
+
+    /// The next message to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<CallEvent> {
+        self.events.pop_front()
+    }
+
+    /// When `handle_timeout` must be called next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let ring = self.ring_deadline.filter(|_| self.phase == Phase::Inviting);
+        let clients = [
+            Some(&self.invite_tx),
+            self.cancel_tx.as_ref(),
+            self.bye_tx.as_ref(),
+        ];
+        let client_timeouts = clients
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.poll_timeout());
+        let server_timeouts = self
+            .servers
+            .iter()
+            .filter_map(|e| e.transaction.poll_timeout());
+        client_timeouts
+            .chain(server_timeouts)
+            .chain(ring)
+            .chain(
+                self.cancel_deadline
+                    .filter(|_| self.phase == Phase::Cancelling),
+            )
+            .min()
+    }
+
+    /// `true` once the call has ended and no transaction needs it any more.
+    pub fn is_finished(&self) -> bool {
+        self.phase == Phase::Ended && self.servers.iter().all(|e| !e.transaction.awaits_ack())
+    }
+
+    fn handle_response(&mut self, now: Instant, response: Response) {
+        let Ok(cseq) = response.headers.cseq() else {
+            return;
+        };
+        let branch = response
+            .headers
+            .top_via()
+            .ok()
+            .and_then(|v| v.branch().map(str::to_owned));
+        let tx = match cseq.method {
+            Method::Invite => Some(&mut self.invite_tx),
+            Method::Cancel => self.cancel_tx.as_mut(),
+            Method::Bye => self.bye_tx.as_mut(),
+            _ => None,
+        };
+        let Some(tx) = tx else { return };
+        let sent_branch = tx
+            .request()
+            .headers
+            .top_via()
+            .ok()
+            .and_then(|v| v.branch().map(str::to_owned));
+        if branch == sent_branch {
+            tx.handle_response(now, response);
+        } else if cseq.method == Method::Invite && response.status / 100 == 2 {
+            // A 2xx retransmitted after an authenticated re-INVITE replaced the transaction.
+            self.transmits
+                .extend(self.ack.clone().map(|bytes| self.to_next_hop(bytes)));
+        }
+    }
+
+    /// Drains the transactions: transmissions out, events into call logic.
+    fn drive(&mut self, now: Instant) {
+        while let Some(bytes) = self.invite_tx.poll_transmit() {
+            let t = self.to_next_hop(bytes);
+            self.transmits.push_back(t);
+        }
+        while let Some(event) = self.invite_tx.poll_event() {
+            self.on_invite_event(now, event);
+        }
+        self.drive_cancel(now);
+        self.drive_bye(now);
+        for entry in &mut self.servers {
+            while let Some(bytes) = entry.transaction.poll_transmit() {
+                self.transmits.push_back(Transmit {
+                    destination: entry.reply_to,
+                    bytes,
+                });
+            }
+        }
+        self.servers.retain(|e| !e.transaction.is_terminated());
+    }
+
+    fn drive_cancel(&mut self, now: Instant) {
+        let Some(mut tx) = self.cancel_tx.take() else {
+            return;
+        };
+        while let Some(bytes) = tx.poll_transmit() {
+            self.transmits.push_back(self.to_next_hop(bytes));
+        }
+        let mut resend = None;
+        while let Some(event) = tx.poll_event() {
+            if let ClientEvent::Final(r) = event
+                && matches!(r.status, 401 | 407)
+            {
+                resend = self.authorized_retry(tx.request(), &r);
+            }
+        }
+        match resend {
+            Some(request) => {
+                let (reliable, timers) = (self.setup.reliable, self.setup.timers);
+                self.cancel_tx = Some(ClientTransaction::new(now, request, reliable, timers));
+                self.drive_cancel(now);
+            }
+            None => self.cancel_tx = Some(tx),
+        }
+    }
+
+    fn drive_bye(&mut self, now: Instant) {
+        let Some(mut tx) = self.bye_tx.take() else {
+            return;
+        };
+        while let Some(bytes) = tx.poll_transmit() {
+            self.transmits.push_back(self.to_next_hop(bytes));
+        }
+        let mut next = Some(tx);
+        while let Some(event) = next.as_mut().and_then(|t| t.poll_event()) {
+            match event {
+                ClientEvent::Provisional(_) => {}
+                ClientEvent::Final(r) if matches!(r.status, 401 | 407) => {
+                    let retry = next
+                        .as_ref()
+                        .and_then(|t| self.authorized_retry(t.request(), &r));
+                    match retry {
+                        Some(bye) => {
+                            let bye = self.renumber_in_dialog(bye);
+                            next = Some(ClientTransaction::new(
+                                now,
+                                bye,
+                                self.setup.reliable,
+                                self.setup.timers,
+                            ));
+                            return self.restart_bye(now, next);
+                        }
+                        None => self.end(now, self.answered_outcome()),
+                    }
+                }
+                ClientEvent::Final(_) | ClientEvent::Timeout => {
+                    self.end(now, self.answered_outcome())
+                }
+            }
+        }
+        self.bye_tx = next;
+    }
+
+    fn restart_bye(&mut self, now: Instant, tx: Option<ClientTransaction>) {
+        self.bye_tx = tx;
+        self.drive_bye(now);
+    }
+
+    fn on_invite_event(&mut self, now: Instant, event: ClientEvent) {
+        match event {
+            ClientEvent::Provisional(r) => self.on_provisional(now, &r),
+            ClientEvent::Final(r) if r.status / 100 == 2 => self.on_answer(now, &r),
+            ClientEvent::Final(r) => self.on_failure(now, &r),
+            ClientEvent::Timeout => self.end(now, Outcome::Failed),
+        }
+    }
+
+    fn on_provisional(&mut self, now: Instant, response: &Response) {
+        if response.status > 100 && self.phase == Phase::Inviting {
+            self.events.push_back(CallEvent::Ringing {
+                status: response.status,
+            });
+        }
+        if self.cancel_pending {
+            self.send_cancel(now);
+        }
+    }
+
+    fn on_answer(&mut self, now: Instant, response: &Response) {
+        if let Some(ack) = &self.ack {
+            // A retransmitted 2xx: our ACK was lost.
+            self.transmits.push_back(self.to_next_hop(ack.clone()));
+            return;
+        }
+        let Ok(dialog) = Dialog::from_answer(&self.invite, response) else {
+            self.final_status = Some(response.status);
+            self.end(now, Outcome::Failed);
+            return;
+        };
+        let cseq = self.invite.headers.cseq().map(|c| c.seq).unwrap_or(1);
+        let ack = dialog.ack(&self.new_via(), cseq).to_bytes();
+        self.transmits.push_back(self.to_next_hop(ack.clone()));
+        self.ack = Some(ack);
+        self.dialog = Some(dialog);
+        self.final_status = Some(response.status);
+        self.ring_time = now - self.started_at;
+        self.answered_at = Some(now);
+        if self.phase == Phase::Cancelling || self.hang_up_after_answer {
+            // The 200 crossed our CANCEL: the call is up, so it must be ended with a BYE.
+            self.answered_late = true;
+            self.send_bye(now);
+            return;
+        }
+        self.phase = Phase::Answered;
+        let media = Answer::parse(&response.body, &self.setup.offer);
+        self.events.push_back(CallEvent::Answered { media });
+    }
+
+    fn on_failure(&mut self, now: Instant, response: &Response) {
+        let challenged = matches!(response.status, 401 | 407);
+        if challenged && self.phase == Phase::Inviting && self.auth_retries < MAX_AUTH_RETRIES {
+            let cseq = self.invite.headers.cseq().map(|c| c.seq).unwrap_or(1);
+            let via = self.new_via();
+            let invite = build::invite(&self.setup, &via, cseq + 1);
+            if let Some(invite) = self.authorized_retry(&invite, response) {
+                self.auth_retries += 1;
+                self.invite = invite.clone();
+                self.invite_tx =
+                    ClientTransaction::new(now, invite, self.setup.reliable, self.setup.timers);
+                self.drive(now);
+                return;
+            }
+        }
+        self.final_status = Some(response.status);
+        self.retry_after = response
+            .headers
+            .retry_after()
+            .map(|s| Duration::from_secs(s.into()));
+        self.ring_time = now - self.started_at;
+        let cancelled = self.phase == Phase::Cancelling;
+        self.end(now, Outcome::from_status(response.status, cancelled));
+    }
+
+    /// The request again with credentials for the challenge in `response`, or `None` when we
+    /// have no credentials or the server rejected the ones we sent.
+    fn authorized_retry(&mut self, request: &Request, response: &Response) -> Option<Request> {
+        let digest = self.digest.as_mut()?;
+        digest.handle_challenge(response).ok()?;
+        let mut retry = request.clone();
+        retry.headers.remove("authorization");
+        retry.headers.remove("proxy-authorization");
+        let cnonce = format!("{:016x}", self.rng.random::<u64>());
+        digest.authorize(&mut retry, &cnonce);
+        Some(retry)
+    }
+
+    fn renumber_in_dialog(&mut self, request: Request) -> Request {
+        let Some(dialog) = self.dialog.as_mut() else {
+            return request;
+        };
+        let via = Via::parse(&format!(
+            "SIP/2.0/{} {};branch={};rport",
+            self.setup.transport,
+            self.setup.sent_by,
+            crate::sip::transaction::branch_from(self.rng.random())
+        ));
+        let Ok(via) = via else { return request };
+        let mut fresh = dialog.request(request.method.clone(), &via);
+        for name in ["authorization", "proxy-authorization"] {
+            for value in request.headers.all(name) {
+                fresh.headers.push(name, value);
+            }
+        }
+        let cnonce = format!("{:016x}", self.rng.random::<u64>());
+        if let Some(digest) = self.digest.as_mut() {
+            fresh.headers.remove("authorization");
+            fresh.headers.remove("proxy-authorization");
+            digest.authorize(&mut fresh, &cnonce);
+        }
+        fresh
+    }
+
+    fn cancel(&mut self, now: Instant) {
+        if self.invite_tx.has_response() {
+            self.send_cancel(now);
+        } else {
+            // §9.1: no CANCEL before a provisional response; send it when one arrives.
+            self.cancel_pending = true;
+            self.hang_up_after_answer = true;
+        }
+    }
+
+    fn send_cancel(&mut self, now: Instant) {
+        self.cancel_pending = false;
+        if self.phase != Phase::Inviting {
+            return;
+        }
+        self.phase = Phase::Cancelling;
+        self.cancel_deadline = Some(now + self.setup.timers.transaction_timeout());
+        let mut cancel = build::cancel(&self.invite);
+        if self.invite.headers.get("authorization").is_some()
+            || self.invite.headers.get("proxy-authorization").is_some()
+        {
+            let cnonce = format!("{:016x}", self.rng.random::<u64>());
+            if let Some(digest) = self.digest.as_mut() {
+                digest.authorize(&mut cancel, &cnonce);
+            }
+        }
+        self.cancel_tx = Some(ClientTransaction::new(
+            now,
+            cancel,
+            self.setup.reliable,
+            self.setup.timers,
+        ));
+    }
+
+    fn send_bye(&mut self, now: Instant) {
+        self.hung_up_by = Some(Party::Local);
+        let via = self.new_via();
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        let bye = dialog.request(Method::Bye, &via);
+        self.phase = Phase::HangingUp;
+        self.bye_tx = Some(ClientTransaction::new(
+            now,
+            bye,
+            self.setup.reliable,
+            self.setup.timers,
+        ));
+    }
+
+    fn end(&mut self, now: Instant, outcome: Outcome) {
+        if self.phase == Phase::Ended {
+            return;
+        }
+        self.phase = Phase::Ended;
+        let talk = self.answered_at.map(|at| now - at).unwrap_or_default();
+        if self.answered_at.is_none() {
+            self.ring_time = now - self.started_at;
+        }
+        self.events.push_back(CallEvent::Ended(CallReport {
+            outcome,
+            sip_status: self.final_status,
+            retry_after: self.retry_after,
+            ring: self.ring_time,
+            talk,
+            hung_up_by: self.hung_up_by.filter(|_| self.answered_at.is_some()),
+        }));
+    }
+
+    fn new_via(&mut self) -> Via {
+        build::via(&self.setup, self.rng.random())
+    }
+
+    fn to_next_hop(&self, bytes: Vec<u8>) -> Transmit {
+        Transmit {
+            destination: self.setup.next_hop,
+            bytes,
+        }
+    }
+}

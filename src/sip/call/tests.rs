@@ -1,0 +1,512 @@
+//! The call against a scripted far end in virtual time, over a network that can drop and
+//! delay datagrams.
+
+use super::*;
+use crate::sip::message::parse_datagram;
+use crate::sip::sdp::Codec;
+use std::collections::BTreeMap;
+
+const PHONE: &str = "127.0.0.2:5070";
+const TRUNK: &str = "127.0.0.3:5060";
+
+fn setup() -> CallSetup {
+    CallSetup {
+        target: Uri::parse("sip:+3212345678@trunk.test").unwrap(),
+        from: NameAddr::parse("\"BIN Test\" <sip:bin@example.test>;tag=local1", "From").unwrap(),
+        contact: Uri::parse("sip:buurtbel@127.0.0.1:5060").unwrap(),
+        call_id: "call-1@example.test".into(),
+        transport: "UDP".into(),
+        sent_by: "127.0.0.1:5060".into(),
+        reliable: false,
+        timers: Timers::default(),
+        ring_timeout: Duration::from_secs(20),
+        offer: Offer {
+            rtp: "127.0.0.1:16000".parse().unwrap(),
+            codecs: vec![Codec::Pcma, Codec::Pcmu],
+            session_id: 1,
+        },
+        credentials: None,
+        next_hop: TRUNK.parse().unwrap(),
+        user_agent: "buurtbel-test".into(),
+        seed: 7,
+    }
+}
+
+/// What the far end does.
+#[derive(Clone, Copy)]
+enum Script {
+    Answer { after: u64 },
+    Reject { status: u16, after: u64 },
+    Ring,
+    Silent,
+    Challenge,
+}
+
+/// A far end that answers INVITEs per script and records what it received.
+struct Phone {
+    script: Script,
+    received: Vec<(u64, Request)>,
+    answered: Option<Response>,
+    acked: bool,
+    scheduled: BTreeMap<u64, Vec<Vec<u8>>>,
+}
+
+impl Phone {
+    fn new(script: Script) -> Phone {
+        Phone {
+            script,
+            received: Vec::new(),
+            answered: None,
+            acked: false,
+            scheduled: BTreeMap::new(),
+        }
+    }
+
+    fn methods(&self) -> Vec<String> {
+        self.received
+            .iter()
+            .map(|(_, r)| r.method.to_string())
+            .collect()
+    }
+
+    fn send_at(&mut self, at: u64, bytes: Vec<u8>) {
+        self.scheduled.entry(at).or_default().push(bytes);
+    }
+
+    fn reply(&self, request: &Request, status: u16) -> Response {
+        let mut response = build::response_to(request, status, "Test", "remote1");
+        if status == 200 && request.method == Method::Invite {
+            response
+                .headers
+                .push("Contact", format!("<sip:phone@{PHONE}>"));
+            response.headers.push("Content-Type", "application/sdp");
+            response.body = Bytes::from_static(
+                b"v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n\
+                  m=audio 17000 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+            );
+        }
+        response
+    }
+
+    fn receive(&mut self, now: u64, bytes: &[u8]) {
+        let Ok(Message::Request(request)) = parse_datagram(bytes) else {
+            return;
+        };
+        self.received.push((now, request.clone()));
+        match request.method {
+            Method::Invite
+                if request.headers.get("authorization").is_some()
+                    || !matches!(self.script, Script::Challenge) =>
+            {
+                self.on_invite(now, &request)
+            }
+            Method::Invite => self.send_at(now, self.reply(&request, 401).with_challenge()),
+            Method::Ack => self.acked = true,
+            Method::Cancel => {
+                self.send_at(now, self.reply(&request, 200).to_bytes());
+                let mut invite = request.clone();
+                invite.method = Method::Invite;
+                invite.headers.set(
+                    "CSeq",
+                    request
+                        .headers
+                        .get("cseq")
+                        .unwrap()
+                        .replace("CANCEL", "INVITE"),
+                );
+                self.send_at(now, self.reply(&invite, 487).to_bytes());
+            }
+            Method::Bye => self.send_at(now, self.reply(&request, 200).to_bytes()),
+            _ => {}
+        }
+    }
+
+    fn on_invite(&mut self, now: u64, request: &Request) {
+        if self
+            .received
+            .iter()
+            .filter(|(_, r)| r.method == Method::Invite)
+            .count()
+            > 1
+            && self.scheduled.values().flatten().next().is_some()
+            && request.headers.get("authorization").is_none()
+        {
+            return; // retransmission
+        }
+        match self.script {
+            Script::Answer { after } | Script::Reject { after, .. } if after > 0 => {
+                self.send_at(now, self.reply(request, 180).to_bytes())
+            }
+            Script::Ring => self.send_at(now, self.reply(request, 180).to_bytes()),
+            _ => {}
+        }
+        match self.script {
+            Script::Answer { .. } | Script::Challenge => {
+                let after = if let Script::Answer { after } = self.script {
+                    after
+                } else {
+                    0
+                };
+                let ok = self.reply(request, 200);
+                self.answered = Some(ok.clone());
+                self.send_at(now + after, ok.to_bytes());
+            }
+            Script::Reject { status, after } => {
+                let mut resp = self.reply(request, status);
+                if status == 503 {
+                    resp.headers.push("Retry-After", "120");
+                }
+                self.send_at(now + after, resp.to_bytes());
+            }
+            _ => {}
+        }
+    }
+}
+
+trait WithChallenge {
+    fn with_challenge(self) -> Vec<u8>;
+}
+
+impl WithChallenge for Response {
+    fn with_challenge(mut self) -> Vec<u8> {
+        self.headers.push(
+            "WWW-Authenticate",
+            "Digest realm=\"trunk.test\", nonce=\"abc123\", qop=\"auth,auth-int\", algorithm=MD5",
+        );
+        self.to_bytes()
+    }
+}
+
+/// Decides which datagrams towards the phone are lost.
+type DropRule = Box<dyn FnMut(&[u8]) -> bool>;
+
+/// The network plus both ends, in virtual milliseconds.
+struct Net {
+    start: Instant,
+    now: u64,
+    call: Call,
+    phone: Phone,
+    to_phone: BTreeMap<u64, Vec<Vec<u8>>>,
+    drop_to_phone: DropRule,
+    events: Vec<(u64, CallEvent)>,
+    hang_up_at: Option<u64>,
+}
+
+impl Net {
+    fn new(script: Script, setup: CallSetup) -> Net {
+        let start = crate::sip::virtual_epoch();
+        Net {
+            call: Call::new(start, setup),
+            start,
+            now: 0,
+            phone: Phone::new(script),
+            to_phone: BTreeMap::new(),
+            drop_to_phone: Box::new(|_| false),
+            events: Vec::new(),
+            hang_up_at: None,
+        }
+    }
+
+    fn at(&self, ms: u64) -> Instant {
+        self.start + Duration::from_millis(ms)
+    }
+
+    /// Runs until nothing is scheduled or `limit` ms.
+    fn run(&mut self, limit: u64) {
+        loop {
+            self.flush();
+            let call_next = self
+                .call
+                .poll_timeout()
+                .map(|t| (t - self.start).as_millis() as u64);
+            let candidates = [
+                call_next,
+                self.to_phone.keys().next().copied(),
+                self.phone.scheduled.keys().next().copied(),
+                self.hang_up_at,
+            ];
+            let Some(next) = candidates.into_iter().flatten().min() else {
+                return;
+            };
+            if next > limit {
+                return;
+            }
+            self.now = next.max(self.now);
+            self.step();
+        }
+    }
+
+    fn step(&mut self) {
+        let now = self.now;
+        if let Some(batch) = self.to_phone.remove(&now) {
+            batch.iter().for_each(|b| self.phone.receive(now, b));
+        }
+        if let Some(batch) = self.phone.scheduled.remove(&now) {
+            for bytes in batch {
+                let message = parse_datagram(&bytes).unwrap();
+                self.call
+                    .handle_message(self.at(now), message, PHONE.parse().unwrap());
+            }
+        }
+        if self.hang_up_at == Some(now) {
+            self.hang_up_at = None;
+            self.call.hang_up(self.at(now));
+        }
+        self.call.handle_timeout(self.at(now));
+    }
+
+    fn flush(&mut self) {
+        while let Some(transmit) = self.call.poll_transmit() {
+            if !(self.drop_to_phone)(&transmit.bytes) {
+                self.to_phone
+                    .entry(self.now + 10)
+                    .or_default()
+                    .push(transmit.bytes);
+            }
+        }
+        while let Some(event) = self.call.poll_event() {
+            self.events.push((self.now, event));
+        }
+    }
+
+    fn report(&self) -> CallReport {
+        let ended: Vec<_> = self
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                CallEvent::Ended(r) => Some(r.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ended.len(), 1, "exactly one Ended event: {:?}", self.events);
+        ended[0].clone()
+    }
+}
+
+#[test]
+fn answered_then_we_hang_up() {
+    let mut net = Net::new(Script::Answer { after: 1000 }, setup());
+    net.hang_up_at = Some(4000);
+    net.run(60_000);
+    let report = net.report();
+    assert_eq!(report.outcome, Outcome::Answered);
+    assert_eq!(report.sip_status, Some(200));
+    assert_eq!(report.ring, Duration::from_millis(1010));
+    assert_eq!(
+        report.talk,
+        Duration::from_millis(3000),
+        "BYE arrives at 4010, its 200 at once"
+    );
+    assert_eq!(report.hung_up_by, Some(Party::Local));
+    assert_eq!(net.phone.methods(), ["INVITE", "ACK", "BYE"]);
+    assert!(net.call.is_finished());
+    assert!(matches!(
+        net.events[0].1,
+        CallEvent::Ringing { status: 180 }
+    ));
+    let answered = net.events.iter().find_map(|(_, e)| match e {
+        CallEvent::Answered { media } => Some(media.clone()),
+        _ => None,
+    });
+    let media = answered.unwrap().unwrap();
+    assert_eq!(media.codec, Codec::Pcma);
+    assert_eq!(media.telephone_event, Some(101));
+}
+
+#[test]
+fn far_end_hangs_up() {
+    let mut net = Net::new(Script::Answer { after: 0 }, setup());
+    net.run(500);
+    let dialog_bye = {
+        let d = net.call.dialog.clone().unwrap();
+        let mut req = Request::new(Method::Bye, d.local.uri.clone());
+        req.headers
+            .push("Via", "SIP/2.0/UDP 127.0.0.2:5070;branch=z9hG4bKbye1");
+        req.headers.push("From", d.remote.to_string());
+        req.headers.push("To", d.local.to_string());
+        req.headers.push("Call-ID", d.call_id.clone());
+        req.headers.push("CSeq", "1 BYE");
+        req.to_bytes()
+    };
+    net.phone.send_at(3000, dialog_bye.clone());
+    net.phone.send_at(3500, dialog_bye);
+    net.run(60_000);
+    let report = net.report();
+    assert_eq!(
+        (report.outcome, report.hung_up_by),
+        (Outcome::Answered, Some(Party::Remote))
+    );
+    assert_eq!(report.talk, Duration::from_millis(2990));
+    let oks = net.to_phone_log_statuses();
+    assert_eq!(oks, 0, "responses went to the phone, not as requests");
+}
+
+impl Net {
+    fn to_phone_log_statuses(&self) -> usize {
+        self.phone
+            .received
+            .iter()
+            .filter(|(_, r)| r.method == Method::Bye)
+            .count()
+    }
+}
+
+#[test]
+fn busy_is_acked_and_reported() {
+    let mut net = Net::new(
+        Script::Reject {
+            status: 486,
+            after: 2000,
+        },
+        setup(),
+    );
+    net.run(60_000);
+    let report = net.report();
+    assert_eq!(
+        (report.outcome, report.sip_status),
+        (Outcome::Busy, Some(486))
+    );
+    assert_eq!(net.phone.methods(), ["INVITE", "ACK"]);
+}
+
+#[test]
+fn unavailable_carries_retry_after() {
+    let mut net = Net::new(
+        Script::Reject {
+            status: 503,
+            after: 0,
+        },
+        setup(),
+    );
+    net.run(60_000);
+    let report = net.report();
+    assert_eq!(report.outcome, Outcome::Unavailable);
+    assert_eq!(report.retry_after, Some(Duration::from_secs(120)));
+}
+
+#[test]
+fn ring_timeout_cancels_and_487_is_no_answer() {
+    let mut net = Net::new(Script::Ring, setup());
+    net.run(120_000);
+    let report = net.report();
+    assert_eq!(
+        (report.outcome, report.sip_status),
+        (Outcome::NoAnswer, Some(487))
+    );
+    assert_eq!(net.phone.methods(), ["INVITE", "CANCEL", "ACK"]);
+    let cancel_at = net.phone.received[1].0;
+    assert_eq!(cancel_at, 20_010, "CANCEL leaves at the ring timeout");
+    assert_eq!(report.ring, Duration::from_millis(20_010));
+}
+
+#[test]
+fn answer_crossing_cancel_is_acked_then_byed() {
+    let mut net = Net::new(Script::Answer { after: 20_000 }, setup());
+    net.run(120_000);
+    let report = net.report();
+    assert_eq!(report.outcome, Outcome::NoAnswer);
+    assert_eq!(report.sip_status, Some(200));
+    let methods = net.phone.methods();
+    assert_eq!(&methods[..2], ["INVITE", "CANCEL"]);
+    assert!(
+        methods.ends_with(&["ACK".to_string(), "BYE".to_string()]),
+        "{methods:?}"
+    );
+}
+
+#[test]
+fn lost_ack_is_resent_on_2xx_retransmission() {
+    let mut net = Net::new(Script::Answer { after: 0 }, setup());
+    let mut dropped = false;
+    net.drop_to_phone = Box::new(move |bytes| {
+        let first_ack = bytes.starts_with(b"ACK") && !dropped;
+        dropped |= first_ack;
+        first_ack
+    });
+    net.run(400);
+    assert!(!net.phone.acked);
+    let ok = net.phone.answered.clone().unwrap().to_bytes();
+    net.phone.send_at(500, ok.clone());
+    net.phone.send_at(1500, ok);
+    net.run(2000);
+    assert!(net.phone.acked);
+    let acks = net
+        .phone
+        .received
+        .iter()
+        .filter(|(_, r)| r.method == Method::Ack)
+        .count();
+    assert_eq!(acks, 2, "each retransmitted 2xx is ACKed again");
+    let answered = net
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, CallEvent::Answered { .. }))
+        .count();
+    assert_eq!(answered, 1);
+}
+
+#[test]
+fn no_response_fails_at_timer_b() {
+    let mut net = Net::new(Script::Silent, setup());
+    net.run(120_000);
+    let report = net.report();
+    assert_eq!((report.outcome, report.sip_status), (Outcome::Failed, None));
+    let invites: Vec<u64> = net.phone.received.iter().map(|(t, _)| *t).collect();
+    assert_eq!(invites, [10, 510, 1510, 3510, 7510, 15510, 31510]);
+    assert_eq!(report.ring, Duration::from_secs(32));
+}
+
+#[test]
+fn lost_invite_is_retransmitted() {
+    let mut net = Net::new(Script::Answer { after: 0 }, setup());
+    let mut dropped = false;
+    net.drop_to_phone = Box::new(move |bytes| {
+        let first = bytes.starts_with(b"INVITE") && !dropped;
+        dropped |= first;
+        first
+    });
+    net.hang_up_at = Some(3000);
+    net.run(60_000);
+    assert_eq!(net.report().outcome, Outcome::Answered);
+    assert_eq!(net.report().ring, Duration::from_millis(510));
+}
+
+#[test]
+fn digest_challenge_is_answered_with_credentials() {
+    let mut setup = setup();
+    setup.credentials = Some(Credentials {
+        username: "bin-test".into(),
+        password: "not-a-secret".into(),
+    });
+    let mut net = Net::new(Script::Challenge, setup);
+    net.hang_up_at = Some(2000);
+    net.run(60_000);
+    assert_eq!(net.report().outcome, Outcome::Answered);
+    let invites: Vec<&Request> = net
+        .phone
+        .received
+        .iter()
+        .map(|(_, r)| r)
+        .filter(|r| r.method == Method::Invite)
+        .collect();
+    assert_eq!(invites.len(), 2);
+    let auth = invites[1].headers.get("authorization").unwrap();
+    assert!(
+        auth.contains("username=\"bin-test\"") && auth.contains("qop=auth,")
+            || auth.contains("qop=auth"),
+        "{auth}"
+    );
+    assert_eq!(invites[1].headers.cseq().unwrap().seq, 2);
+    assert_ne!(
+        invites[0].headers.top_via().unwrap().branch(),
+        invites[1].headers.top_via().unwrap().branch()
+    );
+}
+
+#[test]
+fn challenge_without_credentials_fails() {
+    let mut net = Net::new(Script::Challenge, setup());
+    net.run(60_000);
+    assert_eq!(net.report().outcome, Outcome::Failed);
+    assert_eq!(net.report().sip_status, Some(401));
+}

@@ -116,7 +116,9 @@ mod tests {
         let text = "INVITE sip:+3212345678@trunk.test SIP/2.0\r\n\
             Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:bin@example.test>;tag=ours\r\n\
             To: <sip:+3212345678@trunk.test>\r\nCall-ID: c1\r\nCSeq: 7 INVITE\r\n\r\n";
-        let Message::Request(r) = parse_datagram(text.as_bytes()).unwrap() else { panic!() };
+        let Message::Request(r) = parse_datagram(text.as_bytes()).unwrap() else {
+            panic!()
+        };
         r
     }
 
@@ -126,7 +128,9 @@ mod tests {
              From: <sip:bin@example.test>;tag=ours\r\nTo: <sip:+3212345678@trunk.test>;tag=theirs\r\n\
              Call-ID: c1\r\nCSeq: 7 INVITE\r\nContact: <sip:phone@198.51.100.9:5070>\r\n{record_route}\r\n"
         );
-        let Message::Response(r) = parse_datagram(text.as_bytes()).unwrap() else { panic!() };
+        let Message::Response(r) = parse_datagram(text.as_bytes()).unwrap() else {
+            panic!()
+        };
         r
     }
 

@@ -62,7 +62,11 @@ impl Offer {
     pub fn to_sdp(&self) -> String {
         let ip = self.rtp.ip();
         let family = if ip.is_ipv4() { "IP4" } else { "IP6" };
-        let mut formats: Vec<String> = self.codecs.iter().map(|c| c.payload_type().to_string()).collect();
+        let mut formats: Vec<String> = self
+            .codecs
+            .iter()
+            .map(|c| c.payload_type().to_string())
+            .collect();
         formats.push(TELEPHONE_EVENT_PT.to_string());
         let mut sdp = format!(
             "v=0\r\no=buurtbel {id} {id} IN {family} {ip}\r\ns=buurtbel\r\nc=IN {family} {ip}\r\n\
@@ -72,7 +76,12 @@ impl Offer {
             formats = formats.join(" "),
         );
         for codec in &self.codecs {
-            let _ = write!(sdp, "a=rtpmap:{} {}/8000\r\n", codec.payload_type(), codec.name());
+            let _ = write!(
+                sdp,
+                "a=rtpmap:{} {}/8000\r\n",
+                codec.payload_type(),
+                codec.name()
+            );
         }
         let _ = write!(
             sdp,
@@ -131,7 +140,11 @@ impl Answer {
             .next()
             .and_then(|a| a.parse().ok())
             .ok_or(SdpError::NoAddress)?;
-        let formats: Vec<u8> = media.fmt.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+        let formats: Vec<u8> = media
+            .fmt
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
         let codec = formats
             .iter()
             .filter_map(|pt| Codec::from_payload_type(*pt))
@@ -154,7 +167,9 @@ impl Answer {
 fn telephone_event_pt(rtpmap: &str, formats: &[u8]) -> Option<u8> {
     let (pt, encoding) = rtpmap.split_once(' ')?;
     let pt: u8 = pt.parse().ok()?;
-    let is_event = encoding.to_ascii_lowercase().starts_with("telephone-event/8000");
+    let is_event = encoding
+        .to_ascii_lowercase()
+        .starts_with("telephone-event/8000");
     (is_event && formats.contains(&pt)).then_some(pt)
 }
 
@@ -193,9 +208,18 @@ mod tests {
     fn rejected_or_foreign_answers_are_errors() {
         let rejected = "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n\
             m=audio 0 RTP/AVP 8\r\n";
-        assert_eq!(Answer::parse(rejected.as_bytes(), &offer()), Err(SdpError::NoAudio));
+        assert_eq!(
+            Answer::parse(rejected.as_bytes(), &offer()),
+            Err(SdpError::NoAudio)
+        );
         let g729 = rejected.replace("audio 0 RTP/AVP 8", "audio 4000 RTP/AVP 18");
-        assert_eq!(Answer::parse(g729.as_bytes(), &offer()), Err(SdpError::NoCodec));
-        assert_eq!(Answer::parse(b"garbage", &offer()), Err(SdpError::Malformed));
+        assert_eq!(
+            Answer::parse(g729.as_bytes(), &offer()),
+            Err(SdpError::NoCodec)
+        );
+        assert_eq!(
+            Answer::parse(b"garbage", &offer()),
+            Err(SdpError::Malformed)
+        );
     }
 }

@@ -11,6 +11,7 @@ pub mod digest;
 pub mod header;
 pub mod message;
 pub mod method;
+pub mod register;
 pub mod sdp;
 pub mod transaction;
 pub mod uri;

@@ -5,6 +5,8 @@
 //! tokio driver: sockets, clocks, trunk limits), [`config`] and the `buurtbel` binary.
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod config;
 pub mod number;
 pub mod sip;
+pub mod telephony;

@@ -7,6 +7,7 @@
 //! absorbing retransmissions until [`Call::is_finished`].
 
 mod build;
+pub use build::response_to;
 mod incoming;
 mod outcome;
 #[cfg(test)]

@@ -1,0 +1,81 @@
+//! `buurtbel call`: one call, its result on standard output.
+
+use super::CliError;
+use crate::config::Config;
+use crate::number::dial_uri;
+use crate::sip::call::{CallReport, Party};
+use crate::telephony::{CallResult, Dialer};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Arguments of `buurtbel call`.
+#[derive(Debug, clap::Args)]
+pub struct CallArgs {
+    /// The configuration file (see sip.example.toml).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// A phone number (0471 12 34 56, +32…, a short code) or a sip:/tel: URI.
+    #[arg(long)]
+    pub to: String,
+    /// How long to stay on the line once answered.
+    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+    pub hold: Duration,
+    /// Print the result as one JSON object on the last line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Places the call and prints the result.
+pub async fn run(args: CallArgs) -> Result<(), CliError> {
+    let config = Config::load(&args.config)?;
+    let target = dial_uri(&args.to, &config.trunk.domain)?;
+    let dialer = Dialer::start(&config).await?;
+    if config.trunk.register {
+        match dialer.first_registration(Duration::from_secs(10)).await {
+            Some(event) => tracing::info!(?event, "registration"),
+            None => tracing::warn!("no registration result within 10 s; calling anyway"),
+        }
+    }
+    let result = dialer.call(target, args.hold).await?;
+    print_result(&result, args.json);
+    Ok(())
+}
+
+fn print_result(result: &CallResult, json: bool) {
+    let report = &result.report;
+    println!("outcome:    {}", report.outcome.as_str());
+    match report.sip_status {
+        Some(status) => println!("sip status: {status}"),
+        None => println!("sip status: none (no final response)"),
+    }
+    println!("ringing:    {} ms", report.ring.as_millis());
+    println!("talking:    {} ms", report.talk.as_millis());
+    if let Some(retry) = report.retry_after {
+        println!("retry after {} s", retry.as_secs());
+    }
+    if json {
+        println!("{}", json_line(result));
+    }
+}
+
+/// The one-line JSON result; its field names are a contract.
+pub fn json_line(result: &CallResult) -> serde_json::Value {
+    let CallReport {
+        outcome,
+        sip_status,
+        retry_after,
+        ring,
+        talk,
+        hung_up_by,
+    } = &result.report;
+    serde_json::json!({
+        "outcome": outcome.as_str(),
+        "sip_status": sip_status,
+        "ring_ms": ring.as_millis() as u64,
+        "talk_ms": talk.as_millis() as u64,
+        "call_id": result.call_id,
+        "retry_after_s": retry_after.map(|d| d.as_secs()),
+        "hung_up_by": hung_up_by.map(|p| match p { Party::Local => "local", Party::Remote => "remote" }),
+        "codec": result.media.as_ref().map(|m| m.codec.name()),
+    })
+}

@@ -1,0 +1,412 @@
+//! Places calls through the trunk: one tokio task per call drives a sans-IO [`Call`] with
+//! the clock, the endpoint's routed messages and the trunk limits. Also keeps the optional
+//! registration alive.
+
+use crate::config::{Config, TransportKind};
+use crate::sip::call::{Call, CallEvent, CallReport, CallSetup, Transmit};
+use crate::sip::digest::Credentials;
+use crate::sip::header::NameAddr;
+use crate::sip::register::{Registration, RegistrationEvent, RegistrationSetup};
+use crate::sip::sdp::{Answer, Codec, Offer};
+use crate::sip::transaction::Timers;
+use crate::sip::uri::Uri;
+use crate::telephony::clock;
+use crate::telephony::endpoint::{Endpoint, Route};
+use crate::telephony::limits::TrunkLimits;
+use crate::telephony::rtp_ports::RtpPorts;
+use crate::telephony::transport::Transport;
+use rand::Rng;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// Why calls cannot be placed at all.
+#[derive(Debug, thiserror::Error)]
+pub enum DialerError {
+    /// `trunk.proxy` does not resolve.
+    #[error("cannot resolve trunk.proxy `{0}`")]
+    Resolve(String),
+    /// `sip.bind` cannot be bound.
+    #[error("cannot bind sip.bind {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: io::Error,
+    },
+    /// No local address reaches the trunk.
+    #[error("no local address reaches the trunk: {0}")]
+    LocalAddress(io::Error),
+    /// No RTP port is free.
+    #[error("no RTP port: {0}")]
+    RtpPort(io::Error),
+}
+
+/// The end of one call.
+#[derive(Debug, Clone)]
+pub struct CallResult {
+    /// How it ended.
+    pub report: CallReport,
+    /// Its Call-ID.
+    pub call_id: String,
+    /// The media the far end answered with, when answered.
+    pub media: Option<Answer>,
+}
+
+/// Places calls through one trunk.
+pub struct Dialer {
+    endpoint: Endpoint,
+    limits: TrunkLimits,
+    rtp_ports: RtpPorts,
+    proxy: SocketAddr,
+    local_ip: IpAddr,
+    sent_by: String,
+    contact: Uri,
+    from_user: String,
+    domain: String,
+    credentials: Option<Credentials>,
+    timers: Timers,
+    ring_timeout: Duration,
+    codecs: Vec<Codec>,
+    user_agent: String,
+    registration: Option<watch::Receiver<Option<RegistrationEvent>>>,
+}
+
+impl Dialer {
+    /// Binds the transport, resolves the trunk and starts the registration if configured.
+    pub async fn start(config: &Config) -> Result<Arc<Dialer>, DialerError> {
+        let proxy = resolve(&config.trunk.proxy).await?;
+        let bind = config.sip.bind;
+        let bound = match config.sip.transport {
+            TransportKind::Udp => Transport::udp(bind).await,
+            TransportKind::Tcp => Transport::tcp(bind).await,
+        };
+        let (transport, inbound) =
+            bound.map_err(|source| DialerError::Bind { addr: bind, source })?;
+        let local = transport
+            .local_addr()
+            .map_err(|source| DialerError::Bind { addr: bind, source })?;
+        let local_ip = local_ip(config, local, proxy)?;
+        let sent_by = host_port(local_ip, local.port());
+        let tcp = if transport.is_reliable() {
+            ";transport=tcp"
+        } else {
+            ""
+        };
+        let contact = Uri::parse(&format!("sip:buurtbel@{sent_by}{tcp}"))
+            .map_err(|_| DialerError::LocalAddress(io::Error::other("bad local address")))?;
+        let trunk = &config.trunk;
+        let credentials = (!trunk.username.is_empty()).then(|| Credentials {
+            username: trunk.username.clone(),
+            password: trunk.password.clone(),
+        });
+        let mut dialer = Dialer {
+            endpoint: Endpoint::start(transport, inbound),
+            limits: TrunkLimits::new(trunk.max_channels, trunk.max_cps),
+            rtp_ports: RtpPorts::new(config.media.rtp_ports.clone()),
+            proxy,
+            local_ip,
+            sent_by,
+            contact,
+            from_user: from_user(config),
+            domain: trunk.domain.clone(),
+            credentials,
+            timers: Timers {
+                t1: config.sip.t1,
+                t2: config.sip.t2,
+                ..Timers::default()
+            },
+            ring_timeout: trunk.ring_timeout,
+            codecs: config.media.codecs.clone(),
+            user_agent: config.sip.user_agent.clone(),
+            registration: None,
+        };
+        if trunk.register {
+            dialer.registration = Some(dialer.start_registration(trunk.register_expiry));
+        }
+        Ok(Arc::new(dialer))
+    }
+
+    /// The trunk limits every call shares.
+    pub fn limits(&self) -> &TrunkLimits {
+        &self.limits
+    }
+
+    /// Waits up to `wait` for the first registration result; `None` when not registering or
+    /// no answer came in time.
+    pub async fn first_registration(&self, wait: Duration) -> Option<RegistrationEvent> {
+        let mut updates = self.registration.clone()?;
+        let result = tokio::time::timeout(wait, updates.wait_for(Option::is_some)).await;
+        result.ok()?.ok()?.clone()
+    }
+
+    /// Places one call to `target`; when answered it stays up `hold` long, then we hang up.
+    pub async fn call(&self, target: Uri, hold: Duration) -> Result<CallResult, DialerError> {
+        let _channel = self.limits.acquire().await;
+        let rtp = self
+            .rtp_ports
+            .bind(self.local_ip)
+            .await
+            .map_err(DialerError::RtpPort)?;
+        let rtp_addr = rtp.local_addr().map_err(DialerError::RtpPort)?;
+        let setup = self.call_setup(target, rtp_addr);
+        let call_id = setup.call_id.clone();
+        let route = self.endpoint.claim(&call_id);
+        let outcome = self
+            .drive(Call::new(clock::now(), setup), route, hold)
+            .await;
+        self.endpoint.release(&call_id);
+        let (report, media) = outcome;
+        Ok(CallResult {
+            report,
+            call_id,
+            media,
+        })
+    }
+
+    async fn drive(
+        &self,
+        mut call: Call,
+        mut route: Route,
+        hold: Duration,
+    ) -> (CallReport, Option<Answer>) {
+        let (mut hang_up_at, mut media): (Option<Instant>, Option<Answer>) = (None, None);
+        loop {
+            self.flush(call_transmits(&mut call)).await;
+            while let Some(event) = call.poll_event() {
+                match event {
+                    CallEvent::Answered { media: answer } => {
+                        hang_up_at = Some(clock::now() + hold);
+                        media = answer.ok();
+                    }
+                    CallEvent::Ended(report) => {
+                        self.flush(call_transmits(&mut call)).await;
+                        return (report, media);
+                    }
+                    CallEvent::Ringing { .. } | CallEvent::Info { .. } => {}
+                }
+            }
+            let wake = [call.poll_timeout(), hang_up_at]
+                .into_iter()
+                .flatten()
+                .min();
+            let sleep = sleep_until(wake);
+            tokio::select! {
+                inbound = route.recv() => match inbound {
+                    Some(inbound) => call.handle_message(clock::now(), inbound.message, inbound.source),
+                    None => call.hang_up(clock::now()),
+                },
+                () = sleep => {
+                    let now = clock::now();
+                    if hang_up_at.is_some_and(|at| at <= now) {
+                        hang_up_at = None;
+                        call.hang_up(now);
+                    }
+                    call.handle_timeout(now);
+                }
+            }
+        }
+    }
+
+    async fn flush(&self, transmits: Vec<Transmit>) {
+        for transmit in transmits {
+            if let Err(e) = self
+                .endpoint
+                .transport()
+                .send(transmit.destination, transmit.bytes)
+                .await
+            {
+                tracing::warn!(destination = %transmit.destination, error = %e, "sending SIP failed");
+            }
+        }
+    }
+
+    fn call_setup(&self, target: Uri, rtp: SocketAddr) -> CallSetup {
+        let mut rng = rand::rng();
+        let from = format!(
+            "<sip:{}@{}>;tag={:08x}",
+            self.from_user,
+            self.domain,
+            rng.random::<u32>()
+        );
+        CallSetup {
+            from: NameAddr::parse(&from, "From")
+                .unwrap_or_else(|_| NameAddr::new(self.contact.clone())),
+            target,
+            contact: self.contact.clone(),
+            call_id: format!("{:016x}@{}", rng.random::<u64>(), self.local_ip),
+            transport: self.endpoint.transport().via_name().to_owned(),
+            sent_by: self.sent_by.clone(),
+            reliable: self.endpoint.transport().is_reliable(),
+            timers: self.timers,
+            ring_timeout: self.ring_timeout,
+            offer: Offer {
+                rtp,
+                codecs: self.codecs.clone(),
+                session_id: rng.random::<u32>().into(),
+            },
+            credentials: self.credentials.clone(),
+            next_hop: self.proxy,
+            user_agent: self.user_agent.clone(),
+            seed: rng.random(),
+        }
+    }
+
+    fn start_registration(&self, expiry: Duration) -> watch::Receiver<Option<RegistrationEvent>> {
+        let user = self
+            .credentials
+            .as_ref()
+            .map_or(self.from_user.as_str(), |c| c.username.as_str());
+        let registrar = Uri::parse(&format!("sip:{}", self.domain));
+        let aor = Uri::parse(&format!("sip:{user}@{}", self.domain));
+        let (tx, rx) = watch::channel(None);
+        let (Ok(registrar), Ok(address_of_record)) = (registrar, aor) else {
+            tracing::error!("trunk.domain does not make a registrar URI; not registering");
+            return rx;
+        };
+        let setup = RegistrationSetup {
+            registrar,
+            address_of_record,
+            contact: self.contact.clone(),
+            expiry,
+            transport: self.endpoint.transport().via_name().to_owned(),
+            sent_by: self.sent_by.clone(),
+            reliable: self.endpoint.transport().is_reliable(),
+            timers: self.timers,
+            credentials: self.credentials.clone(),
+            next_hop: self.proxy,
+            user_agent: self.user_agent.clone(),
+            seed: rand::rng().random(),
+        };
+        tokio::spawn(keep_registered(self.endpoint.clone(), setup, tx));
+        rx
+    }
+}
+
+async fn keep_registered(
+    endpoint: Endpoint,
+    setup: RegistrationSetup,
+    updates: watch::Sender<Option<RegistrationEvent>>,
+) {
+    let mut registration = Registration::new(clock::now(), setup);
+    let mut route = endpoint.claim(registration.call_id());
+    loop {
+        while let Some(transmit) = registration.poll_transmit() {
+            if let Err(e) = endpoint
+                .transport()
+                .send(transmit.destination, transmit.bytes)
+                .await
+            {
+                tracing::warn!(error = %e, "sending REGISTER failed");
+            }
+        }
+        while let Some(event) = registration.poll_event() {
+            match &event {
+                RegistrationEvent::Registered { expires } => {
+                    tracing::info!(?expires, "registered with the trunk")
+                }
+                RegistrationEvent::Failed { status, retry_in } => {
+                    tracing::warn!(?status, ?retry_in, "registration with the trunk failed")
+                }
+            }
+            updates.send_replace(Some(event));
+        }
+        tokio::select! {
+            inbound = route.recv() => match inbound {
+                Some(inbound) => if let crate::sip::message::Message::Response(r) = inbound.message {
+                    registration.handle_response(clock::now(), r);
+                },
+                None => return,
+            },
+            () = sleep_until(registration.poll_timeout()) => registration.handle_timeout(clock::now()),
+        }
+    }
+}
+
+fn call_transmits(call: &mut Call) -> Vec<Transmit> {
+    std::iter::from_fn(|| call.poll_transmit()).collect()
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn resolve(proxy: &str) -> Result<SocketAddr, DialerError> {
+    let with_port = if proxy.parse::<SocketAddr>().is_ok() || has_port(proxy) {
+        proxy.to_owned()
+    } else {
+        format!("{proxy}:5060")
+    };
+    let mut found = tokio::net::lookup_host(&with_port)
+        .await
+        .map_err(|_| DialerError::Resolve(proxy.to_owned()))?;
+    found
+        .next()
+        .ok_or_else(|| DialerError::Resolve(proxy.to_owned()))
+}
+
+/// `host:port` or `[v6]:port`; a bare IPv6 address or host name has none.
+fn has_port(host: &str) -> bool {
+    if host.starts_with('[') {
+        return host.contains("]:");
+    }
+    host.matches(':').count() == 1
+}
+
+/// The address written in Via, Contact and SDP: the bound one, `sip.public_address`, or the
+/// address the system routes to the trunk from.
+fn local_ip(config: &Config, bound: SocketAddr, proxy: SocketAddr) -> Result<IpAddr, DialerError> {
+    if let Some(ip) = config
+        .sip
+        .public_address
+        .as_deref()
+        .and_then(|a| a.parse().ok())
+    {
+        return Ok(ip);
+    }
+    if !bound.ip().is_unspecified() {
+        return Ok(bound.ip());
+    }
+    let probe_bind: SocketAddr = if proxy.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    }
+    .parse()
+    .unwrap_or(bound);
+    let probe = std::net::UdpSocket::bind(probe_bind).map_err(DialerError::LocalAddress)?;
+    probe.connect(proxy).map_err(DialerError::LocalAddress)?;
+    Ok(probe.local_addr().map_err(DialerError::LocalAddress)?.ip())
+}
+
+fn host_port(ip: IpAddr, port: u16) -> String {
+    match ip {
+        IpAddr::V4(v4) => format!("{v4}:{port}"),
+        IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+    }
+}
+
+fn from_user(config: &Config) -> String {
+    let caller_id: String = config
+        .trunk
+        .caller_id
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let valid = !caller_id.is_empty()
+        && caller_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-._".contains(c));
+    if valid {
+        caller_id
+    } else if !config.trunk.username.is_empty() {
+        config.trunk.username.clone()
+    } else {
+        "buurtbel".to_owned()
+    }
+}

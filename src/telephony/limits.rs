@@ -1,0 +1,138 @@
+//! Trunk limits shared by every call the process places: a channel limit (concurrent calls)
+//! and a calls-per-second token bucket. A call waits for a channel first, then for a token,
+//! so the trunk never sees more calls than it allows and never answers 503 for pace.
+
+use crate::telephony::clock;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// A token bucket, sans-IO: time is an argument.
+///
+/// Capacity is one token, so calls are spaced evenly at `1/rate` and never burst: a trunk that
+/// counts CPS over any one-second window sees at most `rate` calls.
+#[derive(Debug, Clone)]
+pub struct TokenBucket {
+    interval: Duration,
+    next_free: Option<Instant>,
+}
+
+impl TokenBucket {
+    /// A bucket for `rate` calls per second (above zero).
+    pub fn new(rate: f64) -> TokenBucket {
+        TokenBucket {
+            // Rounded up, so `rate` intervals never fit inside one second.
+            interval: Duration::from_nanos((1e9 / rate.max(0.001)).ceil() as u64),
+            next_free: None,
+        }
+    }
+
+    /// Takes a token: `Ok` when one is free at `now`, else `Err(when)` one will be. A caller
+    /// that gets `Err(at)` has reserved the token at `at` and must wait until then.
+    pub fn reserve(&mut self, now: Instant) -> Result<(), Instant> {
+        let at = self.next_free.map_or(now, |free| free.max(now));
+        self.next_free = Some(at + self.interval);
+        if at <= now { Ok(()) } else { Err(at) }
+    }
+}
+
+/// The limits of one trunk.
+#[derive(Debug, Clone)]
+pub struct TrunkLimits {
+    channels: Arc<Semaphore>,
+    bucket: Arc<Mutex<TokenBucket>>,
+}
+
+/// A held channel; dropping it frees the channel.
+#[derive(Debug)]
+pub struct Channel {
+    _permit: OwnedSemaphorePermit,
+}
+
+impl TrunkLimits {
+    /// `max_channels` concurrent calls, `max_cps` new calls per second.
+    pub fn new(max_channels: u32, max_cps: f64) -> TrunkLimits {
+        TrunkLimits {
+            channels: Arc::new(Semaphore::new(max_channels as usize)),
+            bucket: Arc::new(Mutex::new(TokenBucket::new(max_cps))),
+        }
+    }
+
+    /// Waits for a free channel, then for the call's turn under the CPS limit.
+    pub async fn acquire(&self) -> Channel {
+        let permit = Arc::clone(&self.channels)
+            .acquire_owned()
+            .await
+            .unwrap_or_else(|_| unreachable!("the channel semaphore is never closed"));
+        let turn = self
+            .bucket
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .reserve(clock::now());
+        if let Err(at) = turn {
+            tokio::time::sleep_until(at.into()).await;
+        }
+        Channel { _permit: permit }
+    }
+
+    /// Channels free right now.
+    pub fn free_channels(&self) -> usize {
+        self.channels.available_permits()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_spaces_calls_evenly() {
+        let start = crate::sip::virtual_epoch();
+        let mut bucket = TokenBucket::new(4.0);
+        assert_eq!(bucket.reserve(start), Ok(()));
+        let turns: Vec<_> = (0..3)
+            .map(|_| bucket.reserve(start).unwrap_err() - start)
+            .collect();
+        assert_eq!(turns, [250, 500, 750].map(Duration::from_millis));
+    }
+
+    #[test]
+    fn bucket_never_exceeds_rate_in_any_window() {
+        let start = crate::sip::virtual_epoch();
+        let mut bucket = TokenBucket::new(3.0);
+        let mut times = Vec::new();
+        for i in 0..30u64 {
+            let now = start + Duration::from_millis(i * 37);
+            times.push(bucket.reserve(now).err().unwrap_or(now));
+        }
+        for (i, t) in times.iter().enumerate() {
+            let in_window = times[i..]
+                .iter()
+                .filter(|u| **u < *t + Duration::from_secs(1))
+                .count();
+            assert!(in_window <= 3, "window at {i} holds {in_window}");
+        }
+    }
+
+    #[test]
+    fn idle_bucket_does_not_save_up_a_burst() {
+        let start = crate::sip::virtual_epoch();
+        let mut bucket = TokenBucket::new(2.0);
+        assert!(bucket.reserve(start).is_ok());
+        let later = start + Duration::from_secs(10);
+        assert!(bucket.reserve(later).is_ok());
+        assert!(bucket.reserve(later).is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn channel_limit_holds() {
+        let limits = TrunkLimits::new(2, 1000.0);
+        let a = limits.acquire().await;
+        let _b = limits.acquire().await;
+        assert_eq!(limits.free_channels(), 0);
+        let waiting = tokio::time::timeout(Duration::from_millis(50), limits.acquire()).await;
+        assert!(waiting.is_err(), "third call waits for a channel");
+        drop(a);
+        let _c = limits.acquire().await;
+    }
+}

@@ -1,0 +1,15 @@
+//! The tokio driver around the sans-IO SIP state machines: sockets, the clock, trunk limits,
+//! RTP port allocation, and one task per call.
+//!
+//! This is the only layer that reads the clock ([`clock::now`]) or touches sockets. It knows
+//! calls and registrations, not alerts or members.
+
+pub mod clock;
+pub mod dialer;
+pub mod endpoint;
+pub mod limits;
+pub mod rtp_ports;
+pub mod transport;
+
+pub use dialer::{CallResult, Dialer, DialerError};
+pub use limits::{TokenBucket, TrunkLimits};

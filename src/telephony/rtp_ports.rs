@@ -1,0 +1,73 @@
+//! Local RTP ports from the configured range: even ports (RFC 3550 §11), handed out round
+//! robin and bound for real, so an offer never names a port another process holds.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::RangeInclusive;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tokio::net::UdpSocket;
+
+/// Hands out bound RTP sockets.
+#[derive(Debug)]
+pub struct RtpPorts {
+    first: u16,
+    count: u32,
+    next: AtomicU32,
+}
+
+impl RtpPorts {
+    /// Even ports of `range`.
+    pub fn new(range: RangeInclusive<u16>) -> RtpPorts {
+        let first = range.start() + range.start() % 2;
+        let count = (u32::from(*range.end()).saturating_sub(u32::from(first)) / 2) + 1;
+        RtpPorts {
+            first,
+            count,
+            next: AtomicU32::new(0),
+        }
+    }
+
+    /// Binds the next free even port on `ip`.
+    pub async fn bind(&self, ip: IpAddr) -> io::Result<UdpSocket> {
+        for _ in 0..self.count {
+            let slot = self.next.fetch_add(1, Ordering::Relaxed) % self.count;
+            let Ok(port) = u16::try_from(u32::from(self.first) + slot * 2) else {
+                continue;
+            };
+            if let Ok(socket) = UdpSocket::bind(SocketAddr::new(ip, port)).await {
+                return Ok(socket);
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            "no free RTP port in the configured range",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn binds_distinct_even_ports_until_the_range_is_used_up() {
+        let ports = RtpPorts::new(41001..=41010);
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let mut held = Vec::new();
+        while let Ok(socket) = ports.bind(ip).await {
+            held.push(socket);
+        }
+        let mut found: Vec<u16> = held
+            .iter()
+            .map(|s| s.local_addr().unwrap().port())
+            .collect();
+        found.sort_unstable();
+        assert_eq!(found, [41002, 41004, 41006, 41008, 41010]);
+        held.pop();
+        assert_eq!(
+            ports.bind(ip).await.unwrap().local_addr().unwrap().port(),
+            41010,
+            "a freed port is reused"
+        );
+    }
+}

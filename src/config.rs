@@ -364,6 +364,14 @@ mod tests {
     }
 
     #[test]
+    fn example_file_documents_a_valid_config() {
+        let text = include_str!("../sip.example.toml");
+        let config = Config::parse(text, "sip.example.toml").unwrap();
+        assert_eq!(config.trunk.max_cps, 5.0);
+        assert_eq!(config.trunk.register_expiry, Duration::from_secs(3600));
+    }
+
+    #[test]
     fn syntax_errors_are_reported() {
         let err = Config::parse("[trunk\n", "t.toml").unwrap_err();
         assert!(matches!(err, ConfigError::Syntax { .. }));

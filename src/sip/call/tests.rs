@@ -48,6 +48,9 @@ struct Phone {
     received: Vec<(u64, Request)>,
     answered: Option<Response>,
     acked: bool,
+    challenge_bye: bool,
+    /// Responses our call sent to the phone's requests: (status, body length).
+    responses: Vec<(u16, usize)>,
     scheduled: BTreeMap<u64, Vec<Vec<u8>>>,
 }
 
@@ -58,6 +61,8 @@ impl Phone {
             received: Vec::new(),
             answered: None,
             acked: false,
+            challenge_bye: false,
+            responses: Vec::new(),
             scheduled: BTreeMap::new(),
         }
     }
@@ -89,8 +94,12 @@ impl Phone {
     }
 
     fn receive(&mut self, now: u64, bytes: &[u8]) {
-        let Ok(Message::Request(request)) = parse_datagram(bytes) else {
-            return;
+        let request = match parse_datagram(bytes) {
+            Ok(Message::Request(request)) => request,
+            Ok(Message::Response(response)) => {
+                return self.responses.push((response.status, response.body.len()));
+            }
+            Err(_) => return,
         };
         self.received.push((now, request.clone()));
         match request.method {
@@ -115,6 +124,16 @@ impl Phone {
                         .replace("CANCEL", "INVITE"),
                 );
                 self.send_at(now, self.reply(&invite, 487).to_bytes());
+            }
+            Method::Bye
+                if self.challenge_bye && request.headers.get("proxy-authorization").is_none() =>
+            {
+                let mut challenge = self.reply(&request, 407);
+                challenge.headers.push(
+                    "Proxy-Authenticate",
+                    "Digest realm=\"trunk.test\", nonce=\"bye1\", qop=\"auth\"",
+                );
+                self.send_at(now, challenge.to_bytes());
             }
             Method::Bye => self.send_at(now, self.reply(&request, 200).to_bytes()),
             _ => {}
@@ -509,4 +528,129 @@ fn challenge_without_credentials_fails() {
     net.run(60_000);
     assert_eq!(net.report().outcome, Outcome::Failed);
     assert_eq!(net.report().sip_status, Some(401));
+}
+
+fn in_dialog_request(net: &Net, method: &str, branch: &str, cseq: u32, body: &str) -> Vec<u8> {
+    let d = net.call.dialog.clone().unwrap();
+    let mut req = Request::new(Method::parse(method).unwrap(), d.local.uri.clone());
+    req.headers
+        .push("Via", format!("SIP/2.0/UDP 127.0.0.2:5070;branch={branch}"));
+    req.headers.push("From", d.remote.to_string());
+    req.headers.push("To", d.local.to_string());
+    req.headers.push("Call-ID", d.call_id.clone());
+    req.headers.push("CSeq", format!("{cseq} {method}"));
+    if !body.is_empty() {
+        req.headers.push("Content-Type", "application/sdp");
+        req.body = Bytes::copy_from_slice(body.as_bytes());
+    }
+    req.to_bytes()
+}
+
+/// Statuses of the responses our call sent to the phone's own requests.
+fn statuses_to_phone(net: &Net) -> Vec<u16> {
+    net.phone
+        .responses
+        .iter()
+        .map(|(status, _)| *status)
+        .collect()
+}
+
+#[test]
+fn bye_challenged_by_proxy_is_resent_with_credentials() {
+    let mut setup = setup();
+    setup.credentials = Some(Credentials {
+        username: "bin-test".into(),
+        password: "not-a-secret".into(),
+    });
+    let mut net = Net::new(Script::Answer { after: 0 }, setup);
+    net.phone.challenge_bye = true;
+    net.hang_up_at = Some(1000);
+    net.run(60_000);
+    let byes: Vec<&Request> = net
+        .phone
+        .received
+        .iter()
+        .map(|(_, r)| r)
+        .filter(|r| r.method == Method::Bye)
+        .collect();
+    assert_eq!(byes.len(), 2);
+    assert!(
+        byes[1]
+            .headers
+            .get("proxy-authorization")
+            .unwrap()
+            .contains("nonce=\"bye1\"")
+    );
+    assert_eq!(
+        byes[1].headers.cseq().unwrap().seq,
+        byes[0].headers.cseq().unwrap().seq + 1
+    );
+    assert_eq!(net.report().outcome, Outcome::Answered);
+}
+
+#[test]
+fn info_is_answered_and_reported_once() {
+    let mut net = Net::new(Script::Answer { after: 0 }, setup());
+    net.run(100);
+    let info = in_dialog_request(&net, "INFO", "z9hG4bKinfo1", 2, "");
+    net.phone.send_at(200, info.clone());
+    net.phone.send_at(700, info);
+    net.hang_up_at = Some(2000);
+    net.run(1000);
+    let infos = net
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, CallEvent::Info { .. }))
+        .count();
+    assert_eq!(
+        infos, 1,
+        "a retransmitted INFO is answered again, not reported again"
+    );
+    assert_eq!(
+        statuses_to_phone(&net),
+        [200, 200],
+        "a retransmitted INFO is answered again"
+    );
+    net.run(60_000);
+    assert_eq!(net.report().outcome, Outcome::Answered);
+}
+
+#[test]
+fn reinvite_is_answered_with_current_sdp_or_488() {
+    let mut net = Net::new(Script::Answer { after: 0 }, setup());
+    net.run(100);
+    let g711 = "v=0\r\no=- 2 2 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 17002 RTP/AVP 8\r\n";
+    let g729 = g711.replace("RTP/AVP 8", "RTP/AVP 18");
+    net.phone.send_at(
+        200,
+        in_dialog_request(&net, "INVITE", "z9hG4bKre1", 2, g711),
+    );
+    net.phone.send_at(
+        300,
+        in_dialog_request(&net, "INVITE", "z9hG4bKre2", 3, &g729),
+    );
+    net.run(400);
+    let sent = net.phone.responses.clone();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0].0, 200);
+    assert!(sent[0].1 > 0, "200 carries our SDP");
+    assert_eq!(sent[1].0, 488);
+}
+
+#[test]
+fn request_outside_the_dialog_gets_481() {
+    let mut net = Net::new(Script::Answer { after: 0 }, setup());
+    net.run(100);
+    let stray = in_dialog_request(&net, "BYE", "z9hG4bKstray", 9, "");
+    let stray = String::from_utf8(stray)
+        .unwrap()
+        .replace("tag=remote1", "tag=someone-else");
+    net.phone.send_at(200, stray.into_bytes());
+    net.run(300);
+    assert_eq!(statuses_to_phone(&net), [481]);
+    assert!(
+        net.events
+            .iter()
+            .all(|(_, e)| !matches!(e, CallEvent::Ended(_)))
+    );
 }

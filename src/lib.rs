@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod media;
 pub mod number;
 pub mod sip;
 pub mod telephony;

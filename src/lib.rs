@@ -10,4 +10,5 @@ pub mod config;
 pub mod media;
 pub mod number;
 pub mod sip;
+pub mod speech;
 pub mod telephony;

@@ -66,7 +66,11 @@ impl Params {
 
     /// Adds or replaces a parameter.
     pub fn set(&mut self, name: &str, value: Option<String>) {
-        match self.0.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match self
+            .0
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(slot) => slot.1 = value,
             None => self.0.push((name.to_owned(), value)),
         }
@@ -77,7 +81,10 @@ impl fmt::Display for Params {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (name, value) in &self.0 {
             match value {
-                Some(v) if v.bytes().all(|b| is_token_byte(b) || b == b':' || b == b'[' || b == b']') => {
+                Some(v)
+                    if v.bytes()
+                        .all(|b| is_token_byte(b) || b == b':' || b == b'[' || b == b']') =>
+                {
                     write!(f, ";{name}={v}")?
                 }
                 Some(v) => write!(f, ";{name}={}", quote(v))?,
@@ -117,7 +124,7 @@ impl NameAddr {
         let (uri_text, params_text) = match rest.strip_prefix('<') {
             Some(inner) => inner.split_once('>').ok_or(malformed.clone())?,
             None if display_name.is_some() => return Err(malformed),
-            None => rest.split_at(rest.find(';').unwrap_or(rest.len())),
+            None => addr_spec(rest).ok_or(malformed.clone())?,
         };
         let uri = Uri::parse(uri_text.trim()).map_err(|e| HeaderError::Uri(header, e))?;
         let params = Params::parse(params_text).ok_or(malformed)?;
@@ -247,7 +254,8 @@ pub fn split_list(value: &str) -> Vec<&str> {
 
 fn split_outside_quotes(text: &str, separator: u8) -> Vec<&str> {
     let bytes = text.as_bytes();
-    let (mut parts, mut start, mut in_quotes, mut in_angle, mut i) = (Vec::new(), 0, false, false, 0);
+    let (mut parts, mut start, mut in_quotes, mut in_angle, mut i) =
+        (Vec::new(), 0, false, false, 0);
     while i < bytes.len() {
         match bytes[i] {
             b'\\' if in_quotes => i += 1,
@@ -281,6 +289,13 @@ fn display_name(text: &str) -> Option<(Option<String>, &str)> {
         }
         _ => Some((None, text)),
     }
+}
+
+/// Splits `uri;params` written without angle brackets. Such a URI may hold no `,` or `?`
+/// (RFC 3261 §20): those are only unambiguous inside `<>` (RFC 4475 §3.1.2.13).
+fn addr_spec(text: &str) -> Option<(&str, &str)> {
+    let (uri, params) = text.split_at(text.find(';').unwrap_or(text.len()));
+    (!uri.contains([',', '?'])).then_some((uri, params))
 }
 
 /// Reads a quoted string at the start of `text`: the unescaped content and what follows.
@@ -357,10 +372,15 @@ mod tests {
 
     #[test]
     fn display_name_with_escaped_quotes() {
-        let addr =
-            NameAddr::parse(r#""Jan \"de Bel\" Peeters" <sip:jan@example.org>;tag=ab"#, "From")
-                .unwrap();
-        assert_eq!(addr.display_name.as_deref(), Some(r#"Jan "de Bel" Peeters"#));
+        let addr = NameAddr::parse(
+            r#""Jan \"de Bel\" Peeters" <sip:jan@example.org>;tag=ab"#,
+            "From",
+        )
+        .unwrap();
+        assert_eq!(
+            addr.display_name.as_deref(),
+            Some(r#"Jan "de Bel" Peeters"#)
+        );
         assert_eq!(addr.tag(), Some("ab"));
         assert_eq!(
             addr.to_string(),
@@ -379,6 +399,21 @@ mod tests {
     fn tel_uri_in_address_header() {
         let addr = NameAddr::parse("<tel:+32471123456>;tag=9", "To").unwrap();
         assert!(matches!(addr.uri, Uri::Tel(_)));
+    }
+
+    #[test]
+    fn addr_spec_with_question_mark_or_comma_needs_brackets() {
+        let bare = NameAddr::parse(
+            "sip:user@example.com?Route=%3Csip:x.example.com%3E",
+            "Contact",
+        );
+        assert_eq!(bare, Err(HeaderError::Malformed("Contact")));
+        assert!(NameAddr::parse("sip:a,b@example.com", "To").is_err());
+        let bracketed = NameAddr::parse(
+            "<sip:user@example.com?Route=%3Csip:x.example.com%3E>",
+            "Contact",
+        );
+        assert!(bracketed.is_ok());
     }
 
     #[test]

@@ -2,11 +2,13 @@
 //!
 //! Framing is ours; typed header values come from [`crate::sip::header`]. Parsing never
 //! panics: anything a peer sends is either a [`Message`] whose mandatory headers (Via, From,
-//! To, Call-ID, CSeq) are known to be readable, or a [`ParseError`].
+//! To, Call-ID, CSeq) are known to be readable, and whose Content-Length, Max-Forwards and
+//! Contact are readable when present, or a [`ParseError`]. `tests/rfc4475.rs` holds the
+//! verdicts of RFC 4475's torture messages, and `fuzz/` the fuzz target.
 
 use crate::sip::header::{CSeq, HeaderError, NameAddr, Via, split_list};
 use crate::sip::method::Method;
-use crate::sip::uri::Uri;
+use crate::sip::uri::{SipUri, Uri};
 use bytes::Bytes;
 use std::fmt::Write as _;
 
@@ -236,15 +238,20 @@ impl Headers {
         self.addresses("record-route", "Record-Route")
     }
 
-    /// The Content-Length value, if present.
+    /// The Content-Length value, if present. Two different values are a framing error
+    /// (RFC 4475 §3.3.9), not a choice between them.
     pub fn content_length(&self) -> Result<Option<usize>, HeaderError> {
-        let Some(value) = self.get("content-length") else {
-            return Ok(None);
-        };
-        let value = value.trim();
-        let digits = !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit());
-        let length = digits.then(|| value.parse().ok()).flatten();
-        length.map(Some).ok_or(HeaderError::Malformed("Content-Length"))
+        let length = self.single_number("content-length", "Content-Length", u32::MAX.into())?;
+        length
+            .map(|n| usize::try_from(n).map_err(|_| HeaderError::Malformed("Content-Length")))
+            .transpose()
+    }
+
+    /// Max-Forwards, if present: 0 to 255, leading zeros allowed (`0068` is 68).
+    pub fn max_forwards(&self) -> Result<Option<u8>, HeaderError> {
+        let hops = self.single_number("max-forwards", "Max-Forwards", u8::MAX.into())?;
+        hops.map(|n| u8::try_from(n).map_err(|_| HeaderError::Malformed("Max-Forwards")))
+            .transpose()
     }
 
     /// Retry-After in seconds, if present and readable (`120 (busy);duration=60`).
@@ -268,6 +275,24 @@ impl Headers {
         Ok(first)
     }
 
+    /// A numeric header (`1*DIGIT`, at most `max`) that may repeat only with the same number.
+    fn single_number(
+        &self,
+        name: &str,
+        label: &'static str,
+        max: u64,
+    ) -> Result<Option<u64>, HeaderError> {
+        let numbers: Vec<u64> = self
+            .all(name)
+            .map(|value| decimal(value, max).ok_or(HeaderError::Malformed(label)))
+            .collect::<Result<_, _>>()?;
+        match numbers.split_first() {
+            None => Ok(None),
+            Some((first, rest)) if rest.iter().all(|n| n == first) => Ok(Some(*first)),
+            Some(_) => Err(HeaderError::Repeated(label)),
+        }
+    }
+
     fn addresses(&self, name: &str, label: &'static str) -> Result<Vec<NameAddr>, HeaderError> {
         self.list(name)
             .into_iter()
@@ -287,7 +312,10 @@ pub fn parse_datagram(bytes: &[u8]) -> Result<Message, ParseError> {
     if length > available || length > MAX_BODY {
         return Err(ParseError::ContentLength);
     }
-    set_body(&mut message, Bytes::copy_from_slice(&bytes[body_start..body_start + length]));
+    set_body(
+        &mut message,
+        Bytes::copy_from_slice(&bytes[body_start..body_start + length]),
+    );
     Ok(message)
 }
 
@@ -359,7 +387,7 @@ fn parse_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Header
     for line in lines {
         if line.starts_with([' ', '\t']) {
             let (_, value) = headers.0.last_mut().ok_or(ParseError::HeaderLine)?;
-            write!(value, " {}", line.trim()).map_err(|_| ParseError::HeaderLine)?;
+            unfold(value, line);
             continue;
         }
         let (name, value) = line.split_once(':').ok_or(ParseError::HeaderLine)?;
@@ -372,6 +400,16 @@ fn parse_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Header
     Ok(headers)
 }
 
+/// Joins a continuation line to the value it continues, with one SP between non-empty parts
+/// (RFC 3261 §7.3.1), so `Contact:` + ` <sip:...>` reads `<sip:...>` with no leading space.
+fn unfold(value: &mut String, line: &str) {
+    let more = line.trim();
+    if !value.is_empty() && !more.is_empty() {
+        value.push(' ');
+    }
+    value.push_str(more);
+}
+
 fn parse_request_line(line: &str, headers: Headers) -> Result<Request, ParseError> {
     let mut parts = line.split(' ');
     let (Some(method), Some(uri), Some(version), None) =
@@ -380,12 +418,26 @@ fn parse_request_line(line: &str, headers: Headers) -> Result<Request, ParseErro
         return Err(ParseError::StartLine);
     };
     if version != "SIP/2.0" {
-        let looks_like_version = version.len() > 4 && version[..4].eq_ignore_ascii_case("SIP/");
-        return Err(if looks_like_version { ParseError::Version } else { ParseError::StartLine });
+        let looks_like_version = version.len() > 4
+            && (version.as_bytes().get(..4)).is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"));
+        return Err(if looks_like_version {
+            ParseError::Version
+        } else {
+            ParseError::StartLine
+        });
     }
     let method = Method::parse(method).ok_or(ParseError::StartLine)?;
     let uri = Uri::parse(uri).map_err(|_| ParseError::StartLine)?;
-    Ok(Request { method, uri, headers, body: Bytes::new() })
+    // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
+    if uri.as_sip().is_some_and(SipUri::has_headers) {
+        return Err(ParseError::StartLine);
+    }
+    Ok(Request {
+        method,
+        uri,
+        headers,
+        body: Bytes::new(),
+    })
 }
 
 fn parse_status_line(line: &str, headers: Headers) -> Result<Response, ParseError> {
@@ -397,12 +449,20 @@ fn parse_status_line(line: &str, headers: Headers) -> Result<Response, ParseErro
         return Err(ParseError::Version);
     }
     let valid_code = code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit());
-    let status: u16 = valid_code.then(|| code.parse().ok()).flatten().ok_or(ParseError::StartLine)?;
+    let status: u16 = valid_code
+        .then(|| code.parse().ok())
+        .flatten()
+        .ok_or(ParseError::StartLine)?;
     if !(100..700).contains(&status) {
         return Err(ParseError::StartLine);
     }
     let reason = reason.unwrap_or_default().to_owned();
-    Ok(Response { status, reason, headers, body: Bytes::new() })
+    Ok(Response {
+        status,
+        reason,
+        headers,
+        body: Bytes::new(),
+    })
 }
 
 fn check_mandatory(message: &Message) -> Result<(), ParseError> {
@@ -417,13 +477,32 @@ fn check_mandatory(message: &Message) -> Result<(), ParseError> {
     {
         return Err(ParseError::CSeqMethod);
     }
-    if let Some(value) = headers.get("max-forwards") {
-        let valid = !value.is_empty() && value.len() <= 3 && value.bytes().all(|b| b.is_ascii_digit());
-        if !valid || value.parse::<u16>().map_or(true, |v| v > 255) {
-            return Err(HeaderError::Malformed("Max-Forwards").into());
-        }
-    }
+    headers.max_forwards()?;
+    check_contacts(headers)?;
     Ok(())
+}
+
+/// Contact is what a dialog routes to, so a present one must be readable; `*` (REGISTER's
+/// "all bindings") is the one value that is not an address.
+fn check_contacts(headers: &Headers) -> Result<(), HeaderError> {
+    if headers.list("contact") == ["*"] {
+        return Ok(());
+    }
+    headers.contacts().map(drop)
+}
+
+/// A decimal number (RFC 3261 `1*DIGIT`, so leading zeros are fine) no larger than `max`.
+fn decimal(value: &str, max: u64) -> Option<u64> {
+    let value = value.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let significant = value.trim_start_matches('0');
+    let number = match significant {
+        "" => 0,
+        digits => digits.parse().ok()?,
+    };
+    (number <= max).then_some(number)
 }
 
 fn set_body(message: &mut Message, body: Bytes) {
@@ -522,7 +601,9 @@ mod tests {
         };
         req.body = Bytes::from_static(&[0, 159, 146, 150, 13, 10]);
         let bytes = req.to_bytes();
-        let Message::Request(again) = parse_datagram(&bytes).unwrap() else { panic!() };
+        let Message::Request(again) = parse_datagram(&bytes).unwrap() else {
+            panic!()
+        };
         assert_eq!(again.body, req.body);
         assert_eq!(again.headers.cseq().unwrap(), req.headers.cseq().unwrap());
         assert!(String::from_utf8_lossy(&bytes).contains("Call-ID: abc@192.0.2.1\r\n"));
@@ -531,7 +612,10 @@ mod tests {
     #[test]
     fn content_length_beyond_datagram_is_rejected() {
         let text = INVITE.replace("l: 4", "l: 400");
-        assert_eq!(parse_datagram(text.as_bytes()).unwrap_err(), ParseError::ContentLength);
+        assert_eq!(
+            parse_datagram(text.as_bytes()).unwrap_err(),
+            ParseError::ContentLength
+        );
     }
 
     #[test]
@@ -549,7 +633,10 @@ mod tests {
     #[test]
     fn method_prefix_is_not_invite() {
         let text = INVITE.replace("INVITE sip", "INVITEX sip");
-        assert_eq!(parse_datagram(text.as_bytes()).unwrap_err(), ParseError::CSeqMethod);
+        assert_eq!(
+            parse_datagram(text.as_bytes()).unwrap_err(),
+            ParseError::CSeqMethod
+        );
     }
 
     #[test]
@@ -557,7 +644,9 @@ mod tests {
         let text = "SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
             From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\
             Retry-After: 120 (lunch)\r\n\r\n";
-        let Message::Response(resp) = parse_datagram(text.as_bytes()).unwrap() else { panic!() };
+        let Message::Response(resp) = parse_datagram(text.as_bytes()).unwrap() else {
+            panic!()
+        };
         assert_eq!((resp.status, resp.reason.as_str()), (486, "Busy Here"));
         assert_eq!(resp.headers.retry_after(), Some(120));
     }
@@ -572,8 +661,84 @@ mod tests {
     }
 
     #[test]
+    fn value_starting_on_a_continuation_line_has_no_leading_space() {
+        // Found by fuzz/fuzz_targets/sip_parse.rs on RFC 4475 esc01: to_bytes() was no fixed point.
+        let text = INVITE.replace("c: application/sdp", "c:\r\n  application/sdp\r\n \t");
+        let message = parse_datagram(text.as_bytes()).unwrap();
+        assert_eq!(
+            message.headers().get("content-type"),
+            Some("application/sdp")
+        );
+        let again = parse_datagram(&message.to_bytes()).unwrap();
+        assert_eq!(again.to_bytes(), message.to_bytes());
+    }
+
+    #[test]
+    fn repeated_content_length_must_agree() {
+        let same = INVITE.replace("l: 4", "l: 4\r\nContent-Length: 0004");
+        assert_eq!(
+            parse_datagram(same.as_bytes())
+                .unwrap()
+                .headers()
+                .content_length(),
+            Ok(Some(4))
+        );
+        let differ = INVITE.replace("l: 4", "l: 4\r\nContent-Length: 5");
+        assert!(parse_datagram(differ.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn max_forwards_allows_leading_zeros_up_to_255() {
+        for (value, hops) in [("0068", Some(68)), ("0", Some(0)), ("000255", Some(255))] {
+            let text = INVITE.replace("Max-Forwards: 70", &format!("Max-Forwards: {value}"));
+            let message = parse_datagram(text.as_bytes()).unwrap();
+            assert_eq!(message.headers().max_forwards(), Ok(hops));
+        }
+        for value in ["256", "-1", "", "7 0", "99999999999999999999999"] {
+            let text = INVITE.replace("Max-Forwards: 70", &format!("Max-Forwards: {value}"));
+            assert!(parse_datagram(text.as_bytes()).is_err(), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn request_uri_with_headers_is_rejected() {
+        let text = INVITE.replace(
+            "INVITE sip:+32471000001@trunk.example.net SIP",
+            "INVITE sip:+32471000001@trunk.example.net?Route=%3Csip:x.example.net%3E SIP",
+        );
+        assert_eq!(
+            parse_datagram(text.as_bytes()).unwrap_err(),
+            ParseError::StartLine
+        );
+    }
+
+    #[test]
+    fn unreadable_contact_is_rejected_but_star_is_not() {
+        let text = INVITE.replace("Max-Forwards", "m: sip:a@example.net?x=y\r\nMax-Forwards");
+        assert!(parse_datagram(text.as_bytes()).is_err());
+        let text = INVITE.replace("Max-Forwards", "m: *\r\nMax-Forwards");
+        assert!(parse_datagram(text.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn version_with_multibyte_text_is_an_error_not_a_panic() {
+        // Found by fuzz/fuzz_targets/sip_parse.rs: byte 4 of "SIP電" is inside a character.
+        let text = "OPTIONS sip:a@example.net SIP\u{96fb}\r\nl: 0\r\n\r\n";
+        assert_eq!(
+            parse_datagram(text.as_bytes()).unwrap_err(),
+            ParseError::StartLine
+        );
+    }
+
+    #[test]
     fn garbage_never_panics() {
-        for junk in [&b""[..], b"\r\n\r\n", b"SIP/2.0", b"\xff\xfe\r\n\r\n", b"A B C\r\n\r\n"] {
+        for junk in [
+            &b""[..],
+            b"\r\n\r\n",
+            b"SIP/2.0",
+            b"\xff\xfe\r\n\r\n",
+            b"A B C\r\n\r\n",
+        ] {
             assert!(parse_datagram(junk).is_err());
             let _ = parse_stream(junk);
         }

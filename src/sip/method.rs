@@ -104,7 +104,16 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for m in ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "NEWMETHOD"] {
+        for m in [
+            "INVITE",
+            "ACK",
+            "BYE",
+            "CANCEL",
+            "OPTIONS",
+            "REGISTER",
+            "INFO",
+            "NEWMETHOD",
+        ] {
             assert_eq!(Method::parse(m).unwrap().as_str(), m);
         }
     }

@@ -133,6 +133,12 @@ impl SipUri {
         Some(param.value.as_deref())
     }
 
+    /// `true` when the URI carries `?header=value` parts (allowed in a Contact, not in a
+    /// Request-URI).
+    pub fn has_headers(&self) -> bool {
+        !self.inner.header_params.is_empty()
+    }
+
     /// The exact text this URI was parsed from.
     pub fn as_str(&self) -> &str {
         &self.raw
@@ -226,7 +232,10 @@ mod tests {
         assert_eq!(sip.param("transport"), Some(Some("tcp")));
         assert_eq!(sip.param("lr"), Some(None));
         assert_eq!(sip.param("maddr"), None);
-        assert_eq!(uri.to_string(), "sip:john.doe@trunk.example.net:5062;transport=tcp;lr");
+        assert_eq!(
+            uri.to_string(),
+            "sip:john.doe@trunk.example.net:5062;transport=tcp;lr"
+        );
     }
 
     #[test]
@@ -260,8 +269,19 @@ mod tests {
     }
 
     #[test]
+    fn uri_headers_are_seen() {
+        let with = SipUri::parse("sip:user@example.com?Route=%3Csip:x.example.com%3E").unwrap();
+        assert!(with.has_headers());
+        // `?` in the user part is user-unreserved, not a header.
+        assert!(!SipUri::parse("sip:a?b@example.com").unwrap().has_headers());
+    }
+
+    #[test]
     fn malformed_sip_is_an_error() {
         assert_eq!(Uri::parse("sip:"), Err(UriError::MalformedSip));
-        assert_eq!(Uri::parse("sip:user@host:99999"), Err(UriError::MalformedSip));
+        assert_eq!(
+            Uri::parse("sip:user@host:99999"),
+            Err(UriError::MalformedSip)
+        );
     }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod media;
 pub mod number;
+pub mod sim;
 pub mod sip;
 pub mod speech;
 pub mod telephony;

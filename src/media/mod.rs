@@ -2,4 +2,11 @@
 //! clock or touches a socket. The telephony driver feeds packets and time in and sends what
 //! comes out.
 
+pub mod audio;
+pub mod dtmf_relay;
+pub mod g711;
+pub mod inband;
 pub mod program;
+pub mod rfc4733;
+pub mod rtp;
+pub mod session;

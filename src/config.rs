@@ -134,6 +134,15 @@ pub struct MediaConfig {
     /// Codecs offered, preferred first: `PCMA`, `PCMU`.
     #[serde(default = "default_codecs")]
     pub codecs: Vec<Codec>,
+    /// End an answered call when no RTP arrives for this long.
+    #[serde(default = "default_rtp_timeout", deserialize_with = "duration")]
+    pub rtp_timeout: Duration,
+    /// How many times the menu ("press 1 to confirm, 2 to repeat") is offered.
+    #[serde(default = "default_menu_rounds")]
+    pub menu_rounds: u32,
+    /// Silence after each menu prompt, waiting for a key.
+    #[serde(default = "default_key_wait", deserialize_with = "duration")]
+    pub key_wait: Duration,
 }
 
 impl Default for SipConfig {
@@ -154,6 +163,9 @@ impl Default for MediaConfig {
         MediaConfig {
             rtp_ports: default_rtp_ports(),
             codecs: default_codecs(),
+            rtp_timeout: default_rtp_timeout(),
+            menu_rounds: default_menu_rounds(),
+            key_wait: default_key_wait(),
         }
     }
 }
@@ -243,6 +255,12 @@ impl Config {
                 "must list at least one of PCMA, PCMU".into(),
             ));
         }
+        if self.media.menu_rounds == 0 || self.media.menu_rounds > 10 {
+            return Err(("media.menu_rounds", "must be 1 to 10".into()));
+        }
+        if self.media.rtp_timeout < Duration::from_secs(1) {
+            return Err(("media.rtp_timeout", "must be at least 1 s".into()));
+        }
         if self.sip.t1.is_zero() || self.sip.t2 < self.sip.t1 {
             return Err(("sip.t2", "T1 must be above 0 and T2 at least T1".into()));
         }
@@ -276,6 +294,15 @@ fn default_ring_timeout() -> Duration {
 }
 fn default_rtp_ports() -> RangeInclusive<u16> {
     16000..=16999
+}
+fn default_rtp_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_menu_rounds() -> u32 {
+    3
+}
+fn default_key_wait() -> Duration {
+    Duration::from_secs(4)
 }
 fn default_codecs() -> Vec<Codec> {
     vec![Codec::Pcma, Codec::Pcmu]

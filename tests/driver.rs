@@ -5,7 +5,7 @@
 use buurtbel::config::Config;
 use buurtbel::sip::call::{Outcome, Party, response_to};
 use buurtbel::sip::{Message, Method, Request, Uri, parse_datagram, parse_stream};
-use buurtbel::telephony::Dialer;
+use buurtbel::telephony::{Dialer, Playback};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -103,7 +103,7 @@ async fn udp_call_is_answered_and_hung_up() {
     let dialer = Dialer::start(&config(phone_addr, "udp")).await.unwrap();
     let target = Uri::parse("sip:1234@127.0.0.1").unwrap();
     let result = dialer
-        .call(target, Duration::from_millis(200))
+        .call(target, &Playback::Hold(Duration::from_millis(200)))
         .await
         .unwrap();
     assert_eq!(result.report.outcome, Outcome::Answered);
@@ -123,7 +123,10 @@ async fn udp_busy_is_acked() {
     let phone = tokio::spawn(udp_phone(socket, 486));
     let dialer = Dialer::start(&config(phone_addr, "udp")).await.unwrap();
     let result = dialer
-        .call(Uri::parse("sip:1234@127.0.0.1").unwrap(), Duration::ZERO)
+        .call(
+            Uri::parse("sip:1234@127.0.0.1").unwrap(),
+            &Playback::Hold(Duration::ZERO),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -142,7 +145,7 @@ async fn tcp_call_reuses_one_connection() {
     let result = dialer
         .call(
             Uri::parse("sip:1234@127.0.0.1").unwrap(),
-            Duration::from_millis(100),
+            &Playback::Hold(Duration::from_millis(100)),
         )
         .await
         .unwrap();
@@ -178,7 +181,10 @@ async fn garbage_datagrams_are_dropped_not_fatal() {
         }
     });
     let result = dialer
-        .call(Uri::parse("sip:1234@127.0.0.1").unwrap(), Duration::ZERO)
+        .call(
+            Uri::parse("sip:1234@127.0.0.1").unwrap(),
+            &Playback::Hold(Duration::ZERO),
+        )
         .await
         .unwrap();
     assert_eq!(result.report.outcome, Outcome::Busy);

@@ -2,10 +2,13 @@
 
 use super::CliError;
 use crate::config::Config;
+use crate::media::audio::EncodedProgram;
 use crate::number::dial_uri;
 use crate::sip::call::{CallReport, Party};
-use crate::telephony::{CallResult, Dialer};
+use crate::speech::prompts::PromptError;
+use crate::telephony::{CallResult, Dialer, Playback};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Arguments of `buurtbel call`.
@@ -23,12 +26,23 @@ pub struct CallArgs {
     /// Print the result as one JSON object on the last line.
     #[arg(long)]
     pub json: bool,
+    /// Play this message (any WAV; resampled to 8 kHz) through the call program instead of
+    /// holding the line.
+    #[arg(long)]
+    pub wav: Option<PathBuf>,
+    /// Language of the prompts around the message: nl, fr, de, en.
+    #[arg(long, default_value = "nl")]
+    pub lang: String,
+    /// Folder holding the prompts, `<voices>/<lang>/{intro,menu,thanks}.wav`.
+    #[arg(long, default_value = "voices")]
+    pub voices: PathBuf,
 }
 
 /// Places the call and prints the result.
 pub async fn run(args: CallArgs) -> Result<(), CliError> {
     let config = Config::load(&args.config)?;
     let target = dial_uri(&args.to, &config.trunk.domain)?;
+    let playback = playback(&args)?;
     let dialer = Dialer::start(&config).await?;
     if config.trunk.register {
         match dialer.first_registration(Duration::from_secs(10)).await {
@@ -36,9 +50,18 @@ pub async fn run(args: CallArgs) -> Result<(), CliError> {
             None => tracing::warn!("no registration result within 10 s; calling anyway"),
         }
     }
-    let result = dialer.call(target, args.hold).await?;
+    let result = dialer.call(target, &playback).await?;
     print_result(&result, args.json);
     Ok(())
+}
+
+fn playback(args: &CallArgs) -> Result<Playback, CliError> {
+    let Some(wav) = &args.wav else {
+        return Ok(Playback::Hold(args.hold));
+    };
+    let message = crate::speech::wav::read_8k(wav).map_err(PromptError::from)?;
+    let segments = crate::speech::prompts::segments(&args.voices, &args.lang, message)?;
+    Ok(Playback::Program(Arc::new(EncodedProgram::new(&segments))))
 }
 
 fn print_result(result: &CallResult, json: bool) {
@@ -50,6 +73,18 @@ fn print_result(result: &CallResult, json: bool) {
     }
     println!("ringing:    {} ms", report.ring.as_millis());
     println!("talking:    {} ms", report.talk.as_millis());
+    if let Some(played) = &result.played {
+        let keys: String = played.digits.iter().map(|d| d.digit).collect();
+        println!(
+            "keys:       {}",
+            if keys.is_empty() { "none" } else { &keys }
+        );
+        println!(
+            "played:     {} ms, message heard {} time(s)",
+            played.stats.played.as_millis(),
+            played.message_starts
+        );
+    }
     if let Some(retry) = report.retry_after {
         println!("retry after {} s", retry.as_secs());
     }
@@ -68,6 +103,8 @@ pub fn json_line(result: &CallResult) -> serde_json::Value {
         talk,
         hung_up_by,
     } = &result.report;
+    let played = result.played.as_ref();
+    let stats = played.map(|p| p.stats).unwrap_or_default();
     serde_json::json!({
         "outcome": outcome.as_str(),
         "sip_status": sip_status,
@@ -77,5 +114,12 @@ pub fn json_line(result: &CallResult) -> serde_json::Value {
         "retry_after_s": retry_after.map(|d| d.as_secs()),
         "hung_up_by": hung_up_by.map(|p| match p { Party::Local => "local", Party::Remote => "remote" }),
         "codec": result.media.as_ref().map(|m| m.codec.name()),
+        "dtmf": played.map(|p| p.digits.clone()).unwrap_or_default(),
+        "message_plays": played.map_or(0, |p| p.message_starts),
+        "played_ms": stats.played.as_millis() as u64,
+        "rtp_sent": stats.sent,
+        "rtp_received": stats.received,
+        "rtp_lost": stats.lost,
+        "jitter_ms": (stats.jitter_ms * 100.0).round() / 100.0,
     })
 }

@@ -30,6 +30,9 @@ pub enum CliError {
     /// The destination.
     #[error("--to: {0}")]
     Number(#[from] crate::number::NumberError),
+    /// The message or prompt audio.
+    #[error(transparent)]
+    Audio(#[from] crate::speech::prompts::PromptError),
     /// Sockets, resolution.
     #[error(transparent)]
     Dialer(#[from] crate::telephony::DialerError),
@@ -39,7 +42,7 @@ impl CliError {
     /// 2 for what the user must fix in their input, 1 for the environment.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Config(_) | CliError::Number(_) => 2,
+            CliError::Config(_) | CliError::Number(_) | CliError::Audio(_) => 2,
             CliError::Dialer(_) => 1,
         }
     }

@@ -3,7 +3,8 @@
 //! registration alive.
 
 use crate::config::{Config, TransportKind};
-use crate::sip::call::{Call, CallEvent, CallReport, CallSetup, Transmit};
+use crate::media::program::ProgramSettings;
+use crate::sip::call::{Call, CallReport, CallSetup};
 use crate::sip::digest::Credentials;
 use crate::sip::header::NameAddr;
 use crate::sip::register::{Registration, RegistrationEvent, RegistrationSetup};
@@ -11,15 +12,17 @@ use crate::sip::sdp::{Answer, Codec, Offer};
 use crate::sip::transaction::Timers;
 use crate::sip::uri::Uri;
 use crate::telephony::clock;
-use crate::telephony::endpoint::{Endpoint, Route};
+use crate::telephony::endpoint::Endpoint;
 use crate::telephony::limits::TrunkLimits;
+use crate::telephony::line::{self, LineContext, MediaReport, Playback};
+use crate::telephony::pacer::Pacer;
 use crate::telephony::rtp_ports::RtpPorts;
 use crate::telephony::transport::Transport;
 use rand::Rng;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// Why calls cannot be placed at all.
@@ -53,6 +56,8 @@ pub struct CallResult {
     pub call_id: String,
     /// The media the far end answered with, when answered.
     pub media: Option<Answer>,
+    /// How the program went, when one was played.
+    pub played: Option<MediaReport>,
 }
 
 /// Places calls through one trunk.
@@ -71,6 +76,9 @@ pub struct Dialer {
     ring_timeout: Duration,
     codecs: Vec<Codec>,
     user_agent: String,
+    pacer: Pacer,
+    program_settings: ProgramSettings,
+    rtp_timeout: Duration,
     registration: Option<watch::Receiver<Option<RegistrationEvent>>>,
 }
 
@@ -121,6 +129,12 @@ impl Dialer {
             ring_timeout: trunk.ring_timeout,
             codecs: config.media.codecs.clone(),
             user_agent: config.sip.user_agent.clone(),
+            pacer: Pacer::start(std::thread::available_parallelism().map_or(1, |n| n.get())),
+            program_settings: ProgramSettings {
+                menu_rounds: config.media.menu_rounds,
+                key_wait: config.media.key_wait,
+            },
+            rtp_timeout: config.media.rtp_timeout,
             registration: None,
         };
         if trunk.register {
@@ -142,8 +156,13 @@ impl Dialer {
         result.ok()?.ok()?.clone()
     }
 
-    /// Places one call to `target`; when answered it stays up `hold` long, then we hang up.
-    pub async fn call(&self, target: Uri, hold: Duration) -> Result<CallResult, DialerError> {
+    /// The pacing lanes, for their lateness figures.
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
+    }
+
+    /// Places one call to `target`; once answered it does what `playback` says.
+    pub async fn call(&self, target: Uri, playback: &Playback) -> Result<CallResult, DialerError> {
         let _channel = self.limits.acquire().await;
         let rtp = self
             .rtp_ports
@@ -154,73 +173,21 @@ impl Dialer {
         let setup = self.call_setup(target, rtp_addr);
         let call_id = setup.call_id.clone();
         let route = self.endpoint.claim(&call_id);
-        let outcome = self
-            .drive(Call::new(clock::now(), setup), route, hold)
-            .await;
+        let context = LineContext {
+            endpoint: &self.endpoint,
+            pacer: &self.pacer,
+            settings: self.program_settings,
+            inactivity: self.rtp_timeout,
+        };
+        let call = Call::new(clock::now(), setup);
+        let (report, media, played) = line::run(&context, call, route, rtp, playback).await;
         self.endpoint.release(&call_id);
-        let (report, media) = outcome;
         Ok(CallResult {
             report,
             call_id,
             media,
+            played,
         })
-    }
-
-    async fn drive(
-        &self,
-        mut call: Call,
-        mut route: Route,
-        hold: Duration,
-    ) -> (CallReport, Option<Answer>) {
-        let (mut hang_up_at, mut media): (Option<Instant>, Option<Answer>) = (None, None);
-        loop {
-            self.flush(call_transmits(&mut call)).await;
-            while let Some(event) = call.poll_event() {
-                match event {
-                    CallEvent::Answered { media: answer } => {
-                        hang_up_at = Some(clock::now() + hold);
-                        media = answer.ok();
-                    }
-                    CallEvent::Ended(report) => {
-                        self.flush(call_transmits(&mut call)).await;
-                        return (report, media);
-                    }
-                    CallEvent::Ringing { .. } | CallEvent::Info { .. } => {}
-                }
-            }
-            let wake = [call.poll_timeout(), hang_up_at]
-                .into_iter()
-                .flatten()
-                .min();
-            let sleep = sleep_until(wake);
-            tokio::select! {
-                inbound = route.recv() => match inbound {
-                    Some(inbound) => call.handle_message(clock::now(), inbound.message, inbound.source),
-                    None => call.hang_up(clock::now()),
-                },
-                () = sleep => {
-                    let now = clock::now();
-                    if hang_up_at.is_some_and(|at| at <= now) {
-                        hang_up_at = None;
-                        call.hang_up(now);
-                    }
-                    call.handle_timeout(now);
-                }
-            }
-        }
-    }
-
-    async fn flush(&self, transmits: Vec<Transmit>) {
-        for transmit in transmits {
-            if let Err(e) = self
-                .endpoint
-                .transport()
-                .send(transmit.destination, transmit.bytes)
-                .await
-            {
-                tracing::warn!(destination = %transmit.destination, error = %e, "sending SIP failed");
-            }
-        }
     }
 
     fn call_setup(&self, target: Uri, rtp: SocketAddr) -> CallSetup {
@@ -320,19 +287,8 @@ async fn keep_registered(
                 },
                 None => return,
             },
-            () = sleep_until(registration.poll_timeout()) => registration.handle_timeout(clock::now()),
+            () = line::sleep_until(registration.poll_timeout()) => registration.handle_timeout(clock::now()),
         }
-    }
-}
-
-fn call_transmits(call: &mut Call) -> Vec<Transmit> {
-    std::iter::from_fn(|| call.poll_transmit()).collect()
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
     }
 }
 

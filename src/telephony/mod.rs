@@ -8,8 +8,11 @@ pub mod clock;
 pub mod dialer;
 pub mod endpoint;
 pub mod limits;
+pub mod line;
+pub mod pacer;
 pub mod rtp_ports;
 pub mod transport;
 
 pub use dialer::{CallResult, Dialer, DialerError};
 pub use limits::{TokenBucket, TrunkLimits};
+pub use line::{MediaReport, Playback};

@@ -6,8 +6,12 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// Someone (or something) picked up; the call was connected.
+    /// Someone (or something) picked up; the call was connected (no program was played).
     Answered,
+    /// Answered, heard the message and pressed 1.
+    Acknowledged,
+    /// Answered, but no valid key after every menu round (or hung up before confirming).
+    AnsweredNoAck,
     /// 486 Busy Here or 600 Busy Everywhere.
     Busy,
     /// Rang without answer: 408, 480, or 487 after our CANCEL at the ring timeout.
@@ -38,6 +42,8 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Answered => "answered",
+            Outcome::Acknowledged => "acknowledged",
+            Outcome::AnsweredNoAck => "answered_no_ack",
             Outcome::Busy => "busy",
             Outcome::NoAnswer => "no_answer",
             Outcome::Rejected => "rejected",

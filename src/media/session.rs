@@ -1,0 +1,510 @@
+//! One answered call's media, sans-IO: the program's audio out as paced RTP, the member's
+//! audio in, and keys from any of the three paths — RFC 4733 events, SIP INFO, in-band tones.
+//!
+//! A digit is counted once: the same key reported by a second path within
+//! [`SAME_KEY_WINDOW`] of the first is the same press (a phone may send both an RFC 4733
+//! event and the tone). Packets are due on an absolute 20 ms grid from the first deadline the
+//! driver gives; a late driver gets every due packet, in order, with its own timestamp.
+
+use crate::media::dtmf_relay::digit_from_info;
+use crate::media::g711;
+use crate::media::inband::InbandDetector;
+use crate::media::program::{FRAME, Program, ProgramAudio, ProgramEnd, ProgramSettings};
+use crate::media::rfc4733::EventTracker;
+use crate::media::rtp::{RtpReceiver, RtpSender, SenderStart};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// Two reports of the same key closer than this are one press.
+pub const SAME_KEY_WINDOW: Duration = Duration::from_millis(400);
+
+/// How a digit arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DigitPath {
+    /// RFC 4733 telephone-event.
+    Rfc4733,
+    /// SIP INFO.
+    Info,
+    /// A tone in the audio.
+    Inband,
+}
+
+/// A key the member pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Digit {
+    /// The key.
+    pub digit: char,
+    /// How it arrived.
+    pub via: DigitPath,
+    /// Since the media started, in ms.
+    pub at_ms: u64,
+}
+
+/// Why the media ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaEnd {
+    /// The program finished this way.
+    Program(ProgramEnd),
+    /// Nothing arrived for the inactivity timeout.
+    Inactive,
+    /// The call ended on the signalling side (a BYE) and the media with it.
+    Stopped,
+}
+
+/// What a session needs.
+#[derive(Debug, Clone)]
+pub struct SessionSetup {
+    /// The segments, encoded in the negotiated codec.
+    pub audio: ProgramAudio,
+    /// Menu rounds and key wait.
+    pub settings: ProgramSettings,
+    /// Our SSRC, first sequence and timestamp, payload type.
+    pub rtp: SenderStart,
+    /// The far end's telephone-event payload type, if negotiated.
+    pub telephone_event: Option<u8>,
+    /// Where the SDP answer says to send RTP (until symmetric RTP latches).
+    pub remote: SocketAddr,
+    /// End the call when no RTP arrives for this long (counted from the start too).
+    pub inactivity: Duration,
+}
+
+/// Counters for the call report.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MediaStats {
+    /// Audio played.
+    pub played: Duration,
+    /// RTP packets sent.
+    pub sent: u64,
+    /// Audio RTP packets received.
+    pub received: u64,
+    /// Packets lost on the way in.
+    pub lost: u64,
+    /// RFC 3550 interarrival jitter, ms.
+    pub jitter_ms: f64,
+}
+
+/// One call's media.
+#[derive(Debug)]
+pub struct MediaSession {
+    program: Program,
+    sender: RtpSender,
+    receiver: RtpReceiver,
+    events: EventTracker,
+    inband: InbandDetector,
+    payload_type: u8,
+    remote: SocketAddr,
+    started: Instant,
+    next_packet: Instant,
+    last_heard: Instant,
+    inactivity: Duration,
+    digits: Vec<Digit>,
+    last_key: Option<(char, DigitPath, Instant)>,
+    ended: Option<MediaEnd>,
+    sent: u64,
+    samples: Vec<i16>,
+}
+
+impl MediaSession {
+    /// A session whose first packet is due at `first_packet`.
+    pub fn new(now: Instant, first_packet: Instant, setup: SessionSetup) -> MediaSession {
+        let payload_type = setup.rtp.payload_type;
+        let events = setup
+            .telephone_event
+            .map_or_else(|| EventTracker::new(&[]), |pt| EventTracker::new(&[pt]));
+        MediaSession {
+            program: Program::new(setup.audio, setup.settings),
+            sender: RtpSender::new(setup.rtp).unwrap_or_else(|_| {
+                RtpSender::new(SenderStart {
+                    payload_type: 8,
+                    ..setup.rtp
+                })
+                .unwrap_or_else(|_| unreachable!("8 is a valid payload type"))
+            }),
+            receiver: RtpReceiver::new(payload_type),
+            events,
+            inband: InbandDetector::new(),
+            payload_type,
+            remote: setup.remote,
+            started: now,
+            next_packet: first_packet,
+            last_heard: now,
+            inactivity: setup.inactivity,
+            digits: Vec::new(),
+            last_key: None,
+            ended: None,
+            sent: 0,
+            samples: Vec::with_capacity(160),
+        }
+    }
+
+    /// A datagram on our RTP port.
+    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) {
+        let Ok(packet) = self.receiver.handle_datagram(now, from, datagram) else {
+            return;
+        };
+        self.last_heard = now;
+        if let Some(digit) = self.events.handle_packet(&packet) {
+            self.key(now, digit, DigitPath::Rfc4733);
+        } else if packet.payload_type == self.payload_type {
+            self.samples.clear();
+            self.samples
+                .extend(packet.payload.iter().map(|b| decode(self.payload_type, *b)));
+            for digit in self.inband.process(&self.samples) {
+                self.key(now, digit, DigitPath::Inband);
+            }
+        }
+    }
+
+    /// A SIP INFO inside the call.
+    pub fn handle_info(&mut self, now: Instant, content_type: &str, body: &[u8]) {
+        if let Some(digit) = digit_from_info(content_type, body) {
+            self.key(now, digit, DigitPath::Info);
+        }
+    }
+
+    /// Checks the inactivity timeout.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.ended.is_none() && now >= self.last_heard + self.inactivity {
+            self.ended = Some(MediaEnd::Inactive);
+        }
+    }
+
+    /// Writes the next due packet into `out` and returns where to send it; `None` when no
+    /// packet is due at `now` (or the program is over).
+    pub fn poll_packet(&mut self, now: Instant, out: &mut Vec<u8>) -> Option<SocketAddr> {
+        if self.ended.is_some() || now < self.next_packet {
+            return None;
+        }
+        let Some(frame) = self.program.next_frame() else {
+            self.ended = self.program.end().map(MediaEnd::Program);
+            return None;
+        };
+        self.next_packet += FRAME;
+        out.clear();
+        self.sender.write_packet(&frame, out);
+        self.sent += 1;
+        Some(self.receiver.latched_source().unwrap_or(self.remote))
+    }
+
+    /// When `poll_packet` or `handle_timeout` has work next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.ended
+            .is_none()
+            .then(|| self.next_packet.min(self.last_heard + self.inactivity))
+    }
+
+    /// Stops the media at once (the far end hung up).
+    pub fn stop(&mut self) {
+        self.ended.get_or_insert(MediaEnd::Stopped);
+    }
+
+    /// Why the media ended, once it has.
+    pub fn end(&self) -> Option<MediaEnd> {
+        self.ended
+    }
+
+    /// The keys received so far, in order.
+    pub fn digits(&self) -> &[Digit] {
+        &self.digits
+    }
+
+    /// How many times the message has started playing.
+    pub fn message_starts(&self) -> u32 {
+        self.program.message_starts()
+    }
+
+    /// Counters for the report.
+    pub fn stats(&self) -> MediaStats {
+        let received = self.receiver.stats();
+        MediaStats {
+            played: self.program.played(),
+            sent: self.sent,
+            received: received.map_or(0, |s| s.received),
+            lost: received.map_or(0, |s| s.lost),
+            jitter_ms: received.map_or(0.0, |s| s.jitter_ms()),
+        }
+    }
+
+    fn key(&mut self, now: Instant, digit: char, via: DigitPath) {
+        let repeat = self.last_key.is_some_and(|(last, path, at)| {
+            last == digit && path != via && now.saturating_duration_since(at) < SAME_KEY_WINDOW
+        });
+        if repeat {
+            return;
+        }
+        self.last_key = Some((digit, via, now));
+        let at_ms = u64::try_from(now.saturating_duration_since(self.started).as_millis())
+            .unwrap_or(u64::MAX);
+        self.digits.push(Digit { digit, via, at_ms });
+        self.program.handle_digit(digit);
+    }
+}
+
+fn decode(payload_type: u8, byte: u8) -> i16 {
+    if payload_type == 0 {
+        g711::ulaw_decode(byte)
+    } else {
+        g711::alaw_decode(byte)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::program::FRAME_BYTES;
+    use crate::media::rtp::RtpPacket;
+    use std::sync::Arc;
+
+    const PHONE: &str = "127.0.0.9:7000";
+
+    fn setup() -> SessionSetup {
+        SessionSetup {
+            audio: ProgramAudio {
+                intro: Arc::from(vec![]),
+                message: Arc::from(vec![0x11u8; FRAME_BYTES * 10]),
+                menu: Arc::from(vec![0x22u8; FRAME_BYTES * 5]),
+                thanks: Arc::from(vec![0x33u8; FRAME_BYTES * 2]),
+                silence: 0xD5,
+            },
+            settings: ProgramSettings {
+                menu_rounds: 2,
+                key_wait: Duration::from_millis(200),
+            },
+            rtp: SenderStart {
+                ssrc: 0xABCD,
+                sequence: 65_530,
+                timestamp: 1000,
+                payload_type: 8,
+            },
+            telephone_event: Some(96),
+            remote: PHONE.parse().unwrap(),
+            inactivity: Duration::from_secs(5),
+        }
+    }
+
+    /// The phone's side: its own sender for audio and events.
+    struct Phone {
+        audio: RtpSender,
+        sequence: u16,
+    }
+
+    impl Phone {
+        fn new() -> Phone {
+            let start = SenderStart {
+                ssrc: 77,
+                sequence: 10,
+                timestamp: 5000,
+                payload_type: 8,
+            };
+            Phone {
+                audio: RtpSender::new(start).unwrap(),
+                sequence: 500,
+            }
+        }
+
+        fn audio(&mut self, samples: &[i16]) -> Vec<u8> {
+            self.audio.packet(&g711::encode_alaw(samples))
+        }
+
+        fn event(&mut self, event: u8, end: bool, timestamp: u32) -> Vec<u8> {
+            self.sequence += 1;
+            let mut packet = vec![0x80, 96];
+            packet.extend_from_slice(&self.sequence.to_be_bytes());
+            packet.extend_from_slice(&timestamp.to_be_bytes());
+            packet.extend_from_slice(&99u32.to_be_bytes());
+            packet.extend_from_slice(&[event, if end { 0x8A } else { 0x0A }, 0, 160]);
+            packet
+        }
+    }
+
+    /// Runs the session on its grid until `until`, feeding `input(ms)` datagrams each tick.
+    fn run(
+        session: &mut MediaSession,
+        start: Instant,
+        until_ms: u64,
+        mut input: impl FnMut(u64) -> Vec<Vec<u8>>,
+    ) -> Vec<Vec<u8>> {
+        let mut sent = Vec::new();
+        let mut buffer = Vec::new();
+        for ms in (0..until_ms).step_by(20) {
+            let now = start + Duration::from_millis(ms);
+            for datagram in input(ms) {
+                session.handle_datagram(now, PHONE.parse().unwrap(), &datagram);
+            }
+            session.handle_timeout(now);
+            while session.poll_packet(now, &mut buffer).is_some() {
+                sent.push(buffer.clone());
+            }
+            if session.end().is_some() {
+                break;
+            }
+        }
+        sent
+    }
+
+    fn tone(low: f32, high: f32, frames: usize) -> Vec<Vec<i16>> {
+        let samples: Vec<i16> = (0..frames * 160)
+            .map(|i| {
+                let t = i as f32 / 8000.0;
+                (6000.0
+                    * ((2.0 * std::f32::consts::PI * low * t).sin()
+                        + (2.0 * std::f32::consts::PI * high * t).sin())) as i16
+            })
+            .collect();
+        samples.chunks(160).map(<[i16]>::to_vec).collect()
+    }
+
+    #[test]
+    fn plays_the_program_and_ends_answered_no_ack() {
+        let start = crate::sip::virtual_epoch();
+        let mut session = MediaSession::new(start, start, setup());
+        let mut phone = Phone::new();
+        let sent = run(&mut session, start, 60_000, |_| {
+            vec![phone.audio(&[0; 160])]
+        });
+        assert_eq!(
+            session.end(),
+            Some(MediaEnd::Program(ProgramEnd::AnsweredNoAck))
+        );
+        assert_eq!(sent.len(), 10 + 2 * (5 + 10));
+        let first = RtpPacket::parse(&sent[0]).unwrap();
+        assert!(first.marker);
+        assert_eq!(
+            (first.ssrc, first.sequence, first.timestamp),
+            (0xABCD, 65_530, 1000)
+        );
+        let tenth = RtpPacket::parse(&sent[9]).unwrap();
+        assert_eq!(tenth.sequence, 3, "sequence wraps");
+        assert_eq!(tenth.timestamp, 1000 + 9 * 160);
+        assert_eq!(session.stats().played, FRAME * 40);
+    }
+
+    #[test]
+    fn late_poll_sends_every_due_packet_in_order() {
+        let start = crate::sip::virtual_epoch();
+        let mut session = MediaSession::new(start, start, setup());
+        let mut buffer = Vec::new();
+        let mut sequences = Vec::new();
+        while session
+            .poll_packet(start + Duration::from_millis(65), &mut buffer)
+            .is_some()
+        {
+            sequences.push(RtpPacket::parse(&buffer).unwrap().sequence);
+        }
+        assert_eq!(
+            sequences,
+            [65_530, 65_531, 65_532, 65_533],
+            "due at 0, 20, 40, 60 ms"
+        );
+        assert_eq!(
+            session.poll_timeout(),
+            Some(start + Duration::from_millis(80))
+        );
+    }
+
+    #[test]
+    fn rfc4733_one_acknowledges_once_despite_repeated_end_packets() {
+        let start = crate::sip::virtual_epoch();
+        let mut session = MediaSession::new(start, start, setup());
+        let mut phone = Phone::new();
+        let sent = run(&mut session, start, 60_000, |ms| match ms {
+            240 => vec![phone.event(1, false, 9000)],
+            260 | 280 => vec![
+                phone.event(1, true, 9000),
+                phone.event(1, true, 9000),
+                phone.event(1, true, 9000),
+            ],
+            _ => vec![phone.audio(&[0; 160])],
+        });
+        assert_eq!(
+            session.end(),
+            Some(MediaEnd::Program(ProgramEnd::Acknowledged))
+        );
+        assert_eq!(
+            session.digits(),
+            [Digit {
+                digit: '1',
+                via: DigitPath::Rfc4733,
+                at_ms: 240
+            }]
+        );
+        let thanks = sent
+            .iter()
+            .filter(|p| RtpPacket::parse(p).unwrap().payload[0] == 0x33)
+            .count();
+        assert_eq!(thanks, 2);
+    }
+
+    #[test]
+    fn info_two_repeats_then_one_acknowledges() {
+        let start = crate::sip::virtual_epoch();
+        let mut session = MediaSession::new(start, start, setup());
+        let mut buffer = Vec::new();
+        for ms in (0..4000).step_by(20) {
+            let now = start + Duration::from_millis(ms);
+            match ms {
+                300 => session.handle_info(
+                    now,
+                    "application/dtmf-relay",
+                    b"Signal=2\r\nDuration=100\r\n",
+                ),
+                700 => session.handle_info(now, "application/dtmf", b"1"),
+                _ => {}
+            }
+            session.handle_datagram(now, PHONE.parse().unwrap(), &Phone::new().audio(&[0; 160]));
+            while session.poll_packet(now, &mut buffer).is_some() {}
+        }
+        assert_eq!(session.message_starts(), 2);
+        assert_eq!(
+            session.end(),
+            Some(MediaEnd::Program(ProgramEnd::Acknowledged))
+        );
+        let via: Vec<_> = session.digits().iter().map(|d| (d.digit, d.via)).collect();
+        assert_eq!(via, [('2', DigitPath::Info), ('1', DigitPath::Info)]);
+    }
+
+    #[test]
+    fn inband_one_is_heard_and_the_same_press_by_rfc4733_counts_once() {
+        let start = crate::sip::virtual_epoch();
+        let mut session = MediaSession::new(start, start, setup());
+        let mut phone = Phone::new();
+        let frames = tone(697.0, 1209.0, 5);
+        let sent = run(&mut session, start, 60_000, |ms| match ms {
+            200..=280 => vec![phone.audio(&frames[((ms - 200) / 20) as usize])],
+            300 => vec![phone.event(1, true, 12_000)],
+            _ => vec![phone.audio(&[0; 160])],
+        });
+        assert_eq!(
+            session.end(),
+            Some(MediaEnd::Program(ProgramEnd::Acknowledged))
+        );
+        assert_eq!(session.digits().len(), 1, "{:?}", session.digits());
+        assert_eq!(session.digits()[0].via, DigitPath::Inband);
+        assert!(!sent.is_empty());
+    }
+
+    #[test]
+    fn silence_from_the_far_end_ends_the_media() {
+        let start = crate::sip::virtual_epoch();
+        let mut session = MediaSession::new(
+            start,
+            start,
+            SessionSetup {
+                inactivity: Duration::from_millis(500),
+                ..setup()
+            },
+        );
+        let mut phone = Phone::new();
+        run(&mut session, start, 60_000, |ms| {
+            if ms < 100 {
+                vec![phone.audio(&[0; 160])]
+            } else {
+                vec![]
+            }
+        });
+        assert_eq!(session.end(), Some(MediaEnd::Inactive));
+        assert!(session.stats().received >= 5);
+    }
+}

@@ -1,0 +1,128 @@
+//! The exchange: one SIP socket serving every simulated number; each INVITE gets its own
+//! line task, which routes by Call-ID.
+
+use super::line;
+use super::script::PhoneScript;
+use crate::sip::call::response_to;
+use crate::sip::message::{Message, parse_datagram};
+use crate::sip::method::Method;
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// What a simulated phone saw of one call.
+#[derive(Debug, Clone, Default)]
+pub struct SimCall {
+    /// The dialled user part (the number).
+    pub user: String,
+    /// The Call-ID.
+    pub call_id: String,
+    /// The final status it sent (200, 486, 487…).
+    pub final_status: u16,
+    /// The audio it heard, decoded to 8 kHz linear samples (one per received sample).
+    pub heard: Vec<i16>,
+    /// Audio RTP packets received.
+    pub rtp_received: u64,
+    /// `true` when the phone hung up, `false` when the caller did (or never answered).
+    pub hung_up_by_phone: bool,
+    /// The caller cancelled while it rang.
+    pub cancelled: bool,
+    /// The keys it pressed.
+    pub pressed: Vec<char>,
+}
+
+/// A running exchange.
+pub struct Exchange {
+    addr: SocketAddr,
+    calls: mpsc::UnboundedReceiver<SimCall>,
+}
+
+impl Exchange {
+    /// Serves `scripts` by user part on `bind`; other numbers get `default`.
+    pub async fn start(
+        bind: SocketAddr,
+        scripts: HashMap<String, PhoneScript>,
+        default: PhoneScript,
+    ) -> io::Result<Exchange> {
+        let socket = Arc::new(UdpSocket::bind(bind).await?);
+        let addr = socket.local_addr()?;
+        let (done, calls) = mpsc::unbounded_channel();
+        let switch = Switch {
+            socket,
+            scripts,
+            default,
+            lines: HashMap::new(),
+            done,
+        };
+        tokio::spawn(switch.run());
+        Ok(Exchange { addr, calls })
+    }
+
+    /// Where to send INVITEs.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The next call that has ended.
+    pub async fn next_call(&mut self) -> Option<SimCall> {
+        self.calls.recv().await
+    }
+}
+
+struct Switch {
+    socket: Arc<UdpSocket>,
+    scripts: HashMap<String, PhoneScript>,
+    default: PhoneScript,
+    lines: HashMap<String, mpsc::UnboundedSender<Message>>,
+    done: mpsc::UnboundedSender<SimCall>,
+}
+
+impl Switch {
+    async fn run(mut self) {
+        let mut buffer = vec![0u8; 65_535];
+        loop {
+            let Ok((n, from)) = self.socket.recv_from(&mut buffer).await else {
+                continue;
+            };
+            let Ok(message) = parse_datagram(&buffer[..n]) else {
+                continue;
+            };
+            let Ok(call_id) = message.headers().call_id().map(str::to_owned) else {
+                continue;
+            };
+            self.lines.retain(|_, line| !line.is_closed());
+            if let Some(line) = self.lines.get(&call_id) {
+                let _ = line.send(message);
+                continue;
+            }
+            match message {
+                Message::Request(invite) if invite.method == Method::Invite => {
+                    let user = invite
+                        .uri
+                        .as_sip()
+                        .and_then(|u| u.user())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let script = self.scripts.get(&user).unwrap_or(&self.default).clone();
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    self.lines.insert(call_id, tx);
+                    let line =
+                        line::Line::new(Arc::clone(&self.socket), from, invite, script, user);
+                    let done = self.done.clone();
+                    tokio::spawn(async move {
+                        let _ = done.send(line.run(rx).await);
+                    });
+                }
+                Message::Request(request) if request.method != Method::Ack => {
+                    let reply =
+                        response_to(&request, 481, "Call/Transaction Does Not Exist", "sim");
+                    let _ = self.socket.send_to(&reply.to_bytes(), from).await;
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,496 @@
+//! One simulated call: ringing, the final response, then 20 ms RTP both ways with keypresses,
+//! until either side hangs up.
+
+use super::exchange::SimCall;
+use super::script::{PhoneScript, Pickup, PressMethod};
+use crate::media::g711;
+use crate::sip::call::response_to;
+use crate::sip::message::{Message, Request, Response};
+use crate::sip::method::Method;
+
+use rand::Rng;
+use std::f32::consts::PI;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::{Instant, sleep, sleep_until, timeout};
+
+/// The longest a simulated call lasts, whatever its script.
+const MAX_CALL: Duration = Duration::from_secs(600);
+/// How long a keypress tone or event lasts.
+const PRESS: Duration = Duration::from_millis(100);
+/// How long we wait for an ACK before giving up on it.
+const ACK_WAIT: Duration = Duration::from_secs(5);
+
+pub(super) struct Line {
+    socket: Arc<UdpSocket>,
+    caller: SocketAddr,
+    invite: Request,
+    script: PhoneScript,
+    tag: String,
+    report: SimCall,
+    cseq: u32,
+}
+
+/// The negotiated media of an answered call.
+struct Media {
+    socket: UdpSocket,
+    remote: SocketAddr,
+    payload_type: u8,
+    event_type: u8,
+    ssrc: u32,
+    sequence: u16,
+    timestamp: u32,
+}
+
+impl Line {
+    pub(super) fn new(
+        socket: Arc<UdpSocket>,
+        caller: SocketAddr,
+        invite: Request,
+        script: PhoneScript,
+        user: String,
+    ) -> Line {
+        let call_id = invite.headers.call_id().unwrap_or_default().to_owned();
+        Line {
+            socket,
+            caller,
+            invite,
+            script,
+            tag: format!("sim{:08x}", rand::rng().random::<u32>()),
+            report: SimCall {
+                user,
+                call_id,
+                ..SimCall::default()
+            },
+            cseq: 0,
+        }
+    }
+
+    pub(super) async fn run(mut self, mut inbox: UnboundedReceiver<Message>) -> SimCall {
+        self.reply(100, "Trying").await;
+        self.reply(180, "Ringing").await;
+        if !self.ring(&mut inbox).await {
+            return self.report;
+        }
+        match self.script.pickup {
+            Pickup::Refuse(status) => self.refuse(status, &mut inbox).await,
+            Pickup::Answer => self.answer(&mut inbox).await,
+            Pickup::Never => {}
+        }
+        self.report
+    }
+
+    /// Rings; `false` when the caller cancelled (already answered 487).
+    async fn ring(&mut self, inbox: &mut UnboundedReceiver<Message>) -> bool {
+        let until = match self.script.pickup {
+            Pickup::Never => now() + MAX_CALL,
+            _ => now() + self.script.ring,
+        };
+        loop {
+            tokio::select! {
+                () = sleep_until(until) => return self.script.pickup != Pickup::Never,
+                message = inbox.recv() => match message {
+                    Some(Message::Request(r)) if r.method == Method::Cancel => {
+                        self.send(response_to(&r, 200, "OK", &self.tag).to_bytes()).await;
+                        self.report.cancelled = true;
+                        self.refuse(487, inbox).await;
+                        return false;
+                    }
+                    Some(Message::Request(r)) if r.method == Method::Invite => self.reply(180, "Ringing").await,
+                    Some(_) => {}
+                    None => return false,
+                },
+            }
+        }
+    }
+
+    async fn refuse(&mut self, status: u16, inbox: &mut UnboundedReceiver<Message>) {
+        self.report.final_status = status;
+        let response = self.response(status, "Sim");
+        self.send_until_ack(response, inbox).await;
+    }
+
+    async fn answer(&mut self, inbox: &mut UnboundedReceiver<Message>) {
+        let Some(mut media) = self.open_media().await else {
+            self.refuse(488, inbox).await;
+            return;
+        };
+        self.report.final_status = 200;
+        let mut ok = self.response(200, "OK");
+        let local = media.socket.local_addr().map(|a| a.port()).unwrap_or(0);
+        let sdp = format!(
+            "v=0\r\no=sim 1 1 IN IP4 {ip}\r\ns=sim\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {local} RTP/AVP {pt} {ev}\r\n\
+             a=rtpmap:{ev} telephone-event/8000\r\na=fmtp:{ev} 0-15\r\na=ptime:20\r\n",
+            ip = self
+                .socket
+                .local_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+            pt = media.payload_type,
+            ev = media.event_type,
+        );
+        ok.headers.push(
+            "Contact",
+            format!(
+                "<sip:sim@{}>",
+                self.socket
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default()
+            ),
+        );
+        ok.headers.push("Content-Type", "application/sdp");
+        ok.body = sdp.into_bytes().into();
+        if self.send_until_ack(ok, inbox).await {
+            self.talk(&mut media, inbox).await;
+        }
+    }
+
+    /// The media loop: 20 ms packets out, audio in, keypresses, hang-up.
+    async fn talk(&mut self, media: &mut Media, inbox: &mut UnboundedReceiver<Message>) {
+        let answered = now();
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let mut presses = self.script.presses.clone();
+        presses.sort_by_key(|p| p.after);
+        let mut tone: Option<(char, Instant)> = None;
+        let mut event: Option<(char, u32, u32)> = None;
+        let mut buffer = vec![0u8; 2048];
+        let hang_up_at = self.script.hang_up_after.map(|d| answered + d);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let now = now();
+                    if now - answered > MAX_CALL || hang_up_at.is_some_and(|at| now >= at) {
+                        self.hang_up(inbox).await;
+                        return;
+                    }
+                    while presses.first().is_some_and(|p| answered + p.after <= now) {
+                        let press = presses.remove(0);
+                        self.report.pressed.push(press.digit);
+                        match press.method {
+                            PressMethod::Inband => tone = Some((press.digit, now + PRESS)),
+                            PressMethod::Rfc4733 => event = Some((press.digit, media.timestamp, 0)),
+                            PressMethod::Info => self.send_info(press.digit).await,
+                        }
+                    }
+                    tone = tone.filter(|(_, until)| now < *until);
+                    self.send_tick(media, tone.map(|(d, _)| d), &mut event).await;
+                }
+                received = media.socket.recv_from(&mut buffer) => {
+                    if let Ok((n, _)) = received {
+                        self.hear(media, &buffer[..n]);
+                    }
+                }
+                message = inbox.recv() => match message {
+                    Some(Message::Request(r)) if r.method == Method::Bye => {
+                        self.send(response_to(&r, 200, "OK", &self.tag).to_bytes()).await;
+                        return;
+                    }
+                    Some(Message::Request(r)) if r.method == Method::Invite => {
+                        // A retransmitted INVITE: our 200 was lost.
+                        let _ = r;
+                    }
+                    Some(_) => {}
+                    None => return,
+                },
+            }
+        }
+    }
+
+    async fn send_tick(
+        &self,
+        media: &mut Media,
+        tone: Option<char>,
+        event: &mut Option<(char, u32, u32)>,
+    ) {
+        if let Some((digit, timestamp, sent)) = event.as_mut() {
+            let duration = (*sent + 1) * 160;
+            let end = Duration::from_millis(u64::from(*sent + 1) * 20) >= PRESS;
+            let payload = event_payload(*digit, end, duration);
+            let copies = if end { 3 } else { 1 };
+            for _ in 0..copies {
+                let packet = rtp(media, media.event_type, *sent == 0, *timestamp, &payload);
+                let _ = media.socket.send_to(&packet, media.remote).await;
+            }
+            *sent += 1;
+            media.timestamp = media.timestamp.wrapping_add(160);
+            if end {
+                *event = None;
+            }
+            return;
+        }
+        if !self.script.send_audio && tone.is_none() {
+            media.timestamp = media.timestamp.wrapping_add(160);
+            return;
+        }
+        let samples = match tone {
+            Some(digit) => dtmf_tone(digit, media.timestamp),
+            None => vec![0i16; 160],
+        };
+        let payload: Vec<u8> = samples
+            .iter()
+            .map(|s| encode(media.payload_type, *s))
+            .collect();
+        let packet = rtp(media, media.payload_type, false, media.timestamp, &payload);
+        media.timestamp = media.timestamp.wrapping_add(160);
+        let _ = media.socket.send_to(&packet, media.remote).await;
+    }
+
+    fn hear(&mut self, media: &Media, datagram: &[u8]) {
+        let Some((payload_type, payload)) = rtp_payload(datagram) else {
+            return;
+        };
+        if payload_type != media.payload_type {
+            return;
+        }
+        self.report.rtp_received += 1;
+        self.report
+            .heard
+            .extend(payload.iter().map(|b| decode(payload_type, *b)));
+    }
+
+    async fn hang_up(&mut self, inbox: &mut UnboundedReceiver<Message>) {
+        self.report.hung_up_by_phone = true;
+        let bye = self.request(Method::Bye, "", "");
+        self.send(bye.to_bytes()).await;
+        let _ = timeout(Duration::from_secs(2), async {
+            while let Some(message) = inbox.recv().await {
+                if matches!(message, Message::Response(_)) {
+                    return;
+                }
+            }
+        })
+        .await;
+    }
+
+    async fn send_info(&mut self, digit: char) {
+        let body = format!("Signal={digit}\r\nDuration=100\r\n");
+        let info = self.request(Method::Info, "application/dtmf-relay", &body);
+        self.send(info.to_bytes()).await;
+    }
+
+    /// A request inside the dialog, from the phone's side.
+    fn request(&mut self, method: Method, content_type: &str, body: &str) -> Request {
+        self.cseq += 1;
+        let headers = &self.invite.headers;
+        let target = headers
+            .contacts()
+            .ok()
+            .and_then(|c| c.into_iter().next())
+            .map(|c| c.uri)
+            .unwrap_or_else(|| self.invite.uri.clone());
+        let mut request = Request::new(method.clone(), target);
+        let local = self
+            .socket
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let branch = format!("z9hG4bKsim{:016x}", rand::rng().random::<u64>());
+        request
+            .headers
+            .push("Via", format!("SIP/2.0/UDP {local};branch={branch}"));
+        request.headers.push("Max-Forwards", "70");
+        request.headers.push(
+            "From",
+            format!("{};tag={}", headers.get("to").unwrap_or_default(), self.tag),
+        );
+        request
+            .headers
+            .push("To", headers.get("from").unwrap_or_default());
+        request.headers.push("Call-ID", self.report.call_id.clone());
+        request
+            .headers
+            .push("CSeq", format!("{} {method}", self.cseq));
+        if !content_type.is_empty() {
+            request.headers.push("Content-Type", content_type);
+            request.body = body.as_bytes().to_vec().into();
+        }
+        request
+    }
+
+    /// Sends a final response until the ACK arrives; `false` without one.
+    async fn send_until_ack(
+        &mut self,
+        response: Response,
+        inbox: &mut UnboundedReceiver<Message>,
+    ) -> bool {
+        let bytes = response.to_bytes();
+        let deadline = now() + ACK_WAIT;
+        let mut interval = Duration::from_millis(500);
+        loop {
+            self.send(bytes.clone()).await;
+            let wait = sleep(interval);
+            tokio::pin!(wait);
+            loop {
+                tokio::select! {
+                    () = &mut wait => break,
+                    message = inbox.recv() => match message {
+                        Some(Message::Request(r)) if r.method == Method::Ack => return true,
+                        Some(Message::Request(r)) if r.method == Method::Invite => break,
+                        Some(_) => {}
+                        None => return false,
+                    },
+                }
+            }
+            if now() >= deadline {
+                return false;
+            }
+            interval = (interval * 2).min(Duration::from_secs(4));
+        }
+    }
+
+    async fn open_media(&self) -> Option<Media> {
+        let offer = std::str::from_utf8(&self.invite.body).ok()?;
+        let (remote, formats) = offer_media(offer)?;
+        let payload_type = formats.iter().copied().find(|pt| *pt == 8 || *pt == 0)?;
+        let event_type = telephone_event_type(offer).unwrap_or(101);
+        let ip = self.socket.local_addr().ok()?.ip();
+        let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await.ok()?;
+        let mut rng = rand::rng();
+        Some(Media {
+            socket,
+            remote,
+            payload_type,
+            event_type,
+            ssrc: rng.random(),
+            sequence: rng.random(),
+            timestamp: rng.random(),
+        })
+    }
+
+    fn response(&self, status: u16, reason: &str) -> Response {
+        response_to(&self.invite, status, reason, &self.tag)
+    }
+
+    async fn reply(&self, status: u16, reason: &str) {
+        self.send(self.response(status, reason).to_bytes()).await;
+    }
+
+    async fn send(&self, bytes: Vec<u8>) {
+        let _ = self.socket.send_to(&bytes, self.caller).await;
+    }
+}
+
+fn now() -> Instant {
+    Instant::from_std(crate::telephony::clock::now())
+}
+
+/// Reads `c=` and `m=audio` of an SDP offer: where to send, which formats.
+fn offer_media(sdp: &str) -> Option<(SocketAddr, Vec<u8>)> {
+    let ip = sdp
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("c=IN IP4 "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let media = sdp
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("m=audio "))?;
+    let mut parts = media.split_whitespace();
+    let port: u16 = parts.next()?.parse().ok()?;
+    let formats = parts.skip(1).filter_map(|f| f.parse().ok()).collect();
+    Some((SocketAddr::new(ip, port), formats))
+}
+
+fn telephone_event_type(sdp: &str) -> Option<u8> {
+    sdp.lines()
+        .filter_map(|l| l.trim().strip_prefix("a=rtpmap:"))
+        .find(|l| l.to_ascii_lowercase().contains("telephone-event"))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+}
+
+/// An RTP packet built by hand (12-byte header, no CSRC, no extension).
+fn rtp(
+    media: &mut Media,
+    payload_type: u8,
+    marker: bool,
+    timestamp: u32,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut packet = Vec::with_capacity(12 + payload.len());
+    packet.push(0x80);
+    packet.push(payload_type | if marker { 0x80 } else { 0 });
+    packet.extend_from_slice(&media.sequence.to_be_bytes());
+    packet.extend_from_slice(&timestamp.to_be_bytes());
+    packet.extend_from_slice(&media.ssrc.to_be_bytes());
+    packet.extend_from_slice(payload);
+    media.sequence = media.sequence.wrapping_add(1);
+    packet
+}
+
+/// The payload type and payload of an RTP packet, if it is one.
+fn rtp_payload(datagram: &[u8]) -> Option<(u8, &[u8])> {
+    let first = *datagram.first()?;
+    if first >> 6 != 2 {
+        return None;
+    }
+    let csrc = usize::from(first & 0x0F) * 4;
+    let mut start = 12 + csrc;
+    if first & 0x10 != 0 {
+        let length = datagram.get(start + 2..start + 4)?;
+        start += 4 + usize::from(u16::from_be_bytes([length[0], length[1]])) * 4;
+    }
+    let payload_type = datagram.get(1)? & 0x7F;
+    Some((payload_type, datagram.get(start..)?))
+}
+
+fn event_payload(digit: char, end: bool, duration: u32) -> [u8; 4] {
+    let event = match digit {
+        '0'..='9' => digit as u8 - b'0',
+        '*' => 10,
+        '#' => 11,
+        'A'..='D' => digit as u8 - b'A' + 12,
+        _ => 0,
+    };
+    let duration = u16::try_from(duration).unwrap_or(u16::MAX).to_be_bytes();
+    [
+        event,
+        if end { 0x80 | 10 } else { 10 },
+        duration[0],
+        duration[1],
+    ]
+}
+
+/// 20 ms of a DTMF dual tone at about −7 dBm0 per tone, continuous across frames.
+fn dtmf_tone(digit: char, timestamp: u32) -> Vec<i16> {
+    let (low, high) = dtmf_frequencies(digit);
+    (0..160u32)
+        .map(|i| {
+            let t =
+                f32::from(u16::try_from((timestamp.wrapping_add(i)) % 8000).unwrap_or(0)) / 8000.0;
+            let value = 7000.0 * ((2.0 * PI * low * t).sin() + (2.0 * PI * high * t).sin());
+            value as i16
+        })
+        .collect()
+}
+
+fn dtmf_frequencies(digit: char) -> (f32, f32) {
+    const LOW: [f32; 4] = [697.0, 770.0, 852.0, 941.0];
+    const HIGH: [f32; 4] = [1209.0, 1336.0, 1477.0, 1633.0];
+    let keys = ["123A", "456B", "789C", "*0#D"];
+    for (row, keys) in keys.iter().enumerate() {
+        if let Some(column) = keys.find(digit) {
+            return (LOW[row], HIGH[column]);
+        }
+    }
+    (LOW[0], HIGH[0])
+}
+
+fn encode(payload_type: u8, sample: i16) -> u8 {
+    if payload_type == 0 {
+        g711::ulaw_encode(sample)
+    } else {
+        g711::alaw_encode(sample)
+    }
+}
+
+fn decode(payload_type: u8, byte: u8) -> i16 {
+    if payload_type == 0 {
+        g711::ulaw_decode(byte)
+    } else {
+        g711::alaw_decode(byte)
+    }
+}

@@ -1,0 +1,412 @@
+//! `buurtbel call` against SIPp as the called phone (`cargo test --features interop --test
+//! interop`; needs `sipp`, Debian package sip-tester).
+//!
+//! Each test reserves its own ports, starts SIPp with one of the project's scenarios under
+//! `tests/sipp/`, writes a trunk configuration pointing at it, runs the real binary and
+//! checks two verdicts: the JSON line buurtbel printed, and SIPp's exit code, which is 0
+//! only when SIPp saw every message its scenario expects (our ACK, CANCEL, BYE, digest
+//! answer) in order. On failure the assertion message carries buurtbel's output and SIPp's
+//! traces. The last two tests need no SIPp: they check that bad input never dials.
+#![cfg(feature = "interop")]
+
+#[path = "common/sipp.rs"]
+mod sipp;
+
+use serde_json::Value;
+use sipp::{Ports, Sipp, SippOptions, SippRun, Transport};
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// The credentials the scenarios' `verifyauth` checks.
+const USERNAME: &str = "bin-test";
+const PASSWORD: &str = "not-a-real-secret";
+/// A short code: dialled as `sip:1234@127.0.0.1`.
+const CALLEE: &str = "1234";
+const CALLER_ID: &str = "+3211000000";
+/// How long buurtbel may take for one call before the test kills it.
+const CALL_DEADLINE: Duration = Duration::from_secs(40);
+
+#[test]
+fn answered_call_we_hang_up_after_hold() {
+    let run = Interop::new("uas_answer.xml").call("1s");
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "answered");
+    run.assert_field("sip_status", 200);
+    run.assert_field("hung_up_by", "local");
+    run.assert_field("retry_after_s", Value::Null);
+    run.assert_between("talk_ms", 900, 5_000);
+    // SIPp waits 300 ms between 180 and 200.
+    run.assert_between("ring_ms", 250, 5_000);
+    run.assert_dialled_and_identified();
+}
+
+#[test]
+fn answered_call_over_tcp() {
+    let mut interop = Interop::new("uas_answer.xml");
+    interop.sipp.transport = Transport::Tcp;
+    let run = interop.call("1s");
+    run.assert_sipp_passed();
+    assert!(
+        run.sipp.messages.contains("TCP message received"),
+        "{}",
+        run.explain()
+    );
+    run.assert_field("outcome", "answered");
+    run.assert_field("sip_status", 200);
+    run.assert_field("hung_up_by", "local");
+    run.assert_between("talk_ms", 900, 5_000);
+    run.assert_dialled_and_identified();
+}
+
+#[test]
+fn answered_call_the_phone_hangs_up() {
+    // SIPp sends BYE about 1 s after the ACK, well before our 5 s hold is over.
+    let run = Interop::new("uas_remote_bye.xml").call("5s");
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "answered");
+    run.assert_field("sip_status", 200);
+    run.assert_field("hung_up_by", "remote");
+    run.assert_between("talk_ms", 800, 4_000);
+}
+
+#[test]
+fn busy_phone() {
+    let run = Interop::new("uas_busy.xml").call("1s");
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "busy");
+    run.assert_field("sip_status", 486);
+    run.assert_field("hung_up_by", Value::Null);
+    run.assert_field("retry_after_s", Value::Null);
+    run.assert_field("talk_ms", 0);
+}
+
+#[test]
+fn unanswered_call_is_cancelled_at_ring_timeout() {
+    let mut interop = Interop::new("uas_no_answer.xml");
+    interop.trunk.ring_timeout = "2s";
+    let run = interop.call("1s");
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "no_answer");
+    run.assert_field("sip_status", 487);
+    run.assert_field("hung_up_by", Value::Null);
+    run.assert_field("talk_ms", 0);
+    run.assert_between("ring_ms", 1_900, 6_000);
+}
+
+#[test]
+fn invite_digest_challenge_is_answered() {
+    let mut interop = Interop::new("uas_auth.xml");
+    interop.trunk.credentials = true;
+    let run = interop.call("1s");
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "answered");
+    run.assert_field("sip_status", 200);
+    run.assert_field("hung_up_by", "local");
+    let requests = run.sipp.received_requests();
+    let invites = requests.iter().filter(|r| r.starts_with("INVITE ")).count();
+    assert_eq!(
+        invites,
+        2,
+        "one challenged INVITE, one retry\n{}",
+        run.explain()
+    );
+}
+
+#[test]
+fn registers_before_calling() {
+    let mut interop = Interop::new("uas_register.xml");
+    interop.trunk.credentials = true;
+    interop.trunk.register = true;
+    // One SIPp "call" for the registration (its own Call-ID), one for the call.
+    interop.sipp.calls = 2;
+    let run = interop.call("1s");
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "answered");
+    run.assert_field("sip_status", 200);
+    run.assert_field("hung_up_by", "local");
+    let requests = run.sipp.received_requests();
+    assert!(
+        requests.first().is_some_and(|r| r.starts_with("REGISTER ")),
+        "REGISTER first: {requests:?}\n{}",
+        run.explain()
+    );
+}
+
+#[test]
+fn unavailable_trunk_reports_retry_after() {
+    let run = Interop::new("uas_unavailable.xml").call("1s");
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "unavailable");
+    run.assert_field("sip_status", 503);
+    run.assert_field("retry_after_s", 120);
+    run.assert_field("hung_up_by", Value::Null);
+}
+
+#[test]
+fn bad_config_names_the_key_and_dials_nothing() {
+    let proxy = Silent::bind();
+    let dir = TempDir::new().expect("temp dir");
+    let mut trunk = Trunk::new(proxy.port(), Transport::Udp);
+    trunk.max_cps = "\"fast\"";
+    let config = trunk.write(dir.path(), &Ports::reserve());
+    let out = run_buurtbel(&config, CALLEE, "1s", dir.path());
+    assert!(!out.status.success(), "{out}");
+    assert!(out.stderr.contains("trunk.max_cps"), "{out}");
+    proxy.assert_nothing_arrived(&out);
+}
+
+#[test]
+fn invalid_number_is_refused_and_dials_nothing() {
+    let proxy = Silent::bind();
+    let dir = TempDir::new().expect("temp dir");
+    let config = Trunk::new(proxy.port(), Transport::Udp).write(dir.path(), &Ports::reserve());
+    let out = run_buurtbel(&config, "0999", "1s", dir.path());
+    assert!(!out.status.success(), "{out}");
+    assert!(out.stderr.contains("0999"), "{out}");
+    proxy.assert_nothing_arrived(&out);
+}
+
+/// One test against SIPp: its scenario and the trunk configuration buurtbel gets.
+struct Interop {
+    sipp: SippOptions,
+    trunk: Trunk,
+}
+
+impl Interop {
+    fn new(scenario: &'static str) -> Interop {
+        Interop {
+            sipp: SippOptions {
+                scenario,
+                transport: Transport::Udp,
+                calls: 1,
+            },
+            trunk: Trunk::new(0, Transport::Udp),
+        }
+    }
+
+    /// Starts SIPp, places the call with `--hold`, and waits for both to finish.
+    fn call(mut self, hold: &str) -> Run {
+        let dir = TempDir::new().expect("temp dir");
+        let ports = Ports::reserve();
+        self.trunk.proxy_port = ports.sip;
+        self.trunk.transport = self.sipp.transport;
+        let config = self.trunk.write(dir.path(), &ports);
+        let sipp = Sipp::start(&self.sipp, &ports, dir.path());
+        let buurtbel = run_buurtbel(&config, CALLEE, hold, dir.path());
+        let sipp = sipp.finish();
+        Run {
+            buurtbel,
+            sipp,
+            _dir: dir,
+        }
+    }
+}
+
+/// The `[trunk]` and friends of a test's configuration file.
+struct Trunk {
+    proxy_port: u16,
+    transport: Transport,
+    credentials: bool,
+    register: bool,
+    ring_timeout: &'static str,
+    /// As TOML: a number, or a quoted string to test the error.
+    max_cps: &'static str,
+}
+
+impl Trunk {
+    fn new(proxy_port: u16, transport: Transport) -> Trunk {
+        Trunk {
+            proxy_port,
+            transport,
+            credentials: false,
+            register: false,
+            ring_timeout: "10s",
+            max_cps: "5",
+        }
+    }
+
+    fn write(&self, dir: &Path, ports: &Ports) -> PathBuf {
+        let transport = match self.transport {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+        };
+        let credentials = if self.credentials {
+            format!("username = \"{USERNAME}\"\npassword = \"{PASSWORD}\"\n")
+        } else {
+            String::new()
+        };
+        let text = format!(
+            "[sip]\n\
+             bind = \"127.0.0.1:0\"\n\
+             transport = \"{transport}\"\n\
+             t1 = \"500ms\"\n\
+             \n\
+             [trunk]\n\
+             proxy = \"127.0.0.1:{proxy}\"\n\
+             domain = \"127.0.0.1\"\n\
+             {credentials}\
+             caller_id = \"{CALLER_ID}\"\n\
+             register = {register}\n\
+             max_channels = 4\n\
+             max_cps = {max_cps}\n\
+             ring_timeout = \"{ring_timeout}\"\n\
+             \n\
+             [media]\n\
+             rtp_ports = \"{rtp_low}-{rtp_high}\"\n\
+             codecs = [\"PCMA\", \"PCMU\"]\n",
+            proxy = self.proxy_port,
+            register = self.register,
+            max_cps = self.max_cps,
+            ring_timeout = self.ring_timeout,
+            rtp_low = ports.rtp_low,
+            rtp_high = ports.rtp_high,
+        );
+        let path = dir.join("buurtbel.toml");
+        std::fs::write(&path, text).expect("write config");
+        path
+    }
+}
+
+/// What a finished test saw from both sides.
+struct Run {
+    buurtbel: Output,
+    sipp: SippRun,
+    _dir: TempDir,
+}
+
+impl Run {
+    fn explain(&self) -> String {
+        format!("{}\n{}", self.buurtbel, self.sipp)
+    }
+
+    fn assert_sipp_passed(&self) {
+        assert!(
+            self.buurtbel.status.success(),
+            "buurtbel exits 0 whatever the outcome\n{}",
+            self.explain()
+        );
+        assert!(
+            self.sipp.passed(),
+            "SIPp's scenario did not complete\n{}",
+            self.explain()
+        );
+    }
+
+    /// buurtbel's report: the last line of its standard output.
+    fn report(&self) -> Value {
+        let line = self
+            .buurtbel
+            .stdout
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty());
+        line.and_then(|l| serde_json::from_str(l).ok())
+            .unwrap_or_else(|| panic!("no JSON on the last line\n{}", self.explain()))
+    }
+
+    fn assert_field(&self, key: &str, expected: impl Into<Value>) {
+        let report = self.report();
+        let expected = expected.into();
+        assert_eq!(
+            report.get(key),
+            Some(&expected),
+            "`{key}` in {report}\n{}",
+            self.explain()
+        );
+    }
+
+    fn assert_between(&self, key: &str, low: u64, high: u64) {
+        let report = self.report();
+        let value = report.get(key).and_then(Value::as_u64);
+        assert!(
+            value.is_some_and(|v| (low..=high).contains(&v)),
+            "`{key}` in {low}..={high}: {report}\n{}",
+            self.explain()
+        );
+    }
+
+    /// The INVITE went to the short code at the trunk's domain, with our caller id, and the
+    /// report's call_id is the one SIPp saw.
+    fn assert_dialled_and_identified(&self) {
+        let requests = self.sipp.received_requests();
+        assert_eq!(
+            requests.first().copied(),
+            Some(format!("INVITE sip:{CALLEE}@127.0.0.1 SIP/2.0").as_str()),
+            "{}",
+            self.explain()
+        );
+        let from = self.sipp.header_of("INVITE", "From").unwrap_or_default();
+        assert!(from.contains(CALLER_ID), "From: {from}\n{}", self.explain());
+        let call_id = self.sipp.header_of("INVITE", "Call-ID").map(Value::from);
+        assert_eq!(
+            self.report().get("call_id"),
+            call_id.as_ref(),
+            "{}",
+            self.explain()
+        );
+    }
+}
+
+/// A finished `buurtbel` process.
+struct Output {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "--- buurtbel ({})", self.status)?;
+        writeln!(f, "--- buurtbel stdout\n{}", self.stdout)?;
+        writeln!(f, "--- buurtbel stderr\n{}", self.stderr)
+    }
+}
+
+/// Runs `buurtbel call --json`, output into files under `dir`.
+fn run_buurtbel(config: &Path, to: &str, hold: &str, dir: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_buurtbel"))
+        .args(["call", "--config"])
+        .arg(config)
+        .args(["--to", to, "--hold", hold, "--json"])
+        .env("RUST_LOG", "debug")
+        .stdin(Stdio::null())
+        .stdout(sipp::file(dir, "buurtbel.stdout"))
+        .stderr(sipp::file(dir, "buurtbel.stderr"))
+        .spawn()
+        .expect("start buurtbel");
+    let status = sipp::wait_with_deadline(&mut child, CALL_DEADLINE);
+    let output = Output {
+        status: status.unwrap_or_else(|| std::os::unix::process::ExitStatusExt::from_raw(9)),
+        stdout: sipp::read(dir, "buurtbel.stdout"),
+        stderr: sipp::read(dir, "buurtbel.stderr"),
+    };
+    assert!(
+        status.is_some(),
+        "buurtbel still running after {CALL_DEADLINE:?}\n{output}"
+    );
+    output
+}
+
+/// A trunk address where nobody answers, to prove nothing was sent to it.
+struct Silent(UdpSocket);
+
+impl Silent {
+    fn bind() -> Silent {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        socket.set_nonblocking(true).expect("nonblocking");
+        Silent(socket)
+    }
+
+    fn port(&self) -> u16 {
+        self.0.local_addr().expect("local addr").port()
+    }
+
+    fn assert_nothing_arrived(&self, out: &Output) {
+        let mut buf = [0u8; 2048];
+        let got = self.0.recv_from(&mut buf);
+        assert!(got.is_err(), "a datagram reached the trunk\n{out}");
+    }
+}

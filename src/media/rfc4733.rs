@@ -87,7 +87,7 @@ impl EventTracker {
     pub fn new(payload_types: &[u8]) -> EventTracker {
         let payload_types = payload_types
             .iter()
-            .filter_map(|&pt| 1u128.checked_shl(u32::from(pt)).filter(|_| pt <= 127))
+            .filter_map(|&pt| 1u128.checked_shl(u32::from(pt)))
             .fold(0, |mask, bit| mask | bit);
         EventTracker {
             payload_types,

@@ -61,8 +61,9 @@ pub struct SessionSetup {
     pub settings: ProgramSettings,
     /// Our SSRC, first sequence and timestamp, payload type.
     pub rtp: SenderStart,
-    /// The far end's telephone-event payload type, if negotiated.
-    pub telephone_event: Option<u8>,
+    /// Payload types that carry telephone-events towards us: the one we offered, and the
+    /// far end's from its answer (RFC 3264 says ours, many peers use theirs).
+    pub telephone_events: Vec<u8>,
     /// Where the SDP answer says to send RTP (until symmetric RTP latches).
     pub remote: SocketAddr,
     /// End the call when no RTP arrives for this long (counted from the start too).
@@ -278,7 +279,7 @@ mod tests {
                 timestamp: 1000,
                 payload_type: 8,
             },
-            telephone_event: Some(96),
+            telephone_events: vec![101, 96],
             remote: PHONE.parse().unwrap(),
             inactivity: Duration::from_secs(5),
         }

@@ -8,7 +8,7 @@ use crate::media::program::ProgramSettings;
 use crate::media::rtp::SenderStart;
 use crate::media::session::{Digit, MediaEnd, MediaSession, MediaStats, SessionSetup};
 use crate::sip::call::{Call, CallEvent, CallReport, Outcome, Transmit};
-use crate::sip::sdp::Answer;
+use crate::sip::sdp::{Answer, TELEPHONE_EVENT_PT};
 use crate::telephony::clock;
 use crate::telephony::endpoint::{Endpoint, Route};
 use crate::telephony::pacer::{PacedMedia, Pacer};
@@ -162,7 +162,10 @@ fn start_media(
             timestamp: rng.random(),
             payload_type,
         },
-        telephone_event: answer.telephone_event,
+        telephone_events: [Some(TELEPHONE_EVENT_PT), answer.telephone_event]
+            .into_iter()
+            .flatten()
+            .collect(),
         remote: answer.rtp,
         inactivity: context.inactivity,
     };

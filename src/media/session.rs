@@ -110,9 +110,7 @@ impl MediaSession {
     /// A session whose first packet is due at `first_packet`.
     pub fn new(now: Instant, first_packet: Instant, setup: SessionSetup) -> MediaSession {
         let payload_type = setup.rtp.payload_type;
-        let events = setup
-            .telephone_event
-            .map_or_else(|| EventTracker::new(&[]), |pt| EventTracker::new(&[pt]));
+        let events = EventTracker::new(&setup.telephone_events);
         MediaSession {
             program: Program::new(setup.audio, setup.settings),
             sender: RtpSender::new(setup.rtp).unwrap_or_else(|_| {

@@ -38,6 +38,9 @@
 //!   frequencies within 2.5 %. Levels are corrected for the window's loss at the measured
 //!   offset, so twist and share read the tones, not the filters.
 //!
+//! Through white noise (SNR against both tones together, over the whole band) every key is
+//! heard at 15 dB or better; at 10 dB nine in ten are, and nothing false appears.
+//!
 //! Release: a held key is reported once, and released after five consecutive blocks without
 //! it. Measured: interruptions up to 23 ms (a lost 20 ms packet filled with silence) never
 //! split a press; pauses of 36 ms or more always do, so the 40 ms minimum pause between two
@@ -298,7 +301,8 @@ impl FilterBank {
         let (mut s1, mut s2) = ([0.0_f32; 8], [0.0_f32; 8]);
         for &x in &windowed.samples {
             for ((a, b), &c) in s1.iter_mut().zip(s2.iter_mut()).zip(&self.feedback) {
-                let s0 = x + c * *a - *b;
+                // `x - s2` is ready a sample early, leaving one multiply-add on the chain.
+                let s0 = c * *a + (x - *b);
                 *b = *a;
                 *a = s0;
             }
@@ -326,7 +330,7 @@ impl FilterBank {
             && is_twist_within_limits(low, high)
             && is_pure(low, high, now.energy)
             && is_harmonic_free(windowed, low, high);
-        let key = *KEYS.get(row)?.get(column - 4)?;
+        let key = *KEYS.get(row)?.get(column.checked_sub(4)?)?;
         checks.then_some(Verdict { key, row, column })
     }
 
@@ -383,12 +387,11 @@ fn strongest(spectrum: &Spectrum, group: std::ops::Range<usize>) -> Option<usize
 /// Whether neither tone has a strong second harmonic. The row tone's harmonic (1394–1882 Hz)
 /// can sit within the column tone's main lobe; then it cannot be measured and is not checked.
 fn is_harmonic_free(windowed: &Windowed, low: Tone, high: Tone) -> bool {
-    let quiet = |tone: Tone| {
-        goertzel_power(&windowed.samples, 2.0 * tone.frequency)
-            <= tone.power() / db_to_power(HARMONIC_MARGIN_DB)
-    };
+    let harmonics = [low, high].map(|tone| 2.0 * tone.frequency);
+    let [low_harmonic, high_harmonic] = goertzel_powers(&windowed.samples, harmonics);
+    let quiet = |power: f32, tone: Tone| power <= tone.power() / db_to_power(HARMONIC_MARGIN_DB);
     let low_measurable = (2.0 * low.frequency - high.frequency).abs() >= HARMONIC_CLEARANCE_HZ;
-    quiet(high) && (!low_measurable || quiet(low))
+    quiet(high_harmonic, high) && (!low_measurable || quiet(low_harmonic, low))
 }
 
 fn is_loud(low: Tone, high: Tone) -> bool {
@@ -435,14 +438,21 @@ fn hann_gain(offset: f32) -> f32 {
     (sinc / (1.0 - x * x)).abs().max(0.5)
 }
 
-/// Power of one Goertzel filter at `hz` over already-windowed samples.
-fn goertzel_power(samples: &[f32], hz: f32) -> f32 {
-    let feedback = 2.0 * angular(hz).cos();
-    let (mut s1, mut s2) = (0.0_f32, 0.0_f32);
+/// Powers of two Goertzel filters over already-windowed samples, run side by side so their
+/// dependency chains overlap.
+fn goertzel_powers(samples: &[f32], hz: [f32; 2]) -> [f32; 2] {
+    let feedback = hz.map(|f| 2.0 * angular(f).cos());
+    let (mut s1, mut s2) = ([0.0_f32; 2], [0.0_f32; 2]);
     for &x in samples {
-        (s1, s2) = (x + feedback * s1 - s2, s1);
+        for ((a, b), &c) in s1.iter_mut().zip(s2.iter_mut()).zip(&feedback) {
+            (*a, *b) = (c * *a + (x - *b), *a);
+        }
     }
-    s1 * s1 + s2 * s2 - feedback * s1 * s2
+    let mut powers = [0.0; 2];
+    for (p, ((&a, &b), &c)) in powers.iter_mut().zip(s1.iter().zip(&s2).zip(&feedback)) {
+        *p = a * a + b * b - c * a * b;
+    }
+    powers
 }
 
 #[cfg(test)]

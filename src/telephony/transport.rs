@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// A parsed message and where it came from.
 #[derive(Debug)]
@@ -134,28 +134,36 @@ impl Connector for TcpConnector {
 pub struct StreamTransport {
     local: SocketAddr,
     connector: Box<dyn Connector>,
-    connections: Mutex<HashMap<SocketAddr, mpsc::UnboundedSender<Vec<u8>>>>,
+    connections: Mutex<HashMap<SocketAddr, mpsc::UnboundedSender<Outgoing>>>,
     inbound: mpsc::Sender<Inbound>,
 }
 
+/// Bytes for a connection's writer, and who waits for them to be written.
+pub(crate) struct Outgoing {
+    bytes: Vec<u8>,
+    written: oneshot::Sender<io::Result<()>>,
+}
+
 impl StreamTransport {
+    /// Returns once the bytes are written to the connection, so a process that exits right
+    /// after its last message does not lose it.
     async fn send(self: &Arc<Self>, to: SocketAddr, bytes: Vec<u8>) -> io::Result<()> {
-        let existing = self.connection(to);
-        let bytes = match existing {
-            Some(writer) => match writer.send(bytes) {
-                Ok(()) => return Ok(()),
-                Err(mpsc::error::SendError(bytes)) => bytes,
+        let (written, done) = oneshot::channel();
+        let outgoing = Outgoing { bytes, written };
+        let outgoing = match self.connection(to) {
+            Some(writer) => match writer.send(outgoing) {
+                Ok(()) => return wait_written(done).await,
+                Err(mpsc::error::SendError(outgoing)) => outgoing,
             },
-            None => bytes,
+            None => outgoing,
         };
         let stream = self.connector.connect(to).await?;
         let writer = self.adopt(stream, to);
-        writer
-            .send(bytes)
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "connection closed"))
+        writer.send(outgoing).map_err(|_| closed())?;
+        wait_written(done).await
     }
 
-    fn connection(&self, to: SocketAddr) -> Option<mpsc::UnboundedSender<Vec<u8>>> {
+    fn connection(&self, to: SocketAddr) -> Option<mpsc::UnboundedSender<Outgoing>> {
         let connections = self
             .connections
             .lock()
@@ -168,7 +176,7 @@ impl StreamTransport {
         self: &Arc<Self>,
         stream: Box<dyn Stream>,
         peer: SocketAddr,
-    ) -> mpsc::UnboundedSender<Vec<u8>> {
+    ) -> mpsc::UnboundedSender<Outgoing> {
         let (writer, outgoing) = mpsc::unbounded_channel();
         self.connections
             .lock()
@@ -177,6 +185,14 @@ impl StreamTransport {
         tokio::spawn(serve_stream(stream, peer, outgoing, self.inbound.clone()));
         writer
     }
+}
+
+async fn wait_written(done: oneshot::Receiver<io::Result<()>>) -> io::Result<()> {
+    done.await.unwrap_or_else(|_| Err(closed()))
+}
+
+fn closed() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "connection closed")
 }
 
 async fn accept_tcp(listener: TcpListener, streams: Arc<StreamTransport>) {
@@ -195,10 +211,10 @@ async fn accept_tcp(listener: TcpListener, streams: Arc<StreamTransport>) {
 }
 
 /// Reads framed messages from a stream and writes queued ones to it until either side ends.
-pub async fn serve_stream(
+pub(crate) async fn serve_stream(
     stream: Box<dyn Stream>,
     peer: SocketAddr,
-    mut outgoing: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
     inbound: mpsc::Sender<Inbound>,
 ) {
     let (mut reader, mut writer) = tokio::io::split(stream);
@@ -217,8 +233,11 @@ pub async fn serve_stream(
         }
     };
     let write = async {
-        while let Some(bytes) = outgoing.recv().await {
-            if writer.write_all(&bytes).await.is_err() {
+        while let Some(Outgoing { bytes, written }) = outgoing.recv().await {
+            let result = writer.write_all(&bytes).await;
+            let failed = result.is_err();
+            let _ = written.send(result);
+            if failed {
                 return;
             }
         }

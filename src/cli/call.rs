@@ -33,6 +33,9 @@ pub struct CallArgs {
     /// Language of the prompts around the message: nl, fr, de, en.
     #[arg(long, default_value = "nl")]
     pub lang: String,
+    /// Write what the far end sent (8 kHz WAV) to this file; needs `--wav`.
+    #[arg(long, requires = "wav")]
+    pub record: Option<PathBuf>,
     /// Folder holding the prompts, `<voices>/<lang>/{intro,menu,thanks}.wav`.
     #[arg(long, default_value = "voices")]
     pub voices: PathBuf,
@@ -50,7 +53,15 @@ pub async fn run(args: CallArgs) -> Result<(), CliError> {
             None => tracing::warn!("no registration result within 10 s; calling anyway"),
         }
     }
-    let result = dialer.call(target, &playback).await?;
+    let result = dialer
+        .call_recording(target, &playback, args.record.is_some())
+        .await?;
+    if let (Some(path), Some(recording)) = (
+        &args.record,
+        result.played.as_ref().and_then(|p| p.recording.as_ref()),
+    ) {
+        crate::speech::wav::write_8k(path, recording).map_err(PromptError::from)?;
+    }
     print_result(&result, args.json);
     Ok(())
 }

@@ -68,7 +68,12 @@ pub struct SessionSetup {
     pub remote: SocketAddr,
     /// End the call when no RTP arrives for this long (counted from the start too).
     pub inactivity: Duration,
+    /// Keep the far end's audio (decoded), up to [`MAX_RECORDING`].
+    pub record: bool,
 }
+
+/// The most far-end audio a session keeps: ten minutes at 8 kHz.
+pub const MAX_RECORDING: usize = 8000 * 600;
 
 /// Counters for the call report.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -104,6 +109,7 @@ pub struct MediaSession {
     ended: Option<MediaEnd>,
     sent: u64,
     samples: Vec<i16>,
+    recording: Option<Vec<i16>>,
 }
 
 impl MediaSession {
@@ -134,6 +140,7 @@ impl MediaSession {
             ended: None,
             sent: 0,
             samples: Vec::with_capacity(160),
+            recording: setup.record.then(Vec::new),
         }
     }
 
@@ -151,6 +158,9 @@ impl MediaSession {
                 .extend(packet.payload.iter().map(|b| decode(self.payload_type, *b)));
             for digit in self.inband.process(&self.samples) {
                 self.key(now, digit, DigitPath::Inband);
+            }
+            if let Some(recording) = self.recording.as_mut().filter(|r| r.len() < MAX_RECORDING) {
+                recording.extend_from_slice(&self.samples);
             }
         }
     }
@@ -212,6 +222,11 @@ impl MediaSession {
     /// How many times the message has started playing.
     pub fn message_starts(&self) -> u32 {
         self.program.message_starts()
+    }
+
+    /// The far end's audio, when recording was asked for.
+    pub fn recording(&self) -> Option<&[i16]> {
+        self.recording.as_deref()
     }
 
     /// Counters for the report.
@@ -280,6 +295,7 @@ mod tests {
             telephone_events: vec![101, 96],
             remote: PHONE.parse().unwrap(),
             inactivity: Duration::from_secs(5),
+            record: true,
         }
     }
 
@@ -378,6 +394,11 @@ mod tests {
         assert_eq!(tenth.sequence, 3, "sequence wraps");
         assert_eq!(tenth.timestamp, 1000 + 9 * 160);
         assert_eq!(session.stats().played, FRAME * 40);
+        assert_eq!(
+            session.recording().unwrap().len(),
+            160 * 40,
+            "the phone's silence, kept"
+        );
     }
 
     #[test]

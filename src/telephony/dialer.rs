@@ -163,6 +163,16 @@ impl Dialer {
 
     /// Places one call to `target`; once answered it does what `playback` says.
     pub async fn call(&self, target: Uri, playback: &Playback) -> Result<CallResult, DialerError> {
+        self.call_recording(target, playback, false).await
+    }
+
+    /// As [`Dialer::call`], keeping the far end's audio when `record` is set.
+    pub async fn call_recording(
+        &self,
+        target: Uri,
+        playback: &Playback,
+        record: bool,
+    ) -> Result<CallResult, DialerError> {
         let _channel = self.limits.acquire().await;
         let rtp = self
             .rtp_ports
@@ -178,6 +188,7 @@ impl Dialer {
             pacer: &self.pacer,
             settings: self.program_settings,
             inactivity: self.rtp_timeout,
+            record,
         };
         let call = Call::new(clock::now(), setup);
         let (report, media, played) = line::run(&context, call, route, rtp, playback).await;

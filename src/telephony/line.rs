@@ -39,6 +39,8 @@ pub struct MediaReport {
     pub message_starts: u32,
     /// Why the media ended.
     pub end: Option<MediaEnd>,
+    /// The far end's audio, when [`LineContext::record`] asked for it.
+    pub recording: Option<Vec<i16>>,
 }
 
 /// Shared pieces a line uses.
@@ -51,6 +53,8 @@ pub struct LineContext<'a> {
     pub settings: ProgramSettings,
     /// RTP inactivity timeout.
     pub inactivity: Duration,
+    /// Keep the far end's audio.
+    pub record: bool,
 }
 
 struct ActiveMedia {
@@ -168,6 +172,7 @@ fn start_media(
             .collect(),
         remote: answer.rtp,
         inactivity: context.inactivity,
+        record: context.record,
     };
     let session = Arc::new(Mutex::new(MediaSession::new(
         now,
@@ -217,6 +222,7 @@ fn media_report(active: &ActiveMedia) -> MediaReport {
         digits: session.digits().to_vec(),
         message_starts: session.message_starts(),
         end: session.end(),
+        recording: session.recording().map(<[i16]>::to_vec),
     }
 }
 

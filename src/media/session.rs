@@ -396,8 +396,8 @@ mod tests {
         assert_eq!(session.stats().played, FRAME * 40);
         assert_eq!(
             session.recording().unwrap().len(),
-            160 * 40,
-            "the phone's silence, kept"
+            160 * 41,
+            "every frame the phone sent, kept"
         );
     }
 

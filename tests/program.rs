@@ -155,4 +155,9 @@ async fn the_phone_hears_intro_then_message_bit_exact_through_g711() {
         worst.unwrap() <= 12000 / 16,
         "within G.711 quantisation error"
     );
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("heard.wav");
+    phone.write_heard(&wav).unwrap();
+    let read_back = buurtbel::speech::wav::read_8k(&wav).unwrap();
+    assert_eq!(read_back, phone.heard, "the recording is what it heard");
 }

@@ -34,6 +34,13 @@ pub struct SimCall {
     pub pressed: Vec<char>,
 }
 
+impl SimCall {
+    /// Writes what the phone heard as an 8 kHz mono WAV.
+    pub fn write_heard(&self, path: &std::path::Path) -> Result<(), crate::speech::wav::WavError> {
+        crate::speech::wav::write_8k(path, &self.heard)
+    }
+}
+
 /// A running exchange.
 pub struct Exchange {
     addr: SocketAddr,

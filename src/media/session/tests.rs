@@ -1,0 +1,263 @@
+//! Tests of the parent module.
+
+use super::*;
+use crate::media::program::FRAME_BYTES;
+use crate::media::rtp::RtpPacket;
+use std::sync::Arc;
+
+const PHONE: &str = "127.0.0.9:7000";
+
+fn setup() -> SessionSetup {
+    SessionSetup {
+        audio: ProgramAudio {
+            intro: Arc::from(vec![]),
+            message: Arc::from(vec![0x11u8; FRAME_BYTES * 10]),
+            menu: Arc::from(vec![0x22u8; FRAME_BYTES * 5]),
+            thanks: Arc::from(vec![0x33u8; FRAME_BYTES * 2]),
+            silence: 0xD5,
+        },
+        settings: ProgramSettings {
+            menu_rounds: 2,
+            key_wait: Duration::from_millis(200),
+        },
+        rtp: SenderStart {
+            ssrc: 0xABCD,
+            sequence: 65_530,
+            timestamp: 1000,
+            payload_type: 8,
+        },
+        telephone_events: vec![101, 96],
+        remote: PHONE.parse().unwrap(),
+        inactivity: Duration::from_secs(5),
+        record: true,
+    }
+}
+
+/// The phone's side: its own sender for audio and events.
+struct Phone {
+    audio: RtpSender,
+    sequence: u16,
+}
+
+impl Phone {
+    fn new() -> Phone {
+        let start = SenderStart {
+            ssrc: 77,
+            sequence: 10,
+            timestamp: 5000,
+            payload_type: 8,
+        };
+        Phone {
+            audio: RtpSender::new(start).unwrap(),
+            sequence: 500,
+        }
+    }
+
+    fn audio(&mut self, samples: &[i16]) -> Vec<u8> {
+        self.audio.packet(&g711::encode_alaw(samples))
+    }
+
+    fn event(&mut self, event: u8, end: bool, timestamp: u32) -> Vec<u8> {
+        self.sequence += 1;
+        let mut packet = vec![0x80, 96];
+        packet.extend_from_slice(&self.sequence.to_be_bytes());
+        packet.extend_from_slice(&timestamp.to_be_bytes());
+        packet.extend_from_slice(&99u32.to_be_bytes());
+        packet.extend_from_slice(&[event, if end { 0x8A } else { 0x0A }, 0, 160]);
+        packet
+    }
+}
+
+/// Runs the session on its grid until `until`, feeding `input(ms)` datagrams each tick.
+fn run(
+    session: &mut MediaSession,
+    start: Instant,
+    until_ms: u64,
+    mut input: impl FnMut(u64) -> Vec<Vec<u8>>,
+) -> Vec<Vec<u8>> {
+    let mut sent = Vec::new();
+    let mut buffer = Vec::new();
+    for ms in (0..until_ms).step_by(20) {
+        let now = start + Duration::from_millis(ms);
+        for datagram in input(ms) {
+            session.handle_datagram(now, PHONE.parse().unwrap(), &datagram);
+        }
+        session.handle_timeout(now);
+        while session.poll_packet(now, &mut buffer).is_some() {
+            sent.push(buffer.clone());
+        }
+        if session.end().is_some() {
+            break;
+        }
+    }
+    sent
+}
+
+fn tone(low: f32, high: f32, frames: usize) -> Vec<Vec<i16>> {
+    let samples: Vec<i16> = (0..frames * 160)
+        .map(|i| {
+            let t = i as f32 / 8000.0;
+            (6000.0
+                * ((2.0 * std::f32::consts::PI * low * t).sin()
+                    + (2.0 * std::f32::consts::PI * high * t).sin())) as i16
+        })
+        .collect();
+    samples.chunks(160).map(<[i16]>::to_vec).collect()
+}
+
+#[test]
+fn plays_the_program_and_ends_answered_no_ack() {
+    let start = crate::sip::virtual_epoch();
+    let mut session = MediaSession::new(start, start, setup());
+    let mut phone = Phone::new();
+    let sent = run(&mut session, start, 60_000, |_| {
+        vec![phone.audio(&[0; 160])]
+    });
+    assert_eq!(
+        session.end(),
+        Some(MediaEnd::Program(ProgramEnd::AnsweredNoAck))
+    );
+    assert_eq!(sent.len(), 10 + 2 * (5 + 10));
+    let first = RtpPacket::parse(&sent[0]).unwrap();
+    assert!(first.marker);
+    assert_eq!(
+        (first.ssrc, first.sequence, first.timestamp),
+        (0xABCD, 65_530, 1000)
+    );
+    let tenth = RtpPacket::parse(&sent[9]).unwrap();
+    assert_eq!(tenth.sequence, 3, "sequence wraps");
+    assert_eq!(tenth.timestamp, 1000 + 9 * 160);
+    assert_eq!(session.stats().played, FRAME * 40);
+    assert_eq!(
+        session.recording().unwrap().len(),
+        160 * 41,
+        "every frame the phone sent, kept"
+    );
+}
+
+#[test]
+fn late_poll_sends_every_due_packet_in_order() {
+    let start = crate::sip::virtual_epoch();
+    let mut session = MediaSession::new(start, start, setup());
+    let mut buffer = Vec::new();
+    let mut sequences = Vec::new();
+    while session
+        .poll_packet(start + Duration::from_millis(65), &mut buffer)
+        .is_some()
+    {
+        sequences.push(RtpPacket::parse(&buffer).unwrap().sequence);
+    }
+    assert_eq!(
+        sequences,
+        [65_530, 65_531, 65_532, 65_533],
+        "due at 0, 20, 40, 60 ms"
+    );
+    assert_eq!(
+        session.poll_timeout(),
+        Some(start + Duration::from_millis(80))
+    );
+}
+
+#[test]
+fn rfc4733_one_acknowledges_once_despite_repeated_end_packets() {
+    let start = crate::sip::virtual_epoch();
+    let mut session = MediaSession::new(start, start, setup());
+    let mut phone = Phone::new();
+    let sent = run(&mut session, start, 60_000, |ms| match ms {
+        240 => vec![phone.event(1, false, 9000)],
+        260 | 280 => vec![
+            phone.event(1, true, 9000),
+            phone.event(1, true, 9000),
+            phone.event(1, true, 9000),
+        ],
+        _ => vec![phone.audio(&[0; 160])],
+    });
+    assert_eq!(
+        session.end(),
+        Some(MediaEnd::Program(ProgramEnd::Acknowledged))
+    );
+    assert_eq!(
+        session.digits(),
+        [Digit {
+            digit: '1',
+            via: DigitPath::Rfc4733,
+            at_ms: 240
+        }]
+    );
+    let thanks = sent
+        .iter()
+        .filter(|p| RtpPacket::parse(p).unwrap().payload[0] == 0x33)
+        .count();
+    assert_eq!(thanks, 2);
+}
+
+#[test]
+fn info_two_repeats_then_one_acknowledges() {
+    let start = crate::sip::virtual_epoch();
+    let mut session = MediaSession::new(start, start, setup());
+    let mut buffer = Vec::new();
+    for ms in (0..4000).step_by(20) {
+        let now = start + Duration::from_millis(ms);
+        match ms {
+            300 => session.handle_info(
+                now,
+                "application/dtmf-relay",
+                b"Signal=2\r\nDuration=100\r\n",
+            ),
+            700 => session.handle_info(now, "application/dtmf", b"1"),
+            _ => {}
+        }
+        session.handle_datagram(now, PHONE.parse().unwrap(), &Phone::new().audio(&[0; 160]));
+        while session.poll_packet(now, &mut buffer).is_some() {}
+    }
+    assert_eq!(session.message_starts(), 2);
+    assert_eq!(
+        session.end(),
+        Some(MediaEnd::Program(ProgramEnd::Acknowledged))
+    );
+    let via: Vec<_> = session.digits().iter().map(|d| (d.digit, d.via)).collect();
+    assert_eq!(via, [('2', DigitPath::Info), ('1', DigitPath::Info)]);
+}
+
+#[test]
+fn inband_one_is_heard_and_the_same_press_by_rfc4733_counts_once() {
+    let start = crate::sip::virtual_epoch();
+    let mut session = MediaSession::new(start, start, setup());
+    let mut phone = Phone::new();
+    let frames = tone(697.0, 1209.0, 5);
+    let sent = run(&mut session, start, 60_000, |ms| match ms {
+        200..=280 => vec![phone.audio(&frames[((ms - 200) / 20) as usize])],
+        300 => vec![phone.event(1, true, 12_000)],
+        _ => vec![phone.audio(&[0; 160])],
+    });
+    assert_eq!(
+        session.end(),
+        Some(MediaEnd::Program(ProgramEnd::Acknowledged))
+    );
+    assert_eq!(session.digits().len(), 1, "{:?}", session.digits());
+    assert_eq!(session.digits()[0].via, DigitPath::Inband);
+    assert!(!sent.is_empty());
+}
+
+#[test]
+fn silence_from_the_far_end_ends_the_media() {
+    let start = crate::sip::virtual_epoch();
+    let mut session = MediaSession::new(
+        start,
+        start,
+        SessionSetup {
+            inactivity: Duration::from_millis(500),
+            ..setup()
+        },
+    );
+    let mut phone = Phone::new();
+    run(&mut session, start, 60_000, |ms| {
+        if ms < 100 {
+            vec![phone.audio(&[0; 160])]
+        } else {
+            vec![]
+        }
+    });
+    assert_eq!(session.end(), Some(MediaEnd::Inactive));
+    assert!(session.stats().received >= 5);
+}

@@ -295,8 +295,10 @@ fn default_ring_timeout() -> Duration {
 fn default_rtp_ports() -> RangeInclusive<u16> {
     16000..=16999
 }
+/// Long enough for phones that send nothing while the member listens (voice activity
+/// detection) to hear every menu round; short enough to free a dead line.
 fn default_rtp_timeout() -> Duration {
-    Duration::from_secs(10)
+    Duration::from_secs(60)
 }
 fn default_menu_rounds() -> u32 {
     3

@@ -170,9 +170,11 @@ async fn run_lane(
 fn serve(media: &PacedMedia, now: Instant, buffer: &mut Vec<u8>) -> bool {
     let mut session = media.session.lock().unwrap_or_else(PoisonError::into_inner);
     while let Some(destination) = session.poll_packet(now, buffer) {
-        if let Err(e) = media.socket.try_send_to(buffer, destination) {
+        let result = media.socket.try_send_to(buffer, destination);
+        if let Err(e) = &result {
             tracing::debug!(error = %e, "RTP send failed");
         }
+        session.record_send(result.is_ok());
     }
     session.handle_timeout(now);
     if session.end().is_some() {

@@ -268,12 +268,15 @@ impl RtpReceiver {
             return Err(RtpError::ForeignSource(from));
         }
         let packet = RtpPacket::parse(datagram)?;
-        self.latched.get_or_insert(from);
+        if can_reply_to(from) {
+            self.latched.get_or_insert(from);
+        }
         self.account(arrival, &packet);
         Ok(packet)
     }
 
-    /// The far end's media address, learnt from its first valid packet: send there.
+    /// The far end's media address, learnt from its first valid packet from an address we
+    /// can send to: send there.
     pub fn latched_source(&self) -> Option<SocketAddr> {
         self.latched
     }
@@ -530,3 +533,9 @@ impl JitterEstimator {
 
 #[cfg(test)]
 mod tests;
+
+/// Port 0 and unspecified addresses arrive from broken or spoofing senders; a reply there
+/// fails, so such a source is heard but never latched.
+fn can_reply_to(from: SocketAddr) -> bool {
+    from.port() != 0 && !from.ip().is_unspecified()
+}

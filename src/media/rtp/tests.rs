@@ -337,3 +337,30 @@ fn a_second_ssrc_from_the_latched_source_passes_without_touching_stats() {
     let stats = receiver.stats().unwrap();
     assert_eq!((stats.ssrc, stats.received, stats.expected), (7, 3, 3));
 }
+
+#[test]
+fn a_source_on_port_zero_is_heard_but_not_latched() {
+    let mut receiver = RtpReceiver::new(8);
+    let start = crate::sip::virtual_epoch();
+    let mut sender = RtpSender::new(SenderStart {
+        ssrc: 5,
+        sequence: 1,
+        timestamp: 0,
+        payload_type: 8,
+    })
+    .unwrap();
+    let zero: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    assert!(
+        receiver
+            .handle_datagram(start, zero, &sender.packet(&[0xD5; 160]))
+            .is_ok()
+    );
+    assert_eq!(receiver.latched_source(), None);
+    let real: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+    assert!(
+        receiver
+            .handle_datagram(start, real, &sender.packet(&[0xD5; 160]))
+            .is_ok()
+    );
+    assert_eq!(receiver.latched_source(), Some(real));
+}

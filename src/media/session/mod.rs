@@ -80,8 +80,10 @@ pub const MAX_RECORDING: usize = 8000 * 600;
 pub struct MediaStats {
     /// Audio played.
     pub played: Duration,
-    /// RTP packets sent.
+    /// RTP packets handed to the socket without error.
     pub sent: u64,
+    /// RTP packets the socket refused (full buffer, unreachable): lost on our side.
+    pub send_errors: u64,
     /// Audio RTP packets received.
     pub received: u64,
     /// Packets lost on the way in.
@@ -108,6 +110,7 @@ pub struct MediaSession {
     last_key: Option<(char, DigitPath, Instant)>,
     ended: Option<MediaEnd>,
     sent: u64,
+    send_errors: u64,
     samples: Vec<i16>,
     recording: Option<Vec<i16>>,
 }
@@ -139,6 +142,7 @@ impl MediaSession {
             last_key: None,
             ended: None,
             sent: 0,
+            send_errors: 0,
             samples: Vec::with_capacity(160),
             recording: setup.record.then(Vec::new),
         }
@@ -192,8 +196,17 @@ impl MediaSession {
         self.next_packet += FRAME;
         out.clear();
         self.sender.write_packet(&frame, out);
-        self.sent += 1;
         Some(self.receiver.latched_source().unwrap_or(self.remote))
+    }
+
+    /// What became of the packet `poll_packet` just wrote: counted as sent only once the
+    /// socket took it.
+    pub fn record_send(&mut self, sent: bool) {
+        if sent {
+            self.sent += 1;
+        } else {
+            self.send_errors += 1;
+        }
     }
 
     /// When `poll_packet` or `handle_timeout` has work next.
@@ -235,6 +248,7 @@ impl MediaSession {
         MediaStats {
             played: self.program.played(),
             sent: self.sent,
+            send_errors: self.send_errors,
             received: received.map_or(0, |s| s.received),
             lost: received.map_or(0, |s| s.lost),
             jitter_ms: received.map_or(0.0, |s| s.jitter_ms()),

@@ -84,6 +84,7 @@ fn run(
         }
         session.handle_timeout(now);
         while session.poll_packet(now, &mut buffer).is_some() {
+            session.record_send(true);
             sent.push(buffer.clone());
         }
         if session.end().is_some() {
@@ -118,6 +119,7 @@ fn plays_the_program_and_ends_answered_no_ack() {
         Some(MediaEnd::Program(ProgramEnd::AnsweredNoAck))
     );
     assert_eq!(sent.len(), 10 + 2 * (5 + 10));
+    assert_eq!(session.stats().sent, 40, "counted once the socket took them");
     let first = RtpPacket::parse(&sent[0]).unwrap();
     assert!(first.marker);
     assert_eq!(

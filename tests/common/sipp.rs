@@ -109,6 +109,17 @@ pub struct Sipp {
 impl Sipp {
     /// Starts SIPp on `ports`, writing its traces under `dir`, and waits until it listens.
     pub fn start(options: &SippOptions, ports: &Ports, dir: &Path) -> Sipp {
+        Sipp::start_with_args(options, ports, dir, &[])
+    }
+
+    /// As [`Sipp::start`], with more command-line arguments (`-rtp_echo`). SIPp's working
+    /// directory is `dir`: files a scenario names by a relative path are read from there.
+    pub fn start_with_args(
+        options: &SippOptions,
+        ports: &Ports,
+        dir: &Path,
+        extra_args: &[&str],
+    ) -> Sipp {
         let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/sipp")
             .join(options.scenario);
@@ -138,6 +149,7 @@ impl Sipp {
         if options.transport == Transport::Tcp {
             command.args(["-t", "t1"]);
         }
+        command.args(extra_args);
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start sipp (apt-get install sip-tester): {e}"));

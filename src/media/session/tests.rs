@@ -119,7 +119,11 @@ fn plays_the_program_and_ends_answered_no_ack() {
         Some(MediaEnd::Program(ProgramEnd::AnsweredNoAck))
     );
     assert_eq!(sent.len(), 10 + 2 * (5 + 10));
-    assert_eq!(session.stats().sent, 40, "counted once the socket took them");
+    assert_eq!(
+        session.stats().sent,
+        40,
+        "counted once the socket took them"
+    );
     let first = RtpPacket::parse(&sent[0]).unwrap();
     assert!(first.marker);
     assert_eq!(

@@ -10,14 +10,17 @@
 //! they check that bad input never dials.
 #![cfg(feature = "interop")]
 
+#[path = "common/run.rs"]
+mod run;
 #[path = "common/sipp.rs"]
 mod sipp;
 
+use run::{Output, Run, run_call};
 use serde_json::Value;
-use sipp::{Ports, Sipp, SippOptions, SippRun, Transport};
+use sipp::{Ports, Sipp, SippOptions, Transport};
+use std::ffi::OsString;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -295,64 +298,7 @@ impl Trunk {
     }
 }
 
-/// What a finished test saw from both sides.
-struct Run {
-    buurtbel: Output,
-    sipp: SippRun,
-    _dir: TempDir,
-}
-
 impl Run {
-    fn explain(&self) -> String {
-        format!("{}\n{}", self.buurtbel, self.sipp)
-    }
-
-    fn assert_sipp_passed(&self) {
-        assert!(
-            self.buurtbel.status.success(),
-            "buurtbel exits 0 whatever the outcome\n{}",
-            self.explain()
-        );
-        assert!(
-            self.sipp.passed(),
-            "SIPp's scenario did not complete\n{}",
-            self.explain()
-        );
-    }
-
-    /// buurtbel's report: the last line of its standard output.
-    fn report(&self) -> Value {
-        let line = self
-            .buurtbel
-            .stdout
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty());
-        line.and_then(|l| serde_json::from_str(l).ok())
-            .unwrap_or_else(|| panic!("no JSON on the last line\n{}", self.explain()))
-    }
-
-    fn assert_field(&self, key: &str, expected: impl Into<Value>) {
-        let report = self.report();
-        let expected = expected.into();
-        assert_eq!(
-            report.get(key),
-            Some(&expected),
-            "`{key}` in {report}\n{}",
-            self.explain()
-        );
-    }
-
-    fn assert_between(&self, key: &str, low: u64, high: u64) {
-        let report = self.report();
-        let value = report.get(key).and_then(Value::as_u64);
-        assert!(
-            value.is_some_and(|v| (low..=high).contains(&v)),
-            "`{key}` in {low}..={high}: {report}\n{}",
-            self.explain()
-        );
-    }
-
     /// The INVITE went to the short code at the trunk's domain, with our caller id, and the
     /// report's call_id is the one SIPp saw.
     fn assert_dialled_and_identified(&self) {
@@ -375,44 +321,10 @@ impl Run {
     }
 }
 
-/// A finished `buurtbel` process.
-struct Output {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "--- buurtbel ({})", self.status)?;
-        writeln!(f, "--- buurtbel stdout\n{}", self.stdout)?;
-        writeln!(f, "--- buurtbel stderr\n{}", self.stderr)
-    }
-}
-
-/// Runs `buurtbel call --json`, output into files under `dir`.
+/// Runs `buurtbel call --to TO --hold HOLD --json`, output into files under `dir`.
 fn run_buurtbel(config: &Path, to: &str, hold: &str, dir: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_buurtbel"))
-        .args(["call", "--config"])
-        .arg(config)
-        .args(["--to", to, "--hold", hold, "--json"])
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::null())
-        .stdout(sipp::file(dir, "buurtbel.stdout"))
-        .stderr(sipp::file(dir, "buurtbel.stderr"))
-        .spawn()
-        .expect("start buurtbel");
-    let status = sipp::wait_with_deadline(&mut child, CALL_DEADLINE);
-    let output = Output {
-        status: status.unwrap_or_else(|| std::os::unix::process::ExitStatusExt::from_raw(9)),
-        stdout: sipp::read(dir, "buurtbel.stdout"),
-        stderr: sipp::read(dir, "buurtbel.stderr"),
-    };
-    assert!(
-        status.is_some(),
-        "buurtbel still running after {CALL_DEADLINE:?}\n{output}"
-    );
-    output
+    let args = ["--to", to, "--hold", hold, "--json"].map(OsString::from);
+    run_call(config, &args, dir, CALL_DEADLINE)
 }
 
 /// A trunk address where nobody answers, to prove nothing was sent to it.

@@ -17,16 +17,18 @@
 //! `INTEROP_KEEP_TRACES=1` also keeps them on disk.
 #![cfg(feature = "interop")]
 
+#[path = "common/run.rs"]
+mod run;
 #[path = "common/sipp.rs"]
 #[allow(dead_code)] // Shared with tests/interop.rs, which uses the rest.
 mod sipp;
 
 use buurtbel::media::g711;
+use run::{Output, Run, run_call};
 use serde_json::Value;
-use sipp::{Ports, Sipp, SippOptions, SippRun, Transport};
+use sipp::{Ports, Sipp, SippOptions, Transport};
 use std::f32::consts::TAU;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -428,10 +430,12 @@ impl MediaCall {
         let buurtbel = run_buurtbel(&config, &args, dir.path(), self.deadline);
         let sipp = sipp.finish();
         MediaRun {
-            buurtbel,
-            sipp,
+            run: Run {
+                buurtbel,
+                sipp,
+                _dir: dir,
+            },
             recording: self.record.then_some(recording),
-            _dir: dir,
         }
     }
 
@@ -478,73 +482,21 @@ fn trace_dir(scenario: &str) -> TempDir {
     dir
 }
 
-/// What a finished test saw from both sides.
+/// A finished media call, and where its recording went.
 struct MediaRun {
-    buurtbel: Output,
-    sipp: SippRun,
+    run: Run,
     recording: Option<PathBuf>,
-    _dir: TempDir,
+}
+
+impl std::ops::Deref for MediaRun {
+    type Target = Run;
+
+    fn deref(&self) -> &Run {
+        &self.run
+    }
 }
 
 impl MediaRun {
-    fn explain(&self) -> String {
-        format!("{}\n{}", self.buurtbel, self.sipp)
-    }
-
-    fn assert_sipp_passed(&self) {
-        assert!(
-            self.buurtbel.status.success(),
-            "buurtbel exits 0 whatever the outcome\n{}",
-            self.explain()
-        );
-        assert!(
-            self.sipp.passed(),
-            "SIPp's scenario did not complete\n{}",
-            self.explain()
-        );
-    }
-
-    /// buurtbel's report: the last line of its standard output.
-    fn report(&self) -> Value {
-        let line = self
-            .buurtbel
-            .stdout
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty());
-        line.and_then(|l| serde_json::from_str(l).ok())
-            .unwrap_or_else(|| panic!("no JSON on the last line\n{}", self.explain()))
-    }
-
-    fn assert_field(&self, key: &str, expected: impl Into<Value>) {
-        let report = self.report();
-        let expected = expected.into();
-        assert_eq!(
-            report.get(key),
-            Some(&expected),
-            "`{key}` in {report}\n{}",
-            self.explain()
-        );
-    }
-
-    fn number(&self, key: &str) -> u64 {
-        let report = self.report();
-        report
-            .get(key)
-            .and_then(Value::as_u64)
-            .unwrap_or_else(|| panic!("`{key}` is not a number in {report}\n{}", self.explain()))
-    }
-
-    fn assert_between(&self, key: &str, low: u64, high: u64) {
-        let value = self.number(key);
-        assert!(
-            (low..=high).contains(&value),
-            "`{key}` = {value}, expected {low}..={high}: {}\n{}",
-            self.report(),
-            self.explain()
-        );
-    }
-
     /// The `dtmf` array, as (digit, via) pairs in order.
     fn assert_keys(&self, expected: &[(char, &str)]) {
         let report = self.report();
@@ -639,50 +591,16 @@ impl MediaRun {
     }
 }
 
-/// A finished `buurtbel` process.
-struct Output {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "--- buurtbel ({})", self.status)?;
-        writeln!(f, "--- buurtbel stdout\n{}", self.stdout)?;
-        writeln!(f, "--- buurtbel stderr\n{}", self.stderr)
-    }
-}
-
-/// Runs `buurtbel call --json` with `args`, output into files under `dir`.
+/// Runs `buurtbel call --to CALLEE --json ARGS…`, output into files under `dir`.
 fn run_buurtbel(
     config: &Path,
     args: &[std::ffi::OsString],
     dir: &Path,
     deadline: Duration,
 ) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_buurtbel"))
-        .args(["call", "--config"])
-        .arg(config)
-        .args(["--to", CALLEE, "--json"])
-        .args(args)
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::null())
-        .stdout(sipp::file(dir, "buurtbel.stdout"))
-        .stderr(sipp::file(dir, "buurtbel.stderr"))
-        .spawn()
-        .expect("start buurtbel");
-    let status = sipp::wait_with_deadline(&mut child, deadline);
-    let output = Output {
-        status: status.unwrap_or_else(|| std::os::unix::process::ExitStatusExt::from_raw(9)),
-        stdout: sipp::read(dir, "buurtbel.stdout"),
-        stderr: sipp::read(dir, "buurtbel.stderr"),
-    };
-    assert!(
-        status.is_some(),
-        "buurtbel still running after {deadline:?}\n{output}"
-    );
-    output
+    let mut all: Vec<std::ffi::OsString> = ["--to", CALLEE, "--json"].map(Into::into).to_vec();
+    all.extend_from_slice(args);
+    run_call(config, &all, dir, deadline)
 }
 
 /// A steady tone of one or two frequencies.

@@ -1,4 +1,4 @@
-//! The pacing lanes: one thread per core, each driving the RTP of many calls from absolute 20 ms
+//! The pacing loops: one per core, each driving the RTP of many calls from absolute 20 ms
 //! deadlines on one shared grid. No per-call timer: a call joins a lane and is served on every
 //! tick; a late tick sends every packet that is due, each with its own timestamp.
 //!
@@ -91,7 +91,7 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// Starts `lanes` pacing threads (one per core is the intent).
+    /// Starts `lanes` pacing loops (one per core is the intent).
     pub fn start(lanes: usize) -> Pacer {
         let origin = clock::now();
         let mut senders = Vec::new();
@@ -99,14 +99,7 @@ impl Pacer {
         for _ in 0..lanes.max(1) {
             let (tx, rx) = mpsc::unbounded_channel();
             let record = Arc::new(Mutex::new(Lateness::default()));
-            let lane_record = Arc::clone(&record);
-            let spawned = std::thread::Builder::new()
-                .name(format!("rtp-pacer-{}", senders.len()))
-                .spawn(move || run_lane(origin, rx, &lane_record));
-            if let Err(e) = spawned {
-                tracing::error!(error = %e, "cannot start an RTP pacing thread");
-                continue;
-            }
+            tokio::spawn(run_lane(origin, rx, Arc::clone(&record)));
             senders.push(tx);
             lateness.push(record);
         }
@@ -128,8 +121,7 @@ impl Pacer {
 
     /// Hands a call's media to a lane, round robin.
     pub fn add(&self, media: PacedMedia) {
-        let turn = self.next_lane.fetch_add(1, Ordering::Relaxed);
-        let lane = turn.checked_rem(self.lanes.len()).unwrap_or_default();
+        let lane = self.next_lane.fetch_add(1, Ordering::Relaxed) % self.lanes.len();
         if let Some(sender) = self.lanes.get(lane) {
             let _ = sender.send(media);
         }
@@ -145,12 +137,10 @@ impl Pacer {
     }
 }
 
-/// A lane is an OS thread sleeping to absolute deadlines: the runtime's timer wheel has 1 ms
-/// granularity and its workers are busy with every call's receive task, which made ticks late.
-fn run_lane(
+async fn run_lane(
     origin: Instant,
     mut joining: mpsc::UnboundedReceiver<PacedMedia>,
-    lateness: &Mutex<Lateness>,
+    lateness: Arc<Mutex<Lateness>>,
 ) {
     let mut calls: Vec<PacedMedia> = Vec::new();
     let mut buffer = Vec::with_capacity(256);
@@ -158,7 +148,7 @@ fn run_lane(
     loop {
         tick = tick.wrapping_add(1);
         let deadline = origin + FRAME * tick;
-        std::thread::sleep(deadline.saturating_duration_since(clock::now()));
+        tokio::time::sleep_until(deadline.into()).await;
         let now = clock::now();
         while let Ok(media) = joining.try_recv() {
             calls.push(media);

@@ -4,10 +4,9 @@
 
 use crate::sip::call::Transmit;
 use crate::sip::digest::{Credentials, DigestClient};
-use crate::sip::header::Via;
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
-use crate::sip::transaction::{ClientEvent, ClientTransaction, Timers, branch_from};
+use crate::sip::transaction::{ClientEvent, ClientTransaction, Timers, local_via};
 use crate::sip::uri::Uri;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -165,16 +164,9 @@ impl Registration {
     fn register_request(&mut self) -> Request {
         let setup = &self.setup;
         let mut request = Request::new(Method::Register, setup.registrar.clone());
-        let branch = branch_from(self.rng.random());
-        let via = format!(
-            "SIP/2.0/{} {};branch={branch};rport",
-            setup.transport, setup.sent_by
-        );
+        let via = local_via(&setup.transport, &setup.sent_by, self.rng.random());
         let headers = &mut request.headers;
-        headers.push(
-            "Via",
-            Via::parse(&via).map(|v| v.to_string()).unwrap_or(via),
-        );
+        headers.push("Via", via.to_string());
         headers.push("Max-Forwards", "70");
         headers.push(
             "From",

@@ -4,36 +4,14 @@ use super::CallSetup;
 use crate::sip::header::Via;
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
-use crate::sip::transaction::branch_from;
+use crate::sip::transaction::local_via;
 
 /// Methods we accept inside a call.
 pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
 
 /// Our Via for a new transaction.
 pub fn via(setup: &CallSetup, random: u64) -> Via {
-    let mut via = Via::parse(&format!(
-        "SIP/2.0/{} {};branch={};rport",
-        setup.transport,
-        setup.sent_by,
-        branch_from(random)
-    ))
-    .unwrap_or_else(|_| fallback_via(random));
-    via.transport = setup.transport.clone();
-    via
-}
-
-/// Only reached if `sent_by` was not a valid host:port, which the driver prevents.
-fn fallback_via(random: u64) -> Via {
-    Via {
-        transport: "UDP".into(),
-        host: "invalid".into(),
-        port: None,
-        params: crate::sip::header::Params::parse(&format!(
-            ";branch={};rport",
-            branch_from(random)
-        ))
-        .unwrap_or_default(),
-    }
+    local_via(&setup.transport, &setup.sent_by, random)
 }
 
 /// The INVITE with our SDP offer.

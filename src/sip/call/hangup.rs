@@ -4,7 +4,6 @@
 
 use super::{Call, Party, Phase};
 use crate::sip::call::build;
-use crate::sip::header::Via;
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
@@ -44,39 +43,34 @@ impl Call {
         while let Some(bytes) = tx.poll_transmit() {
             self.transmits.push_back(self.to_next_hop(bytes));
         }
-        let mut next = Some(tx);
-        while let Some(event) = next.as_mut().and_then(|t| t.poll_event()) {
+        while let Some(event) = tx.poll_event() {
             match event {
                 ClientEvent::Provisional(_) => {}
                 ClientEvent::Final(r) if matches!(r.status, 401 | 407) => {
-                    let retry = next
-                        .as_ref()
-                        .and_then(|t| self.authorized_retry(t.request(), &r));
-                    match retry {
-                        Some(bye) => {
-                            let bye = self.renumber_in_dialog(bye);
-                            next = Some(ClientTransaction::new(
-                                now,
-                                bye,
-                                self.setup.reliable,
-                                self.setup.timers,
-                            ));
-                            return self.restart_bye(now, next);
-                        }
-                        None => self.end(now, self.answered_outcome()),
+                    if let Some(bye) = self.challenged_bye(&r) {
+                        let (reliable, timers) = (self.setup.reliable, self.setup.timers);
+                        self.bye_tx = Some(ClientTransaction::new(now, bye, reliable, timers));
+                        return self.drive_bye(now);
                     }
+                    self.end(now, self.answered_outcome());
                 }
                 ClientEvent::Final(_) | ClientEvent::Timeout => {
                     self.end(now, self.answered_outcome())
                 }
             }
         }
-        self.bye_tx = next;
+        self.bye_tx = Some(tx);
     }
 
-    pub(super) fn restart_bye(&mut self, now: Instant, tx: Option<ClientTransaction>) {
-        self.bye_tx = tx;
-        self.drive_bye(now);
+    /// A new BYE (next CSeq, new branch) with credentials for the challenge in `response`;
+    /// `None` without credentials, or when the trunk refused the ones we sent.
+    fn challenged_bye(&mut self, response: &Response) -> Option<Request> {
+        self.digest.as_mut()?.handle_challenge(response).ok()?;
+        let via = self.new_via();
+        let mut bye = self.dialog.as_mut()?.request(Method::Bye, &via);
+        let cnonce = format!("{:016x}", self.rng.random::<u64>());
+        self.digest.as_mut()?.authorize(&mut bye, &cnonce);
+        Some(bye)
     }
 
     pub(super) fn cancel(&mut self, now: Instant) {
@@ -129,32 +123,6 @@ impl Call {
         ));
     }
 
-    pub(super) fn renumber_in_dialog(&mut self, request: Request) -> Request {
-        let Some(dialog) = self.dialog.as_mut() else {
-            return request;
-        };
-        let via = Via::parse(&format!(
-            "SIP/2.0/{} {};branch={};rport",
-            self.setup.transport,
-            self.setup.sent_by,
-            crate::sip::transaction::branch_from(self.rng.random())
-        ));
-        let Ok(via) = via else { return request };
-        let mut fresh = dialog.request(request.method.clone(), &via);
-        for name in ["authorization", "proxy-authorization"] {
-            for value in request.headers.all(name) {
-                fresh.headers.push(name, value);
-            }
-        }
-        let cnonce = format!("{:016x}", self.rng.random::<u64>());
-        if let Some(digest) = self.digest.as_mut() {
-            fresh.headers.remove("authorization");
-            fresh.headers.remove("proxy-authorization");
-            digest.authorize(&mut fresh, &cnonce);
-        }
-        fresh
-    }
-
     /// The request again with credentials for the challenge in `response`, or `None` when we
     /// have no credentials or the server rejected the ones we sent.
     pub(super) fn authorized_retry(
@@ -165,8 +133,6 @@ impl Call {
         let digest = self.digest.as_mut()?;
         digest.handle_challenge(response).ok()?;
         let mut retry = request.clone();
-        retry.headers.remove("authorization");
-        retry.headers.remove("proxy-authorization");
         let cnonce = format!("{:016x}", self.rng.random::<u64>());
         digest.authorize(&mut retry, &cnonce);
         Some(retry)

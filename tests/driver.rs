@@ -5,7 +5,7 @@
 use buurtbel::config::Config;
 use buurtbel::sip::call::{Outcome, Party, response_to};
 use buurtbel::sip::{Message, Method, Request, Uri, parse_datagram, parse_stream};
-use buurtbel::telephony::{Dialer, Playback};
+use buurtbel::telephony::{CallResult, Dialer, Playback};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -86,6 +86,12 @@ async fn tcp_phone(listener: TcpListener) -> Vec<Method> {
     }
 }
 
+/// Calls `sip:1234@127.0.0.1`, holding the line `hold` once answered.
+async fn call_1234(dialer: &Dialer, hold: Duration) -> CallResult {
+    let target = Uri::parse("sip:1234@127.0.0.1").unwrap();
+    dialer.call(target, &Playback::Hold(hold)).await.unwrap()
+}
+
 fn config(phone: SocketAddr, transport: &str) -> Config {
     let text = format!(
         "[sip]\nbind = \"127.0.0.1:0\"\ntransport = \"{transport}\"\n\
@@ -101,11 +107,7 @@ async fn udp_call_is_answered_and_hung_up() {
     let phone_addr = socket.local_addr().unwrap();
     let phone = tokio::spawn(udp_phone(socket, 200));
     let dialer = Dialer::start(&config(phone_addr, "udp")).await.unwrap();
-    let target = Uri::parse("sip:1234@127.0.0.1").unwrap();
-    let result = dialer
-        .call(target, &Playback::Hold(Duration::from_millis(200)))
-        .await
-        .unwrap();
+    let result = call_1234(&dialer, Duration::from_millis(200)).await;
     assert_eq!(result.report.outcome, Outcome::Answered);
     assert_eq!(result.report.hung_up_by, Some(Party::Local));
     assert!(result.report.talk >= Duration::from_millis(200));
@@ -122,13 +124,7 @@ async fn udp_busy_is_acked() {
     let phone_addr = socket.local_addr().unwrap();
     let phone = tokio::spawn(udp_phone(socket, 486));
     let dialer = Dialer::start(&config(phone_addr, "udp")).await.unwrap();
-    let result = dialer
-        .call(
-            Uri::parse("sip:1234@127.0.0.1").unwrap(),
-            &Playback::Hold(Duration::ZERO),
-        )
-        .await
-        .unwrap();
+    let result = call_1234(&dialer, Duration::ZERO).await;
     assert_eq!(
         (result.report.outcome, result.report.sip_status),
         (Outcome::Busy, Some(486))
@@ -142,13 +138,7 @@ async fn tcp_call_reuses_one_connection() {
     let phone_addr = listener.local_addr().unwrap();
     let phone = tokio::spawn(tcp_phone(listener));
     let dialer = Dialer::start(&config(phone_addr, "tcp")).await.unwrap();
-    let result = dialer
-        .call(
-            Uri::parse("sip:1234@127.0.0.1").unwrap(),
-            &Playback::Hold(Duration::from_millis(100)),
-        )
-        .await
-        .unwrap();
+    let result = call_1234(&dialer, Duration::from_millis(100)).await;
     assert_eq!(result.report.outcome, Outcome::Answered);
     assert_eq!(
         phone.await.unwrap(),
@@ -180,13 +170,7 @@ async fn garbage_datagrams_are_dropped_not_fatal() {
             socket.send_to(&reply, from).await.unwrap();
         }
     });
-    let result = dialer
-        .call(
-            Uri::parse("sip:1234@127.0.0.1").unwrap(),
-            &Playback::Hold(Duration::ZERO),
-        )
-        .await
-        .unwrap();
+    let result = call_1234(&dialer, Duration::ZERO).await;
     assert_eq!(result.report.outcome, Outcome::Busy);
     phone.await.unwrap();
 }

@@ -15,7 +15,7 @@ mod run;
 #[path = "common/sipp.rs"]
 mod sipp;
 
-use run::{Output, Run, run_call};
+use run::{Output, Run, run_call, trace_dir};
 use serde_json::Value;
 use sipp::{Ports, Sipp, SippOptions, Transport};
 use std::ffi::OsString;
@@ -220,17 +220,6 @@ impl Interop {
             _dir: dir,
         }
     }
-}
-
-/// A temporary folder for a test's files; `INTEROP_KEEP_TRACES=1` keeps it (and says where).
-fn trace_dir(scenario: &str) -> TempDir {
-    let stem = scenario.trim_end_matches(".xml");
-    let mut dir = TempDir::with_prefix(format!("interop-{stem}-")).expect("temp dir");
-    if std::env::var_os("INTEROP_KEEP_TRACES").is_some() {
-        dir.disable_cleanup(true);
-        eprintln!("{scenario}: traces kept in {}", dir.path().display());
-    }
-    dir
 }
 
 /// The `[trunk]` and friends of a test's configuration file.

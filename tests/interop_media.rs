@@ -24,13 +24,12 @@ mod run;
 mod sipp;
 
 use buurtbel::media::g711;
-use run::{Output, Run, run_call};
+use run::{Output, Run, run_call, trace_dir};
 use serde_json::Value;
 use sipp::{Ports, Sipp, SippOptions, Transport};
 use std::f32::consts::TAU;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tempfile::TempDir;
 
 /// A short code: dialled as `sip:1234@127.0.0.1`.
 const CALLEE: &str = "1234";
@@ -469,17 +468,6 @@ impl MediaCall {
         std::fs::write(&path, text).expect("write config");
         path
     }
-}
-
-/// A temporary folder for a test's files; `INTEROP_KEEP_TRACES=1` keeps it (and says where).
-fn trace_dir(scenario: &str) -> TempDir {
-    let stem = scenario.trim_end_matches(".xml");
-    let mut dir = TempDir::with_prefix(format!("interop-{stem}-")).expect("temp dir");
-    if std::env::var_os("INTEROP_KEEP_TRACES").is_some() {
-        dir.disable_cleanup(true);
-        eprintln!("{scenario}: traces kept in {}", dir.path().display());
-    }
-    dir
 }
 
 /// A finished media call, and where its recording went.

@@ -9,6 +9,17 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 use tempfile::TempDir;
 
+/// A temporary folder for a test's files; `INTEROP_KEEP_TRACES=1` keeps it (and says where).
+pub fn trace_dir(scenario: &str) -> TempDir {
+    let stem = scenario.trim_end_matches(".xml");
+    let mut dir = TempDir::with_prefix(format!("interop-{stem}-")).expect("temp dir");
+    if std::env::var_os("INTEROP_KEEP_TRACES").is_some() {
+        dir.disable_cleanup(true);
+        eprintln!("{scenario}: traces kept in {}", dir.path().display());
+    }
+    dir
+}
+
 /// A finished `buurtbel` process.
 pub struct Output {
     pub status: ExitStatus,

@@ -144,11 +144,6 @@ impl Program {
         self.message_starts
     }
 
-    /// `true` while the frame just handed out was the first of a segment (RTP marker bit).
-    pub fn at_segment_start(&self) -> bool {
-        self.offset == FRAME_BYTES
-    }
-
     fn current(&self) -> &[u8] {
         match self.segment {
             Segment::Intro => &self.audio.intro,

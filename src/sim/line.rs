@@ -43,6 +43,8 @@ struct Media {
     ssrc: u32,
     sequence: u16,
     timestamp: u32,
+    /// The codec's byte for a zero sample, encoded once.
+    silence: u8,
 }
 
 impl Line {
@@ -226,14 +228,13 @@ impl Line {
             media.timestamp = media.timestamp.wrapping_add(160);
             return;
         }
-        let samples = match tone {
-            Some(digit) => dtmf_tone(digit, media.timestamp),
-            None => vec![0i16; 160],
+        let payload: Vec<u8> = match tone {
+            Some(digit) => dtmf_tone(digit, media.timestamp)
+                .iter()
+                .map(|s| encode(media.payload_type, *s))
+                .collect(),
+            None => vec![media.silence; 160],
         };
-        let payload: Vec<u8> = samples
-            .iter()
-            .map(|s| encode(media.payload_type, *s))
-            .collect();
         let packet = rtp(media, media.payload_type, false, media.timestamp, &payload);
         media.timestamp = media.timestamp.wrapping_add(160);
         let _ = media.socket.send_to(&packet, media.remote).await;
@@ -358,6 +359,7 @@ impl Line {
             ssrc: rng.random(),
             sequence: rng.random(),
             timestamp: rng.random(),
+            silence: encode(payload_type, 0),
         })
     }
 

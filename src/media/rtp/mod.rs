@@ -173,21 +173,6 @@ impl RtpSender {
         self.marker = true;
     }
 
-    /// Our synchronisation source.
-    pub fn ssrc(&self) -> u32 {
-        self.ssrc
-    }
-
-    /// The sequence number the next packet will carry.
-    pub fn next_sequence(&self) -> u16 {
-        self.sequence
-    }
-
-    /// The timestamp the next packet will carry.
-    pub fn next_timestamp(&self) -> u32 {
-        self.timestamp
-    }
-
     fn advance(&mut self) {
         self.sequence = self.sequence.wrapping_add(1);
         self.timestamp = self.timestamp.wrapping_add(SAMPLES_PER_PACKET);

@@ -79,7 +79,6 @@ impl Call {
         } else {
             // §9.1: no CANCEL before a provisional response; send it when one arrives.
             self.cancel_pending = true;
-            self.hang_up_after_answer = true;
         }
     }
 

@@ -129,7 +129,6 @@ pub struct Call {
     ring_deadline: Option<Instant>,
     cancel_deadline: Option<Instant>,
     cancel_pending: bool,
-    hang_up_after_answer: bool,
     answered_late: bool,
     final_status: Option<u16>,
     retry_after: Option<Duration>,
@@ -171,7 +170,6 @@ impl Call {
             answered_at: None,
             cancel_deadline: None,
             cancel_pending: false,
-            hang_up_after_answer: false,
             answered_late: false,
             final_status: None,
             retry_after: None,
@@ -367,7 +365,7 @@ impl Call {
         self.final_status = Some(response.status);
         self.ring_time = now - self.started_at;
         self.answered_at = Some(now);
-        if self.phase == Phase::Cancelling || self.hang_up_after_answer {
+        if self.phase == Phase::Cancelling || self.cancel_pending {
             // The 200 crossed our CANCEL: the call is up, so it must be ended with a BYE.
             self.answered_late = true;
             self.send_bye(now);

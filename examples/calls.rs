@@ -606,6 +606,7 @@ fn gateway_config(args: &Args, phones: SocketAddr, program_ms: u64) -> Config {
             key_wait: Duration::from_millis(KEY_WAIT_MS),
             ..MediaConfig::default()
         },
+        ..Config::default()
     }
 }
 

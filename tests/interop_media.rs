@@ -24,6 +24,8 @@ mod run;
 mod sipp;
 
 use buurtbel::media::g711;
+use buurtbel::speech::prompts::{Prompt, PromptContext};
+use buurtbel::speech::{Language, Speech, SpeechSettings};
 use run::{Output, Run, run_call, trace_dir};
 use serde_json::Value;
 use sipp::{Ports, Sipp, SippOptions, Transport};
@@ -136,10 +138,21 @@ fn assert_inband_1_acknowledges(dbm0: f32, tone_ms: u64, shift_ms: u64) {
 fn speech_from_the_phone_raises_no_key() {
     // Talk-off over the real path: the phone streams the project's own spoken prompts
     // (nl, fr, de, en menus: "press 1 … press 2 …") while the 8.9 s program plays.
-    let voices = Path::new(env!("CARGO_MANIFEST_DIR")).join("voices");
+    let cache = tempfile::tempdir().expect("cache folder");
+    let engine = Speech::new(SpeechSettings {
+        prompts: Path::new(env!("CARGO_MANIFEST_DIR")).join("voices"),
+        cache_dir: cache.path().to_owned(),
+        ..SpeechSettings::default()
+    })
+    .expect("built-in speech");
+    let context = PromptContext {
+        network: "Testwijk",
+        callback: "",
+    };
     let mut speech = Vec::new();
-    for lang in ["nl", "fr", "de", "en"] {
-        speech.extend(read_wav(&voices.join(lang).join("menu.wav")));
+    for lang in Language::ALL {
+        let menu = engine.prompt(lang, Prompt::Menu, &context, 1.0);
+        speech.extend(menu.expect("menu").iter());
     }
     let mut call = MediaCall::new("uas_media_stream.xml");
     call.message = Tone::single(440.0, 6_000);
@@ -647,16 +660,6 @@ fn write_wav(path: &Path, samples: &[i16]) {
         writer.write_sample(*sample).expect("write WAV");
     }
     writer.finalize().expect("finish WAV");
-}
-
-fn read_wav(path: &Path) -> Vec<i16> {
-    let mut reader =
-        hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(reader.spec().sample_rate, RATE, "{}", path.display());
-    reader
-        .samples::<i16>()
-        .collect::<Result<_, _>>()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Where `needle` occurs in `haystack`, sample for sample.

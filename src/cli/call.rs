@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::media::audio::EncodedProgram;
 use crate::number::dial_uri;
 use crate::sip::call::{CallReport, Party};
-use crate::speech::prompts::PromptError;
+use crate::speech::{Language, Speech};
 use crate::telephony::{CallResult, Dialer, Playback};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,24 +28,34 @@ pub struct CallArgs {
     pub json: bool,
     /// Play this message (any WAV; resampled to 8 kHz) through the call program instead of
     /// holding the line.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "text")]
     pub wav: Option<PathBuf>,
-    /// Language of the prompts around the message: nl, fr, de, en.
+    /// Speak this text (in `--lang`) through the call program.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Language of the message and the prompts around it: nl, fr, de, en.
     #[arg(long, default_value = "nl")]
-    pub lang: String,
-    /// Write what the far end sent (8 kHz WAV) to this file; needs `--wav`.
-    #[arg(long, requires = "wav")]
+    pub lang: Language,
+    /// Speed of the speech: 1.0 normal, 0.85 slower.
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f32,
+    /// The network's name, spoken in the intro.
+    #[arg(long, default_value = "buurtbel")]
+    pub network: String,
+    /// Write what the far end sent (8 kHz WAV) to this file; needs `--wav` or `--text`.
+    #[arg(long)]
     pub record: Option<PathBuf>,
-    /// Folder holding the prompts, `<voices>/<lang>/{intro,menu,thanks}.wav`.
-    #[arg(long, default_value = "voices")]
-    pub voices: PathBuf,
+    /// Folder of prompts (`<lang>/prompts.toml`, recorded `<lang>/<prompt>.wav`), instead of
+    /// the configuration's `speech.voices`.
+    #[arg(long)]
+    pub voices: Option<PathBuf>,
 }
 
 /// Places the call and prints the result.
 pub async fn run(args: CallArgs) -> Result<(), CliError> {
     let config = Config::load(&args.config)?;
     let target = dial_uri(&args.to, &config.trunk.domain)?;
-    let playback = playback(&args)?;
+    let playback = playback(&args, &config)?;
     let dialer = Dialer::start(&config).await?;
     if config.trunk.register {
         match dialer.first_registration(Duration::from_secs(10)).await {
@@ -60,18 +70,36 @@ pub async fn run(args: CallArgs) -> Result<(), CliError> {
         &args.record,
         result.played.as_ref().and_then(|p| p.recording.as_ref()),
     ) {
-        crate::speech::wav::write_8k(path, recording).map_err(PromptError::from)?;
+        crate::speech::wav::write_8k(path, recording)?;
     }
     print_result(&result, args.json);
     Ok(())
 }
 
-fn playback(args: &CallArgs) -> Result<Playback, CliError> {
-    let Some(wav) = &args.wav else {
+/// Holding the line, or the call program around the message from `--wav` or `--text`.
+fn playback(args: &CallArgs, config: &Config) -> Result<Playback, CliError> {
+    if args.wav.is_none() && args.text.is_none() {
         return Ok(Playback::Hold(args.hold));
+    }
+    let mut settings =
+        config
+            .speech
+            .settings()
+            .map_err(|(key, problem)| crate::config::ConfigError::Key {
+                path: "configuration".into(),
+                key: key.into(),
+                problem,
+            })?;
+    if let Some(voices) = &args.voices {
+        settings.prompts = voices.clone();
+    }
+    let speech = Speech::new(settings)?;
+    let message = match (&args.wav, &args.text) {
+        (Some(wav), _) => crate::speech::wav::read_8k(wav)?,
+        (None, Some(text)) => speech.message(text, args.lang, args.rate)?.samples.to_vec(),
+        (None, None) => Vec::new(),
     };
-    let message = crate::speech::wav::read_8k(wav).map_err(PromptError::from)?;
-    let segments = crate::speech::prompts::segments(&args.voices, &args.lang, message)?;
+    let segments = speech.segments(args.lang, &args.network, &message, args.rate)?;
     Ok(Playback::Program(Arc::new(EncodedProgram::new(&segments))))
 }
 

@@ -2,8 +2,10 @@
 //! an unanswered or busy call is a result, not an error.
 
 mod call;
+mod say;
 
 use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
 
 /// buurtbel: phones the members of a neighbourhood information network (BIN).
 #[derive(Debug, Parser)]
@@ -19,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Place one call through the trunk and print how it ended.
     Call(call::CallArgs),
+    /// Speak a text to a WAV file (or show how it will be read, with --dry-run).
+    Say(say::SayArgs),
 }
 
 /// Why a command could not run.
@@ -30,9 +34,20 @@ pub enum CliError {
     /// The destination.
     #[error("--to: {0}")]
     Number(#[from] crate::number::NumberError),
-    /// The message or prompt audio.
+    /// The message text, its speech or the prompts.
     #[error(transparent)]
-    Audio(#[from] crate::speech::prompts::PromptError),
+    Speech(#[from] crate::speech::SpeechError),
+    /// An audio file.
+    #[error(transparent)]
+    Audio(#[from] crate::speech::wav::WavError),
+    /// An output file.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Sockets, resolution.
     #[error(transparent)]
     Dialer(#[from] crate::telephony::DialerError),
@@ -43,7 +58,8 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Config(_) | CliError::Number(_) | CliError::Audio(_) => 2,
-            CliError::Dialer(_) => 1,
+            CliError::Speech(e) if e.is_input() => 2,
+            CliError::Speech(_) | CliError::Write { .. } | CliError::Dialer(_) => 1,
         }
     }
 }
@@ -52,7 +68,27 @@ impl CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Call(args) => call::run(args).await,
+        Command::Say(args) => say::run(args),
     }
+}
+
+/// Writes a WAV beside `path` and renames it into place: a file is whole or absent.
+fn write_wav_atomically(path: &Path, samples: &[i16]) -> Result<(), CliError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let staging = path.with_file_name(format!(".{name}.{:08x}.part", rand::random::<u32>()));
+    crate::speech::wav::write_8k(&staging, samples).inspect_err(|_| {
+        let _ = std::fs::remove_file(&staging);
+    })?;
+    std::fs::rename(&staging, path).map_err(|source| {
+        let _ = std::fs::remove_file(&staging);
+        CliError::Write {
+            path: path.to_owned(),
+            source,
+        }
+    })
 }
 
 /// Logs to standard error; `RUST_LOG` overrides the default level (info).

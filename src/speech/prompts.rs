@@ -1,82 +1,218 @@
-//! The program's fixed prompts, recorded per language in `voices/<lang>/`: `intro.wav`
-//! (optional), `menu.wav` and `thanks.wav` (required).
+//! The program's fixed prompts per language: the intro ("Dit is een bericht van het
+//! buurtinformatienetwerk …"), the menu, the thanks and the voicemail notice. Each is a text
+//! template in `voices/<lang>/prompts.toml`, filled with the network's name (and the callback
+//! number), unless a recorded `voices/<lang>/<name>.wav` is there: a human voice beats any
+//! synthesis, so a recording always wins.
+//!
+//! The project's own templates are compiled in, so the prompts work from any folder; an
+//! operator's `prompts.toml` replaces them.
 
-use crate::media::audio::Segments;
-use crate::speech::wav::{WavError, read_8k};
-use std::path::Path;
+use super::engine::SpeechError;
+use super::{Language, wav};
+use std::path::{Path, PathBuf};
 
-/// Languages a BIN speaks.
-pub const LANGUAGES: [&str; 4] = ["nl", "fr", "de", "en"];
-
-/// Why the prompts cannot be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum PromptError {
-    /// Not one of nl, fr, de, en.
-    #[error("unknown language `{0}` (nl, fr, de or en)")]
-    Language(String),
-    /// A required prompt file is missing.
-    #[error("missing prompt {0}")]
-    Missing(String),
-    /// A prompt file is unusable.
-    #[error(transparent)]
-    Wav(#[from] WavError),
+/// One of the fixed prompts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    /// Who the message is from.
+    Intro,
+    /// "Press 1 to confirm, 2 to repeat."
+    Menu,
+    /// After a 1.
+    Thanks,
+    /// After the message on an answering machine: how to hear it again.
+    Voicemail,
 }
 
-/// The program's segments: the prompts of `lang` around `message`.
-pub fn segments(voices: &Path, lang: &str, message: Vec<i16>) -> Result<Segments, PromptError> {
-    if !LANGUAGES.contains(&lang) {
-        return Err(PromptError::Language(lang.to_owned()));
+impl Prompt {
+    /// Every prompt.
+    pub const ALL: [Prompt; 4] = [
+        Prompt::Intro,
+        Prompt::Menu,
+        Prompt::Thanks,
+        Prompt::Voicemail,
+    ];
+
+    /// Its key in `prompts.toml` and its recording's file stem.
+    pub fn name(self) -> &'static str {
+        match self {
+            Prompt::Intro => "intro",
+            Prompt::Menu => "menu",
+            Prompt::Thanks => "thanks",
+            Prompt::Voicemail => "voicemail",
+        }
     }
-    let dir = voices.join(lang);
-    let intro_path = dir.join("intro.wav");
-    let intro = if intro_path.exists() {
-        read_8k(&intro_path)?
-    } else {
-        Vec::new()
+}
+
+/// A language's templates.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Templates {
+    intro: String,
+    menu: String,
+    thanks: String,
+    voicemail: String,
+}
+
+/// Where a prompt comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptSource {
+    /// A recording, 8 kHz samples.
+    Recorded(Vec<i16>),
+    /// A text to synthesise, placeholders filled.
+    Text(String),
+}
+
+/// What fills the placeholders.
+#[derive(Debug, Clone, Copy)]
+pub struct PromptContext<'a> {
+    /// `{network}`: the network's name.
+    pub network: &'a str,
+    /// `{callback}`: the number to call back, as it should be read.
+    pub callback: &'a str,
+}
+
+/// The prompt `prompt` in `language`: a recording under `voices` if there is one, else its
+/// template (the operator's, or the project's own) filled from `context`.
+pub fn source(
+    voices: &Path,
+    language: Language,
+    prompt: Prompt,
+    context: &PromptContext<'_>,
+) -> Result<PromptSource, SpeechError> {
+    let dir = voices.join(language.code());
+    let recording = dir.join(format!("{}.wav", prompt.name()));
+    if recording.exists() {
+        let samples = wav::read_8k(&recording).map_err(|e| file_error(&recording, e))?;
+        return Ok(PromptSource::Recorded(samples));
+    }
+    let (templates, path) = templates(&dir, language)?;
+    let template = match prompt {
+        Prompt::Intro => &templates.intro,
+        Prompt::Menu => &templates.menu,
+        Prompt::Thanks => &templates.thanks,
+        Prompt::Voicemail => &templates.voicemail,
     };
-    Ok(Segments {
-        intro,
-        message,
-        menu: required(&dir.join("menu.wav"))?,
-        thanks: required(&dir.join("thanks.wav"))?,
+    fill(template, context)
+        .map(PromptSource::Text)
+        .map_err(|reason| SpeechError::File {
+            path,
+            reason: format!("`{}`: {reason}", prompt.name()),
+        })
+}
+
+/// The templates in `dir/prompts.toml`, or the project's own.
+fn templates(dir: &Path, language: Language) -> Result<(Templates, PathBuf), SpeechError> {
+    let path = dir.join("prompts.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((builtin(language), path));
+        }
+        Err(e) => return Err(file_error(&path, e)),
+    };
+    let templates = toml::from_str(&text).map_err(|e: toml::de::Error| SpeechError::File {
+        path: path.clone(),
+        reason: e.message().to_owned(),
+    })?;
+    Ok((templates, path))
+}
+
+/// The project's templates, compiled in.
+pub fn builtin(language: Language) -> Templates {
+    let text = match language {
+        Language::Nl => include_str!("../../voices/nl/prompts.toml"),
+        Language::Fr => include_str!("../../voices/fr/prompts.toml"),
+        Language::De => include_str!("../../voices/de/prompts.toml"),
+        Language::En => include_str!("../../voices/en/prompts.toml"),
+    };
+    // Checked by a test for every language.
+    toml::from_str(text).unwrap_or_else(|_| Templates {
+        intro: String::new(),
+        menu: String::new(),
+        thanks: String::new(),
+        voicemail: String::new(),
     })
 }
 
-fn required(path: &Path) -> Result<Vec<i16>, PromptError> {
-    if !path.exists() {
-        return Err(PromptError::Missing(path.display().to_string()));
+/// Replaces `{network}` and `{callback}`; any other `{…}` is an error.
+fn fill(template: &str, context: &PromptContext<'_>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}').ok_or("a `{` without its `}`")?;
+        match &after[..close] {
+            "network" => out.push_str(context.network),
+            "callback" => out.push_str(context.callback),
+            other => return Err(format!("unknown placeholder {{{other}}}")),
+        }
+        rest = &after[close + 1..];
     }
-    Ok(read_8k(path)?)
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn file_error(path: &Path, error: impl std::fmt::Display) -> SpeechError {
+    SpeechError::File {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const CONTEXT: PromptContext<'static> = PromptContext {
+        network: "Testwijk",
+        callback: "nul zeven nul",
+    };
+
     #[test]
-    fn shipped_prompts_load_for_every_language() {
-        let voices = Path::new(env!("CARGO_MANIFEST_DIR")).join("voices");
-        for lang in LANGUAGES {
-            let segments = segments(&voices, lang, vec![0; 800]).unwrap();
-            assert!(
-                segments.menu.len() > 8000,
-                "{lang} menu is at least a second"
-            );
-            assert!(!segments.thanks.is_empty() && !segments.intro.is_empty());
+    fn the_project_templates_parse_and_name_the_network() {
+        let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("voices");
+        let elsewhere = tempfile::tempdir().unwrap();
+        for language in Language::ALL {
+            for prompt in Prompt::ALL {
+                let from_folder = source(&project, language, prompt, &CONTEXT).unwrap();
+                let compiled_in = source(elsewhere.path(), language, prompt, &CONTEXT).unwrap();
+                assert_eq!(from_folder, compiled_in);
+                let PromptSource::Text(text) = from_folder else {
+                    panic!("{language} {prompt:?} is a template");
+                };
+                assert!(!text.is_empty() && !text.contains('{'), "{text}");
+                if matches!(prompt, Prompt::Intro | Prompt::Voicemail) {
+                    assert!(text.contains("Testwijk"), "{language}: {text}");
+                }
+            }
         }
     }
 
     #[test]
-    fn unknown_language_and_missing_files_are_errors() {
-        let voices = Path::new(env!("CARGO_MANIFEST_DIR")).join("voices");
-        assert!(matches!(
-            segments(&voices, "xx", vec![]),
-            Err(PromptError::Language(_))
-        ));
-        let empty = tempfile::tempdir().unwrap();
-        assert!(matches!(
-            segments(empty.path(), "nl", vec![]),
-            Err(PromptError::Missing(_))
-        ));
+    fn a_recording_wins_and_bad_templates_name_the_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let nl = dir.path().join("nl");
+        std::fs::create_dir_all(&nl).unwrap();
+        wav::write_8k(&nl.join("menu.wav"), &[100; 800]).unwrap();
+        let menu = source(dir.path(), Language::Nl, Prompt::Menu, &CONTEXT).unwrap();
+        assert_eq!(menu, PromptSource::Recorded(vec![100; 800]));
+
+        std::fs::write(
+            nl.join("prompts.toml"),
+            "intro = \"Van {netwerk}\"\nmenu = \"m\"\nthanks = \"t\"\nvoicemail = \"v\"\n",
+        )
+        .unwrap();
+        let error = source(dir.path(), Language::Nl, Prompt::Intro, &CONTEXT).unwrap_err();
+        let shown = error.to_string();
+        assert!(
+            shown.contains("prompts.toml") && shown.contains("{netwerk}"),
+            "{shown}"
+        );
+
+        std::fs::write(nl.join("prompts.toml"), "intro = \"x\"\n").unwrap();
+        let error = source(dir.path(), Language::Nl, Prompt::Thanks, &CONTEXT).unwrap_err();
+        assert!(error.to_string().contains("missing field"), "{error}");
     }
 }

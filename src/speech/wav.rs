@@ -56,26 +56,82 @@ pub enum WavError {
 /// Reads a WAV file as 8 kHz mono 16-bit samples.
 pub fn read_8k(path: &Path) -> Result<Vec<i16>, WavError> {
     let shown = path.display().to_string();
-    let read_error = |source| WavError::Read {
+    let file = std::fs::File::open(path).map_err(|e| WavError::Read {
         path: shown.clone(),
+        source: hound::Error::IoError(e),
+    })?;
+    let reader = hound::WavReader::new(std::io::BufReader::new(file));
+    let (mono, rate) = mono_f32(reader, &shown)?;
+    let resampled = resample(&mono, rate, RATE).ok_or(WavError::Rate { path: shown, rate })?;
+    Ok(resampled.into_iter().map(to_i16).collect())
+}
+
+/// Decodes a whole WAV held in memory (a synthesis program's output) to mono samples at the
+/// file's own rate. A header written for a stream (sizes of 0x7fff…, as `espeak-ng --stdout`
+/// writes) is read up to the bytes actually present.
+pub fn decode_mono(bytes: &[u8]) -> Result<(Vec<f32>, u32), WavError> {
+    let fixed = fit_sizes(bytes);
+    let reader = hound::WavReader::new(std::io::Cursor::new(fixed));
+    mono_f32(reader, "(audio stream)")
+}
+
+fn mono_f32<R: std::io::Read>(
+    reader: Result<hound::WavReader<R>, hound::Error>,
+    shown: &str,
+) -> Result<(Vec<f32>, u32), WavError> {
+    let read_error = |source| WavError::Read {
+        path: shown.to_owned(),
         source,
     };
-    let mut reader = hound::WavReader::open(path).map_err(read_error)?;
+    let mut reader = reader.map_err(read_error)?;
     let spec = reader.spec();
     let channels = usize::from(spec.channels.max(1));
     if reader.duration() > MAX_SECONDS.saturating_mul(spec.sample_rate) {
-        return Err(WavError::TooLong { path: shown });
+        return Err(WavError::TooLong {
+            path: shown.to_owned(),
+        });
     }
     let samples = interleaved_f32(&mut reader).map_err(read_error)?;
     let mono = mix_down(&samples, channels);
     if mono.is_empty() {
-        return Err(WavError::Empty { path: shown });
+        return Err(WavError::Empty {
+            path: shown.to_owned(),
+        });
     }
-    let resampled = resample(&mono, spec.sample_rate, RATE).ok_or(WavError::Rate {
-        path: shown,
-        rate: spec.sample_rate,
-    })?;
-    Ok(resampled.into_iter().map(to_i16).collect())
+    Ok((mono, spec.sample_rate))
+}
+
+/// A copy of `bytes` whose RIFF and `data` sizes do not run past its end.
+fn fit_sizes(bytes: &[u8]) -> Vec<u8> {
+    let mut fixed = bytes.to_vec();
+    let total = fixed.len();
+    if total < 12 || &fixed[0..4] != b"RIFF" {
+        return fixed;
+    }
+    put_u32(&mut fixed, 4, (total - 8) as u32);
+    let mut at = 12;
+    while at + 8 <= total {
+        let declared =
+            u32::from_le_bytes([fixed[at + 4], fixed[at + 5], fixed[at + 6], fixed[at + 7]])
+                as usize;
+        let present = total - at - 8;
+        if &fixed[at..at + 4] == b"data" {
+            if declared > present {
+                put_u32(&mut fixed, at + 4, (present & !1) as u32);
+            }
+            break;
+        }
+        at = at
+            .saturating_add(8)
+            .saturating_add(declared + (declared & 1));
+    }
+    fixed
+}
+
+fn put_u32(bytes: &mut [u8], at: usize, value: u32) {
+    if let Some(slot) = bytes.get_mut(at..at + 4) {
+        slot.copy_from_slice(&value.to_le_bytes());
+    }
 }
 
 /// Writes 8 kHz mono 16-bit samples.
@@ -212,6 +268,22 @@ mod tests {
         let samples: Vec<i16> = (0..800).map(|i| (i * 37 % 2000) as i16 - 1000).collect();
         write_8k(&path, &samples).unwrap();
         assert_eq!(read_8k(&path).unwrap(), samples);
+    }
+
+    #[test]
+    fn a_stream_header_is_read_up_to_the_bytes_present() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stream.wav");
+        write(&path, 22_050, 1, &tone(22_050, 500.0, 0.1, 0.5));
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[4..8].copy_from_slice(&0x7fff_f024u32.to_le_bytes());
+        bytes[40..44].copy_from_slice(&0x7fff_f000u32.to_le_bytes());
+        let (mono, rate) = decode_mono(&bytes).unwrap();
+        assert_eq!((mono.len(), rate), (2205, 22_050));
+        for cut in 0..bytes.len().min(60) {
+            let _ = decode_mono(&bytes[..cut]);
+        }
+        assert!(decode_mono(b"not a wav").is_err());
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! Key names are a contract: tests outside the project write these files. Every error names
 //! the key and the problem, so an operator can fix the file without reading code.
 
+mod speech;
+
+pub use speech::SpeechConfig;
+
 use crate::sip::sdp::Codec;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -53,6 +57,9 @@ pub struct Config {
     /// `[media]`: RTP.
     #[serde(default)]
     pub media: MediaConfig,
+    /// `[speech]`: text to speech.
+    #[serde(default)]
+    pub speech: SpeechConfig,
 }
 
 /// `[sip]`.
@@ -200,24 +207,8 @@ impl Config {
 
     /// Parses and checks TOML text; `path` only labels errors.
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
-        let table: toml::Table =
-            text.parse()
-                .map_err(|e: toml::de::Error| ConfigError::Syntax {
-                    path: path.to_owned(),
-                    message: e.message().to_owned(),
-                })?;
-        let config: Config = serde_path_to_error::deserialize(table).map_err(|e| {
-            let key = e.path().to_string();
-            ConfigError::Key {
-                path: path.to_owned(),
-                key: if key == "." {
-                    "(top level)".into()
-                } else {
-                    key
-                },
-                problem: e.into_inner().message().to_owned(),
-            }
-        })?;
+        let table = table(text, path)?;
+        let config: Config = typed(table, path, "")?;
         config.check().map_err(|(key, problem)| ConfigError::Key {
             path: path.to_owned(),
             key: key.to_owned(),
@@ -226,7 +217,29 @@ impl Config {
         Ok(config)
     }
 
+    /// Only the `[speech]` section of a file, for commands that place no call.
+    pub fn load_speech(path: &Path) -> Result<crate::speech::SpeechSettings, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let mut table = table(&text, &shown)?;
+        let section = table
+            .remove("speech")
+            .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
+        let speech: SpeechConfig = typed(section, &shown, "speech.")?;
+        speech
+            .settings()
+            .map_err(|(key, problem)| ConfigError::Key {
+                path: shown,
+                key: key.to_owned(),
+                problem,
+            })
+    }
+
     fn check(&self) -> Result<(), (&'static str, String)> {
+        self.speech.settings()?;
         let trunk = &self.trunk;
         if trunk.proxy.trim().is_empty() {
             return Err((
@@ -266,6 +279,34 @@ impl Config {
         }
         Ok(())
     }
+}
+
+fn table(text: &str, path: &str) -> Result<toml::Table, ConfigError> {
+    text.parse()
+        .map_err(|e: toml::de::Error| ConfigError::Syntax {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
+        })
+}
+
+/// Deserialises `value`; an error names the dotted key, under `prefix`.
+fn typed<T: serde::de::DeserializeOwned>(
+    value: impl serde::Deserializer<'static, Error = toml::de::Error>,
+    path: &str,
+    prefix: &str,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let key = e.path().to_string();
+        ConfigError::Key {
+            path: path.to_owned(),
+            key: match (key.as_str(), prefix) {
+                (".", "") => "(top level)".into(),
+                (".", prefix) => prefix.trim_end_matches('.').to_owned(),
+                (key, prefix) => format!("{prefix}{key}"),
+            },
+            problem: e.into_inner().message().to_owned(),
+        }
+    })
 }
 
 fn default_bind() -> SocketAddr {
@@ -326,6 +367,10 @@ fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error
         Raw::Text(t) => humantime::parse_duration(&t)
             .map_err(|_| serde::de::Error::custom(format!("`{t}` is not a duration like \"30s\""))),
     }
+}
+
+fn optional_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    duration(d).map(Some)
 }
 
 /// A port range as `"16000-16999"`.
@@ -394,7 +439,7 @@ mod tests {
 
     #[test]
     fn example_file_documents_a_valid_config() {
-        let text = include_str!("../sip.example.toml");
+        let text = include_str!("../../sip.example.toml");
         let config = Config::parse(text, "sip.example.toml").unwrap();
         assert_eq!(config.trunk.max_cps, 5.0);
         assert_eq!(config.trunk.register_expiry, Duration::from_secs(3600));

@@ -1,0 +1,74 @@
+//! `[speech]`: which engine speaks, with which voices, where rendered audio is kept.
+
+use crate::speech::{EngineKind, Language, SpeechSettings};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `[speech]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SpeechConfig {
+    /// `builtin` (default), `espeak-ng`, `piper` or `command`.
+    #[serde(default)]
+    pub engine: EngineKind,
+    /// The program for `espeak-ng` or `piper`, if not the name on `PATH`.
+    pub program: Option<PathBuf>,
+    /// For `command`: program and arguments; `{lang}`, `{voice}`, `{rate}` are replaced.
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// `[speech.voice]`: a voice per language code, e.g. `nl = "mb-nl2"`.
+    #[serde(default)]
+    pub voice: HashMap<String, String>,
+    /// Folder of `<lang>/prompts.toml`, recorded prompts and piper voices (default `voices`).
+    pub voices: Option<PathBuf>,
+    /// Rendered speech (default `$XDG_CACHE_HOME/buurtbel`).
+    pub cache_dir: Option<PathBuf>,
+    /// The longest message text, in characters (default 1000).
+    pub max_chars: Option<usize>,
+    /// Times the message is spoken each time it plays (default 1).
+    pub message_repeats: Option<u32>,
+    /// Pause between those repetitions (default `1500ms`).
+    #[serde(default, deserialize_with = "super::optional_duration")]
+    pub repeat_pause: Option<Duration>,
+}
+
+impl SpeechConfig {
+    /// The settings, or the key that is wrong and why.
+    pub fn settings(&self) -> Result<SpeechSettings, (&'static str, String)> {
+        let defaults = SpeechSettings::default();
+        let mut voices = HashMap::new();
+        for (code, voice) in &self.voice {
+            let language: Language = code
+                .parse()
+                .map_err(|e: crate::speech::UnknownLanguage| ("speech.voice", e.to_string()))?;
+            voices.insert(language, voice.clone());
+        }
+        if self.engine == EngineKind::Command && self.command.is_empty() {
+            return Err((
+                "speech.command",
+                "engine `command` needs the program to run".into(),
+            ));
+        }
+        let max_chars = self.max_chars.unwrap_or(defaults.max_chars);
+        if max_chars == 0 {
+            return Err(("speech.max_chars", "must be at least 1".into()));
+        }
+        let message_repeats = self.message_repeats.unwrap_or(1);
+        if !(1..=5).contains(&message_repeats) {
+            return Err(("speech.message_repeats", "must be 1 to 5".into()));
+        }
+        Ok(SpeechSettings {
+            engine: self.engine,
+            program: self.program.clone(),
+            command: self.command.clone(),
+            voices,
+            prompts: self.voices.clone().unwrap_or(defaults.prompts),
+            cache_dir: self.cache_dir.clone().unwrap_or(defaults.cache_dir),
+            max_chars,
+            message_repeats,
+            repeat_pause: self.repeat_pause.unwrap_or(defaults.repeat_pause),
+        })
+    }
+}

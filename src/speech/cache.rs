@@ -1,0 +1,119 @@
+//! Rendered speech on disk, keyed by a SHA-256 of everything the audio depends on (engine and
+//! version, voice, language, rate, the normalised text, the post-processing version), so an
+//! alert's message is synthesised once for hundreds of calls and a restart reuses it.
+//!
+//! Files are written to a temporary name and renamed into place: a reader sees a whole file
+//! or none. A file that no longer reads (a disk error, a hand edit) is a miss, not an error.
+
+use super::wav::{read_8k, write_8k};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// The folder of rendered speech.
+#[derive(Debug, Clone)]
+pub struct AudioCache {
+    dir: PathBuf,
+}
+
+/// A content hash naming one rendering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CacheKey([u8; 32]);
+
+impl CacheKey {
+    /// Hashes the parts in order, each length-prefixed so no two lists collide.
+    pub fn of(parts: &[&str]) -> CacheKey {
+        let mut hash = Sha256::new();
+        for part in parts {
+            hash.update((part.len() as u64).to_le_bytes());
+            hash.update(part.as_bytes());
+        }
+        CacheKey(hash.finalize().into())
+    }
+
+    /// Lower-case hex.
+    pub fn hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl AudioCache {
+    /// Uses `dir`, creating it when something is first stored.
+    pub fn new(dir: &Path) -> AudioCache {
+        AudioCache {
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The stored samples, if any.
+    pub fn load(&self, key: &CacheKey) -> Option<Vec<i16>> {
+        let path = self.path(key);
+        if !path.exists() {
+            return None;
+        }
+        match read_8k(&path) {
+            Ok(samples) => Some(samples),
+            Err(error) => {
+                tracing::warn!(%error, "unreadable cached speech; rendering again");
+                None
+            }
+        }
+    }
+
+    /// Stores samples; a failure is logged and the audio still used.
+    pub fn store(&self, key: &CacheKey, samples: &[i16]) {
+        if let Err(error) = self.try_store(key, samples) {
+            tracing::warn!(%error, dir = %self.dir.display(), "cannot cache rendered speech");
+        }
+    }
+
+    fn try_store(&self, key: &CacheKey, samples: &[i16]) -> Result<(), Box<dyn std::error::Error>> {
+        let path = self.path(key);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let staging = path.with_extension(format!("{:016x}.part", rand::random::<u64>()));
+        write_8k(&staging, samples)?;
+        std::fs::rename(&staging, &path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&staging);
+        })?;
+        Ok(())
+    }
+
+    fn path(&self, key: &CacheKey) -> PathBuf {
+        let hex = key.hex();
+        self.dir.join(&hex[..2]).join(format!("{hex}.wav"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_separate_their_parts() {
+        assert_ne!(CacheKey::of(&["ab", "c"]), CacheKey::of(&["a", "bc"]));
+        assert_eq!(CacheKey::of(&["a", "b"]), CacheKey::of(&["a", "b"]));
+    }
+
+    #[test]
+    fn stores_loads_and_treats_damage_as_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AudioCache::new(&dir.path().join("speech"));
+        let key = CacheKey::of(&["x"]);
+        assert_eq!(cache.load(&key), None);
+        let samples: Vec<i16> = (0..800).map(|i| (i % 200) as i16 * 10).collect();
+        cache.store(&key, &samples);
+        assert_eq!(cache.load(&key), Some(samples));
+        std::fs::write(cache.path(&key), b"RIFF junk").unwrap();
+        assert_eq!(cache.load(&key), None);
+        let leftovers = std::fs::read_dir(cache.path(&key).parent().unwrap())
+            .unwrap()
+            .count();
+        assert_eq!(leftovers, 1, "no temporary file left behind");
+    }
+}

@@ -1,0 +1,173 @@
+//! The default engine: eSpeak NG ported to Rust (the `espeak-ng` crate), with the nl, fr, de
+//! and en dictionaries compiled into the binary. The engine reads its data from a folder, so
+//! the first use writes the embedded data under the cache folder; a marker file written last
+//! tells a complete copy from one a crash interrupted.
+
+use super::{Pcm, SpeechEngine, SpeechError, Utterance, words_per_minute};
+use crate::speech::Language;
+use std::path::{Path, PathBuf};
+
+const ENGINE: &str = "builtin";
+const COMPLETE: &str = ".complete";
+
+/// The embedded eSpeak NG.
+#[derive(Debug, Clone)]
+pub struct Builtin {
+    data: PathBuf,
+    /// Voice names (file names under `lang/`), lower case.
+    voices: Vec<String>,
+}
+
+impl Builtin {
+    /// Uses (and if needed writes) the engine's data under `root`.
+    pub fn new(root: &Path) -> Result<Builtin, SpeechError> {
+        let data = root.join(format!("espeak-ng-data-{}", espeak_ng::EspeakNg::version()));
+        if !data.join(COMPLETE).exists() {
+            install(&data).map_err(|e| SpeechError::Missing {
+                engine: ENGINE,
+                reason: format!("cannot write its data to {}: {e}", data.display()),
+            })?;
+        }
+        let mut voices = Vec::new();
+        list_voices(&data.join("lang"), &mut voices);
+        Ok(Builtin { data, voices })
+    }
+}
+
+/// The voice files under `dir`, recursively.
+fn list_voices(dir: &Path, voices: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            list_voices(&path, voices);
+        } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            voices.push(name.to_ascii_lowercase());
+        }
+    }
+}
+
+impl SpeechEngine for Builtin {
+    fn id(&self) -> String {
+        format!("builtin/espeak-ng-rs {}", espeak_ng::EspeakNg::version())
+    }
+
+    fn default_voice(&self, language: Language) -> Result<String, SpeechError> {
+        Ok(match language {
+            Language::Nl => "nl",
+            Language::Fr => "fr-be",
+            Language::De => "de",
+            Language::En => "en",
+        }
+        .to_owned())
+    }
+
+    fn synthesise(&self, utterance: &Utterance<'_>) -> Result<Pcm, SpeechError> {
+        if !self.voices.contains(&utterance.voice.to_ascii_lowercase()) {
+            return Err(SpeechError::Missing {
+                engine: ENGINE,
+                reason: format!("no voice `{}`", utterance.voice),
+            });
+        }
+        let engine = espeak_ng::EspeakNg::builder()
+            .voice(utterance.voice)
+            .rate(words_per_minute(utterance.rate))
+            .data_dir(&self.data)
+            .build()
+            .map_err(failed)?;
+        let (samples, rate) = engine.synth(utterance.text).map_err(|e| match e {
+            espeak_ng::Error::VoiceNotFound(voice) => SpeechError::Missing {
+                engine: ENGINE,
+                reason: format!("no voice `{voice}`"),
+            },
+            other => failed(other),
+        })?;
+        Ok(Pcm {
+            samples: samples.iter().map(|&s| f32::from(s) / 32768.0).collect(),
+            rate,
+        })
+    }
+}
+
+fn failed(error: espeak_ng::Error) -> SpeechError {
+    SpeechError::Failed {
+        engine: ENGINE,
+        reason: error.to_string(),
+    }
+}
+
+/// Writes the data to a fresh folder beside `data`, then renames it into place, so two
+/// processes starting at once never read a half-written copy.
+fn install(data: &Path) -> std::io::Result<()> {
+    let parent = data.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let staging = parent.join(format!(".espeak-ng-data-{:016x}", rand::random::<u64>()));
+    let languages: Vec<&str> = Language::ALL.iter().map(|l| l.code()).collect();
+    espeak_ng::install_bundled_languages(&staging, &languages)?;
+    std::fs::write(staging.join(COMPLETE), b"")?;
+    if data.exists() {
+        // A copy without its marker: interrupted earlier.
+        let _ = std::fs::remove_dir_all(data);
+    }
+    match std::fs::rename(&staging, data) {
+        Ok(()) => Ok(()),
+        Err(_) if data.join(COMPLETE).exists() => {
+            // Another process finished first.
+            std::fs::remove_dir_all(&staging)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn say(engine: &Builtin, text: &str, language: Language, rate: f32) -> Pcm {
+        let voice = engine.default_voice(language).unwrap();
+        engine
+            .synthesise(&Utterance {
+                text,
+                language,
+                voice: &voice,
+                rate,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn speaks_every_language_and_slower_is_longer() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Builtin::new(dir.path()).unwrap();
+        for language in Language::ALL {
+            let pcm = say(&engine, "één twee drie, un deux trois", language, 1.0);
+            assert_eq!(pcm.rate, 22_050);
+            let peak = pcm.samples.iter().fold(0f32, |m, s| m.max(s.abs()));
+            assert!(peak > 0.05, "{language}: audible");
+        }
+        let normal = say(&engine, "Dit is een bericht.", Language::Nl, 1.0);
+        let slow = say(&engine, "Dit is een bericht.", Language::Nl, 0.7);
+        assert!(slow.samples.len() > normal.samples.len() * 12 / 10);
+    }
+
+    #[test]
+    fn an_interrupted_install_is_redone_and_unknown_voices_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = Builtin::new(dir.path()).unwrap().data;
+        std::fs::remove_file(data.join(COMPLETE)).unwrap();
+        std::fs::remove_file(data.join("nl_dict")).unwrap();
+        let engine = Builtin::new(dir.path()).unwrap();
+        assert!(engine.data.join("nl_dict").exists());
+        let error = engine
+            .synthesise(&Utterance {
+                text: "x",
+                language: Language::Nl,
+                voice: "no-such-voice",
+                rate: 1.0,
+            })
+            .unwrap_err();
+        assert!(matches!(error, SpeechError::Missing { .. }), "{error}");
+    }
+}

@@ -1,0 +1,150 @@
+//! Speech engines: text in one language and voice, at a rate, to PCM samples at the engine's
+//! own sample rate. Everything after that (8 kHz, loudness, leading silence) is
+//! [`crate::speech::post`], the same for every engine, so engines can be swapped without
+//! changing what a member hears in level or timing.
+//!
+//! Engines block (a synthesis or a child process); callers on a tokio runtime run them on a
+//! blocking thread. An engine's [`SpeechEngine::id`] changes whenever its output may change
+//! (program version, voice file), because it is part of the audio cache key.
+
+mod builtin;
+mod process;
+
+pub use builtin::Builtin;
+pub use process::{CommandEngine, EspeakProgram, Piper};
+
+use super::Language;
+use std::path::PathBuf;
+
+/// Samples from an engine, before telephone processing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pcm {
+    /// Mono samples, full scale ±1.0.
+    pub samples: Vec<f32>,
+    /// Samples per second.
+    pub rate: u32,
+}
+
+/// What to say and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Utterance<'a> {
+    /// Normalised text.
+    pub text: &'a str,
+    /// Its language.
+    pub language: Language,
+    /// The engine's voice name or file (`nl`, `mb-nl2`, `voices/nl/x.onnx`).
+    pub voice: &'a str,
+    /// Speed relative to the engine's normal: 0.85 is slower, 1.2 faster.
+    pub rate: f32,
+}
+
+/// Turns text into samples.
+pub trait SpeechEngine: Send + Sync {
+    /// The engine's name and version, and anything else its output depends on.
+    fn id(&self) -> String;
+    /// The voice used for `language` when the configuration names none.
+    fn default_voice(&self, language: Language) -> Result<String, SpeechError>;
+    /// What stands for `voice` in the cache key: its name, or for a voice file, enough of the
+    /// file to notice it was replaced.
+    fn voice_key(&self, voice: &str) -> Result<String, SpeechError> {
+        Ok(voice.to_owned())
+    }
+    /// Synthesises one utterance.
+    fn synthesise(&self, utterance: &Utterance<'_>) -> Result<Pcm, SpeechError>;
+}
+
+/// Why speech could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum SpeechError {
+    /// Not nl, fr, de or en.
+    #[error(transparent)]
+    Language(#[from] super::UnknownLanguage),
+    /// Nothing to say.
+    #[error("the text is empty")]
+    EmptyText,
+    /// Longer than `speech.max_chars`.
+    #[error("the text has {chars} characters; at most {max} are allowed (speech.max_chars)")]
+    TooLong {
+        /// Characters in the text.
+        chars: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The rate is outside 0.5–2.0.
+    #[error("speech rate {0} is outside 0.5 to 2.0")]
+    Rate(f32),
+    /// The engine's program or data is not there.
+    #[error("speech engine `{engine}` is not available: {reason}")]
+    Missing {
+        /// Engine name.
+        engine: &'static str,
+        /// What is missing.
+        reason: String,
+    },
+    /// The engine ran and failed.
+    #[error("speech engine `{engine}` failed: {reason}")]
+    Failed {
+        /// Engine name.
+        engine: &'static str,
+        /// What it reported.
+        reason: String,
+    },
+    /// A voice file, prompt template or cached file could not be used.
+    #[error("{path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl SpeechError {
+    /// A problem with what the user gave (text, rate, language), not with the engine.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            SpeechError::Language(_)
+                | SpeechError::EmptyText
+                | SpeechError::TooLong { .. }
+                | SpeechError::Rate(_)
+                | SpeechError::File { .. }
+        )
+    }
+}
+
+/// The engines an operator can choose in `speech.engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum EngineKind {
+    /// The embedded pure-Rust eSpeak NG; needs nothing installed.
+    #[default]
+    Builtin,
+    /// The system `espeak-ng` program (and its MBROLA voices).
+    EspeakNg,
+    /// The `piper` program with an operator-supplied `.onnx` voice.
+    Piper,
+    /// Any program reading text on stdin and writing a WAV on stdout.
+    Command,
+}
+
+impl EngineKind {
+    /// The name used in configuration and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Builtin => "builtin",
+            EngineKind::EspeakNg => "espeak-ng",
+            EngineKind::Piper => "piper",
+            EngineKind::Command => "command",
+        }
+    }
+}
+
+/// Words per minute at rate 1.0 for the eSpeak engines: slower than eSpeak's own 175, for
+/// listeners on a landline who hear the message once.
+pub const BASE_WORDS_PER_MINUTE: f32 = 150.0;
+
+/// eSpeak's words-per-minute for a relative rate.
+pub fn words_per_minute(rate: f32) -> u32 {
+    (BASE_WORDS_PER_MINUTE * rate).round().clamp(80.0, 450.0) as u32
+}

@@ -5,9 +5,11 @@
 //! tokio driver: sockets, clocks, trunk limits), [`config`] and the `buurtbel` binary.
 #![warn(missing_docs)]
 
+pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod media;
+pub mod members;
 pub mod number;
 pub mod sim;
 pub mod sip;

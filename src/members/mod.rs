@@ -1,0 +1,8 @@
+//! Members as a coordinator hands them over: a CSV file in, a CSV file out. The file is
+//! hostile input: every row is checked (a name, a number that dials, a known language and
+//! channel) and a file with any bad row is refused whole, each problem named with its line,
+//! so a coordinator fixes the file and imports it again rather than guessing what got in.
+
+mod csv_file;
+
+pub use csv_file::{ImportError, MemberRow, RowProblem, read_csv, write_csv};

@@ -99,7 +99,7 @@ fn playback(args: &CallArgs, config: &Config) -> Result<Playback, CliError> {
         (None, Some(text)) => speech.message(text, args.lang, args.rate)?.samples.to_vec(),
         (None, None) => Vec::new(),
     };
-    let segments = speech.segments(args.lang, &args.network, &message, args.rate)?;
+    let segments = speech.segments(args.lang, &args.network, "", &message, args.rate)?;
     Ok(Playback::Program(Arc::new(EncodedProgram::new(&segments))))
 }
 

@@ -3,8 +3,10 @@
 //! Key names are a contract: tests outside the project write these files. Every error names
 //! the key and the problem, so an operator can fix the file without reading code.
 
+mod chain;
 mod speech;
 
+pub use chain::{ChainConfig, DatabaseConfig, parse_quiet_hours};
 pub use speech::SpeechConfig;
 
 use crate::sip::sdp::Codec;
@@ -60,6 +62,12 @@ pub struct Config {
     /// `[speech]`: text to speech.
     #[serde(default)]
     pub speech: SpeechConfig,
+    /// `[database]`: where the chain keeps its state.
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    /// `[chain]`: expiry, quiet hours, retries.
+    #[serde(default)]
+    pub chain: ChainConfig,
 }
 
 /// `[sip]`.
@@ -240,6 +248,9 @@ impl Config {
 
     fn check(&self) -> Result<(), (&'static str, String)> {
         self.speech.settings()?;
+        self.chain
+            .quiet_minutes()
+            .map_err(|problem| ("chain.quiet_hours", problem))?;
         let trunk = &self.trunk;
         if trunk.proxy.trim().is_empty() {
             return Err((

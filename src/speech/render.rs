@@ -162,18 +162,17 @@ impl Speech {
         }
     }
 
-    /// The call program's segments: intro, `message`, menu and thanks in `language`.
+    /// The call program's segments in `language`: intro, `message`, menu, thanks and the
+    /// voicemail notice, which reads `callback` (a phone number, normalised like any text).
     pub fn segments(
         &self,
         language: Language,
         network: &str,
+        callback: &str,
         message: &[i16],
         rate: f32,
     ) -> Result<Segments, SpeechError> {
-        let context = PromptContext {
-            network,
-            callback: "",
-        };
+        let context = PromptContext { network, callback };
         let part = |prompt| self.prompt(language, prompt, &context, rate);
         Ok(Segments {
             intro: part(Prompt::Intro)?.to_vec(),

@@ -1,0 +1,127 @@
+//! The audio of an alert's calls: per language and speech rate, the message (synthesised from
+//! its text or taken from the recorded voice message) inside the call program's prompts,
+//! encoded once in both G.711 laws and shared by every call that needs it. Rendering happens
+//! on first use, so the first call of an alert waits only for its own language; the other
+//! languages render while it rings.
+
+use crate::media::audio::EncodedProgram;
+use crate::speech::engine::{Pcm, SpeechError};
+use crate::speech::{Language, Speech, talk_off, wav};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// An alert's message in one language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageSource {
+    /// Text to synthesise.
+    Text(String),
+    /// A recorded WAV (any rate), as uploaded.
+    Recording(Arc<Vec<u8>>),
+}
+
+/// What a program is made of.
+#[derive(Debug, Clone)]
+pub struct AlertAudio {
+    /// The alert, for the cache.
+    pub alert: String,
+    /// The network's name, spoken in the intro.
+    pub network: String,
+    /// The number to call back, spoken in the voicemail notice.
+    pub callback: String,
+    /// The message per language.
+    pub messages: Vec<(Language, MessageSource)>,
+}
+
+impl AlertAudio {
+    /// The language a member hears: theirs if the alert has it, else the first the alert has.
+    pub fn language_for(&self, member: Language) -> Option<Language> {
+        self.messages
+            .iter()
+            .map(|(language, _)| *language)
+            .find(|l| *l == member)
+            .or_else(|| self.messages.first().map(|(language, _)| *language))
+    }
+}
+
+type Key = (String, Language, u32);
+
+/// Rendered programs, by alert, language and rate.
+pub struct Programs {
+    speech: Arc<Speech>,
+    rendered: Mutex<HashMap<Key, Arc<EncodedProgram>>>,
+}
+
+impl Programs {
+    /// Renders with `speech`.
+    pub fn new(speech: Arc<Speech>) -> Programs {
+        Programs {
+            speech,
+            rendered: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The program for a member of `language` at `rate`; blocks while rendering.
+    pub fn program(
+        &self,
+        audio: &AlertAudio,
+        member: Language,
+        rate: f32,
+    ) -> Result<Arc<EncodedProgram>, SpeechError> {
+        let language = audio.language_for(member).ok_or(SpeechError::EmptyText)?;
+        let rate = if (0.5..=2.0).contains(&rate) {
+            rate
+        } else {
+            1.0
+        };
+        let key = (
+            audio.alert.clone(),
+            language,
+            (rate * 1000.0).round() as u32,
+        );
+        if let Some(program) = self.lock().get(&key) {
+            return Ok(program.clone());
+        }
+        let message = self.message(audio, language, rate)?;
+        let segments =
+            self.speech
+                .segments(language, &audio.network, &audio.callback, &message, rate)?;
+        let program = Arc::new(EncodedProgram::new(&segments));
+        self.lock().insert(key, program.clone());
+        Ok(program)
+    }
+
+    /// Forgets an alert's programs once it is over.
+    pub fn forget(&self, alert: &str) {
+        self.lock().retain(|(id, _, _), _| id != alert);
+    }
+
+    fn message(
+        &self,
+        audio: &AlertAudio,
+        language: Language,
+        rate: f32,
+    ) -> Result<Vec<i16>, SpeechError> {
+        let source = audio
+            .messages
+            .iter()
+            .find(|(l, _)| *l == language)
+            .map(|(_, source)| source)
+            .ok_or(SpeechError::EmptyText)?;
+        match source {
+            MessageSource::Text(text) => {
+                Ok(self.speech.message(text, language, rate)?.samples.to_vec())
+            }
+            MessageSource::Recording(bytes) => {
+                let (samples, rate) = wav::decode_mono(bytes).map_err(|e| SpeechError::File {
+                    path: format!("voice message of alert {}", audio.alert).into(),
+                    reason: e.to_string(),
+                })?;
+                talk_off::for_telephone(&Pcm { samples, rate })
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<EncodedProgram>>> {
+        self.rendered.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,98 @@
+//! `[database]` and `[chain]`: where the alert chain keeps its state and how it behaves.
+
+use crate::chain::policy::RetryPolicy;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite:buurtbel.db` (default, a file beside the process) or `postgres://…`.
+    #[serde(default = "default_url")]
+    pub url: String,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> DatabaseConfig {
+        DatabaseConfig { url: default_url() }
+    }
+}
+
+fn default_url() -> String {
+    "sqlite:buurtbel.db".to_owned()
+}
+
+/// `[chain]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    /// How long an urgent alert keeps calling (default 30 min).
+    #[serde(default = "default_expiry", deserialize_with = "super::duration")]
+    pub urgent_expiry: Duration,
+    /// The default quiet hours for non-urgent messages, `"21:00-08:00"`.
+    #[serde(default = "default_quiet_hours")]
+    pub quiet_hours: String,
+    /// The number members call back to hear a message again (spoken on voicemail); default
+    /// `trunk.caller_id`.
+    #[serde(default)]
+    pub callback_number: String,
+    /// Default retry rules; a network's own override these.
+    #[serde(default)]
+    pub retry: RetryPolicy,
+}
+
+impl Default for ChainConfig {
+    fn default() -> ChainConfig {
+        ChainConfig {
+            urgent_expiry: default_expiry(),
+            quiet_hours: default_quiet_hours(),
+            callback_number: String::new(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl ChainConfig {
+    /// The quiet hours as minutes of the day, or what is wrong with them.
+    pub fn quiet_minutes(&self) -> Result<(u32, u32), String> {
+        parse_quiet_hours(&self.quiet_hours)
+    }
+}
+
+/// `"21:00-08:00"` as minutes of the day.
+pub fn parse_quiet_hours(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("`{text}` is not like \"21:00-08:00\"");
+    let (start, end) = text.split_once('-').ok_or_else(bad)?;
+    let minutes = |t: &str| -> Result<u32, String> {
+        let (h, m) = t.trim().split_once(':').ok_or_else(bad)?;
+        let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        if h > 23 || m > 59 {
+            return Err(bad());
+        }
+        Ok(h * 60 + m)
+    };
+    Ok((minutes(start)?, minutes(end)?))
+}
+
+fn default_expiry() -> Duration {
+    Duration::from_secs(30 * 60)
+}
+
+fn default_quiet_hours() -> String {
+    "21:00-08:00".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_hours_parse_and_bad_ones_are_named() {
+        assert_eq!(parse_quiet_hours("21:00-08:00"), Ok((1260, 480)));
+        assert_eq!(parse_quiet_hours(" 7:30 - 9:05 "), Ok((450, 545)));
+        for bad in ["21-08", "25:00-08:00", "", "21:00"] {
+            assert!(parse_quiet_hours(bad).is_err(), "{bad}");
+        }
+    }
+}

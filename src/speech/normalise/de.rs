@@ -1,0 +1,348 @@
+//! German as spoken in the German-speaking Community: number words, letter names, months,
+//! abbreviations, and the inflected ordinals German dates need.
+//!
+//! One is "eins" on its own and at the end of a number ("hunderteins") but "ein" inside a
+//! compound ("einundzwanzig", "eintausend" is said "tausend") and before a noun ("ein Euro",
+//! "ein Uhr"). German writes an ordinal as a number and a dot (`1. Dezember`, `3. Stock`),
+//! which is also how a sentence ends after a number; we only read the dot as an ordinal before
+//! a month name or a floor word, and inflect it after the article or preposition in front
+//! ("am ersten Dezember", "im dritten Stock", "erster Dezember" without one).
+
+use super::lexicon::{Abbreviation, Date, Lexicon, Unit, When};
+use super::rules::spell_digits;
+
+/// The German lexicon.
+pub(super) struct German;
+
+#[rustfmt::skip]
+const UNITS: [&str; 20] = [
+    "null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn",
+    "elf", "zwölf", "dreizehn", "vierzehn", "fünfzehn", "sechzehn", "siebzehn", "achtzehn",
+    "neunzehn",
+];
+
+#[rustfmt::skip]
+const TENS: [&str; 10] = [
+    "", "zehn", "zwanzig", "dreißig", "vierzig", "fünfzig", "sechzig", "siebzig", "achtzig",
+    "neunzig",
+];
+
+/// Ordinal stems below twenty; an ending is added ("erst" + "e").
+#[rustfmt::skip]
+const STEMS: [&str; 20] = [
+    "nullt", "erst", "zweit", "dritt", "viert", "fünft", "sechst", "siebt", "acht", "neunt",
+    "zehnt", "elft", "zwölft", "dreizehnt", "vierzehnt", "fünfzehnt", "sechzehnt", "siebzehnt",
+    "achtzehnt", "neunzehnt",
+];
+
+#[rustfmt::skip]
+const MONTHS: [&str; 12] = [
+    "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+    "November", "Dezember",
+];
+
+/// Nouns a dotted ordinal may stand before; "Etage" is the feminine one.
+#[rustfmt::skip]
+const FLOORS: [&str; 5] = [
+    "Stock", "Stockwerk", "Etage", "Obergeschoss", "Untergeschoss",
+];
+
+/// Letter names spelled so espeak-ng says the name in running text. `-v de` reads bare
+/// capitals correctly, but the other languages do not, and one rule for all keeps plates
+/// uniform. "ix" would be read as a Roman numeral ("römisch neun"), hence "iks"; "äff" keeps
+/// the stress "eff" loses after an article; V is "fau" ("vau" is read "vaʊ").
+/// `pronunciation.rs` checks every one.
+#[rustfmt::skip]
+const LETTERS: [&str; 26] = [
+    "a", "be", "ze", "de", "e", "äff", "ge", "ha", "i", "jott", "ka", "ell", "emm", "enn", "o",
+    "pe", "ku", "err", "ess", "te", "u", "fau", "we", "iks", "ypsilon", "zett",
+];
+
+const ABBREVIATIONS: &[Abbreviation] = &[
+    Abbreviation::new("Str.", "Straße", When::Always),
+    Abbreviation::new("Nr.", "Nummer", When::Always),
+    Abbreviation::new("Hr.", "Herr", When::BeforeName),
+    Abbreviation::new("Fr.", "Frau", When::BeforeName),
+    Abbreviation::new("ca.", "circa", When::Always),
+    Abbreviation::new("z.B.", "zum Beispiel", When::Always),
+    Abbreviation::new("z. B.", "zum Beispiel", When::Always),
+    Abbreviation::new("Tel.", "Telefon", When::Always),
+];
+
+impl Lexicon for German {
+    fn cardinal(&self, n: u64) -> String {
+        let mut parts = Vec::new();
+        let mut rest = n;
+        let scales = [
+            (1_000_000_000_000, "eine Billion", "Billionen"),
+            (1_000_000_000, "eine Milliarde", "Milliarden"),
+            (1_000_000, "eine Million", "Millionen"),
+        ];
+        for (scale, one, many) in scales {
+            if rest >= scale {
+                let count = rest / scale;
+                parts.push(match count {
+                    1 => one.to_owned(),
+                    c => format!("{} {many}", self.counting(c)),
+                });
+                rest %= scale;
+            }
+        }
+        let mut word = match rest / 1000 {
+            0 => String::new(),
+            1 => "tausend".to_owned(),
+            t => below_thousand(t, false) + "tausend",
+        };
+        if rest % 1000 != 0 || (word.is_empty() && parts.is_empty()) {
+            word += &below_thousand(rest % 1000, true);
+        }
+        parts.extend((!word.is_empty()).then_some(word));
+        parts.join(" ")
+    }
+
+    fn ordinal(&self, n: u64) -> String {
+        stem(self, n) + "e"
+    }
+
+    fn letter(&self, c: char) -> Option<&'static str> {
+        c.is_ascii_uppercase()
+            .then(|| LETTERS[usize::from(c as u8 - b'A')])
+    }
+
+    fn month(&self, month: u8) -> &'static str {
+        MONTHS[usize::from(month.clamp(1, 12) - 1)]
+    }
+
+    /// "sechsundzwanzigster November zweitausendsechsundzwanzig", "am ersten Dezember".
+    fn date(&self, date: Date, before: Option<&str>) -> String {
+        let day = stem(self, u64::from(date.day)) + ending(before, false);
+        let day = format!("{day} {}", self.month(date.month));
+        match date.year {
+            Some(year) => format!("{day} {}", self.year(year)),
+            None => day,
+        }
+    }
+
+    /// "vierzehn Uhr dreißig", "ein Uhr".
+    fn time(&self, hour: u8, minute: u8) -> String {
+        let hour = format!("{} Uhr", self.counting(u64::from(hour)));
+        match minute {
+            0 => hour,
+            m => format!("{hour} {}", self.cardinal(u64::from(m))),
+        }
+    }
+
+    fn money(&self, euros: u64, cents: u64) -> String {
+        match (euros, cents) {
+            (0, c) if c > 0 => format!("{} Cent", self.counting(c)),
+            (e, 0) => format!("{} Euro", self.counting(e)),
+            (e, c) => format!("{} Euro {}", self.counting(e), self.cardinal(c)),
+        }
+    }
+
+    /// "zwei Komma fünf": German reads decimals digit by digit.
+    fn decimal(&self, whole: u64, fraction: &str) -> String {
+        format!(
+            "{} Komma {}",
+            self.cardinal(whole),
+            spell_digits(self, fraction)
+        )
+    }
+
+    fn unit(&self, unit: Unit, _plural: bool) -> Option<&'static str> {
+        match unit {
+            Unit::Kilometre => Some("Kilometer"),
+            Unit::KilometrePerHour => Some("Kilometer pro Stunde"),
+            Unit::Metre => Some("Meter"),
+            Unit::Percent => Some("Prozent"),
+            Unit::Hour => None,
+        }
+    }
+
+    fn range_word(&self) -> &'static str {
+        "bis"
+    }
+
+    fn suffixed_ordinal(&self, _n: u64, _suffix: &str) -> Option<String> {
+        None
+    }
+
+    fn abbreviations(&self) -> &'static [Abbreviation] {
+        ABBREVIATIONS
+    }
+
+    fn call_words(&self) -> &'static [&'static str] {
+        &[
+            "rufen",
+            "ruft",
+            "rufe",
+            "anrufen",
+            "wählen",
+            "wählt",
+            "wähle",
+            "notruf",
+            "notrufnummer",
+        ]
+    }
+
+    fn call_words_after(&self) -> &'static [&'static str] {
+        &["anrufen", "wählen"]
+    }
+
+    fn hour_words(&self) -> &'static [&'static str] {
+        &["Uhr"]
+    }
+
+    fn dotted_day(&self) -> bool {
+        true
+    }
+
+    fn street_suffix(&self) -> Option<&'static str> {
+        Some("straße")
+    }
+
+    /// "ein" before a noun, also at the end of a longer number ("hundertein").
+    fn counting(&self, n: u64) -> String {
+        let cardinal = self.cardinal(n);
+        match cardinal.strip_suffix("eins") {
+            Some(head) => format!("{head}ein"),
+            None => cardinal,
+        }
+    }
+
+    fn dotted_ordinal(&self, n: u64, before: Option<&str>, noun: &str) -> Option<String> {
+        FLOORS
+            .contains(&noun)
+            .then(|| stem(self, n) + ending(before, noun == "Etage"))
+    }
+
+    /// 1100–1999 in hundreds: "neunzehnhundertfünfundachtzig".
+    fn year(&self, year: u16) -> String {
+        let (century, rest) = (u64::from(year / 100), u64::from(year % 100));
+        match century {
+            11..=19 if rest == 0 => below_hundred(century, false) + "hundert",
+            11..=19 => below_hundred(century, false) + "hundert" + &below_hundred(rest, true),
+            _ => self.cardinal(u64::from(year)),
+        }
+    }
+}
+
+/// The ordinal without its ending: "erst", "dritt", "zwanzigst", "hunderterst".
+fn stem(lex: &German, n: u64) -> String {
+    let last = n % 100;
+    if !(1..=19).contains(&last) {
+        return if n == 0 {
+            STEMS[0].to_owned()
+        } else {
+            lex.cardinal(n) + "st"
+        };
+    }
+    let small = STEMS[last as usize];
+    match lex.cardinal(n - last) {
+        _ if n == last => small.to_owned(),
+        head if head.contains(' ') => format!("{head} {small}"),
+        head => head + small,
+    }
+}
+
+/// The adjective ending after the word in front: dative after "am", "im", "zum" …; weak after
+/// an article; strong without one.
+fn ending(before: Option<&str>, feminine: bool) -> &'static str {
+    match before.map(str::to_lowercase).as_deref() {
+        Some("am" | "im" | "vom" | "zum" | "zur" | "beim" | "dem" | "den" | "des") => "en",
+        Some("der") if feminine => "en",
+        Some("der" | "die" | "das") => "e",
+        _ if feminine => "e",
+        _ => "er",
+    }
+}
+
+/// 0–999; `last` when it ends the number, so one is "eins" rather than "ein".
+fn below_thousand(n: u64, last: bool) -> String {
+    let (hundreds, rest) = (n / 100, n % 100);
+    let mut words = match hundreds {
+        0 => String::new(),
+        1 => "hundert".to_owned(),
+        h => format!("{}hundert", UNITS[h as usize % 10]),
+    };
+    if rest > 0 || hundreds == 0 {
+        words += &below_hundred(rest, last);
+    }
+    words
+}
+
+/// 0–99: "einundzwanzig", "eins" only at the end.
+fn below_hundred(n: u64, last: bool) -> String {
+    let unit = |u: u64| {
+        if u == 1 && !last {
+            "ein"
+        } else {
+            UNITS[u as usize % 20]
+        }
+    };
+    match (n / 10, n % 10) {
+        (0 | 1, _) => unit(n).to_owned(),
+        (t, 0) => TENS[t as usize % 10].to_owned(),
+        (t, 1) => format!("einund{}", TENS[t as usize % 10]),
+        (t, u) => format!("{}und{}", UNITS[u as usize], TENS[t as usize % 10]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cardinals() {
+        let said: Vec<String> = [0, 1, 16, 17, 21, 30, 99, 100, 101, 1000, 2026, 21_000]
+            .iter()
+            .map(|&n| German.cardinal(n))
+            .collect();
+        assert_eq!(
+            said.join(", "),
+            "null, eins, sechzehn, siebzehn, einundzwanzig, dreißig, neunundneunzig, hundert, hunderteins, tausend, zweitausendsechsundzwanzig, einundzwanzigtausend"
+        );
+        assert_eq!(German.cardinal(1_000_000), "eine Million");
+        assert_eq!(German.cardinal(2_000_001), "zwei Millionen eins");
+        assert_eq!(
+            German.cardinal(999_999_999),
+            "neunhundertneunundneunzig Millionen neunhundertneunundneunzigtausendneunhundertneunundneunzig"
+        );
+        assert_eq!(German.counting(1), "ein");
+        assert!(!German.cardinal(u64::MAX).is_empty());
+    }
+
+    #[test]
+    fn ordinals_are_inflected() {
+        assert_eq!(German.ordinal(1), "erste");
+        assert_eq!(German.ordinal(3), "dritte");
+        assert_eq!(German.ordinal(7), "siebte");
+        assert_eq!(German.ordinal(20), "zwanzigste");
+        assert_eq!(German.ordinal(101), "hunderterste");
+        assert_eq!(
+            German.dotted_ordinal(3, Some("im"), "Stock").as_deref(),
+            Some("dritten")
+        );
+        assert_eq!(
+            German.dotted_ordinal(1, None, "Etage").as_deref(),
+            Some("erste")
+        );
+        assert_eq!(
+            German.dotted_ordinal(1, Some("der"), "Etage").as_deref(),
+            Some("ersten")
+        );
+        assert_eq!(
+            German.dotted_ordinal(2, None, "Stock").as_deref(),
+            Some("zweiter")
+        );
+        assert_eq!(German.dotted_ordinal(2, None, "Haus"), None);
+    }
+
+    #[test]
+    fn years_and_times() {
+        assert_eq!(German.year(1985), "neunzehnhundertfünfundachtzig");
+        assert_eq!(German.time(1, 0), "ein Uhr");
+        assert_eq!(German.time(14, 1), "vierzehn Uhr eins");
+        assert_eq!(German.money(1, 50), "ein Euro fünfzig");
+    }
+}

@@ -1,0 +1,289 @@
+//! English (British usage): number words, letter names, months and abbreviations.
+//!
+//! Numbers take the British "and" ("one hundred and one", "two thousand and twenty-six"),
+//! years are said in pairs ("twenty twenty-six", "nineteen eighty-five", but "two thousand and
+//! five"). Clock times are said on the twelve-hour clock with the part of the day ("two thirty
+//! in the afternoon"): English speakers living in Belgium come from everywhere, and unlike
+//! "fourteen thirty", which is military or timetable English to many, the twelve-hour form is
+//! understood by every one of them, the elderly first.
+
+use super::lexicon::{Abbreviation, Date, Lexicon, Unit, When};
+use super::rules::spell_digits;
+
+/// The English lexicon.
+pub(super) struct English;
+
+#[rustfmt::skip]
+const UNITS: [&str; 20] = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+];
+
+#[rustfmt::skip]
+const TENS: [&str; 10] = [
+    "", "ten", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
+
+#[rustfmt::skip]
+const MONTHS: [&str; 12] = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+];
+
+/// Letter names spelled so espeak-ng says the name in running text. Bare capitals fail: `A`
+/// after "the" is the article "ɐ". "ay" is read "aɪ", hence "eh"; "eff" is spelled out as
+/// E-F-F, hence "ef"; "you" loses its stress, hence "yoo". Z is "zed", as in Britain.
+/// `pronunciation.rs` checks every one.
+#[rustfmt::skip]
+const LETTERS: [&str; 26] = [
+    "eh", "bee", "see", "dee", "ee", "ef", "gee", "aitch", "eye", "jay", "kay", "el", "em", "en",
+    "oh", "pee", "cue", "ar", "ess", "tee", "yoo", "vee", "double-u", "ex", "why", "zed",
+];
+
+const ABBREVIATIONS: &[Abbreviation] = &[
+    Abbreviation::new("St.", "Street", When::AfterName),
+    Abbreviation::new("St.", "Saint", When::BeforeName),
+    Abbreviation::new("St.", "Street", When::Always),
+    Abbreviation::new("St", "Street", When::AfterName),
+    Abbreviation::new("St", "Saint", When::BeforeName),
+    Abbreviation::new("Rd.", "Road", When::Always),
+    Abbreviation::new("Rd", "Road", When::Always),
+    Abbreviation::new("Ave.", "Avenue", When::Always),
+    Abbreviation::new("Ave", "Avenue", When::Always),
+    Abbreviation::new("Mr.", "Mister", When::Always),
+    Abbreviation::new("Mr", "Mister", When::Always),
+    Abbreviation::new("Mrs.", "Missus", When::Always),
+    Abbreviation::new("Mrs", "Missus", When::Always),
+    Abbreviation::new("No.", "number", When::BeforeNumber),
+    Abbreviation::new("no.", "number", When::BeforeNumber),
+];
+
+impl Lexicon for English {
+    fn cardinal(&self, n: u64) -> String {
+        let mut parts = Vec::new();
+        let mut rest = n;
+        let scales = [
+            (1_000_000_000_000, "trillion"),
+            (1_000_000_000, "billion"),
+            (1_000_000, "million"),
+            (1_000, "thousand"),
+        ];
+        for (scale, name) in scales {
+            if rest >= scale {
+                parts.push(format!("{} {name}", self.cardinal(rest / scale)));
+                rest %= scale;
+            }
+        }
+        match rest {
+            0 if parts.is_empty() => parts.push(UNITS[0].to_owned()),
+            0 => {}
+            1..=99 if !parts.is_empty() => parts.push(format!("and {}", below_hundred(rest))),
+            _ => parts.push(below_thousand(rest)),
+        }
+        parts.join(" ")
+    }
+
+    fn ordinal(&self, n: u64) -> String {
+        let cardinal = self.cardinal(n);
+        let split = cardinal.rfind([' ', '-']).map_or(0, |at| at + 1);
+        let (head, last) = cardinal.split_at(split);
+        let last = match last {
+            "one" => "first".to_owned(),
+            "two" => "second".to_owned(),
+            "three" => "third".to_owned(),
+            "five" => "fifth".to_owned(),
+            "eight" => "eighth".to_owned(),
+            "nine" => "ninth".to_owned(),
+            "twelve" => "twelfth".to_owned(),
+            word => match word.strip_suffix('y') {
+                Some(stem) => format!("{stem}ieth"),
+                None => format!("{word}th"),
+            },
+        };
+        format!("{head}{last}")
+    }
+
+    fn letter(&self, c: char) -> Option<&'static str> {
+        c.is_ascii_uppercase()
+            .then(|| LETTERS[usize::from(c as u8 - b'A')])
+    }
+
+    fn month(&self, month: u8) -> &'static str {
+        MONTHS[usize::from(month.clamp(1, 12) - 1)]
+    }
+
+    /// "the twenty-sixth of November twenty twenty-six"; no second "the" after "the".
+    fn date(&self, date: Date, before: Option<&str>) -> String {
+        let the = if before.is_some_and(|w| w.eq_ignore_ascii_case("the")) {
+            ""
+        } else {
+            "the "
+        };
+        let day = format!(
+            "{the}{} of {}",
+            self.ordinal(u64::from(date.day)),
+            self.month(date.month)
+        );
+        match date.year {
+            Some(year) => format!("{day} {}", self.year(year)),
+            None => day,
+        }
+    }
+
+    /// "two thirty in the afternoon", "nine oh five in the morning", "midnight".
+    fn time(&self, hour: u8, minute: u8) -> String {
+        let part = match hour {
+            0..=4 => "at night",
+            5..=11 => "in the morning",
+            12..=17 => "in the afternoon",
+            _ => "in the evening",
+        };
+        let twelve = UNITS[usize::from(match hour % 12 {
+            0 => 12,
+            h => h,
+        })];
+        match (hour, minute) {
+            (0, 0) => "midnight".to_owned(),
+            (12, 0) => "twelve noon".to_owned(),
+            (_, 0) => format!("{twelve} o'clock {part}"),
+            (_, 1..=9) => format!("{twelve} oh {} {part}", UNITS[usize::from(minute)]),
+            (_, m) => format!("{twelve} {} {part}", self.cardinal(u64::from(m))),
+        }
+    }
+
+    fn money(&self, euros: u64, cents: u64) -> String {
+        let euro = if euros == 1 { "euro" } else { "euros" };
+        match (euros, cents) {
+            (0, 1) => "one cent".to_owned(),
+            (0, c) if c > 0 => format!("{} cents", self.cardinal(c)),
+            (e, 0) => format!("{} {euro}", self.cardinal(e)),
+            (e, c) => format!("{} {euro} {}", self.cardinal(e), self.cardinal(c)),
+        }
+    }
+
+    /// "two point five": English reads decimals digit by digit.
+    fn decimal(&self, whole: u64, fraction: &str) -> String {
+        format!(
+            "{} point {}",
+            self.cardinal(whole),
+            spell_digits(self, fraction)
+        )
+    }
+
+    fn unit(&self, unit: Unit, plural: bool) -> Option<&'static str> {
+        Some(match (unit, plural) {
+            (Unit::Kilometre, false) => "kilometre",
+            (Unit::Kilometre, true) => "kilometres",
+            (Unit::KilometrePerHour, false) => "kilometre per hour",
+            (Unit::KilometrePerHour, true) => "kilometres per hour",
+            (Unit::Metre, false) => "metre",
+            (Unit::Metre, true) => "metres",
+            (Unit::Percent, _) => "per cent",
+            (Unit::Hour, _) => return None,
+        })
+    }
+
+    fn range_word(&self) -> &'static str {
+        "to"
+    }
+
+    fn suffixed_ordinal(&self, n: u64, suffix: &str) -> Option<String> {
+        ["st", "nd", "rd", "th"]
+            .contains(&suffix)
+            .then(|| self.ordinal(n))
+    }
+
+    fn abbreviations(&self) -> &'static [Abbreviation] {
+        ABBREVIATIONS
+    }
+
+    fn call_words(&self) -> &'static [&'static str] {
+        &["call", "dial", "ring", "phone", "emergency"]
+    }
+
+    /// Capitalised only: "may" and "march" are also words.
+    fn month_number(&self, word: &str) -> Option<u8> {
+        (1..=12).find(|&m| self.month(m) == word)
+    }
+
+    /// In pairs, as years are said; 2000–2009 and round thousands as cardinals.
+    fn year(&self, year: u16) -> String {
+        let (century, rest) = (u64::from(year / 100), u64::from(year % 100));
+        match rest {
+            _ if year % 1000 < 10 => self.cardinal(u64::from(year)),
+            0 => format!("{} hundred", self.cardinal(century)),
+            1..=9 => format!("{} oh {}", self.cardinal(century), UNITS[rest as usize]),
+            _ => format!("{} {}", self.cardinal(century), self.cardinal(rest)),
+        }
+    }
+}
+
+/// 1–999: "one hundred and one".
+fn below_thousand(n: u64) -> String {
+    match (n / 100, n % 100) {
+        (0, rest) => below_hundred(rest),
+        (h, 0) => format!("{} hundred", UNITS[h as usize % 10]),
+        (h, rest) => format!(
+            "{} hundred and {}",
+            UNITS[h as usize % 10],
+            below_hundred(rest)
+        ),
+    }
+}
+
+/// 0–99: "twenty-one".
+fn below_hundred(n: u64) -> String {
+    match (n / 10, n % 10) {
+        (0 | 1, _) => UNITS[n as usize % 20].to_owned(),
+        (t, 0) => TENS[t as usize % 10].to_owned(),
+        (t, u) => format!("{}-{}", TENS[t as usize % 10], UNITS[u as usize]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn british_cardinals() {
+        assert_eq!(English.cardinal(0), "zero");
+        assert_eq!(English.cardinal(21), "twenty-one");
+        assert_eq!(English.cardinal(101), "one hundred and one");
+        assert_eq!(English.cardinal(1000), "one thousand");
+        assert_eq!(English.cardinal(2026), "two thousand and twenty-six");
+        assert_eq!(English.cardinal(1205), "one thousand two hundred and five");
+        assert_eq!(
+            English.cardinal(999_999_999),
+            "nine hundred and ninety-nine million nine hundred and ninety-nine thousand nine hundred and ninety-nine"
+        );
+        assert!(!English.cardinal(u64::MAX).is_empty());
+    }
+
+    #[test]
+    fn ordinals() {
+        let said: Vec<String> = [1, 2, 3, 4, 5, 8, 9, 12, 20, 21, 100, 101]
+            .iter()
+            .map(|&n| English.ordinal(n))
+            .collect();
+        assert_eq!(
+            said.join(", "),
+            "first, second, third, fourth, fifth, eighth, ninth, twelfth, twentieth, twenty-first, one hundredth, one hundred and first"
+        );
+    }
+
+    #[test]
+    fn years_and_twelve_hour_times() {
+        assert_eq!(English.year(2026), "twenty twenty-six");
+        assert_eq!(English.year(2005), "two thousand and five");
+        assert_eq!(English.year(2000), "two thousand");
+        assert_eq!(English.year(1985), "nineteen eighty-five");
+        assert_eq!(English.year(1905), "nineteen oh five");
+        assert_eq!(English.year(1900), "nineteen hundred");
+        assert_eq!(English.time(14, 30), "two thirty in the afternoon");
+        assert_eq!(English.time(9, 5), "nine oh five in the morning");
+        assert_eq!(English.time(14, 0), "two o'clock in the afternoon");
+        assert_eq!(English.time(0, 0), "midnight");
+        assert_eq!(English.time(12, 0), "twelve noon");
+        assert_eq!(English.time(23, 15), "eleven fifteen in the evening");
+    }
+}

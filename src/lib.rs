@@ -2,7 +2,8 @@
 //! information network (BIN) when the police activate it.
 //!
 //! Layers, outermost last: [`sip`] (signalling state machines, no I/O), [`telephony`] (the
-//! tokio driver: sockets, clocks, trunk limits), [`config`] and the `buurtbel` binary.
+//! tokio driver: sockets, clocks, trunk limits), [`config`] and the `buurtbel` binary. The
+//! alert chain keeps its state in [`store`] (SQLite or PostgreSQL).
 #![warn(missing_docs)]
 
 pub mod chain;
@@ -14,4 +15,5 @@ pub mod number;
 pub mod sim;
 pub mod sip;
 pub mod speech;
+pub mod store;
 pub mod telephony;

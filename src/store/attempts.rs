@@ -1,0 +1,325 @@
+//! Attempts: one row per call or SMS, and the two transactions that bracket it.
+//!
+//! [`Store::begin_attempt`] is committed before the INVITE goes out, so a crash can leave an
+//! attempt without `ended_at` but never a call the database does not know about. At start-up
+//! [`Store::in_flight`] lists those; the dispatcher finishes each as failed and lets the
+//! retry policy decide the next try, so nobody is left waiting and nobody is called twice
+//! at once.
+//!
+//! [`Store::finish_attempt`] always completes the attempt row (what happened on the line is
+//! a fact), but moves the delivery only if it is still `calling`: an acknowledgement or a
+//! cancellation committed during the call wins. When the alert stopped sending meanwhile the
+//! outcome is recorded without a next try.
+
+use super::deliveries::Delivery;
+use super::model::{
+    AlertId, AlertState, AttemptChannel, AttemptId, DeliveryId, DeliveryState, MemberId,
+};
+use super::rows::{get, narrow, new_id, parse, placeholders};
+use super::{Store, StoreError};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+/// One call or SMS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// Its id.
+    pub id: AttemptId,
+    /// The delivery it serves.
+    pub delivery_id: DeliveryId,
+    /// 1 for the delivery's first attempt, and so on.
+    pub seq: i64,
+    /// Call or SMS.
+    pub channel: AttemptChannel,
+    /// The number dialled, E.164.
+    pub number: String,
+    /// When it began.
+    pub started_at: i64,
+    /// How it ended; `None` while in flight (or when a crash interrupted it).
+    pub result: Option<AttemptResult>,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AttemptResult {
+    /// When it ended.
+    pub ended_at: i64,
+    /// The SIP final status, for calls.
+    pub sip_status: Option<u16>,
+    /// What happened, in the dispatcher's words (`answered`, `no_answer`, `interrupted`…).
+    pub outcome: String,
+    /// Ringing time.
+    pub ring_ms: Option<i64>,
+    /// Talk time.
+    pub talk_ms: Option<i64>,
+    /// DTMF digits the member pressed.
+    pub digits: Option<String>,
+    /// The answering-machine detector's verdict, if it ran.
+    pub machine: Option<String>,
+    /// The SMS provider's message id.
+    pub sms_id: Option<String>,
+    /// The SMS delivery receipt.
+    pub sms_receipt: Option<String>,
+}
+
+/// Where a delivery goes after an attempt, as the retry policy decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryStep {
+    /// The new state: an outcome (`no_answer`, `busy`, …, `sms_sent`) or `given_up`.
+    pub state: DeliveryState,
+    /// When to try again; `None` for no further try.
+    pub next_try_at: Option<i64>,
+    /// Which contact point the next try uses.
+    pub contact_index: i64,
+}
+
+/// An attempt a crash interrupted, with its delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InFlight {
+    /// The attempt (no result).
+    pub attempt: Attempt,
+    /// The delivery, normally still `calling`.
+    pub delivery: Delivery,
+}
+
+const COLUMNS: &str = "t.id, t.delivery_id, t.seq, t.channel, t.number, t.started_at, \
+                       t.ended_at, t.sip_status, t.outcome, t.ring_ms, t.talk_ms, t.digits, \
+                       t.machine, t.sms_id, t.sms_receipt";
+
+impl Store {
+    /// Moves the delivery to `calling` and records a new attempt, in one transaction, if the
+    /// delivery is in one of `expected` with a try scheduled and its alert is still sending;
+    /// `None` otherwise (acknowledged or cancelled meanwhile, or another worker took it).
+    pub async fn begin_attempt(
+        &self,
+        delivery: &DeliveryId,
+        expected: &[DeliveryState],
+        channel: AttemptChannel,
+        number: &str,
+        now: i64,
+    ) -> Result<Option<AttemptId>, StoreError> {
+        let never = |s: &&DeliveryState| **s == DeliveryState::Calling || s.is_final();
+        if let Some(&to) = expected.iter().find(never) {
+            return Err(StoreError::InvalidTransition {
+                to,
+                scheduled: false,
+            });
+        }
+        if expected.is_empty() {
+            return Ok(None);
+        }
+        let mut tx = self.begin_write().await?;
+        let Some(seq) = claim(&mut tx, delivery, expected, now).await? else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let id = AttemptId(new_id());
+        sqlx::query(
+            "INSERT INTO attempts (id, delivery_id, seq, channel, number, started_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.as_str())
+        .bind(delivery.as_str())
+        .bind(seq)
+        .bind(channel.as_str())
+        .bind(number)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        self.commit(tx).await?;
+        Ok(Some(id))
+    }
+
+    /// Completes the attempt and, if its delivery is still `calling`, moves it on; true when
+    /// the delivery moved. One transaction.
+    pub async fn finish_attempt(
+        &self,
+        attempt: &AttemptId,
+        result: &AttemptResult,
+        step: DeliveryStep,
+    ) -> Result<bool, StoreError> {
+        check(step)?;
+        let mut tx = self.begin_write().await?;
+        let Some(delivery) = complete(&mut tx, attempt, result).await? else {
+            tx.rollback().await?;
+            return Err(self.why_not_open(attempt).await?);
+        };
+        if let Some(lock) = self.backend.lock_alert_of_delivery() {
+            sqlx::query(lock)
+                .bind(&delivery)
+                .fetch_all(&mut *tx)
+                .await?;
+        }
+        let moved = sqlx::query(
+            "UPDATE deliveries SET state = $1, next_try_at = CASE WHEN \
+             (SELECT state FROM alerts WHERE id = deliveries.alert_id) = $2 THEN $3 ELSE NULL END, \
+             contact_index = $4, last_sip_status = $5, updated_at = $6 \
+             WHERE id = $7 AND state = $8",
+        )
+        .bind(step.state.as_str())
+        .bind(AlertState::Sending.as_str())
+        .bind(step.next_try_at)
+        .bind(step.contact_index)
+        .bind(result.sip_status.map(i64::from))
+        .bind(result.ended_at)
+        .bind(&delivery)
+        .bind(DeliveryState::Calling.as_str())
+        .execute(&mut *tx)
+        .await?;
+        self.commit(tx).await?;
+        Ok(moved.rows_affected() == 1)
+    }
+
+    /// Attempts without an end, oldest first: after a crash, the calls that were in flight.
+    pub async fn in_flight(&self) -> Result<Vec<InFlight>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS}, d.alert_id, d.member_id, d.state, d.attempts, d.contact_index, \
+             d.next_try_at, d.last_sip_status, d.created_at, d.updated_at \
+             FROM attempts t JOIN deliveries d ON d.id = t.delivery_id \
+             WHERE t.ended_at IS NULL ORDER BY t.started_at, t.id"
+        );
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(in_flight_from).collect()
+    }
+
+    /// A delivery's attempts, first to last.
+    pub async fn attempts(&self, delivery: &DeliveryId) -> Result<Vec<Attempt>, StoreError> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM attempts t WHERE t.delivery_id = $1 ORDER BY t.seq");
+        let rows = sqlx::query(&sql)
+            .bind(delivery.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(attempt_from).collect()
+    }
+
+    async fn why_not_open(&self, attempt: &AttemptId) -> Result<StoreError, StoreError> {
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM attempts WHERE id = $1")
+            .bind(attempt.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match found {
+            Some(_) => StoreError::AttemptFinished(attempt.clone()),
+            None => StoreError::UnknownAttempt(attempt.clone()),
+        })
+    }
+}
+
+/// Only outcomes and `given_up`/`cancelled`/`expired` follow an attempt, and a final state
+/// schedules nothing.
+fn check(step: DeliveryStep) -> Result<(), StoreError> {
+    let to = step.state;
+    let scheduled = step.next_try_at.is_some();
+    let refused = matches!(to, DeliveryState::Pending | DeliveryState::Calling)
+        || to.is_acknowledged()
+        || (to.is_final() && scheduled);
+    if refused {
+        return Err(StoreError::InvalidTransition { to, scheduled });
+    }
+    Ok(())
+}
+
+/// The guarded half of `begin_attempt`: the delivery's new attempt count, or `None` when
+/// the guard refused.
+async fn claim(
+    tx: &mut Transaction<'static, Any>,
+    delivery: &DeliveryId,
+    expected: &[DeliveryState],
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let sql = format!(
+        "UPDATE deliveries SET state = $1, next_try_at = NULL, attempts = attempts + 1, \
+         updated_at = $2 WHERE id = $3 AND next_try_at IS NOT NULL \
+         AND alert_id IN (SELECT id FROM alerts WHERE state = $4) \
+         AND state IN ({}) RETURNING attempts",
+        placeholders(5, expected.len())
+    );
+    let mut query = sqlx::query_scalar(&sql)
+        .bind(DeliveryState::Calling.as_str())
+        .bind(now)
+        .bind(delivery.as_str())
+        .bind(AlertState::Sending.as_str());
+    for state in expected {
+        query = query.bind(state.as_str());
+    }
+    Ok(query.fetch_optional(&mut **tx).await?)
+}
+
+/// Fills in the attempt's end; the delivery id, or `None` if it was unknown or finished.
+async fn complete(
+    tx: &mut Transaction<'static, Any>,
+    attempt: &AttemptId,
+    result: &AttemptResult,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "UPDATE attempts SET ended_at = $1, sip_status = $2, outcome = $3, ring_ms = $4, \
+         talk_ms = $5, digits = $6, machine = $7, sms_id = $8, sms_receipt = $9 \
+         WHERE id = $10 AND ended_at IS NULL RETURNING delivery_id",
+    )
+    .bind(result.ended_at)
+    .bind(result.sip_status.map(i64::from))
+    .bind(&result.outcome)
+    .bind(result.ring_ms)
+    .bind(result.talk_ms)
+    .bind(&result.digits)
+    .bind(&result.machine)
+    .bind(&result.sms_id)
+    .bind(&result.sms_receipt)
+    .bind(attempt.as_str())
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+fn attempt_from(row: &AnyRow) -> Result<Attempt, StoreError> {
+    let ended_at: Option<i64> = get(row, "ended_at")?;
+    let result = match ended_at {
+        Some(ended_at) => Some(result_from(row, ended_at)?),
+        None => None,
+    };
+    Ok(Attempt {
+        id: AttemptId(get(row, "id")?),
+        delivery_id: DeliveryId(get(row, "delivery_id")?),
+        seq: get(row, "seq")?,
+        channel: parse(row, "attempts", "channel")?,
+        number: get(row, "number")?,
+        started_at: get(row, "started_at")?,
+        result,
+    })
+}
+
+fn result_from(row: &AnyRow, ended_at: i64) -> Result<AttemptResult, StoreError> {
+    let outcome: Option<String> = get(row, "outcome")?;
+    let outcome = outcome.ok_or(StoreError::BadValue {
+        table: "attempts",
+        column: "outcome",
+        value: "NULL on a finished attempt".to_owned(),
+    })?;
+    Ok(AttemptResult {
+        ended_at,
+        sip_status: narrow(row, "attempts", "sip_status")?,
+        outcome,
+        ring_ms: get(row, "ring_ms")?,
+        talk_ms: get(row, "talk_ms")?,
+        digits: get(row, "digits")?,
+        machine: get(row, "machine")?,
+        sms_id: get(row, "sms_id")?,
+        sms_receipt: get(row, "sms_receipt")?,
+    })
+}
+
+fn in_flight_from(row: &AnyRow) -> Result<InFlight, StoreError> {
+    let attempt = attempt_from(row)?;
+    let delivery = Delivery {
+        id: attempt.delivery_id.clone(),
+        alert_id: AlertId(get(row, "alert_id")?),
+        member_id: MemberId(get(row, "member_id")?),
+        state: parse(row, "deliveries", "state")?,
+        attempts: get(row, "attempts")?,
+        contact_index: get(row, "contact_index")?,
+        next_try_at: get(row, "next_try_at")?,
+        last_sip_status: narrow(row, "deliveries", "last_sip_status")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    };
+    Ok(InFlight { attempt, delivery })
+}

@@ -1,0 +1,131 @@
+//! The store's one error type. Database and migration failures are wrapped as they come;
+//! everything the store itself refuses has its own case, so a caller (the HTTP layer, the
+//! dispatcher) can map each to an answer without reading SQL text.
+
+use super::model::{AlertId, AttemptId, DeliveryState, MemberId, NetworkId};
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is neither `sqlite:…` nor `postgres://…`.
+    #[error("unsupported database URL `{0}`: use sqlite:PATH or postgres://…")]
+    UnsupportedUrl(String),
+    /// SQLite did not switch to write-ahead logging.
+    #[error("SQLite stayed in journal mode `{0}`, not WAL")]
+    JournalMode(String),
+    /// The database refused or failed a statement, or the connection broke.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A row holds a value this build does not understand.
+    #[error("column `{table}.{column}` holds `{value}`, which this build does not know")]
+    BadValue {
+        /// The table.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// What it holds.
+        value: String,
+    },
+    /// A language the chain does not speak (`nl`, `fr`, `de`, `en`).
+    #[error("unknown language `{0}`")]
+    UnknownLanguage(String),
+    /// A network with this name exists.
+    #[error("a network named `{0}` exists")]
+    NetworkNameTaken(String),
+    /// No such network.
+    #[error("no network {0}")]
+    UnknownNetwork(NetworkId),
+    /// No such alert.
+    #[error("no alert {0}")]
+    UnknownAlert(AlertId),
+    /// No such attempt.
+    #[error("no attempt {0}")]
+    UnknownAttempt(AttemptId),
+    /// An attempt that was already finished.
+    #[error("attempt {0} is already finished")]
+    AttemptFinished(AttemptId),
+    /// One member of an import is invalid; nothing was imported.
+    #[error("member {index} (counting from 0): {problem}; nothing imported")]
+    InvalidMember {
+        /// Its position in the list handed in.
+        index: usize,
+        /// What is wrong with it.
+        problem: MemberProblem,
+    },
+    /// An alert that cannot be created as given.
+    #[error("alert: {0}")]
+    InvalidAlert(AlertProblem),
+    /// A member that does not exist.
+    #[error("no member {0}")]
+    UnknownMember(MemberId),
+    /// A delivery change the store refuses: `calling` only comes from `begin_attempt`, the
+    /// acknowledged states only from `acknowledge`, `pending` only from
+    /// `create_deliveries`, and a final state never has a next try.
+    #[error("a delivery cannot be moved to `{to}`{} this way", with_try(*.scheduled))]
+    InvalidTransition {
+        /// The state asked for.
+        to: DeliveryState,
+        /// Whether a next try was given with it.
+        scheduled: bool,
+    },
+    /// `begin_attempt` was asked to start from `calling` or a final state, which would call
+    /// a member twice at once or after they acknowledged.
+    #[error("an attempt never begins from `{0}`")]
+    NoAttemptFrom(DeliveryState),
+}
+
+fn with_try(scheduled: bool) -> &'static str {
+    if scheduled { " with a next try" } else { "" }
+}
+
+/// What is wrong with a member handed to an import.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MemberProblem {
+    /// An empty name.
+    #[error("no name")]
+    NoName,
+    /// No contact point.
+    #[error("no telephone number")]
+    NoContactPoint,
+    /// A number that is not E.164 (`+` and 8–15 digits).
+    #[error("`{0}` is not an E.164 number")]
+    BadNumber(String),
+    /// The same number twice for one member.
+    #[error("`{0}` is listed twice")]
+    RepeatedNumber(String),
+    /// A language the chain does not speak.
+    #[error("unknown language `{0}`")]
+    BadLanguage(String),
+    /// A speech rate outside 0.5–2.0.
+    #[error("speech rate {0} is outside 0.5–2.0")]
+    BadSpeechRate(f64),
+    /// A quiet-hours minute beyond 23:59.
+    #[error("quiet hours {0}–{1} are not minutes of a day")]
+    BadQuietHours(u16, u16),
+}
+
+/// What is wrong with an alert handed to `create_alert`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AlertProblem {
+    /// No network targeted.
+    #[error("targets no network")]
+    NoNetwork,
+    /// No message in any language.
+    #[error("has no message")]
+    NoMessage,
+    /// Two messages in one language.
+    #[error("has two messages in `{0}`")]
+    RepeatedLanguage(String),
+    /// A language the chain does not speak.
+    #[error("unknown language `{0}`")]
+    BadLanguage(String),
+    /// An empty text or an empty recording.
+    #[error("the `{0}` message is empty")]
+    EmptyMessage(String),
+    /// `activation_of` on an alert that is not feedback.
+    #[error("only a feedback alert follows up an activation")]
+    ActivationOfNotFeedback,
+}

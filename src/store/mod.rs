@@ -1,0 +1,290 @@
+//! The alert chain's persistence: networks, members, alerts, deliveries, attempts and
+//! acknowledgements, on SQLite (the embedded default, one file in WAL mode) or PostgreSQL,
+//! through one [`sqlx::AnyPool`].
+//!
+//! # What it owns, what it does not
+//! The store owns the schema (`migrations/sqlite`, `migrations/postgres`, run by
+//! [`Store::open`]) and every statement. It never reads the clock: each write takes `now`
+//! (epoch milliseconds) from the caller, so tests and the dispatcher decide what time it is.
+//! It does not decide policy (when to retry, which number next, what counts as urgent enough
+//! to break quiet hours); it records the dispatcher's decisions atomically.
+//!
+//! # Invariants the transactions keep
+//! The dispatcher is crash-safe because every state change is committed before it is acted
+//! on, and each change is one transaction:
+//! - [`Store::begin_attempt`] moves a delivery to `calling` *and* inserts the attempt row,
+//!   only if the delivery is still in a state the caller expected, has a try scheduled and
+//!   its alert is still sending. After a `kill -9`, [`Store::in_flight`] lists exactly the
+//!   calls that may have been ringing.
+//! - [`Store::finish_attempt`] completes the attempt row and moves the delivery on only while
+//!   it is still `calling`: an acknowledgement or a cancellation that arrived during the call
+//!   is never overwritten.
+//! - [`Store::acknowledge`] inserts at most one acknowledgement per (alert, member) and marks
+//!   the delivery acknowledged in the same transaction; [`Store::create_deliveries`] honours
+//!   an acknowledgement that arrived before the delivery row existed. So an acknowledgement
+//!   is never lost, never doubled, and an acknowledged member is never called again.
+//! - `next_try_at` NOT NULL means "a try is scheduled"; every move to a final state clears
+//!   it, a stopped (cancelled, expired) alert keeps none, and [`Store::due_deliveries`] reads
+//!   only those rows, through one index.
+//!
+//! # Counting writes
+//! Every committed write transaction, and every lone write statement that changed a row, adds
+//! one to [`Store::writes`]; a refused guarded change (rolled back, or matching no row) adds
+//! nothing. A call costs exactly two: `begin_attempt` and `finish_attempt`.
+//!
+//! # One SQL text, two dialects
+//! Statements use `$1`-style placeholders, which PostgreSQL requires and sqlx's SQLite driver
+//! also binds (it reads `$N` as the N-th argument). Times are integers, ids text, booleans
+//! `0`/`1` integers, so the same text runs on both; the few differences (how a write
+//! transaction begins, a row lock only PostgreSQL needs) are the methods of [`Backend`], side
+//! by side.
+
+mod alerts;
+mod attempts;
+mod deliveries;
+mod error;
+mod import;
+mod members;
+mod model;
+mod networks;
+mod rows;
+mod settle;
+
+pub use alerts::{Alert, Message, MessageBody, NewAlert};
+pub use attempts::{Attempt, AttemptResult, DeliveryStep, InFlight};
+pub use deliveries::{Delivery, DeliveryLine, DueDelivery, Recipient};
+pub use error::{AlertProblem, MemberProblem, StoreError};
+pub use import::{ImportSummary, NewMember};
+pub use members::{ContactPoint, Member};
+pub use model::{
+    AckHow, AlertId, AlertKind, AlertState, AttemptChannel, AttemptId, Channel, ContactKind,
+    DeliveryId, DeliveryState, LANGUAGES, MemberId, MemberStatus, NetworkId, NetworkKind,
+    QuietHours, UnknownText,
+};
+pub use networks::{Network, NewNetwork};
+pub use settle::Acknowledgement;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::{Any, Transaction};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The database behind a [`Store`]; where the dialects differ, the texts are here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, a file in WAL mode (or `sqlite::memory:` for tests).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// Which backend a database URL names.
+    pub fn of_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    /// Opens a write transaction. SQLite must take the write lock up front: a deferred
+    /// transaction that reads and then writes fails at once with `SQLITE_BUSY` when another
+    /// connection wrote meanwhile, instead of waiting out the busy timeout.
+    fn begin_write(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        }
+    }
+
+    /// A statement `finish_attempt` runs before it reads the alert's state, `$1` the
+    /// delivery id. On PostgreSQL (read committed) it share-locks the alert row, so a
+    /// concurrent cancel either waits and then cancels the retry this attempt scheduled, or
+    /// commits first and is seen, so no retry is left scheduled on a stopped alert. Many
+    /// finishes share the lock at once. SQLite needs none: `BEGIN IMMEDIATE` already makes
+    /// writers take turns.
+    fn lock_alert_of_delivery(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(
+                "SELECT id FROM alerts WHERE id = \
+                 (SELECT alert_id FROM deliveries WHERE id = $1) FOR SHARE",
+            ),
+        }
+    }
+
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+/// The alert chain's database. Cheap to clone: clones share the pool and the write counter.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    writes: Arc<AtomicU64>,
+}
+
+impl Store {
+    /// Connects and brings the schema up to date.
+    ///
+    /// `sqlite:PATH` or `sqlite://PATH` opens the file, creating it if missing, and switches
+    /// it to WAL (foreign keys on and a 5 s busy timeout are sqlx's defaults).
+    /// `sqlite::memory:` is a private in-memory database on a single connection.
+    /// `postgres://…` connects as given (a `?options=-c search_path=…` parameter works).
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let pool = match backend {
+            Backend::Sqlite => open_sqlite(url).await?,
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(10)
+                    .connect(url)
+                    .await?
+            }
+        };
+        backend.migrator().run(&pool).await?;
+        let writes = Arc::new(AtomicU64::new(0));
+        Ok(Store {
+            pool,
+            backend,
+            writes,
+        })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Committed write transactions (and lone write statements that changed a row) since
+    /// [`Store::open`] in this process, across clones.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
+    }
+
+    /// The pool, for reports and tests. Writes made through it are not counted.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection; pending writes are already committed.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(self.pool.begin_with(self.backend.begin_write()).await?)
+    }
+
+    async fn commit(&self, transaction: Transaction<'static, Any>) -> Result<(), StoreError> {
+        transaction.commit().await?;
+        self.count_write();
+        Ok(())
+    }
+
+    fn count_write(&self) {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// An in-memory database lives as long as its connection, so it gets exactly one that never
+/// idles out. A file gets a few readers beside the one writer WAL allows.
+async fn open_sqlite(url: &str) -> Result<AnyPool, StoreError> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let pool = if in_memory {
+        AnyPoolOptions::new()
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect(url)
+            .await?
+    } else {
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .connect(&with_create(url))
+            .await?;
+        enable_wal(&pool).await?;
+        pool
+    };
+    Ok(pool)
+}
+
+/// sqlx opens an existing SQLite file only, unless the URL says `mode=rwc`.
+fn with_create(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// WAL is a property of the file, so setting it once is enough for every later connection.
+async fn enable_wal(pool: &AnyPool) -> Result<(), StoreError> {
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
+        .fetch_one(pool)
+        .await?;
+    if mode.eq_ignore_ascii_case("wal") {
+        Ok(())
+    } else {
+        Err(StoreError::JournalMode(mode))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_backend_and_files_are_created() {
+        assert_eq!(
+            Backend::of_url("sqlite:buurtbel.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::of_url("postgres://h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(Backend::of_url("mysql://h/db").is_err());
+        assert_eq!(with_create("sqlite:a.db"), "sqlite:a.db?mode=rwc");
+        assert_eq!(
+            with_create("sqlite:a.db?cache=shared"),
+            "sqlite:a.db?cache=shared&mode=rwc"
+        );
+        assert_eq!(with_create("sqlite:a.db?mode=ro"), "sqlite:a.db?mode=ro");
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_is_created_in_wal_mode_with_foreign_keys() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("chain.db");
+        let store = Store::open(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("open");
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(store.pool())
+            .await
+            .expect("journal mode");
+        let keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(store.pool())
+            .await
+            .expect("foreign keys");
+        assert_eq!((mode.as_str(), keys), ("wal", 1));
+        assert!(path.exists());
+    }
+}

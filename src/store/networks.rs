@@ -1,0 +1,158 @@
+//! Networks (BIN): name, kind, police zone, default language, the caller ID members see, and
+//! the network's own ring timeout and retry policy when they differ from `[chain]`.
+//!
+//! The retry policy override is kept as the JSON text the caller wrote; the store does not
+//! interpret it (policy belongs to `crate::chain::policy`).
+
+use super::model::{AlertId, LANGUAGES, NetworkId, NetworkKind};
+use super::rows::{get, new_id, parse};
+use super::{Store, StoreError};
+use sqlx::any::AnyRow;
+
+/// A network as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    /// Its id.
+    pub id: NetworkId,
+    /// Unique name, e.g. `BIN Teststraat`.
+    pub name: String,
+    /// What it covers.
+    pub kind: NetworkKind,
+    /// The police zone that activates it.
+    pub police_zone: String,
+    /// Default language (`nl`, `fr`, `de`, `en`).
+    pub language: String,
+    /// The number members see when called, E.164.
+    pub caller_id: String,
+    /// Ring timeout for this network, when it overrides the default.
+    pub ring_timeout_ms: Option<i64>,
+    /// Retry policy for this network as JSON, when it overrides the default.
+    pub retry_policy: Option<String>,
+    /// When it was created (epoch ms).
+    pub created_at: i64,
+}
+
+/// A network to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewNetwork {
+    /// Unique name.
+    pub name: String,
+    /// What it covers.
+    pub kind: NetworkKind,
+    /// The police zone.
+    pub police_zone: String,
+    /// Default language.
+    pub language: String,
+    /// Caller ID, E.164.
+    pub caller_id: String,
+    /// Ring timeout override.
+    pub ring_timeout_ms: Option<i64>,
+    /// Retry policy override as JSON.
+    pub retry_policy: Option<String>,
+}
+
+const COLUMNS: &str = "id, name, kind, police_zone, language, caller_id, ring_timeout_ms, \
+                       retry_policy, created_at";
+
+impl Store {
+    /// Creates a network; a taken name is [`StoreError::NetworkNameTaken`].
+    pub async fn create_network(
+        &self,
+        network: NewNetwork,
+        now: i64,
+    ) -> Result<Network, StoreError> {
+        if !LANGUAGES.contains(&network.language.as_str()) {
+            return Err(StoreError::UnknownLanguage(network.language));
+        }
+        let id = new_id();
+        let inserted = sqlx::query(
+            "INSERT INTO networks (id, name, kind, police_zone, language, caller_id, \
+             ring_timeout_ms, retry_policy, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(&network.name)
+        .bind(network.kind.as_str())
+        .bind(&network.police_zone)
+        .bind(&network.language)
+        .bind(&network.caller_id)
+        .bind(network.ring_timeout_ms)
+        .bind(&network.retry_policy)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::NetworkNameTaken(network.name));
+        }
+        self.count_write();
+        Ok(stored(network, NetworkId(id), now))
+    }
+
+    /// The network with this name, if any.
+    pub async fn network_by_name(&self, name: &str) -> Result<Option<Network>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM networks WHERE name = $1");
+        let row = sqlx::query(&sql)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(network_from).transpose()
+    }
+
+    /// The network with this id, if any.
+    pub async fn network(&self, id: &NetworkId) -> Result<Option<Network>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM networks WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(network_from).transpose()
+    }
+
+    /// Every network, by name.
+    pub async fn networks(&self) -> Result<Vec<Network>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM networks ORDER BY name");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(network_from).collect()
+    }
+
+    /// The networks an alert targets, by name (their caller IDs and overrides apply).
+    pub async fn alert_networks(&self, alert: &AlertId) -> Result<Vec<Network>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM networks WHERE id IN \
+             (SELECT network_id FROM alert_networks WHERE alert_id = $1) ORDER BY name"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(alert.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(network_from).collect()
+    }
+}
+
+fn stored(network: NewNetwork, id: NetworkId, now: i64) -> Network {
+    Network {
+        id,
+        name: network.name,
+        kind: network.kind,
+        police_zone: network.police_zone,
+        language: network.language,
+        caller_id: network.caller_id,
+        ring_timeout_ms: network.ring_timeout_ms,
+        retry_policy: network.retry_policy,
+        created_at: now,
+    }
+}
+
+fn network_from(row: &AnyRow) -> Result<Network, StoreError> {
+    Ok(Network {
+        id: NetworkId(get(row, "id")?),
+        name: get(row, "name")?,
+        kind: parse(row, "networks", "kind")?,
+        police_zone: get(row, "police_zone")?,
+        language: get(row, "language")?,
+        caller_id: get(row, "caller_id")?,
+        ring_timeout_ms: get(row, "ring_timeout_ms")?,
+        retry_policy: get(row, "retry_policy")?,
+        created_at: get(row, "created_at")?,
+    })
+}

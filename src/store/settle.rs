@@ -1,0 +1,187 @@
+//! What settles deliveries from outside a call: acknowledgements, cancellation and expiry.
+//!
+//! # Acknowledgements
+//! An acknowledgement may arrive by DTMF during a call, by SMS reply, by a callback or the
+//! API, before, during or after the attempt that prompted it, and more than once.
+//! [`Store::acknowledge`] inserts it with `ON CONFLICT DO NOTHING` on (alert, member) and, in
+//! the same transaction, marks the delivery acknowledged whatever state it was in, so it is
+//! never lost and never doubled. If the delivery does not exist yet (a large alert still
+//! being created), [`Store::create_deliveries`] applies it when the row is inserted.
+//!
+//! # Cancellation and expiry
+//! Stopping an alert cancels (or expires) every delivery that has a try scheduled, in one
+//! transaction with the alert's state change, and returns the deliveries still `calling`:
+//! the caller hangs those calls up, and their `finish_attempt` records the outcome with no
+//! next try because the alert is no longer sending.
+
+use super::model::{AckHow, AlertId, AlertState, DeliveryId, DeliveryState, MemberId};
+use super::rows::{get, parse};
+use super::{Store, StoreError};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+/// An acknowledgement as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acknowledgement {
+    /// The alert.
+    pub alert_id: AlertId,
+    /// The member.
+    pub member_id: MemberId,
+    /// How.
+    pub how: AckHow,
+    /// When (epoch ms).
+    pub acknowledged_at: i64,
+}
+
+impl Store {
+    /// Records that the member acknowledged the alert; true when this is the first time.
+    pub async fn acknowledge(
+        &self,
+        alert: &AlertId,
+        member: &MemberId,
+        how: AckHow,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if !require(&mut tx, "alerts", alert.as_str()).await? {
+            return Err(StoreError::UnknownAlert(alert.clone()));
+        }
+        if !require(&mut tx, "members", member.as_str()).await? {
+            return Err(StoreError::UnknownMember(member.clone()));
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO acknowledgements (alert_id, member_id, how, acknowledged_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (alert_id, member_id) DO NOTHING",
+        )
+        .bind(alert.as_str())
+        .bind(member.as_str())
+        .bind(how.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE deliveries SET state = $1, next_try_at = NULL, updated_at = $2 \
+             WHERE alert_id = $3 AND member_id = $4",
+        )
+        .bind(how.delivery_state().as_str())
+        .bind(now)
+        .bind(alert.as_str())
+        .bind(member.as_str())
+        .execute(&mut *tx)
+        .await?;
+        self.commit(tx).await?;
+        Ok(true)
+    }
+
+    /// The alert's acknowledgements, in the order they came.
+    pub async fn acknowledgements(
+        &self,
+        alert: &AlertId,
+    ) -> Result<Vec<Acknowledgement>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT alert_id, member_id, how, acknowledged_at FROM acknowledgements \
+             WHERE alert_id = $1 ORDER BY acknowledged_at, member_id",
+        )
+        .bind(alert.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(acknowledgement_from).collect()
+    }
+
+    /// Cancels the alert and every delivery with a try scheduled; returns the deliveries
+    /// still `calling`, whose calls the caller must end.
+    pub async fn cancel_alert(
+        &self,
+        alert: &AlertId,
+        now: i64,
+    ) -> Result<Vec<DeliveryId>, StoreError> {
+        self.stop(alert, AlertState::Cancelled, DeliveryState::Cancelled, now)
+            .await
+    }
+
+    /// Like [`Store::cancel_alert`], for an alert whose expiry has passed.
+    pub async fn expire_alert(
+        &self,
+        alert: &AlertId,
+        now: i64,
+    ) -> Result<Vec<DeliveryId>, StoreError> {
+        self.stop(alert, AlertState::Expired, DeliveryState::Expired, now)
+            .await
+    }
+
+    async fn stop(
+        &self,
+        alert: &AlertId,
+        to: AlertState,
+        deliveries_to: DeliveryState,
+        now: i64,
+    ) -> Result<Vec<DeliveryId>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if !require(&mut tx, "alerts", alert.as_str()).await? {
+            return Err(StoreError::UnknownAlert(alert.clone()));
+        }
+        sqlx::query(
+            "UPDATE alerts SET state = $1, updated_at = $2 WHERE id = $3 AND state IN ($4, $5)",
+        )
+        .bind(to.as_str())
+        .bind(now)
+        .bind(alert.as_str())
+        .bind(AlertState::Draft.as_str())
+        .bind(AlertState::Sending.as_str())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE deliveries SET state = $1, next_try_at = NULL, updated_at = $2 \
+             WHERE alert_id = $3 AND next_try_at IS NOT NULL",
+        )
+        .bind(deliveries_to.as_str())
+        .bind(now)
+        .bind(alert.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let calling = calling(&mut tx, alert).await?;
+        self.commit(tx).await?;
+        Ok(calling)
+    }
+}
+
+async fn calling(
+    tx: &mut Transaction<'static, Any>,
+    alert: &AlertId,
+) -> Result<Vec<DeliveryId>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM deliveries WHERE alert_id = $1 AND state = $2 ORDER BY id",
+    )
+    .bind(alert.as_str())
+    .bind(DeliveryState::Calling.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(ids.into_iter().map(DeliveryId).collect())
+}
+
+/// Whether a row with this id exists in `table` (one of the store's own table names).
+async fn require(
+    tx: &mut Transaction<'static, Any>,
+    table: &'static str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let sql = format!("SELECT id FROM {table} WHERE id = $1");
+    let found: Option<String> = sqlx::query_scalar(&sql)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(found.is_some())
+}
+
+fn acknowledgement_from(row: &AnyRow) -> Result<Acknowledgement, StoreError> {
+    Ok(Acknowledgement {
+        alert_id: AlertId(get(row, "alert_id")?),
+        member_id: MemberId(get(row, "member_id")?),
+        how: parse(row, "acknowledgements", "how")?,
+        acknowledged_at: get(row, "acknowledged_at")?,
+    })
+}

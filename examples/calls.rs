@@ -604,6 +604,9 @@ fn gateway_config(args: &Args, phones: SocketAddr, program_ms: u64) -> Config {
             rtp_timeout,
             menu_rounds: 1,
             key_wait: Duration::from_millis(KEY_WAIT_MS),
+            // The phones answer with silence: listening first would only delay the program
+            // by 2 s and shift the measuring window.
+            machine_detection: false,
             ..MediaConfig::default()
         },
         ..Config::default()
@@ -621,6 +624,7 @@ fn segments(seconds: u64) -> Segments {
         message: tone(440.0, seconds * 1_000),
         menu: tone(600.0, MENU_MS),
         thanks: tone(300.0, THANKS_MS),
+        voicemail: Vec::new(),
     }
 }
 

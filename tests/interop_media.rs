@@ -13,6 +13,10 @@
 //! The audio check (`*_echo_*`) runs SIPp with `-rtp_echo`, so buurtbel's `--record` holds
 //! what it sent, as it came back; the test compares that with the program sample by sample.
 //!
+//! The configuration turns `media.machine_detection` off, so the program starts at the answer
+//! and the scenarios' keys land where they aim; the `*_listen*` and `*_machine*` tests turn
+//! it on, with SIPp streaming silence, or a spoken greeting and a beep.
+//!
 //! On failure the assertion message carries buurtbel's output and SIPp's traces;
 //! `INTEROP_KEEP_TRACES=1` also keeps them on disk.
 #![cfg(feature = "interop")]
@@ -45,6 +49,7 @@ const FRAME: usize = 160;
 const INTRO: Tone = Tone::single(600.0, 300);
 const MENU: Tone = Tone::single(800.0, 300);
 const THANKS: Tone = Tone::single(500.0, 300);
+const VOICEMAIL: Tone = Tone::single(700.0, 300);
 const PROMPT_MS: u64 = 300;
 /// The silence after each menu prompt (`media.key_wait`), and the rounds.
 const KEY_WAIT_MS: u64 = 1_000;
@@ -215,6 +220,64 @@ fn no_key_ends_answered_no_ack_after_every_round() {
         run.explain()
     );
     run.assert_field("rtp_received", 0);
+    run.assert_field("machine", Value::Null);
+}
+
+#[test]
+fn with_listen_a_phone_streaming_silence_hears_the_program_after_two_seconds() {
+    // Someone picks up and says nothing: the detector's initial silence (2 s) makes them a
+    // person, and the whole program follows.
+    let mut call = MediaCall::new("uas_media_stream.xml");
+    call.machine_detection = true;
+    call.stream = Some(silence_samples(7_000));
+    let run = call.run();
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "answered_no_ack");
+    run.assert_field("machine", "human");
+    run.assert_field("message_plays", 1);
+    run.assert_keys(&[]);
+    let program = PROMPT_MS + MESSAGE.ms + ROUNDS * (PROMPT_MS + KEY_WAIT_MS);
+    run.assert_between("played_ms", program + 1_960, program + 2_200);
+    run.assert_one_packet_per_frame();
+    run.assert_between("rtp_received", 250, 352);
+}
+
+#[test]
+fn with_listen_an_answering_machine_gets_the_message_after_its_beep() {
+    // SIPp streams a spoken greeting, a 1 kHz beep of 400 ms, then silence: buurtbel waits for
+    // the beep's end, then plays intro, message and voicemail notice once, and hangs up.
+    let cache = tempfile::tempdir().expect("cache folder");
+    let engine = Speech::new(SpeechSettings {
+        cache_dir: cache.path().to_owned(),
+        ..SpeechSettings::default()
+    })
+    .expect("built-in speech");
+    let greeting = engine
+        .render(
+            "hallo, u bent verbonden met de voicemail van jan peeters. spreek een bericht in na de toon.",
+            Language::Nl,
+            1.0,
+        )
+        .expect("greeting");
+    let mut stream = greeting.samples.to_vec();
+    let beep_end = (stream.len() / PER_MS) as u64 + 400;
+    stream.extend(Tone::single(1_000.0, 400).samples(LEVEL));
+    stream.extend(silence_samples(4_000));
+    let mut call = MediaCall::new("uas_media_stream.xml");
+    call.machine_detection = true;
+    call.stream = Some(stream);
+    let run = call.run();
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "voicemail");
+    run.assert_field("machine", "machine");
+    run.assert_field("message_plays", 1);
+    run.assert_field("hung_up_by", "local");
+    // Silence until the beep ends, then 0.3 + 1 + 0.3 s. `played_ms` counts from our first
+    // packet, on the pacer's first 20 ms tick after the answer, while SIPp streams from our
+    // ACK: up to a frame later; and the beep ends within a packet.
+    let spoken = PROMPT_MS + MESSAGE.ms + PROMPT_MS;
+    run.assert_between("played_ms", beep_end + spoken - 40, beep_end + spoken + 200);
+    run.assert_one_packet_per_frame();
 }
 
 #[test]
@@ -377,6 +440,8 @@ struct MediaCall {
     stream: Option<Vec<i16>>,
     /// buurtbel is killed, and the test fails, if it runs longer than this.
     deadline: Duration,
+    /// `media.machine_detection`.
+    machine_detection: bool,
 }
 
 impl MediaCall {
@@ -391,6 +456,7 @@ impl MediaCall {
             record: false,
             stream: None,
             deadline: CALL_DEADLINE,
+            machine_detection: false,
         }
     }
 
@@ -410,7 +476,12 @@ impl MediaCall {
         let voices = dir.path().join("voices");
         let nl = voices.join("nl");
         std::fs::create_dir_all(&nl).expect("voices folder");
-        for (name, tone) in [("intro", INTRO), ("menu", MENU), ("thanks", THANKS)] {
+        for (name, tone) in [
+            ("intro", INTRO),
+            ("menu", MENU),
+            ("thanks", THANKS),
+            ("voicemail", VOICEMAIL),
+        ] {
             write_wav(&nl.join(format!("{name}.wav")), &tone.samples(LEVEL));
         }
         let message = dir.path().join("message.wav");
@@ -470,7 +541,9 @@ impl MediaCall {
              codecs = [\"PCMA\", \"PCMU\"]\n\
              rtp_timeout = \"{rtp_timeout}\"\n\
              menu_rounds = {rounds}\n\
-             key_wait = \"{KEY_WAIT_MS}ms\"\n",
+             key_wait = \"{KEY_WAIT_MS}ms\"\n\
+             machine_detection = {detection}\n",
+            detection = self.machine_detection,
             proxy = ports.sip,
             rtp_low = ports.rtp_low,
             rtp_high = ports.rtp_high,

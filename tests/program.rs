@@ -1,13 +1,20 @@
 //! The call program end to end over loopback: the gateway's dialer against simulated phones
-//! (real SIP and RTP from `buurtbel::sim`), each way a key can arrive.
+//! (real SIP and RTP from `buurtbel::sim`), each way a key can arrive; and with machine
+//! detection, a person saying "hallo?" and an answering machine with a beep.
+//!
+//! The key-timing tests run with `media.machine_detection = false`, so the program starts at
+//! the answer and their keys land where they aim.
 
 use buurtbel::config::Config;
+use buurtbel::media::amd::Answerer;
 use buurtbel::media::audio::{EncodedProgram, Segments};
 use buurtbel::media::g711;
-use buurtbel::media::session::DigitPath;
+use buurtbel::media::program::ProgramEnd;
+use buurtbel::media::session::{DigitPath, MediaEnd};
 use buurtbel::sim::{Exchange, PhoneScript, PressMethod, SimCall};
 use buurtbel::sip::Uri;
 use buurtbel::sip::call::Outcome;
+use buurtbel::speech::{Language, Speech, SpeechSettings};
 use buurtbel::telephony::{CallResult, Dialer, Playback};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,6 +33,7 @@ fn segments() -> Segments {
         message: tone(440.0, 1000, 12000.0),
         menu: tone(600.0, 400, 8000.0),
         thanks: tone(300.0, 200, 8000.0),
+        voicemail: tone(700.0, 300, 8000.0),
     }
 }
 
@@ -34,12 +42,17 @@ fn ms(n: u64) -> Duration {
 }
 
 async fn call(script: PhoneScript) -> (CallResult, SimCall) {
+    call_detecting(script, false).await
+}
+
+async fn call_detecting(script: PhoneScript, machine_detection: bool) -> (CallResult, SimCall) {
     let mut exchange = Exchange::start("127.0.0.1:0".parse().unwrap(), HashMap::new(), script)
         .await
         .unwrap();
     let text = format!(
         "[sip]\nbind = \"127.0.0.1:0\"\n[trunk]\nproxy = \"{}\"\ndomain = \"127.0.0.1\"\nring_timeout = \"5s\"\n\
-         [media]\nrtp_ports = \"43000-43999\"\nmenu_rounds = 2\nkey_wait = \"500ms\"\nrtp_timeout = \"2s\"\n",
+         [media]\nrtp_ports = \"43000-43999\"\nmenu_rounds = 2\nkey_wait = \"500ms\"\nrtp_timeout = \"2s\"\n\
+         machine_detection = {machine_detection}\n",
         exchange.addr()
     );
     let dialer = Dialer::start(&Config::parse(&text, "test.toml").unwrap())
@@ -50,7 +63,7 @@ async fn call(script: PhoneScript) -> (CallResult, SimCall) {
         .call(Uri::parse("sip:1001@127.0.0.1").unwrap(), &program)
         .await
         .unwrap();
-    let heard = tokio::time::timeout(Duration::from_secs(5), exchange.next_call())
+    let heard = tokio::time::timeout(Duration::from_secs(10), exchange.next_call())
         .await
         .unwrap()
         .unwrap();
@@ -160,4 +173,94 @@ async fn the_phone_hears_intro_then_message_bit_exact_through_g711() {
     phone.write_heard(&wav).unwrap();
     let read_back = buurtbel::speech::wav::read_8k(&wav).unwrap();
     assert_eq!(read_back, phone.heard, "the recording is what it heard");
+}
+
+/// Speech from the built-in engine, 8 kHz.
+fn spoken(text: &str, language: Language) -> Arc<Vec<i16>> {
+    let cache = tempfile::tempdir().unwrap();
+    let speech = Speech::new(SpeechSettings {
+        cache_dir: cache.path().to_owned(),
+        ..SpeechSettings::default()
+    })
+    .unwrap();
+    speech.render(text, language, 1.0).unwrap().samples
+}
+
+/// `samples` as the phone hears them through the call's law.
+fn through_g711(result: &CallResult, samples: &[i16]) -> Vec<i16> {
+    if result.media.as_ref().unwrap().codec.name() == "PCMA" {
+        g711::decode_alaw(&g711::encode_alaw(samples))
+    } else {
+        g711::decode_ulaw(&g711::encode_ulaw(samples))
+    }
+}
+
+/// Where `needle` starts in `haystack`, sample for sample.
+fn find(haystack: &[i16], needle: &[i16]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[tokio::test]
+async fn an_answering_machine_gets_the_message_once_after_its_beep() {
+    let greeting = spoken(
+        "hallo, u bent verbonden met de voicemail van jan peeters. spreek een bericht in na de toon.",
+        Language::Nl,
+    );
+    let greeting_ms = greeting.len() as u64 / 8;
+    let script = PhoneScript::machine(Arc::clone(&greeting), true);
+    let (result, phone) = call_detecting(script, true).await;
+    let played = result.played.as_ref().unwrap();
+    assert_eq!(played.end, Some(MediaEnd::Program(ProgramEnd::Voicemail)));
+    assert_eq!(played.machine, Some(Answerer::Machine));
+    assert_eq!(played.message_starts, 1);
+    assert_eq!(
+        result.report.outcome,
+        Outcome::AnsweredNoAck,
+        "SIP has no voicemail"
+    );
+    assert!(!phone.hung_up_by_phone, "we hang up after the notice");
+
+    let s = segments();
+    let left = [s.intro, s.message, s.voicemail].concat();
+    let at = find(&phone.heard, &through_g711(&result, &left)).expect("the message, whole");
+    // What the phone heard starts with our first packet, which goes out on the pacer's next
+    // 20 ms tick after the answer: up to one frame after the phone started its greeting.
+    let beep_end = (greeting_ms + buurtbel::sim::BEEP.as_millis() as u64) * 8;
+    assert!(
+        at as u64 + 160 >= beep_end,
+        "message at {at}, beep ends at {beep_end}"
+    );
+    assert!(
+        (at as u64) < beep_end + 8 * 300,
+        "message at {at}, within 300 ms of the beep's end ({beep_end})"
+    );
+    let tail = &phone.heard[at + left.len()..];
+    assert!(
+        tail.len() < 8 * 200,
+        "hung up after the notice: {} samples",
+        tail.len()
+    );
+}
+
+#[tokio::test]
+async fn a_person_saying_hallo_then_pressing_1_acknowledges() {
+    let hallo = spoken("hallo?", Language::Nl);
+    let hallo_ms = hallo.len() as u64 / 8;
+    let script = PhoneScript::answer_after(ms(0)).say(hallo).press(
+        ms(hallo_ms + 2_500),
+        '1',
+        PressMethod::Rfc4733,
+    );
+    let (result, phone) = call_detecting(script, true).await;
+    assert_eq!(result.report.outcome, Outcome::Acknowledged);
+    let played = result.played.as_ref().unwrap();
+    assert_eq!(played.machine, Some(Answerer::Human));
+    assert_eq!(digits(&result), [('1', DigitPath::Rfc4733)]);
+    // The intro starts 0.8 s after the "hallo?" (the engine ends it with 250 ms of silence).
+    let intro = through_g711(&result, &segments().intro);
+    let at = find(&phone.heard, &intro).expect("the intro") as u64 / 8;
+    assert!(
+        (hallo_ms + 400..=hallo_ms + 900).contains(&at),
+        "intro at {at} ms, hallo ends at {hallo_ms} ms"
+    );
 }

@@ -3,6 +3,8 @@
 use super::CliError;
 use crate::config::Config;
 use crate::media::audio::EncodedProgram;
+use crate::media::program::ProgramEnd;
+use crate::media::session::MediaEnd;
 use crate::number::dial_uri;
 use crate::sip::call::{CallReport, Party};
 use crate::speech::{Language, Speech};
@@ -105,7 +107,7 @@ fn playback(args: &CallArgs, config: &Config) -> Result<Playback, CliError> {
 
 fn print_result(result: &CallResult, json: bool) {
     let report = &result.report;
-    println!("outcome:    {}", report.outcome.as_str());
+    println!("outcome:    {}", outcome(result));
     match report.sip_status {
         Some(status) => println!("sip status: {status}"),
         None => println!("sip status: none (no final response)"),
@@ -135,7 +137,7 @@ fn print_result(result: &CallResult, json: bool) {
 /// The one-line JSON result; its field names are a contract.
 pub fn json_line(result: &CallResult) -> serde_json::Value {
     let CallReport {
-        outcome,
+        outcome: _,
         sip_status,
         retry_after,
         ring,
@@ -145,7 +147,7 @@ pub fn json_line(result: &CallResult) -> serde_json::Value {
     let played = result.played.as_ref();
     let stats = played.map(|p| p.stats).unwrap_or_default();
     serde_json::json!({
-        "outcome": outcome.as_str(),
+        "outcome": outcome(result),
         "sip_status": sip_status,
         "ring_ms": ring.as_millis() as u64,
         "talk_ms": talk.as_millis() as u64,
@@ -161,5 +163,15 @@ pub fn json_line(result: &CallResult) -> serde_json::Value {
         "rtp_lost": stats.lost,
         "rtp_send_errors": stats.send_errors,
         "jitter_ms": (stats.jitter_ms * 100.0).round() / 100.0,
+        "machine": played.and_then(|p| p.machine),
     })
+}
+
+/// The call's outcome, or `voicemail` when an answering machine took the message.
+fn outcome(result: &CallResult) -> &'static str {
+    let end = result.played.as_ref().and_then(|p| p.end);
+    match end {
+        Some(MediaEnd::Program(ProgramEnd::Voicemail)) => "voicemail",
+        _ => result.report.outcome.as_str(),
+    }
 }

@@ -158,6 +158,10 @@ pub struct MediaConfig {
     /// Silence after each menu prompt, waiting for a key.
     #[serde(default = "default_key_wait", deserialize_with = "duration")]
     pub key_wait: Duration,
+    /// Listen after the answer and tell a person from an answering machine, which gets the
+    /// message once with the voicemail notice (see `media::amd`).
+    #[serde(default = "default_machine_detection")]
+    pub machine_detection: bool,
 }
 
 impl Default for SipConfig {
@@ -181,6 +185,7 @@ impl Default for MediaConfig {
             rtp_timeout: default_rtp_timeout(),
             menu_rounds: default_menu_rounds(),
             key_wait: default_key_wait(),
+            machine_detection: default_machine_detection(),
         }
     }
 }
@@ -357,6 +362,9 @@ fn default_menu_rounds() -> u32 {
 }
 fn default_key_wait() -> Duration {
     Duration::from_secs(4)
+}
+fn default_machine_detection() -> bool {
+    true
 }
 fn default_codecs() -> Vec<Codec> {
     vec![Codec::Pcma, Codec::Pcmu]

@@ -10,7 +10,7 @@ pub const ALAW_SILENCE: u8 = 0xD5;
 /// The µ-law silence byte.
 pub const ULAW_SILENCE: u8 = 0xFF;
 
-/// The four segments as 8 kHz linear samples.
+/// The segments as 8 kHz linear samples.
 #[derive(Debug, Clone, Default)]
 pub struct Segments {
     /// "This is a message from…"; may be empty.
@@ -21,6 +21,8 @@ pub struct Segments {
     pub menu: Vec<i16>,
     /// "Thank you."
     pub thanks: Vec<i16>,
+    /// After the message on an answering machine: how to hear it again.
+    pub voicemail: Vec<i16>,
 }
 
 /// A program encoded in both G.711 laws.
@@ -38,6 +40,7 @@ impl EncodedProgram {
             message: Arc::from(encode(&segments.message)),
             menu: Arc::from(encode(&segments.menu)),
             thanks: Arc::from(encode(&segments.thanks)),
+            voicemail: Arc::from(encode(&segments.voicemail)),
             silence,
         };
         EncodedProgram {

@@ -2,6 +2,7 @@
 //! clock or touches a socket. The telephony driver feeds packets and time in and sends what
 //! comes out.
 
+pub mod amd;
 pub mod audio;
 pub mod dtmf_relay;
 pub mod g711;

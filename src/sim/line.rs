@@ -1,5 +1,6 @@
-//! One simulated call: ringing, the final response, then 20 ms RTP both ways with keypresses,
-//! until either side hangs up.
+//! One simulated call: ringing, the final response, then 20 ms RTP both ways with keypresses
+//! and the script's spoken clip, until either side hangs up. One 20 ms tick per call drives
+//! everything it sends; the clip is encoded a packet at a time as it goes out.
 
 use super::exchange::SimCall;
 use super::script::{PhoneScript, Pickup, PressMethod};
@@ -45,6 +46,8 @@ struct Media {
     timestamp: u32,
     /// The codec's byte for a zero sample, encoded once.
     silence: u8,
+    /// Samples of the script's clip already due (sent, or covered by a key).
+    spoken: usize,
 }
 
 impl Line {
@@ -208,6 +211,7 @@ impl Line {
         tone: Option<char>,
         event: &mut Option<(char, u32, u32)>,
     ) {
+        let clip = self.clip_frame(media);
         if let Some((digit, timestamp, sent)) = event.as_mut() {
             let duration = (*sent + 1) * 160;
             let end = Duration::from_millis(u64::from(*sent + 1) * 20) >= PRESS;
@@ -224,20 +228,37 @@ impl Line {
             }
             return;
         }
-        if !self.script.send_audio && tone.is_none() {
+        if !self.script.send_audio && tone.is_none() && clip.is_none() {
             media.timestamp = media.timestamp.wrapping_add(160);
             return;
         }
-        let payload: Vec<u8> = match tone {
-            Some(digit) => dtmf_tone(digit, media.timestamp)
+        let payload: Vec<u8> = match (tone, clip) {
+            (Some(digit), _) => dtmf_tone(digit, media.timestamp)
                 .iter()
                 .map(|s| encode(media.payload_type, *s))
                 .collect(),
-            None => vec![media.silence; 160],
+            (None, Some(clip)) => clip,
+            (None, None) => vec![media.silence; 160],
         };
         let packet = rtp(media, media.payload_type, false, media.timestamp, &payload);
         media.timestamp = media.timestamp.wrapping_add(160);
         let _ = media.socket.send_to(&packet, media.remote).await;
+    }
+
+    /// The clip's next 20 ms, encoded, while it lasts. Its clock runs every tick, so a key
+    /// pressed over it takes its place rather than delaying it.
+    fn clip_frame(&self, media: &mut Media) -> Option<Vec<u8>> {
+        let clip = self.script.speak.as_ref()?;
+        let start = media.spoken;
+        media.spoken = start.saturating_add(160);
+        let chunk = clip.get(start..).filter(|rest| !rest.is_empty())?;
+        let mut payload: Vec<u8> = chunk
+            .iter()
+            .take(160)
+            .map(|s| encode(media.payload_type, *s))
+            .collect();
+        payload.resize(160, media.silence);
+        Some(payload)
     }
 
     fn hear(&mut self, media: &Media, datagram: &[u8]) {
@@ -360,6 +381,7 @@ impl Line {
             sequence: rng.random(),
             timestamp: rng.random(),
             silence: encode(payload_type, 0),
+            spoken: 0,
         })
     }
 

@@ -1,6 +1,7 @@
 //! Simulated member phones: a SIP exchange on loopback that answers each number by its own
-//! script (answer after N ms, busy, never answer, press digits by RFC 4733, SIP INFO or
-//! in-band tones, hang up) and records what it heard.
+//! script (answer after N ms, busy, never answer, say something, press digits by RFC 4733,
+//! SIP INFO or in-band tones, hang up, or be an answering machine: greeting, beep, record)
+//! and records what it heard.
 //!
 //! Real SIP and RTP over sockets, written independently of the gateway's call code: it builds
 //! its own RTP headers and answers with its own responses, so the tests, the benchmark and the
@@ -11,4 +12,4 @@ mod line;
 mod script;
 
 pub use exchange::{Exchange, SimCall};
-pub use script::{PhoneScript, Pickup, Press, PressMethod};
+pub use script::{BEEP, BEEP_HZ, MACHINE_RECORDS, PhoneScript, Pickup, Press, PressMethod};

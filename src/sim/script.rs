@@ -1,6 +1,15 @@
 //! What a simulated phone does.
 
+use std::f32::consts::TAU;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// An answering machine's beep: 1 kHz for 400 ms.
+pub const BEEP_HZ: f32 = 1_000.0;
+/// How long the beep lasts.
+pub const BEEP: Duration = Duration::from_millis(400);
+/// How long an answering machine records before it hangs up.
+pub const MACHINE_RECORDS: Duration = Duration::from_secs(60);
 
 /// Whether and how the phone picks up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +57,9 @@ pub struct PhoneScript {
     pub hang_up_after: Option<Duration>,
     /// Send 20 ms audio packets (silence when no tone plays) while the call is up.
     pub send_audio: bool,
+    /// Spoken from the answer on, 8 kHz samples ("hallo?", or a machine's greeting and beep);
+    /// shared by every call of the script.
+    pub speak: Option<Arc<Vec<i16>>>,
 }
 
 impl PhoneScript {
@@ -59,6 +71,24 @@ impl PhoneScript {
             presses: Vec::new(),
             hang_up_after: None,
             send_audio: true,
+            speak: None,
+        }
+    }
+
+    /// An answering machine: answers at once, plays `greeting` (8 kHz samples), then a
+    /// 1 kHz beep of 400 ms if `beep`, then records in silence until the caller hangs up or
+    /// [`MACHINE_RECORDS`] pass. Set `ring` on the result to make it ring first.
+    pub fn machine(greeting: Arc<Vec<i16>>, beep: bool) -> PhoneScript {
+        let clip = if beep {
+            let mut clip = greeting.to_vec();
+            clip.extend(beep_samples());
+            Arc::new(clip)
+        } else {
+            greeting
+        };
+        PhoneScript {
+            speak: Some(clip),
+            ..PhoneScript::answer_after(Duration::ZERO).hang_up_after(MACHINE_RECORDS)
         }
     }
 
@@ -88,9 +118,23 @@ impl PhoneScript {
         self
     }
 
+    /// Says `clip` (8 kHz samples) from the answer on, then sends silence.
+    pub fn say(mut self, clip: Arc<Vec<i16>>) -> PhoneScript {
+        self.speak = Some(clip);
+        self
+    }
+
     /// Hangs up this long after answer.
     pub fn hang_up_after(mut self, after: Duration) -> PhoneScript {
         self.hang_up_after = Some(after);
         self
     }
+}
+
+/// The beep: [`BEEP_HZ`] for [`BEEP`] at about −9 dBFS peak.
+fn beep_samples() -> Vec<i16> {
+    let samples = BEEP.as_millis() as usize * 8;
+    (0..samples)
+        .map(|n| (10_000.0 * (TAU * BEEP_HZ * n as f32 / 8_000.0).sin()) as i16)
+        .collect()
 }

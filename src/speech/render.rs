@@ -179,6 +179,7 @@ impl Speech {
             message: message.to_vec(),
             menu: part(Prompt::Menu)?.to_vec(),
             thanks: part(Prompt::Thanks)?.to_vec(),
+            voicemail: part(Prompt::Voicemail)?.to_vec(),
         })
     }
 

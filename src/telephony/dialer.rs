@@ -3,6 +3,7 @@
 //! registration alive.
 
 use crate::config::{Config, TransportKind};
+use crate::media::amd::DetectorSettings;
 use crate::media::program::ProgramSettings;
 use crate::sip::call::{Call, CallReport, CallSetup};
 use crate::sip::digest::Credentials;
@@ -133,6 +134,10 @@ impl Dialer {
             program_settings: ProgramSettings {
                 menu_rounds: config.media.menu_rounds,
                 key_wait: config.media.key_wait,
+                machine_detection: config
+                    .media
+                    .machine_detection
+                    .then(DetectorSettings::default),
             },
             rtp_timeout: config.media.rtp_timeout,
             registration: None,

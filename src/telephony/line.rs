@@ -1,7 +1,9 @@
 //! One call's task: runs the sans-IO [`Call`] against the clock and its routed SIP messages,
 //! and once answered either holds the line or plays the program through the pacer, ending the
-//! call when the program, the far end or RTP inactivity says so.
+//! call when the program, the far end or RTP inactivity says so. Whether the program first
+//! listens for an answering machine comes with [`LineContext::settings`].
 
+use crate::media::amd::Answerer;
 use crate::media::audio::EncodedProgram;
 use crate::media::program::ProgramEnd;
 use crate::media::program::ProgramSettings;
@@ -41,6 +43,8 @@ pub struct MediaReport {
     pub end: Option<MediaEnd>,
     /// The far end's audio, when [`LineContext::record`] asked for it.
     pub recording: Option<Vec<i16>>,
+    /// Who answered, when machine detection was on and decided.
+    pub machine: Option<Answerer>,
 }
 
 /// Shared pieces a line uses.
@@ -49,7 +53,7 @@ pub struct LineContext<'a> {
     pub endpoint: &'a Endpoint,
     /// Paces RTP.
     pub pacer: &'a Pacer,
-    /// Menu rounds and key wait.
+    /// Menu rounds, key wait, machine detection.
     pub settings: ProgramSettings,
     /// RTP inactivity timeout.
     pub inactivity: Duration,
@@ -223,10 +227,13 @@ fn media_report(active: &ActiveMedia) -> MediaReport {
         message_starts: session.message_starts(),
         end: session.end(),
         recording: session.recording().map(<[i16]>::to_vec),
+        machine: session.answerer(),
     }
 }
 
-/// An answered call that played the program ends acknowledged or not.
+/// An answered call that played the program ends acknowledged or not; an answering machine
+/// that took the message is not acknowledged here (the SIP outcome has no such case): the
+/// media report's [`MediaEnd`] says `Voicemail`.
 fn refine(mut report: CallReport, played: Option<&MediaReport>) -> CallReport {
     if let (Outcome::Answered, Some(played)) = (report.outcome, played) {
         report.outcome = match played.end {

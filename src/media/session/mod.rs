@@ -1,11 +1,14 @@
 //! One answered call's media, sans-IO: the program's audio out as paced RTP, the member's
 //! audio in, and keys from any of the three paths — RFC 4733 events, SIP INFO, in-band tones.
+//! The member's audio also goes to the program, whose answering-machine detector listens to
+//! it right after the answer.
 //!
 //! A digit is counted once: the same key reported by a second path within
 //! [`SAME_KEY_WINDOW`] of the first is the same press (a phone may send both an RFC 4733
 //! event and the tone). Packets are due on an absolute 20 ms grid from the first deadline the
 //! driver gives; a late driver gets every due packet, in order, with its own timestamp.
 
+use crate::media::amd::Answerer;
 use crate::media::dtmf_relay::digit_from_info;
 use crate::media::g711;
 use crate::media::inband::InbandDetector;
@@ -57,7 +60,7 @@ pub enum MediaEnd {
 pub struct SessionSetup {
     /// The segments, encoded in the negotiated codec.
     pub audio: ProgramAudio,
-    /// Menu rounds and key wait.
+    /// Menu rounds, key wait, and whether to listen for an answering machine first.
     pub settings: ProgramSettings,
     /// Our SSRC, first sequence and timestamp, payload type.
     pub rtp: SenderStart,
@@ -163,6 +166,7 @@ impl MediaSession {
             for digit in self.inband.process(&self.samples) {
                 self.key(now, digit, DigitPath::Inband);
             }
+            self.program.handle_audio(&self.samples);
             if let Some(recording) = self.recording.as_mut().filter(|r| r.len() < MAX_RECORDING) {
                 recording.extend_from_slice(&self.samples);
             }
@@ -235,6 +239,11 @@ impl MediaSession {
     /// How many times the message has started playing.
     pub fn message_starts(&self) -> u32 {
         self.program.message_starts()
+    }
+
+    /// Who answered, once the program's detector decided; `None` without detection.
+    pub fn answerer(&self) -> Option<Answerer> {
+        self.program.answerer()
     }
 
     /// The far end's audio, when recording was asked for.

@@ -14,11 +14,13 @@ fn setup() -> SessionSetup {
             message: Arc::from(vec![0x11u8; FRAME_BYTES * 10]),
             menu: Arc::from(vec![0x22u8; FRAME_BYTES * 5]),
             thanks: Arc::from(vec![0x33u8; FRAME_BYTES * 2]),
+            voicemail: Arc::from(vec![0x44u8; FRAME_BYTES * 3]),
             silence: 0xD5,
         },
         settings: ProgramSettings {
             menu_rounds: 2,
             key_wait: Duration::from_millis(200),
+            machine_detection: None,
         },
         rtp: SenderStart {
             ssrc: 0xABCD,
@@ -266,4 +268,59 @@ fn silence_from_the_far_end_ends_the_media() {
     });
     assert_eq!(session.end(), Some(MediaEnd::Inactive));
     assert!(session.stats().received >= 5);
+}
+
+fn listening() -> SessionSetup {
+    let mut setup = setup();
+    setup.settings.machine_detection = Some(crate::media::amd::DetectorSettings::default());
+    setup
+}
+
+#[test]
+fn with_detection_a_silent_line_hears_the_program_after_listening() {
+    let start = crate::sip::virtual_epoch();
+    let mut session = MediaSession::new(start, start, listening());
+    let mut phone = Phone::new();
+    let sent = run(&mut session, start, 60_000, |_| {
+        vec![phone.audio(&[0; 160])]
+    });
+    assert_eq!(session.answerer(), Some(Answerer::Human));
+    assert_eq!(
+        session.end(),
+        Some(MediaEnd::Program(ProgramEnd::AnsweredNoAck))
+    );
+    let first_sound = sent
+        .iter()
+        .position(|p| RtpPacket::parse(p).unwrap().payload[0] != 0xD5)
+        .unwrap();
+    // 2 s of initial silence: the phone's 100th packet arrives just before our 100th.
+    assert_eq!(first_sound, 99);
+    assert_eq!(sent.len(), 99 + 10 + 2 * (5 + 10));
+}
+
+#[test]
+fn with_detection_a_beep_gets_the_message_and_the_notice_without_menu() {
+    let start = crate::sip::virtual_epoch();
+    let mut session = MediaSession::new(start, start, listening());
+    let mut phone = Phone::new();
+    let mut far = vec![0; 8 * 300];
+    far.extend(
+        (0..8 * 400)
+            .map(|n| (8000.0 * (std::f32::consts::TAU * 1000.0 * n as f32 / 8000.0).sin()) as i16),
+    );
+    let mut packets = far.chunks(160);
+    let sent = run(&mut session, start, 60_000, |_| {
+        vec![phone.audio(packets.next().unwrap_or(&[0; 160]))]
+    });
+    assert_eq!(session.answerer(), Some(Answerer::Machine));
+    assert_eq!(
+        session.end(),
+        Some(MediaEnd::Program(ProgramEnd::Voicemail))
+    );
+    let firsts: Vec<u8> = sent
+        .iter()
+        .map(|p| RtpPacket::parse(p).unwrap().payload[0])
+        .collect();
+    let spoken = &firsts[firsts.iter().position(|b| *b != 0xD5).unwrap()..];
+    assert_eq!(spoken, [[0x11; 10].as_slice(), &[0x44; 3]].concat());
 }

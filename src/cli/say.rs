@@ -48,8 +48,12 @@ pub fn run(args: SayArgs) -> Result<(), CliError> {
         settings.voices.insert(args.lang, voice.clone());
     }
     if args.dry_run {
-        let speech = DryRun(settings.max_chars);
-        println!("{}", speech.spoken_text(&args.text, args.lang)?);
+        // Checks the text as a rendering would, without starting an engine.
+        crate::speech::render::check_text(&args.text, settings.max_chars)?;
+        println!(
+            "{}",
+            crate::speech::normalise::normalise(args.lang, &args.text)
+        );
         return Ok(());
     }
     let speech = Speech::new(settings)?;
@@ -63,14 +67,4 @@ pub fn run(args: SayArgs) -> Result<(), CliError> {
         rendered.samples.len() as f64 / 8000.0
     );
     Ok(())
-}
-
-/// The text checks without starting an engine.
-struct DryRun(usize);
-
-impl DryRun {
-    fn spoken_text(&self, text: &str, language: Language) -> Result<String, CliError> {
-        crate::speech::render::check_text(text, self.0)?;
-        Ok(crate::speech::normalise::normalise(language, text))
-    }
 }

@@ -44,11 +44,6 @@ impl AudioCache {
         }
     }
 
-    /// The folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The stored samples, if any.
     pub fn load(&self, key: &CacheKey) -> Option<Vec<i16>> {
         let path = self.path(key);

@@ -128,18 +128,6 @@ pub enum EngineKind {
     Command,
 }
 
-impl EngineKind {
-    /// The name used in configuration and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            EngineKind::Builtin => "builtin",
-            EngineKind::EspeakNg => "espeak-ng",
-            EngineKind::Piper => "piper",
-            EngineKind::Command => "command",
-        }
-    }
-}
-
 /// Words per minute at rate 1.0 for the eSpeak engines: slower than eSpeak's own 175, for
 /// listeners on a landline who hear the message once.
 pub const BASE_WORDS_PER_MINUTE: f32 = 150.0;

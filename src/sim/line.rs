@@ -81,7 +81,7 @@ impl Line {
             return self.report;
         }
         match self.script.pickup {
-            Pickup::Refuse(status) => self.refuse(status, &mut inbox).await,
+            Pickup::Refuse(status) => self.refuse_as_scripted(status, &mut inbox).await,
             Pickup::Answer => self.answer(&mut inbox).await,
             Pickup::Never => {}
         }
@@ -115,6 +115,18 @@ impl Line {
     async fn refuse(&mut self, status: u16, inbox: &mut UnboundedReceiver<Message>) {
         self.report.final_status = status;
         let response = self.response(status, "Sim");
+        self.send_until_ack(response, inbox).await;
+    }
+
+    /// The script's own refusal, with its Retry-After if it has one.
+    async fn refuse_as_scripted(&mut self, status: u16, inbox: &mut UnboundedReceiver<Message>) {
+        self.report.final_status = status;
+        let mut response = self.response(status, "Sim");
+        if let Some(after) = self.script.retry_after {
+            response
+                .headers
+                .push("Retry-After", after.as_secs().to_string());
+        }
         self.send_until_ack(response, inbox).await;
     }
 

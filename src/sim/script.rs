@@ -16,7 +16,8 @@ pub const MACHINE_RECORDS: Duration = Duration::from_secs(60);
 pub enum Pickup {
     /// Answers with 200 after ringing.
     Answer,
-    /// Refuses with this status after ringing (486 busy, 603 decline, 503…).
+    /// Refuses with this status after ringing (486 busy, 603 decline, 503…); see
+    /// [`PhoneScript::retry_after`].
     Refuse(u16),
     /// Rings until the caller gives up.
     Never,
@@ -60,6 +61,8 @@ pub struct PhoneScript {
     /// Spoken from the answer on, 8 kHz samples ("hallo?", or a machine's greeting and beep);
     /// shared by every call of the script.
     pub speak: Option<Arc<Vec<i16>>>,
+    /// A Retry-After header, in whole seconds, on the refusal of [`Pickup::Refuse`].
+    pub retry_after: Option<Duration>,
 }
 
 impl PhoneScript {
@@ -72,6 +75,7 @@ impl PhoneScript {
             hang_up_after: None,
             send_audio: true,
             speak: None,
+            retry_after: None,
         }
     }
 
@@ -121,6 +125,12 @@ impl PhoneScript {
     /// Says `clip` (8 kHz samples) from the answer on, then sends silence.
     pub fn say(mut self, clip: Arc<Vec<i16>>) -> PhoneScript {
         self.speak = Some(clip);
+        self
+    }
+
+    /// Sends `Retry-After` (whole seconds) with the refusal, as a trunk's 503 does.
+    pub fn retry_after(mut self, after: Duration) -> PhoneScript {
+        self.retry_after = Some(after);
         self
     }
 

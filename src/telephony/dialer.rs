@@ -2,6 +2,7 @@
 //! the clock, the endpoint's routed messages and the trunk limits. Also keeps the optional
 //! registration alive.
 
+use crate::chain::caller::Stop;
 use crate::config::{Config, TransportKind};
 use crate::media::amd::DetectorSettings;
 use crate::media::program::ProgramSettings;
@@ -15,7 +16,7 @@ use crate::sip::uri::Uri;
 use crate::telephony::clock;
 use crate::telephony::endpoint::Endpoint;
 use crate::telephony::limits::TrunkLimits;
-use crate::telephony::line::{self, LineContext, MediaReport, Playback};
+use crate::telephony::line::{self, LineContext, MediaReport, Playback, Supervision};
 use crate::telephony::pacer::Pacer;
 use crate::telephony::rtp_ports::RtpPorts;
 use crate::telephony::transport::Transport;
@@ -46,6 +47,9 @@ pub enum DialerError {
     /// No RTP port is free.
     #[error("no RTP port: {0}")]
     RtpPort(io::Error),
+    /// The chain asked the call to stop before it was placed (while it waited for a channel).
+    #[error("stopped before it was placed")]
+    Stopped,
 }
 
 /// The end of one call.
@@ -166,6 +170,11 @@ impl Dialer {
         &self.pacer
     }
 
+    /// The trunk's domain: the host part of every number dialled through it.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
     /// Places one call to `target`; once answered it does what `playback` says.
     pub async fn call(&self, target: Uri, playback: &Playback) -> Result<CallResult, DialerError> {
         self.call_recording(target, playback, false).await
@@ -178,7 +187,35 @@ impl Dialer {
         playback: &Playback,
         record: bool,
     ) -> Result<CallResult, DialerError> {
-        let _channel = self.limits.acquire().await;
+        self.place(target, playback, record, Supervision::default())
+            .await
+    }
+
+    /// As [`Dialer::call`], under the chain's [`Supervision`]: a stop request ends the call
+    /// early, and the answer and every key are reported as they happen. A call asked to stop
+    /// while it still waits for a trunk channel is not placed at all
+    /// ([`DialerError::Stopped`]).
+    pub async fn call_supervised(
+        &self,
+        target: Uri,
+        playback: &Playback,
+        supervision: Supervision,
+    ) -> Result<CallResult, DialerError> {
+        self.place(target, playback, false, supervision).await
+    }
+
+    async fn place(
+        &self,
+        target: Uri,
+        playback: &Playback,
+        record: bool,
+        mut supervision: Supervision,
+    ) -> Result<CallResult, DialerError> {
+        let _channel = tokio::select! {
+            biased;
+            () = stop_requested(supervision.stop.as_mut()) => return Err(DialerError::Stopped),
+            channel = self.limits.acquire() => channel,
+        };
         let rtp = self
             .rtp_ports
             .bind(self.local_ip)
@@ -196,7 +233,8 @@ impl Dialer {
             record,
         };
         let call = Call::new(clock::now(), setup);
-        let (report, media, played) = line::run(&context, call, route, rtp, playback).await;
+        let (report, media, played) =
+            line::run(&context, call, route, rtp, playback, supervision).await;
         self.endpoint.release(&call_id);
         Ok(CallResult {
             report,
@@ -306,6 +344,17 @@ async fn keep_registered(
             () = line::sleep_until(registration.poll_timeout()) => registration.handle_timeout(clock::now()),
         }
     }
+}
+
+/// Returns once `stop` asks for anything but [`Stop::No`]; never without a receiver, or once
+/// the chain has dropped its sender.
+async fn stop_requested(stop: Option<&mut watch::Receiver<Stop>>) {
+    if let Some(stop) = stop
+        && stop.wait_for(|s| *s != Stop::No).await.is_ok()
+    {
+        return;
+    }
+    std::future::pending().await
 }
 
 async fn resolve(proxy: &str) -> Result<SocketAddr, DialerError> {

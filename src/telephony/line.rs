@@ -2,7 +2,12 @@
 //! and once answered either holds the line or plays the program through the pacer, ending the
 //! call when the program, the far end or RTP inactivity says so. Whether the program first
 //! listens for an answering machine comes with [`LineContext::settings`].
+//!
+//! The chain may supervise the call ([`Supervision`]): it can ask it to stop, and hears of the
+//! answer and of every key as it arrives, so a confirmation is committed before the thank-you
+//! has even started. Without supervision the call runs to its own end.
 
+use crate::chain::caller::{CallProgress, Stop};
 use crate::media::amd::Answerer;
 use crate::media::audio::EncodedProgram;
 use crate::media::program::ProgramEnd;
@@ -15,10 +20,11 @@ use crate::telephony::clock;
 use crate::telephony::endpoint::{Endpoint, Route};
 use crate::telephony::pacer::{PacedMedia, Pacer};
 use rand::Rng;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 /// What happens once the call is answered.
@@ -77,77 +83,217 @@ impl Drop for ActiveMedia {
     }
 }
 
+/// The chain's hold on one call: a stop request to obey and a channel for its news. The
+/// default has neither, as for a call placed from the command line.
+#[derive(Debug, Default)]
+pub struct Supervision {
+    /// Asks the call to end early: [`Stop::IfRinging`] cancels a call not yet answered (and
+    /// is ignored once answered), [`Stop::Now`] ends it ringing or answered.
+    pub stop: Option<watch::Receiver<Stop>>,
+    /// Hears [`CallProgress::Answered`] at the answer, and [`CallProgress::Key`] for each key
+    /// the moment the media receives it, before the program reacts to it audibly.
+    pub progress: Option<mpsc::UnboundedSender<CallProgress>>,
+}
+
 /// Runs one call to its end: the SIP report, the answer, and the media report if played.
 pub async fn run(
     context: &LineContext<'_>,
-    mut call: Call,
-    mut route: Route,
+    call: Call,
+    route: Route,
     rtp: UdpSocket,
     playback: &Playback,
+    supervision: Supervision,
 ) -> (CallReport, Option<Answer>, Option<MediaReport>) {
-    let rtp = Arc::new(rtp);
-    let (mut hang_up_at, mut answer, mut media): (
-        Option<Instant>,
-        Option<Answer>,
-        Option<ActiveMedia>,
-    ) = (None, None, None);
-    loop {
-        flush(context.endpoint, &mut call).await;
-        while let Some(event) = call.poll_event() {
-            match event {
-                CallEvent::Answered { media: negotiated } => {
-                    answer = negotiated.as_ref().ok().cloned();
-                    match (playback, &answer) {
-                        (Playback::Hold(hold), _) => hang_up_at = Some(clock::now() + *hold),
-                        (Playback::Program(program), Some(answer)) => {
-                            media = Some(start_media(context, program, answer, &rtp));
-                        }
-                        (Playback::Program(_), None) => {
-                            tracing::warn!(
-                                call_id = call.call_id(),
-                                "answer has no usable media; hanging up"
-                            );
-                            hang_up_at = Some(clock::now());
-                        }
-                    }
-                }
-                CallEvent::Info { content_type, body } => {
-                    if let Some(active) = &media {
-                        lock(&active.session).handle_info(clock::now(), &content_type, &body);
-                    }
-                }
-                CallEvent::Ended(report) => {
-                    flush(context.endpoint, &mut call).await;
-                    let played = media.take().map(|active| media_report(&active));
-                    return (refine(report, played.as_ref()), answer, played);
-                }
-                CallEvent::Ringing { .. } => {}
-            }
+    let line = Line {
+        context,
+        call,
+        route,
+        rtp: Arc::new(rtp),
+        playback,
+        stop: supervision.stop,
+        progress: Arc::new(Progress::new(supervision.progress)),
+        answered: false,
+        answer: None,
+        media: None,
+        hang_up_at: None,
+    };
+    line.run().await
+}
+
+/// One call in progress, as its task sees it.
+struct Line<'l, 'a> {
+    context: &'l LineContext<'a>,
+    call: Call,
+    route: Route,
+    rtp: Arc<UdpSocket>,
+    playback: &'l Playback,
+    stop: Option<watch::Receiver<Stop>>,
+    progress: Arc<Progress>,
+    answered: bool,
+    answer: Option<Answer>,
+    media: Option<ActiveMedia>,
+    hang_up_at: Option<Instant>,
+}
+
+impl Line<'_, '_> {
+    async fn run(mut self) -> (CallReport, Option<Answer>, Option<MediaReport>) {
+        // A stop that came after the dialer last looked, before this line started.
+        if let Some(stop) = self.stop.as_mut().map(|s| *s.borrow_and_update()) {
+            self.obey(stop);
         }
-        let wake = [call.poll_timeout(), hang_up_at]
+        loop {
+            flush(self.context.endpoint, &mut self.call).await;
+            while let Some(event) = self.call.poll_event() {
+                if let CallEvent::Ended(report) = event {
+                    return self.finish(report).await;
+                }
+                self.on_event(event);
+            }
+            self.wait().await;
+        }
+    }
+
+    /// Waits for the next message, timer, media end or stop request, and handles it.
+    async fn wait(&mut self) {
+        let wake = [self.call.poll_timeout(), self.hang_up_at]
             .into_iter()
             .flatten()
             .min();
+        let media = &self.media;
         let media_ended = async {
-            match &media {
+            match media {
                 Some(active) => active.ended.notified().await,
                 None => std::future::pending().await,
             }
         };
         tokio::select! {
-            inbound = route.recv() => match inbound {
-                Some(inbound) => call.handle_message(clock::now(), inbound.message, inbound.source),
-                None => call.hang_up(clock::now()),
+            inbound = self.route.recv() => match inbound {
+                Some(inbound) => self.call.handle_message(clock::now(), inbound.message, inbound.source),
+                None => self.call.hang_up(clock::now()),
             },
-            () = media_ended => call.hang_up(clock::now()),
-            () = sleep_until(wake) => {
-                let now = clock::now();
-                if hang_up_at.is_some_and(|at| at <= now) {
-                    hang_up_at = None;
-                    call.hang_up(now);
+            () = media_ended => self.call.hang_up(clock::now()),
+            () = sleep_until(wake) => self.on_timer(),
+            stop = next_stop(&mut self.stop) => match stop {
+                Some(stop) => self.obey(stop),
+                // The chain dropped its side: nobody will ask again.
+                None => self.stop = None,
+            },
+        }
+    }
+
+    fn on_event(&mut self, event: CallEvent) {
+        match event {
+            CallEvent::Answered { media: negotiated } => self.on_answer(negotiated.ok()),
+            CallEvent::Info { content_type, body } => {
+                if let Some(active) = &self.media {
+                    let mut session = lock(&active.session);
+                    session.handle_info(clock::now(), &content_type, &body);
+                    self.progress.keys(&session);
                 }
-                call.handle_timeout(now);
             }
+            CallEvent::Ringing { .. } | CallEvent::Ended(_) => {}
+        }
+    }
+
+    fn on_answer(&mut self, answer: Option<Answer>) {
+        self.answered = true;
+        self.progress.send(CallProgress::Answered);
+        self.answer = answer;
+        match (self.playback, &self.answer) {
+            (Playback::Hold(hold), _) => self.hang_up_at = Some(clock::now() + *hold),
+            (Playback::Program(program), Some(answer)) => {
+                self.media = Some(start_media(
+                    self.context,
+                    program,
+                    answer,
+                    &self.rtp,
+                    &self.progress,
+                ));
+            }
+            (Playback::Program(_), None) => {
+                tracing::warn!(
+                    call_id = self.call.call_id(),
+                    "answer has no usable media; hanging up"
+                );
+                self.hang_up_at = Some(clock::now());
+            }
+        }
+    }
+
+    fn on_timer(&mut self) {
+        let now = clock::now();
+        if self.hang_up_at.is_some_and(|at| at <= now) {
+            self.hang_up_at = None;
+            self.call.hang_up(now);
+        }
+        self.call.handle_timeout(now);
+    }
+
+    /// A stop request. The [`Call`] holds a CANCEL back until a provisional response has
+    /// arrived (RFC 3261 §9.1), and ends with a BYE an answer that crosses it.
+    fn obey(&mut self, stop: Stop) {
+        match stop {
+            Stop::No => {}
+            Stop::IfRinging if self.answered => {}
+            Stop::IfRinging => self.call.hang_up(clock::now()),
+            Stop::Now => {
+                if let Some(active) = &self.media {
+                    lock(&active.session).stop();
+                }
+                self.call.hang_up(clock::now());
+            }
+        }
+    }
+
+    async fn finish(
+        mut self,
+        report: CallReport,
+    ) -> (CallReport, Option<Answer>, Option<MediaReport>) {
+        flush(self.context.endpoint, &mut self.call).await;
+        let played = self.media.take().map(|active| media_report(&active));
+        (refine(report, played.as_ref()), self.answer, played)
+    }
+}
+
+/// The next stop request; `None` once the chain has dropped its sender.
+async fn next_stop(stop: &mut Option<watch::Receiver<Stop>>) -> Option<Stop> {
+    match stop {
+        Some(receiver) => {
+            receiver.changed().await.ok()?;
+            Some(*receiver.borrow_and_update())
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends the chain its news: the answer, then each key once, whichever task received it.
+struct Progress {
+    sender: Option<mpsc::UnboundedSender<CallProgress>>,
+    keys_sent: AtomicUsize,
+}
+
+impl Progress {
+    fn new(sender: Option<mpsc::UnboundedSender<CallProgress>>) -> Progress {
+        Progress {
+            sender,
+            keys_sent: AtomicUsize::new(0),
+        }
+    }
+
+    fn send(&self, progress: CallProgress) {
+        if let Some(sender) = &self.sender {
+            // The chain may have stopped listening; the call carries on regardless.
+            let _ = sender.send(progress);
+        }
+    }
+
+    /// Reports the keys `session` received since the last report. Called with the session
+    /// locked, so the receive task and the line never report the same key twice.
+    fn keys(&self, session: &MediaSession) {
+        let digits = session.digits();
+        let sent = self.keys_sent.swap(digits.len(), Ordering::Relaxed);
+        for digit in digits.iter().skip(sent) {
+            self.send(CallProgress::Key(digit.digit));
         }
     }
 }
@@ -157,6 +303,7 @@ fn start_media(
     program: &EncodedProgram,
     answer: &Answer,
     rtp: &Arc<UdpSocket>,
+    progress: &Arc<Progress>,
 ) -> ActiveMedia {
     let now = clock::now();
     let payload_type = answer.codec.payload_type();
@@ -188,6 +335,7 @@ fn start_media(
         Arc::clone(rtp),
         Arc::clone(&session),
         Arc::clone(&ended),
+        Arc::clone(progress),
     ));
     context.pacer.add(PacedMedia {
         session: Arc::clone(&session),
@@ -201,8 +349,14 @@ fn start_media(
     }
 }
 
-/// Feeds every datagram on the call's RTP port into its session.
-async fn receive(socket: Arc<UdpSocket>, session: Arc<Mutex<MediaSession>>, ended: Arc<Notify>) {
+/// Feeds every datagram on the call's RTP port into its session, reporting a key as soon as
+/// the session has it.
+async fn receive(
+    socket: Arc<UdpSocket>,
+    session: Arc<Mutex<MediaSession>>,
+    ended: Arc<Notify>,
+    progress: Arc<Progress>,
+) {
     let mut buffer = vec![0u8; 2048];
     loop {
         let Ok((n, from)) = socket.recv_from(&mut buffer).await else {
@@ -213,6 +367,7 @@ async fn receive(socket: Arc<UdpSocket>, session: Arc<Mutex<MediaSession>>, ende
         };
         let mut session = lock(&session);
         session.handle_datagram(clock::now(), from, datagram);
+        progress.keys(&session);
         if session.end().is_some() {
             ended.notify_one();
         }

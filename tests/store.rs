@@ -722,5 +722,6 @@ fn no_ack_retry() -> DeliveryStep {
         state: DeliveryState::AnsweredNoAck,
         next_try_at: Some(T0 + 5 * MINUTE),
         contact_index: 0,
+        rounds: 1,
     }
 }

@@ -43,6 +43,15 @@ pub enum ChainEvent {
         /// When the next try is, epoch ms, if one is scheduled.
         next_try_at: Option<i64>,
     },
+    /// A member acknowledged (during a call or another way).
+    Acknowledged {
+        /// The alert.
+        alert: String,
+        /// The member.
+        member: String,
+        /// `dtmf`, `sms_reply`, `callback` or `api`.
+        how: String,
+    },
     /// An alert reached an end state (`completed`, `cancelled`, `expired`).
     AlertDone {
         /// The alert.

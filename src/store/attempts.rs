@@ -71,6 +71,8 @@ pub struct DeliveryStep {
     pub next_try_at: Option<i64>,
     /// Which contact point the next try uses.
     pub contact_index: i64,
+    /// Rounds completed (every contact point tried once is one round).
+    pub rounds: i64,
 }
 
 /// An attempt a crash interrupted, with its delivery.
@@ -153,7 +155,7 @@ impl Store {
         let moved = sqlx::query(
             "UPDATE deliveries SET state = $1, next_try_at = CASE WHEN \
              (SELECT state FROM alerts WHERE id = deliveries.alert_id) = $2 THEN $3 ELSE NULL END, \
-             contact_index = $4, last_sip_status = $5, updated_at = $6 \
+             contact_index = $4, last_sip_status = $5, updated_at = $6, rounds = $9 \
              WHERE id = $7 AND state = $8",
         )
         .bind(step.state.as_str())
@@ -164,6 +166,7 @@ impl Store {
         .bind(result.ended_at)
         .bind(&delivery)
         .bind(DeliveryState::Calling.as_str())
+        .bind(step.rounds)
         .execute(&mut *tx)
         .await?;
         self.commit(tx).await?;
@@ -174,7 +177,7 @@ impl Store {
     pub async fn in_flight(&self) -> Result<Vec<InFlight>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS}, d.alert_id, d.member_id, d.state, d.attempts, d.contact_index, \
-             d.next_try_at, d.last_sip_status, d.created_at, d.updated_at \
+             d.rounds, d.next_try_at, d.last_sip_status, d.created_at, d.updated_at \
              FROM attempts t JOIN deliveries d ON d.id = t.delivery_id \
              WHERE t.ended_at IS NULL ORDER BY t.started_at, t.id"
         );
@@ -316,6 +319,7 @@ fn in_flight_from(row: &AnyRow) -> Result<InFlight, StoreError> {
         state: parse(row, "deliveries", "state")?,
         attempts: get(row, "attempts")?,
         contact_index: get(row, "contact_index")?,
+        rounds: get(row, "rounds")?,
         next_try_at: get(row, "next_try_at")?,
         last_sip_status: narrow(row, "deliveries", "last_sip_status")?,
         created_at: get(row, "created_at")?,

@@ -40,6 +40,8 @@ pub struct Delivery {
     pub attempts: i64,
     /// Which contact point is next (index into the member's list).
     pub contact_index: i64,
+    /// Rounds completed.
+    pub rounds: i64,
     /// When the next try is due; `None` when none is scheduled.
     pub next_try_at: Option<i64>,
     /// The SIP status of the last call, if any.
@@ -96,7 +98,7 @@ pub struct DeliveryLine {
 const CHUNK: usize = 1000;
 
 const COLUMNS: &str = "d.id, d.alert_id, d.member_id, d.state, d.attempts, d.contact_index, \
-                       d.next_try_at, d.last_sip_status, d.created_at, d.updated_at";
+                       d.rounds, d.next_try_at, d.last_sip_status, d.created_at, d.updated_at";
 
 impl Store {
     /// Active members of any network the alert targets, each once, by id, after `after`.
@@ -234,6 +236,74 @@ impl Store {
         .await?)
     }
 
+    /// The earliest scheduled try of any `sending` alert, due or not: how long the
+    /// dispatcher may sleep.
+    pub async fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(d.next_try_at) FROM deliveries d JOIN alerts a ON a.id = d.alert_id \
+             WHERE d.next_try_at IS NOT NULL AND a.state = $1",
+        )
+        .bind(AlertState::Sending.as_str())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Moves a scheduled try to `at` (a non-urgent message waiting out quiet hours); true
+    /// when the delivery still had a try scheduled.
+    pub async fn postpone(
+        &self,
+        delivery: &DeliveryId,
+        at: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.reschedule(delivery, None, Some(at), now).await
+    }
+
+    /// Ends a delivery that has a try scheduled without an attempt, in `state` (a member
+    /// with no number left to call is `given_up`); true when it moved.
+    pub async fn settle_unattempted(
+        &self,
+        delivery: &DeliveryId,
+        state: DeliveryState,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        if matches!(state, DeliveryState::Pending | DeliveryState::Calling)
+            || state.is_acknowledged()
+        {
+            return Err(StoreError::InvalidTransition {
+                to: state,
+                scheduled: false,
+            });
+        }
+        self.reschedule(delivery, Some(state), None, now).await
+    }
+
+    async fn reschedule(
+        &self,
+        delivery: &DeliveryId,
+        state: Option<DeliveryState>,
+        at: Option<i64>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let moved = sqlx::query(
+            "UPDATE deliveries SET state = COALESCE($1, state), next_try_at = $2, \
+             updated_at = $3 WHERE id = $4 AND next_try_at IS NOT NULL AND state <> $5",
+        )
+        .bind(state.map(DeliveryState::as_str))
+        .bind(at)
+        .bind(now)
+        .bind(delivery.as_str())
+        .bind(DeliveryState::Calling.as_str())
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        if moved {
+            self.count_write();
+        }
+        Ok(moved)
+    }
+
     /// Contact points of these members, in order, read in chunks that respect the limits on
     /// bound parameters.
     async fn contact_points_of(
@@ -327,6 +397,7 @@ pub(super) fn delivery_from(row: &AnyRow) -> Result<Delivery, StoreError> {
         state: parse(row, "deliveries", "state")?,
         attempts: get(row, "attempts")?,
         contact_index: get(row, "contact_index")?,
+        rounds: get(row, "rounds")?,
         next_try_at: get(row, "next_try_at")?,
         last_sip_status: narrow(row, "deliveries", "last_sip_status")?,
         created_at: get(row, "created_at")?,

@@ -70,6 +70,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, Transaction};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -202,12 +203,15 @@ impl Store {
 }
 
 /// An in-memory database lives as long as its connection, so it gets exactly one that never
-/// idles out. A file gets a few readers beside the one writer WAL allows.
+/// idles out, and a task waits for it as long as the task before needs it: under a paused
+/// (virtual-time) runtime a pool timeout would otherwise fire the moment every task waits on
+/// the database. A file gets a few readers beside the one writer WAL allows.
 async fn open_sqlite(url: &str) -> Result<AnyPool, StoreError> {
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     let pool = if in_memory {
         AnyPoolOptions::new()
             .max_connections(1)
+            .acquire_timeout(Duration::from_secs(365 * 24 * 3600))
             .idle_timeout(None)
             .max_lifetime(None)
             .connect(url)

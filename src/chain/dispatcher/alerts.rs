@@ -1,0 +1,186 @@
+//! The alert side of the dispatcher: writing an alert's deliveries page by page, expiry,
+//! completion, cancellation, and picking up after a crash.
+
+use super::{AlertRun, ChainError, Dispatcher};
+use crate::chain::caller::{Caller, Stop};
+use crate::chain::events::ChainEvent;
+use crate::chain::policy::RetryPolicy;
+use crate::chain::program_source::ProgramSource;
+use crate::store::{AlertId, AlertState, MemberId};
+
+impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
+    /// Looks at every sending alert: starts writing the deliveries of new ones, stops the
+    /// expired ones, completes the settled ones. Returns the next expiry.
+    pub(super) async fn sweep(&self, now: i64) -> Result<Option<i64>, ChainError> {
+        let sending = self
+            .shared
+            .store
+            .alerts_in_state(AlertState::Sending)
+            .await?;
+        let mut next_expiry: Option<i64> = None;
+        for alert in &sending {
+            if alert.expires_at.is_some_and(|at| at <= now) {
+                self.stop_alert(&alert.id, AlertState::Expired).await?;
+                continue;
+            }
+            if let Some(at) = alert.expires_at {
+                next_expiry = Some(next_expiry.map_or(at, |next| next.min(at)));
+            }
+            let known = self.alert_runs().contains_key(&alert.id);
+            if !known {
+                self.start_creating(&alert.id);
+            }
+            self.check_complete(&alert.id).await;
+        }
+        let still: std::collections::HashSet<&AlertId> = sending.iter().map(|a| &a.id).collect();
+        self.alert_runs()
+            .retain(|id, run| run.creating || still.contains(id));
+        Ok(next_expiry)
+    }
+
+    /// Starts writing the alert's deliveries, unless that is under way or done.
+    pub(super) fn start_creating(&self, alert: &AlertId) {
+        {
+            let mut runs = self.alert_runs();
+            let run = runs.entry(alert.clone()).or_insert_with(|| AlertRun {
+                created: false,
+                creating: false,
+                policy: self.shared.settings.retry,
+            });
+            if run.created || run.creating {
+                return;
+            }
+            run.creating = true;
+        }
+        let dispatcher = self.clone();
+        let alert = alert.clone();
+        let busy = self.busy();
+        tokio::spawn(async move {
+            let _busy = busy;
+            let policy = dispatcher.policy_of(&alert).await;
+            let created = dispatcher.create_deliveries(&alert).await;
+            if let Err(e) = &created {
+                tracing::error!(%alert, error = %e, "writing deliveries failed; trying again soon");
+            }
+            if let Some(run) = dispatcher.alert_runs().get_mut(&alert) {
+                run.creating = false;
+                run.created = created.is_ok();
+                run.policy = policy;
+            }
+            dispatcher.shared.wake.notify_one();
+        });
+    }
+
+    /// Pages through the targeted members; each page is one transaction, due at once.
+    async fn create_deliveries(&self, alert: &AlertId) -> Result<(), ChainError> {
+        let store = &self.shared.store;
+        let mut after: Option<MemberId> = None;
+        let mut page = self.shared.settings.first_page.max(1);
+        let mut total = 0;
+        loop {
+            let members = store.targeted_members(alert, after.as_ref(), page).await?;
+            let Some(last) = members.last().cloned() else {
+                break;
+            };
+            let now = self.shared.clock.now();
+            total += store.create_deliveries(alert, &members, now).await?;
+            self.shared.events.publish(ChainEvent::DeliveriesCreated {
+                alert: alert.to_string(),
+                total,
+            });
+            self.shared.wake.notify_one();
+            if members.len() < page as usize {
+                break;
+            }
+            after = Some(last);
+            page = self.shared.settings.page.max(1);
+        }
+        tracing::info!(%alert, new = total, "deliveries written");
+        Ok(())
+    }
+
+    /// The alert's retry rules: its first network's own, else the default.
+    async fn policy_of(&self, alert: &AlertId) -> RetryPolicy {
+        let networks = match self.shared.store.alert_networks(alert).await {
+            Ok(networks) => networks,
+            Err(e) => {
+                tracing::warn!(%alert, error = %e, "reading the networks failed; default retries");
+                return self.shared.settings.retry;
+            }
+        };
+        let Some(own) = networks.iter().find_map(|n| n.retry_policy.as_deref()) else {
+            return self.shared.settings.retry;
+        };
+        RetryPolicy::with_overrides(Some(own)).unwrap_or_else(|e| {
+            tracing::warn!(%alert, error = %e, "the network's retry rules are unusable; default");
+            self.shared.settings.retry
+        })
+    }
+
+    /// The rules the alert's calls follow.
+    pub(super) fn policy(&self, alert: &AlertId) -> RetryPolicy {
+        self.alert_runs()
+            .get(alert)
+            .map_or(self.shared.settings.retry, |run| run.policy)
+    }
+
+    /// Completes the alert if every delivery is written and settled.
+    pub(super) async fn check_complete(&self, alert: &AlertId) {
+        let created = self.alert_runs().get(alert).is_some_and(|run| run.created);
+        if !created {
+            return;
+        }
+        let open = match self.shared.store.open_deliveries(alert).await {
+            Ok(open) => open,
+            Err(e) => {
+                tracing::warn!(%alert, error = %e, "counting open deliveries failed");
+                return;
+            }
+        };
+        if open > 0 {
+            return;
+        }
+        let now = self.shared.clock.now();
+        let store = &self.shared.store;
+        match store
+            .set_alert_state(alert, &[AlertState::Sending], AlertState::Completed, now)
+            .await
+        {
+            Ok(true) => self.finished(alert, AlertState::Completed),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(%alert, error = %e, "completing the alert failed"),
+        }
+    }
+
+    /// Cancels or expires the alert; false when it was not sending.
+    pub(super) async fn stop_alert(
+        &self,
+        alert: &AlertId,
+        to: AlertState,
+    ) -> Result<bool, ChainError> {
+        let now = self.shared.clock.now();
+        let store = &self.shared.store;
+        let current = store.alert(alert).await?.map(|a| a.state);
+        if current != Some(AlertState::Sending) && current != Some(AlertState::Draft) {
+            return Ok(false);
+        }
+        let calling = match to {
+            AlertState::Expired => store.expire_alert(alert, now).await?,
+            _ => store.cancel_alert(alert, now).await?,
+        };
+        self.stop_calls(Stop::IfRinging, |live| &live.alert == alert);
+        tracing::info!(%alert, state = %to, calls_finishing = calling.len(), "alert stopped");
+        self.finished(alert, to);
+        self.shared.wake.notify_one();
+        Ok(true)
+    }
+
+    fn finished(&self, alert: &AlertId, state: AlertState) {
+        self.alert_runs().remove(alert);
+        self.shared.programs.forget(alert);
+        self.shared.events.publish(ChainEvent::AlertDone {
+            alert: alert.to_string(),
+            state: state.as_str().to_owned(),
+        });
+    }
+}

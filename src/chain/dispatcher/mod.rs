@@ -1,0 +1,427 @@
+//! The dispatcher: turns sending alerts into calls.
+//!
+//! One loop ([`Dispatcher::run`]) looks at the alerts now and then (new ones, expiry,
+//! completion) and, whenever a channel is free, takes the due deliveries (urgent first) and
+//! starts one task per call. Each task commits `begin_attempt` before the INVITE, commits
+//! the acknowledgement the moment the member presses 1, and commits `finish_attempt` with the
+//! retry policy's decision when the call is over; each change is then published on
+//! [`Events`]. Nothing is kept only in memory: after a crash, [`Dispatcher::run`] finishes
+//! the calls that were in flight as failed attempts and carries on from the database.
+//!
+//! Acknowledgements from other channels and cancellations go through [`Dispatcher`] too, so
+//! a ringing call for that member or alert is cancelled at once.
+
+mod alerts;
+mod attempt;
+#[cfg(test)]
+mod tests;
+
+use crate::chain::caller::{Caller, Stop};
+use crate::chain::clock::ChainClock;
+use crate::chain::events::{ChainEvent, Events};
+use crate::chain::policy::RetryPolicy;
+use crate::chain::program_source::ProgramSource;
+use crate::chain::quiet;
+use crate::store::{
+    AckHow, Alert, AlertId, AlertKind, AlertState, DeliveryId, MemberId, NewAlert, Store,
+    StoreError,
+};
+use jiff::tz::TimeZone;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore, watch};
+
+/// How the dispatcher behaves.
+#[derive(Debug, Clone)]
+pub struct ChainSettings {
+    /// Calls at once (the trunk's channels).
+    pub channels: usize,
+    /// Retry rules where a network has none of its own.
+    pub retry: RetryPolicy,
+    /// Default quiet hours for non-urgent alerts, minutes of the day.
+    pub quiet_hours: (u32, u32),
+    /// The networks' time zone.
+    pub zone: TimeZone,
+    /// How long an urgent alert without its own expiry keeps calling.
+    pub urgent_expiry: Duration,
+    /// How often alerts are looked at: new ones sent by another process, expiry.
+    pub sweep: Duration,
+    /// Members in the first page of deliveries (small: the first calls go out sooner).
+    pub first_page: u32,
+    /// Members per later page.
+    pub page: u32,
+    /// At shutdown, how long calls in progress may go on before they are ended.
+    pub drain: Duration,
+}
+
+impl Default for ChainSettings {
+    fn default() -> ChainSettings {
+        ChainSettings {
+            channels: 30,
+            retry: RetryPolicy::default(),
+            quiet_hours: quiet::DEFAULT_QUIET,
+            zone: quiet::brussels(),
+            urgent_expiry: Duration::from_secs(30 * 60),
+            sweep: Duration::from_secs(1),
+            first_page: 100,
+            page: 1000,
+            drain: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Why the chain could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs the alert chain; cheap to clone.
+pub struct Dispatcher<C, P> {
+    shared: Arc<Shared<C, P>>,
+}
+
+impl<C, P> Clone for Dispatcher<C, P> {
+    fn clone(&self) -> Self {
+        Dispatcher {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+struct Shared<C, P> {
+    store: Store,
+    caller: C,
+    programs: P,
+    events: Events,
+    clock: ChainClock,
+    settings: ChainSettings,
+    wake: Notify,
+    channels: Arc<Semaphore>,
+    live: Mutex<HashMap<DeliveryId, Live>>,
+    alerts: Mutex<HashMap<AlertId, AlertRun>>,
+    working: Arc<AtomicUsize>,
+    /// A new alert was sent here: look at the alerts on the next pass.
+    alerts_changed: AtomicBool,
+}
+
+/// Counts a piece of work under way (a loop pass, a write, a call being set up or recorded)
+/// for [`Dispatcher::is_idle`].
+struct Busy(Arc<AtomicUsize>);
+
+impl Busy {
+    fn new(working: &Arc<AtomicUsize>) -> Busy {
+        working.fetch_add(1, Ordering::SeqCst);
+        Busy(Arc::clone(working))
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A call the dispatcher has started (or is about to).
+struct Live {
+    alert: AlertId,
+    member: MemberId,
+    stop: watch::Sender<Stop>,
+}
+
+/// What the dispatcher keeps about a sending alert.
+#[derive(Debug, Clone)]
+struct AlertRun {
+    /// Every targeted member has a delivery.
+    created: bool,
+    /// Pages are being written.
+    creating: bool,
+    /// Its retry rules.
+    policy: RetryPolicy,
+}
+
+impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
+    /// A dispatcher over `store`, calling through `caller`.
+    pub fn new(
+        store: Store,
+        caller: C,
+        programs: P,
+        events: Events,
+        clock: ChainClock,
+        settings: ChainSettings,
+    ) -> Dispatcher<C, P> {
+        let channels = Arc::new(Semaphore::new(settings.channels.max(1)));
+        Dispatcher {
+            shared: Arc::new(Shared {
+                store,
+                caller,
+                programs,
+                events,
+                clock,
+                settings,
+                wake: Notify::new(),
+                channels,
+                live: Mutex::new(HashMap::new()),
+                alerts: Mutex::new(HashMap::new()),
+                working: Arc::new(AtomicUsize::new(0)),
+                alerts_changed: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    /// The event stream.
+    pub fn events(&self) -> &Events {
+        &self.shared.events
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &ChainClock {
+        &self.shared.clock
+    }
+
+    /// Creates the alert (or finds it by its idempotency key) and starts sending it: an
+    /// urgent alert without an expiry gets the default one. Deliveries are written page by
+    /// page while the first calls already go out. The boolean is true when this created it.
+    pub async fn send(&self, mut alert: NewAlert) -> Result<(Alert, bool), ChainError> {
+        let _busy = self.busy();
+        let now = self.shared.clock.now();
+        if alert.kind == AlertKind::Urgent && alert.expires_at.is_none() {
+            let expiry =
+                i64::try_from(self.shared.settings.urgent_expiry.as_millis()).unwrap_or(i64::MAX);
+            alert.expires_at = Some(now.saturating_add(expiry));
+        }
+        let (mut stored, created) = self.shared.store.create_alert(alert, now).await?;
+        if created {
+            let started = self.shared.store.set_alert_state(
+                &stored.id,
+                &[AlertState::Draft],
+                AlertState::Sending,
+                now,
+            );
+            if started.await? {
+                stored.state = AlertState::Sending;
+                self.shared.events.publish(ChainEvent::AlertSending {
+                    alert: stored.id.to_string(),
+                });
+            }
+        }
+        if stored.state == AlertState::Sending {
+            self.start_creating(&stored.id);
+            self.shared.alerts_changed.store(true, Ordering::SeqCst);
+            self.shared.wake.notify_one();
+        }
+        Ok((stored, created))
+    }
+
+    /// Records an acknowledgement that came another way (SMS reply, callback, API) and stops
+    /// a call to that member that is still ringing; true when it was the first.
+    pub async fn acknowledge(
+        &self,
+        alert: &AlertId,
+        member: &MemberId,
+        how: AckHow,
+    ) -> Result<bool, ChainError> {
+        let _busy = self.busy();
+        let now = self.shared.clock.now();
+        let first = self
+            .shared
+            .store
+            .acknowledge(alert, member, how, now)
+            .await?;
+        self.stop_calls(Stop::IfRinging, |live| {
+            &live.alert == alert && &live.member == member
+        });
+        if first {
+            self.shared.events.publish(ChainEvent::Acknowledged {
+                alert: alert.to_string(),
+                member: member.to_string(),
+                how: how.as_str().to_owned(),
+            });
+            self.check_complete(alert).await;
+        }
+        Ok(first)
+    }
+
+    /// Cancels the alert: no new calls, ringing ones are cancelled, calls being played end
+    /// normally, the rest is marked `cancelled`. False when it was not sending.
+    pub async fn cancel(&self, alert: &AlertId) -> Result<bool, ChainError> {
+        let _busy = self.busy();
+        self.stop_alert(alert, AlertState::Cancelled).await
+    }
+
+    /// Runs until `shutdown` completes, then stops starting calls, lets the calls in
+    /// progress finish (at most [`ChainSettings::drain`], then ends them) and returns.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), ChainError> {
+        let busy = self.busy();
+        self.resume().await?;
+        drop(busy);
+        let mut shutdown = std::pin::pin!(shutdown);
+        let sweep = millis(self.shared.settings.sweep);
+        let mut next_sweep = i64::MIN;
+        loop {
+            let busy = self.busy();
+            let now = self.shared.clock.now();
+            let mut wake_at = now.saturating_add(sweep);
+            if now >= next_sweep || self.shared.alerts_changed.swap(false, Ordering::SeqCst) {
+                match self.sweep(now).await {
+                    Ok(expiry) => {
+                        next_sweep = now.saturating_add(sweep).min(expiry.unwrap_or(i64::MAX))
+                    }
+                    Err(e) => tracing::error!(error = %e, "looking at the alerts failed"),
+                }
+            }
+            wake_at = wake_at.min(next_sweep);
+            match self.dispatch(now).await {
+                Ok(Some(next)) => wake_at = wake_at.min(next),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "taking due deliveries failed"),
+            }
+            drop(busy);
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = self.shared.wake.notified() => {}
+                () = self.shared.clock.sleep_until(wake_at) => {}
+            }
+        }
+        self.drain().await;
+        Ok(())
+    }
+
+    /// Calls in progress.
+    pub fn calls_in_progress(&self) -> usize {
+        self.live().len()
+    }
+
+    /// True when the dispatcher only waits: for time to pass or for calls on the line. A
+    /// test that moves a manual clock moves it only then, so no step is skipped.
+    pub fn is_idle(&self) -> bool {
+        self.shared.working.load(Ordering::SeqCst) == 0
+    }
+
+    fn busy(&self) -> Busy {
+        Busy::new(&self.shared.working)
+    }
+
+    /// Takes due deliveries while channels are free; returns when to look again.
+    async fn dispatch(&self, now: i64) -> Result<Option<i64>, ChainError> {
+        let free = self.shared.channels.available_permits();
+        if free == 0 {
+            return Ok(None); // a call that ends wakes the loop
+        }
+        let busy = self.live().len();
+        let limit = u32::try_from(free + busy).unwrap_or(u32::MAX);
+        let due = self.shared.store.due_deliveries(now, limit).await?;
+        let full = due.len() >= limit as usize;
+        for delivery in due {
+            if self.live().contains_key(&delivery.delivery.id) {
+                continue;
+            }
+            if delivery.alert_kind != AlertKind::Urgent {
+                let quiet = delivery
+                    .recipient
+                    .quiet_hours
+                    .map_or(self.shared.settings.quiet_hours, |q| {
+                        (u32::from(q.start), u32::from(q.end))
+                    });
+                let allowed = quiet::next_allowed(now, quiet, &self.shared.settings.zone);
+                if allowed > now {
+                    self.postpone(&delivery.delivery.id, allowed, now).await?;
+                    continue;
+                }
+            }
+            let Ok(permit) = Arc::clone(&self.shared.channels).try_acquire_owned() else {
+                return Ok(None);
+            };
+            let (stop, stopped) = watch::channel(Stop::No);
+            self.live().insert(
+                delivery.delivery.id.clone(),
+                Live {
+                    alert: delivery.delivery.alert_id.clone(),
+                    member: delivery.delivery.member_id.clone(),
+                    stop,
+                },
+            );
+            let dispatcher = self.clone();
+            let busy = self.busy();
+            tokio::spawn(async move {
+                let _busy = busy;
+                let id = delivery.delivery.id.clone();
+                let alert = delivery.delivery.alert_id.clone();
+                dispatcher.attempt(delivery, stopped).await;
+                dispatcher.live().remove(&id);
+                drop(permit);
+                dispatcher.check_complete(&alert).await;
+                dispatcher.shared.wake.notify_one();
+            });
+        }
+        if full {
+            return Ok(Some(now));
+        }
+        Ok(self.shared.store.next_due().await?)
+    }
+
+    async fn postpone(&self, id: &DeliveryId, at: i64, now: i64) -> Result<(), ChainError> {
+        if self.shared.store.postpone(id, at, now).await? {
+            tracing::debug!(delivery = %id, at, "quiet hours: postponed");
+        }
+        Ok(())
+    }
+
+    /// Ends the calls of live deliveries that `which` picks.
+    fn stop_calls(&self, how: Stop, which: impl Fn(&Live) -> bool) {
+        for live in self.live().values().filter(|l| which(l)) {
+            live.stop.send_if_modified(|stop| {
+                let stronger = matches!((*stop, how), (Stop::No, _) | (Stop::IfRinging, Stop::Now));
+                if stronger {
+                    *stop = how;
+                }
+                stronger
+            });
+        }
+    }
+
+    /// Waits for the calls in progress, then ends those still going.
+    async fn drain(&self) {
+        let all = self.shared.settings.channels.max(1);
+        let all = u32::try_from(all).unwrap_or(u32::MAX);
+        let channels = Arc::clone(&self.shared.channels);
+        let waited = tokio::time::timeout(self.shared.settings.drain, channels.acquire_many(all));
+        if waited.await.is_ok() {
+            return;
+        }
+        tracing::warn!(
+            calls = self.live().len(),
+            "ending the calls still in progress"
+        );
+        self.stop_calls(Stop::Now, |_| true);
+        let _ = tokio::time::timeout(Duration::from_secs(10), channels.acquire_many(all)).await;
+    }
+
+    fn live(&self) -> MutexGuard<'_, HashMap<DeliveryId, Live>> {
+        self.shared
+            .live
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn alert_runs(&self) -> MutexGuard<'_, HashMap<AlertId, AlertRun>> {
+        self.shared
+            .alerts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,373 @@
+//! What stops calls: acknowledgements from elsewhere, cancellation, expiry, quiet hours,
+//! priorities, the channel limit, and a restart after a crash.
+
+use super::*;
+use crate::chain::caller::Stop;
+use crate::store::*;
+use std::time::Duration;
+
+fn number(n: u32) -> String {
+    format!("+32500000{n:02}")
+}
+
+fn names() -> Vec<String> {
+    (1..=10).map(|n| format!("Test Lid {n}")).collect()
+}
+
+fn people<'a>(names: &'a [String], numbers: &'a [String], turns: Vec<Turn>) -> Vec<Person<'a>> {
+    names
+        .iter()
+        .zip(numbers)
+        .map(|(name, number)| person(name, number, turns.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_member_is_called_once_when_all_confirm() {
+    let (names, numbers) = (names(), (1..=10).map(number).collect::<Vec<_>>());
+    let chain = Chain::start(
+        afternoon(),
+        settings(),
+        people(&names, &numbers, vec![presses("1")]),
+    )
+    .await;
+    let alert = chain.send(AlertKind::Urgent).await;
+    assert_eq!(chain.settled(&alert).await.state, AlertState::Completed);
+    assert_eq!(chain.phones.placed().len(), 10);
+    for n in &numbers {
+        assert_eq!(chain.phones.calls_to(n).len(), 1, "{n}");
+    }
+    let counts = chain.store.delivery_counts(&alert).await.expect("counts");
+    assert_eq!(counts.get(&DeliveryState::Acknowledged), Some(&10));
+    assert_eq!(
+        chain
+            .store
+            .acknowledgements(&alert)
+            .await
+            .expect("acks")
+            .len(),
+        10
+    );
+}
+
+#[tokio::test]
+async fn no_more_calls_at_once_than_channels() {
+    let (names, numbers) = (names(), (1..=10).map(number).collect::<Vec<_>>());
+    let settings = ChainSettings {
+        channels: 3,
+        ..settings()
+    };
+    let chain = Chain::start(
+        afternoon(),
+        settings,
+        people(&names, &numbers, vec![presses("1")]),
+    )
+    .await;
+    let alert = chain.send(AlertKind::Urgent).await;
+    chain.settled(&alert).await;
+    assert_eq!(chain.phones.placed().len(), 10);
+    assert_eq!(chain.phones.most_at_once(), 3);
+}
+
+#[tokio::test]
+async fn an_acknowledgement_from_elsewhere_cancels_the_ringing_call() {
+    let chain = Chain::start(
+        afternoon(),
+        settings(),
+        vec![person("Test Lid Een", "+3250000001", vec![rings(120)])],
+    )
+    .await;
+    let alert = chain.send(AlertKind::Urgent).await;
+    chain.wait(10).await;
+    let delivery = chain.delivery_of(&alert, "Test Lid Een").await;
+    assert_eq!(delivery.state, DeliveryState::Calling);
+    let first = chain
+        .dispatcher
+        .acknowledge(&alert, &delivery.member_id, AckHow::Api)
+        .await
+        .expect("acknowledge");
+    assert!(first);
+    assert_eq!(chain.settled(&alert).await.state, AlertState::Completed);
+    let placed = chain.phones.placed();
+    assert_eq!(placed.len(), 1);
+    assert_eq!(placed[0].stopped, Some(Stop::IfRinging));
+    assert!(placed[0].ended - placed[0].started < 20 * SECOND);
+    let delivery = chain.delivery_of(&alert, "Test Lid Een").await;
+    assert_eq!(delivery.state, DeliveryState::Acknowledged);
+}
+
+#[tokio::test]
+async fn an_acknowledgement_from_elsewhere_stops_the_scheduled_retry() {
+    let chain = Chain::start(
+        afternoon(),
+        settings(),
+        vec![person("Test Lid Een", "+3250000001", vec![busy()])],
+    )
+    .await;
+    let alert = chain.send(AlertKind::Urgent).await;
+    chain.wait(30).await;
+    let delivery = chain.delivery_of(&alert, "Test Lid Een").await;
+    assert_eq!(delivery.state, DeliveryState::Busy);
+    assert!(delivery.next_try_at.is_some());
+    chain
+        .dispatcher
+        .acknowledge(&alert, &delivery.member_id, AckHow::SmsReply)
+        .await
+        .expect("acknowledge");
+    assert_eq!(chain.settled(&alert).await.state, AlertState::Completed);
+    assert_eq!(chain.phones.placed().len(), 1);
+    let delivery = chain.delivery_of(&alert, "Test Lid Een").await;
+    assert_eq!(delivery.state, DeliveryState::SmsAcknowledged);
+}
+
+#[tokio::test]
+async fn cancel_cancels_ringing_calls_lets_playing_ones_finish_and_marks_the_rest() {
+    let numbers: Vec<String> = (1..=4).map(number).collect();
+    let ringing = |n: &String| n.ends_with('1') || n.ends_with('3');
+    let everyone = vec![
+        person("Test Lid A", &numbers[0], vec![rings(120)]),
+        person("Test Lid B", &numbers[1], vec![listens()]),
+        person("Test Lid C", &numbers[2], vec![rings(120)]),
+        person("Test Lid D", &numbers[3], vec![listens()]),
+    ];
+    let settings = ChainSettings {
+        channels: 2,
+        ..settings()
+    };
+    let chain = Chain::start(afternoon(), settings, everyone).await;
+    let alert = chain.send(AlertKind::Urgent).await;
+    chain.wait(10).await; // two calls: ringing, or answered at 5 s and listening
+    assert!(chain.dispatcher.cancel(&alert).await.expect("cancel"));
+    assert_eq!(chain.settled(&alert).await.state, AlertState::Cancelled);
+    let placed = chain.phones.placed();
+    assert_eq!(placed.len(), 2, "{placed:?}");
+    for call in &placed {
+        if ringing(&call.number) {
+            assert_eq!(
+                call.stopped,
+                Some(Stop::IfRinging),
+                "a ringing call is cancelled"
+            );
+        } else {
+            assert_eq!(call.stopped, None, "a member listening hears the end");
+        }
+    }
+    let lines = chain.store.deliveries(&alert).await.expect("lines");
+    let cancelled = lines
+        .iter()
+        .filter(|l| l.delivery.state == DeliveryState::Cancelled)
+        .count();
+    assert_eq!(cancelled, 2);
+    assert!(lines.iter().all(|l| l.delivery.next_try_at.is_none()));
+    assert!(!chain.dispatcher.cancel(&alert).await.expect("again"));
+}
+
+#[tokio::test]
+async fn an_urgent_alert_stops_calling_at_its_expiry() {
+    let mut network = test_network("BIN Verloopt");
+    network.retry_policy = Some(r#"{"no_answer": {"after": "1m", "retries": 100}}"#.into());
+    let settings = ChainSettings {
+        urgent_expiry: Duration::from_secs(5 * 60),
+        ..settings()
+    };
+    // Rings 2:30 each time: 0:00-2:30, then 3:30 until the expiry at 5:00 cancels it.
+    let member = person("Test Lid Een", "+3250000001", vec![rings(150)]);
+    let mut chain = Chain::prepare(afternoon(), settings, network, vec![member]).await;
+    chain.run();
+    let alert = chain.send(AlertKind::Urgent).await;
+    let stored = chain.settled(&alert).await;
+    let placed = chain.phones.placed();
+    assert_eq!(stored.state, AlertState::Expired, "{placed:?}");
+    let expiry = stored.expires_at.expect("an expiry");
+    assert_eq!(expiry, afternoon() + 5 * MINUTE);
+    let placed = chain.phones.placed();
+    assert_eq!(placed.len(), 2, "{placed:?}");
+    assert_eq!(placed[1].stopped, Some(Stop::IfRinging));
+    assert!(placed[1].ended <= expiry + 10 * SECOND);
+    let delivery = chain.delivery_of(&alert, "Test Lid Een").await;
+    assert_eq!(delivery.next_try_at, None);
+}
+
+#[tokio::test]
+async fn a_prevention_tip_waits_out_the_night_and_an_urgent_alert_does_not() {
+    let evening = brussels("2026-11-26T22:30");
+    let (names, numbers) = (names(), (1..=2).map(number).collect::<Vec<_>>());
+    let chain = Chain::start(
+        evening,
+        settings(),
+        people(&names, &numbers, vec![presses("1")]),
+    )
+    .await;
+    let tip = chain.send(AlertKind::Prevention).await;
+    chain.wait(60).await;
+    assert!(
+        chain.phones.placed().is_empty(),
+        "nobody is called at night"
+    );
+    let urgent = chain.send(AlertKind::Urgent).await;
+    chain.settled(&urgent).await;
+    let placed = chain.phones.placed();
+    assert_eq!(placed.len(), 2);
+    assert!(
+        placed.iter().all(|p| p.started < evening + 5 * MINUTE),
+        "{placed:?}"
+    );
+    chain.settled(&tip).await;
+    let placed = chain.phones.placed();
+    assert_eq!(placed.len(), 4);
+    let morning = brussels("2026-11-27T08:00");
+    assert!(
+        placed[2..].iter().all(|p| p.started >= morning),
+        "{placed:?}"
+    );
+    assert!(placed[2..].iter().all(|p| p.started < morning + MINUTE));
+}
+
+#[tokio::test]
+async fn urgent_calls_go_before_waiting_non_urgent_ones() {
+    let (names, numbers) = (names(), (1..=6).map(number).collect::<Vec<_>>());
+    let settings = ChainSettings {
+        channels: 1,
+        ..settings()
+    };
+    let chain = Chain::start(
+        afternoon(),
+        settings,
+        people(&names, &numbers[..5], vec![presses("1")]),
+    )
+    .await;
+    let tip = chain.send(AlertKind::Prevention).await;
+    chain.wait(1).await;
+    let urgent = chain.send(AlertKind::Urgent).await;
+    chain.settled(&urgent).await;
+    chain.settled(&tip).await;
+    // The tip's first call was under way; every urgent call comes before the tip's second.
+    let placed = chain.phones.placed();
+    assert_eq!(placed.len(), 10);
+    let tip_calls_before_urgent_done = placed[..6]
+        .iter()
+        .filter(|p| p.started < placed[1].started)
+        .count();
+    assert_eq!(tip_calls_before_urgent_done, 1);
+    let counts = chain.store.delivery_counts(&urgent).await.expect("counts");
+    assert_eq!(counts.get(&DeliveryState::Acknowledged), Some(&5));
+}
+
+#[tokio::test]
+async fn a_member_of_two_targeted_networks_is_called_once() {
+    let chain = Chain::start(
+        afternoon(),
+        settings(),
+        vec![person("Test Lid Een", "+3250000001", vec![presses("1")])],
+    )
+    .await;
+    let second = chain
+        .store
+        .create_network(test_network("BIN Tweede"), afternoon())
+        .await
+        .expect("network");
+    let same = chain.store.members(&chain.network).await.expect("members");
+    let again = NewMember {
+        name: same[0].name.clone(),
+        language: "nl".into(),
+        contact_points: same[0].contact_points.clone(),
+        channel: Channel::Voice,
+        quiet_hours: None,
+        speech_rate: 1.0,
+        status: MemberStatus::Active,
+        consent_at: None,
+    };
+    chain
+        .store
+        .import_members(&second.id, vec![again], afternoon())
+        .await
+        .expect("import");
+    let both = new_alert(AlertKind::Urgent, vec![chain.network.clone(), second.id]);
+    let (alert, _) = chain.dispatcher.send(both).await.expect("send");
+    chain.settled(&alert.id).await;
+    assert_eq!(chain.phones.placed().len(), 1);
+}
+
+/// What a `kill -9` leaves behind: an attempt without an end whose delivery is `calling`,
+/// and an acknowledgement committed by a call that then never finished. On start the first
+/// becomes a failed attempt and is retried; the second member is never called again.
+#[tokio::test]
+async fn after_a_crash_calls_in_flight_count_as_failed_and_confirmed_members_are_left_alone() {
+    let start = afternoon();
+    let everyone = vec![
+        person("Test Lid A", "+3250000001", vec![presses("1")]),
+        person("Test Lid B", "+3250000002", vec![presses("1")]),
+    ];
+    let mut chain = Chain::prepare(start, settings(), test_network("BIN Herstart"), everyone).await;
+    let store = chain.store.clone();
+    let mut alert = new_alert(AlertKind::Urgent, vec![chain.network.clone()]);
+    alert.expires_at = Some(start + 30 * MINUTE);
+    let (alert, _) = store.create_alert(alert, start).await.expect("alert");
+    store
+        .set_alert_state(&alert.id, &[AlertState::Draft], AlertState::Sending, start)
+        .await
+        .expect("sending");
+    let members = store
+        .targeted_members(&alert.id, None, 10)
+        .await
+        .expect("members");
+    store
+        .create_deliveries(&alert.id, &members, start)
+        .await
+        .expect("deliveries");
+    for line in store.deliveries(&alert.id).await.expect("lines") {
+        let delivery = line.delivery;
+        let number = if line.member_name.ends_with('A') {
+            "+3250000001"
+        } else {
+            "+3250000002"
+        };
+        store
+            .begin_attempt(
+                &delivery.id,
+                &[DeliveryState::Pending],
+                AttemptChannel::Voice,
+                number,
+                start,
+            )
+            .await
+            .expect("begin")
+            .expect("claimed");
+        if line.member_name.ends_with('B') {
+            store
+                .acknowledge(
+                    &alert.id,
+                    &delivery.member_id,
+                    AckHow::Dtmf,
+                    start + 10 * SECOND,
+                )
+                .await
+                .expect("ack");
+        }
+    }
+    chain.run();
+    chain.settled(&alert.id).await;
+    assert!(
+        chain.phones.calls_to("+3250000002").is_empty(),
+        "B confirmed before the crash"
+    );
+    let retried = chain.phones.calls_to("+3250000001");
+    assert_eq!(retried.len(), 1);
+    assert!(
+        retried[0].started >= start + MINUTE,
+        "the failed rule's wait"
+    );
+    let a = chain.delivery_of(&alert.id, "Test Lid A").await;
+    assert_eq!(a.state, DeliveryState::Acknowledged);
+    let attempts = store.attempts(&a.id).await.expect("attempts");
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(
+        attempts[0].result.as_ref().map(|r| r.outcome.as_str()),
+        Some("interrupted")
+    );
+    let b = chain.delivery_of(&alert.id, "Test Lid B").await;
+    assert_eq!(b.state, DeliveryState::Acknowledged);
+    let acks = store.acknowledgements(&alert.id).await.expect("acks");
+    assert_eq!(acks.len(), 2);
+    chain.stop().await;
+}

@@ -1,0 +1,123 @@
+//! Where the dispatcher gets a call's audio: [`StoredPrograms`] reads the alert's messages
+//! from the store once and renders each language and speech rate on first use (see
+//! [`Programs`]); tests give the dispatcher a fixed program instead.
+
+use crate::chain::programs::{AlertAudio, MessageSource, Programs};
+use crate::media::audio::EncodedProgram;
+use crate::speech::{Language, SpeechError};
+use crate::store::{AlertId, MessageBody, Store, StoreError};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Why a program could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ProgramError {
+    /// Reading the alert.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Speaking it.
+    #[error(transparent)]
+    Speech(#[from] SpeechError),
+    /// The rendering task ended without a result.
+    #[error("rendering stopped: {0}")]
+    Stopped(String),
+    /// The alert has no message.
+    #[error("alert {0} has no message in any language")]
+    NoMessage(AlertId),
+}
+
+/// Gives each call its program.
+pub trait ProgramSource: Send + Sync + 'static {
+    /// The program for a member of `language` at speech `rate`.
+    fn program(
+        &self,
+        alert: &AlertId,
+        language: Language,
+        rate: f32,
+    ) -> impl Future<Output = Result<Arc<EncodedProgram>, ProgramError>> + Send;
+
+    /// The alert is over: its audio may go.
+    fn forget(&self, alert: &AlertId);
+}
+
+/// Programs rendered from the alerts' stored messages.
+pub struct StoredPrograms {
+    store: Store,
+    programs: Arc<Programs>,
+    callback: String,
+    audio: Mutex<HashMap<AlertId, Arc<AlertAudio>>>,
+    rendering: tokio::sync::Mutex<()>,
+}
+
+impl StoredPrograms {
+    /// Renders with `programs`; `callback` is the number spoken in the voicemail notice.
+    pub fn new(store: Store, programs: Arc<Programs>, callback: String) -> StoredPrograms {
+        StoredPrograms {
+            store,
+            programs,
+            callback,
+            audio: Mutex::new(HashMap::new()),
+            rendering: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    async fn audio(&self, alert: &AlertId) -> Result<Arc<AlertAudio>, ProgramError> {
+        if let Some(audio) = self.lock().get(alert) {
+            return Ok(Arc::clone(audio));
+        }
+        let networks = self.store.alert_networks(alert).await?;
+        let mut messages = Vec::new();
+        for message in self.store.alert_messages(alert).await? {
+            let Ok(language) = message.language.parse::<Language>() else {
+                tracing::warn!(%alert, language = message.language, "message in an unknown language skipped");
+                continue;
+            };
+            let source = match message.body {
+                MessageBody::Text(text) => MessageSource::Text(text),
+                MessageBody::Recording(wav) => MessageSource::Recording(Arc::new(wav)),
+            };
+            messages.push((language, source));
+        }
+        if messages.is_empty() {
+            return Err(ProgramError::NoMessage(alert.clone()));
+        }
+        let audio = Arc::new(AlertAudio {
+            alert: alert.to_string(),
+            network: networks.first().map(|n| n.name.clone()).unwrap_or_default(),
+            callback: self.callback.clone(),
+            messages,
+        });
+        self.lock().insert(alert.clone(), Arc::clone(&audio));
+        Ok(audio)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AlertId, Arc<AlertAudio>>> {
+        self.audio.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl ProgramSource for StoredPrograms {
+    async fn program(
+        &self,
+        alert: &AlertId,
+        language: Language,
+        rate: f32,
+    ) -> Result<Arc<EncodedProgram>, ProgramError> {
+        let audio = self.audio(alert).await?;
+        // One rendering at a time: the calls that wait for the same language find it made.
+        let _turn = self.rendering.lock().await;
+        let programs = Arc::clone(&self.programs);
+        let rendered =
+            tokio::task::spawn_blocking(move || programs.program(&audio, language, rate)).await;
+        match rendered {
+            Ok(program) => Ok(program?),
+            Err(e) => Err(ProgramError::Stopped(e.to_string())),
+        }
+    }
+
+    fn forget(&self, alert: &AlertId) {
+        self.lock().remove(alert);
+        self.programs.forget(alert.as_str());
+    }
+}

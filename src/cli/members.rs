@@ -1,0 +1,710 @@
+//! `buurtbel members import` and `buurtbel members export`: a network's members in and out of
+//! the database as the member CSV of [`crate::members`], for the coordinator who keeps the list.
+//!
+//! The file is checked whole before the database is touched, and the store imports it in one
+//! transaction, so a file is in or out, never half. Export writes the columns import reads, so
+//! export then import gives the same rows back.
+//!
+//! Names and numbers are personal data: they go to the CSV and, for a bad row, to standard
+//! error where the coordinator fixes the file; never to a log above debug level.
+
+use super::CliError;
+use crate::config::{ConfigError, DatabaseConfig};
+use crate::members::{ImportError, MemberRow, read_csv, write_csv};
+use crate::speech::Language;
+use crate::store::{
+    Channel, ContactKind, ContactPoint, ImportSummary, Member, MemberStatus, Network, NetworkId,
+    NetworkKind, NewMember, NewNetwork, QuietHours, Store, StoreError,
+};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `buurtbel members`.
+#[derive(Debug, clap::Args)]
+pub struct MembersArgs {
+    /// What to do with the members.
+    #[command(subcommand)]
+    pub action: MembersAction,
+}
+
+/// `import` or `export`.
+#[derive(Debug, clap::Subcommand)]
+pub enum MembersAction {
+    /// Import a member CSV into a network: all rows or none.
+    ///
+    /// The file has a header row and one member per row. Columns (any order, any case):
+    /// name, phone (required), phone2, language (nl, fr, de, en; default nl), channel (voice,
+    /// sms, voice_then_sms; default voice), speech_rate (0.5-2.0), quiet_start and quiet_end
+    /// (HH:MM). Every bad row is printed as FILE:LINE: problem and nothing is imported (exit 2).
+    ///
+    /// A member is known by their first number: a row whose phone is already someone's first
+    /// number updates that member and adds them to the network. Members missing from the file
+    /// stay. A suspended member stays suspended; someone who had left and is in the file again
+    /// is active again.
+    ///
+    /// The network must exist, so a typo in its name cannot start a new, empty network; with
+    /// --create a missing network is created (residential, nl, no police zone or caller ID
+    /// unless --kind, --language, --police-zone, --caller-id say otherwise).
+    Import(ImportArgs),
+    /// Write members as a member CSV that `members import` reads back.
+    ///
+    /// With --network, that network's members; without, every member of every network, each
+    /// once. Members who left are not exported. The file holds at most two numbers per member
+    /// (phone, phone2) and no status; a warning counts members with more numbers.
+    Export(ExportArgs),
+}
+
+/// Where the members are kept.
+#[derive(Debug, clap::Args)]
+pub struct DatabaseArgs {
+    /// A configuration file; only its `[database]` section is read (default: sqlite:buurtbel.db
+    /// in the working directory).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The database URL (sqlite:PATH or postgres://…), instead of the configuration's.
+    #[arg(long)]
+    pub database: Option<String>,
+}
+
+/// Arguments of `buurtbel members import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The network's name, e.g. "BIN Teststraat".
+    #[arg(long)]
+    pub network: String,
+    /// Create the network when it does not exist yet.
+    #[arg(long)]
+    pub create: bool,
+    /// What a created network covers: residential, business or rural (default residential).
+    #[arg(long, requires = "create")]
+    pub kind: Option<NetworkKind>,
+    /// A created network's language: nl, fr, de, en (default nl).
+    #[arg(long, requires = "create")]
+    pub language: Option<Language>,
+    /// The police zone that activates a created network.
+    #[arg(long, requires = "create")]
+    pub police_zone: Option<String>,
+    /// The number a created network's members see when called.
+    #[arg(long, requires = "create", value_parser = crate::number::to_e164)]
+    pub caller_id: Option<String>,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// The member CSV.
+    pub file: PathBuf,
+}
+
+/// Arguments of `buurtbel members export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Only this network's members (default: every network).
+    #[arg(long)]
+    pub network: Option<String>,
+    /// Write the CSV to this file, whole or not at all, readable by its owner only (default:
+    /// standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Imports or exports.
+pub async fn run(args: MembersArgs) -> Result<(), CliError> {
+    match args.action {
+        MembersAction::Import(args) => import(args).await,
+        MembersAction::Export(args) => export(args).await,
+    }
+}
+
+/// `FILE: why` for [`CliError::MemberFile`]; the bad rows themselves were printed one a line.
+pub(super) fn refusal(error: &ImportError) -> String {
+    match error {
+        ImportError::Rows(rows) => format!("{} bad row(s), nothing imported", rows.len()),
+        other => format!("{other}, nothing imported"),
+    }
+}
+
+/// The network names for [`CliError::NoNetwork`], a few of them.
+pub(super) fn known_networks(known: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut names: Vec<String> = known.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    if known.len() > SHOWN {
+        names.push(format!("and {} more", known.len() - SHOWN));
+    }
+    if names.is_empty() {
+        "there are no networks yet".to_owned()
+    } else {
+        format!("known: {}", names.join(", "))
+    }
+}
+
+/// What one import did, as the coordinator reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Outcome {
+    network: String,
+    network_created: bool,
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+}
+
+async fn import(args: ImportArgs) -> Result<(), CliError> {
+    let rows = read_member_file(&args.file)?;
+    let store = Store::open(&database_url(&args.database)?).await?;
+    let (network, network_created) = network_for_import(&store, &args).await?;
+    let before = Before::read(&store, &network.id).await?;
+    let members: Vec<NewMember> = rows.iter().map(|row| before.new_member(row)).collect();
+    let unchanged = members.iter().filter(|m| before.unchanged(m)).count();
+    let summary = store.import_members(&network.id, members, now_ms()).await?;
+    store.close().await;
+    let outcome = Outcome::new(&network, network_created, &summary, unchanged);
+    tracing::info!(network = %network.name, created = outcome.created, updated = outcome.updated,
+        unchanged = outcome.unchanged, "members imported");
+    println!("{}", outcome.line(args.json));
+    Ok(())
+}
+
+async fn export(args: ExportArgs) -> Result<(), CliError> {
+    let store = Store::open(&database_url(&args.database)?).await?;
+    let networks = match &args.network {
+        Some(name) => vec![existing_network(&store, name).await?],
+        None => store.networks().await?,
+    };
+    let members = exported_members(&store, &networks).await?;
+    store.close().await;
+    let beyond_two = members
+        .iter()
+        .filter(|m| m.contact_points.len() > 2)
+        .count();
+    if beyond_two > 0 {
+        tracing::warn!(
+            members = beyond_two,
+            "members with more than two numbers: only the first two are exported"
+        );
+    }
+    let rows = members
+        .iter()
+        .map(member_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    match &args.out {
+        Some(path) => write_atomically(path, |file| write_csv(file, &rows)),
+        None => write_csv(std::io::stdout().lock(), &rows).map_err(|source| CliError::Write {
+            path: PathBuf::from("standard output"),
+            source,
+        }),
+    }
+}
+
+/// Reads and checks the whole file; each bad row goes to standard error as `FILE:LINE: problem`.
+fn read_member_file(path: &Path) -> Result<Vec<MemberRow>, CliError> {
+    let file = std::fs::File::open(path).map_err(|source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    read_csv(std::io::BufReader::new(file)).map_err(|source| {
+        if let ImportError::Rows(problems) = &source {
+            for problem in problems {
+                eprintln!("{}:{}: {}", path.display(), problem.line, problem.problem);
+            }
+        }
+        CliError::MemberFile {
+            path: path.to_owned(),
+            source,
+        }
+    })
+}
+
+/// `--database`, else the configuration's `[database] url`, else its default.
+pub(super) fn database_url(args: &DatabaseArgs) -> Result<String, CliError> {
+    if let Some(url) = &args.database {
+        return Ok(url.clone());
+    }
+    Ok(match &args.config {
+        Some(path) => database_section(path)?.url,
+        None => DatabaseConfig::default().url,
+    })
+}
+
+/// Only the `[database]` section of a configuration file: importing members needs no trunk.
+fn database_section(path: &Path) -> Result<DatabaseConfig, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let mut table: toml::Table =
+        text.parse()
+            .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                path: shown.clone(),
+                message: e.message().to_owned(),
+            })?;
+    let Some(section) = table.remove("database") else {
+        return Ok(DatabaseConfig::default());
+    };
+    section
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Key {
+            path: shown,
+            key: "database".to_owned(),
+            problem: e.message().to_owned(),
+        })
+}
+
+/// The network to import into, and whether it was created now.
+async fn network_for_import(store: &Store, args: &ImportArgs) -> Result<(Network, bool), CliError> {
+    if let Some(network) = store.network_by_name(&args.network).await? {
+        let options = args.kind.is_some()
+            || args.language.is_some()
+            || args.police_zone.is_some()
+            || args.caller_id.is_some();
+        if options {
+            tracing::warn!(network = %network.name,
+                "the network exists: --kind, --language, --police-zone and --caller-id apply only to a new one");
+        }
+        return Ok((network, false));
+    }
+    if !args.create {
+        return Err(no_network(store, &args.network).await);
+    }
+    let new = NewNetwork {
+        name: args.network.clone(),
+        kind: args.kind.unwrap_or(NetworkKind::Residential),
+        police_zone: args.police_zone.clone().unwrap_or_default(),
+        language: args.language.unwrap_or(Language::Nl).code().to_owned(),
+        caller_id: args.caller_id.clone().unwrap_or_default(),
+        ring_timeout_ms: None,
+        retry_policy: None,
+    };
+    let network = store.create_network(new, now_ms()).await?;
+    tracing::info!(network = %network.name, kind = %network.kind, "network created");
+    Ok((network, true))
+}
+
+pub(super) async fn existing_network(store: &Store, name: &str) -> Result<Network, CliError> {
+    match store.network_by_name(name).await? {
+        Some(network) => Ok(network),
+        None => Err(no_network(store, name).await),
+    }
+}
+
+async fn no_network(store: &Store, name: &str) -> CliError {
+    let known = match store.networks().await {
+        Ok(networks) => networks.into_iter().map(|n| n.name).collect(),
+        Err(e) => return e.into(),
+    };
+    CliError::NoNetwork {
+        name: name.to_owned(),
+        known,
+    }
+}
+
+/// Every member of these networks who has not left, each once, by name.
+async fn exported_members(store: &Store, networks: &[Network]) -> Result<Vec<Member>, CliError> {
+    let mut members = Vec::new();
+    for network in networks {
+        members.extend(store.members(&network.id).await?);
+    }
+    members.retain(|m| m.status != MemberStatus::Left);
+    members.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    members.dedup_by(|a, b| a.id == b.id);
+    Ok(members)
+}
+
+/// Members as they were before an import, by first number, and whether each was already in
+/// the network imported into: what `unchanged` is counted against.
+struct Before {
+    by_first_number: HashMap<String, (Member, bool)>,
+}
+
+impl Before {
+    async fn read(store: &Store, target: &NetworkId) -> Result<Before, StoreError> {
+        let mut by_first_number = HashMap::new();
+        for network in store.networks().await? {
+            let in_target = network.id == *target;
+            for member in store.members(&network.id).await? {
+                let Some(first) = member.contact_points.first() else {
+                    continue;
+                };
+                let entry = by_first_number
+                    .entry(first.number.clone())
+                    .or_insert((member, false));
+                entry.1 |= in_target;
+            }
+        }
+        Ok(Before { by_first_number })
+    }
+
+    fn existing(&self, member: &NewMember) -> Option<&(Member, bool)> {
+        let first = member.contact_points.first()?;
+        self.by_first_number.get(&first.number)
+    }
+
+    /// The member a row imports as. The file has no status: a suspension stays, and someone
+    /// who had left is back.
+    fn new_member(&self, row: &MemberRow) -> NewMember {
+        let mut member = new_member(row);
+        if let Some((existing, _)) = self.existing(&member) {
+            if existing.status == MemberStatus::Suspended {
+                member.status = MemberStatus::Suspended;
+            }
+        }
+        member
+    }
+
+    /// True when the member was in the network already, exactly as imported.
+    fn unchanged(&self, member: &NewMember) -> bool {
+        self.existing(member)
+            .is_some_and(|(existing, in_network)| *in_network && same(existing, member))
+    }
+}
+
+fn same(existing: &Member, new: &NewMember) -> bool {
+    existing.name == new.name
+        && existing.language == new.language
+        && existing.contact_points == new.contact_points
+        && existing.channel == new.channel
+        && existing.quiet_hours == new.quiet_hours
+        && existing.speech_rate == new.speech_rate
+        && existing.status == new.status
+}
+
+fn new_member(row: &MemberRow) -> NewMember {
+    NewMember {
+        name: row.name.clone(),
+        language: row.language.code().to_owned(),
+        contact_points: row.phones.iter().map(|p| contact_point(p)).collect(),
+        // read_csv accepts only the three channel names; anything else is the default.
+        channel: row.channel.parse().unwrap_or(Channel::Voice),
+        // Minutes past u16 cannot come from read_csv; if they did, the store refuses them.
+        quiet_hours: row.quiet_hours.map(|(start, end)| QuietHours {
+            start: u16::try_from(start).unwrap_or(u16::MAX),
+            end: u16::try_from(end).unwrap_or(u16::MAX),
+        }),
+        speech_rate: row.speech_rate,
+        status: MemberStatus::Active,
+        consent_at: None,
+    }
+}
+
+/// A number as a contact point: mobile when libphonenumber's metadata says so, which is what
+/// can take an SMS; landline otherwise.
+fn contact_point(number: &str) -> ContactPoint {
+    let mobile = phonenumber::parse(None, number).is_ok_and(|parsed| {
+        parsed.number_type(&phonenumber::metadata::DATABASE) == phonenumber::Type::Mobile
+    });
+    ContactPoint {
+        kind: if mobile {
+            ContactKind::Mobile
+        } else {
+            ContactKind::Landline
+        },
+        number: number.to_owned(),
+    }
+}
+
+fn member_row(member: &Member) -> Result<MemberRow, StoreError> {
+    let language = member.language.parse().map_err(|_| StoreError::BadValue {
+        table: "members",
+        column: "language",
+        value: member.language.clone(),
+    })?;
+    Ok(MemberRow {
+        name: member.name.clone(),
+        phones: member
+            .contact_points
+            .iter()
+            .take(2)
+            .map(|p| p.number.clone())
+            .collect(),
+        language,
+        channel: member.channel.as_str().to_owned(),
+        speech_rate: member.speech_rate,
+        quiet_hours: member
+            .quiet_hours
+            .map(|q| (u32::from(q.start), u32::from(q.end))),
+    })
+}
+
+impl Outcome {
+    fn new(
+        network: &Network,
+        created_now: bool,
+        summary: &ImportSummary,
+        unchanged: usize,
+    ) -> Outcome {
+        Outcome {
+            network: network.name.clone(),
+            network_created: created_now,
+            created: summary.created,
+            updated: summary.updated.saturating_sub(unchanged),
+            unchanged: unchanged.min(summary.updated),
+        }
+    }
+
+    fn line(&self, json: bool) -> String {
+        if json {
+            return serde_json::json!({
+                "network": self.network,
+                "network_created": self.network_created,
+                "members": self.created + self.updated + self.unchanged,
+                "created": self.created,
+                "updated": self.updated,
+                "unchanged": self.unchanged,
+            })
+            .to_string();
+        }
+        let new_network = if self.network_created {
+            " (new network)"
+        } else {
+            ""
+        };
+        format!(
+            "{}{new_network}: {} created, {} updated, {} unchanged",
+            self.network, self.created, self.updated, self.unchanged
+        )
+    }
+}
+
+/// Writes beside `path` and renames into place: the file is whole or absent, and only its
+/// owner may read it, since it lists people and their numbers.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let staging = path.with_file_name(format!(".{name}.{:08x}.part", rand::random::<u32>()));
+    let written = write_staged(&staging, write).and_then(|()| std::fs::rename(&staging, path));
+    written.map_err(|source| {
+        let _ = std::fs::remove_file(&staging);
+        CliError::Write {
+            path: path.to_owned(),
+            source,
+        }
+    })
+}
+
+fn write_staged(
+    staging: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = std::io::BufWriter::new(options.open(staging)?);
+    write(&mut file)?;
+    file.flush()?;
+    file.get_ref().sync_all()
+}
+
+/// Epoch milliseconds for the store's `now`. The command line is a driver, like
+/// `telephony::clock`: it reads the clock so that the store never does.
+#[allow(clippy::disallowed_methods)]
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, phones: &[&str]) -> MemberRow {
+        MemberRow {
+            name: name.to_owned(),
+            phones: phones.iter().map(|p| (*p).to_owned()).collect(),
+            language: Language::Fr,
+            channel: "voice_then_sms".to_owned(),
+            speech_rate: 0.85,
+            quiet_hours: Some((22 * 60, 7 * 60)),
+        }
+    }
+
+    fn stored(new: &NewMember) -> Member {
+        Member {
+            id: "m1".into(),
+            name: new.name.clone(),
+            language: new.language.clone(),
+            contact_points: new.contact_points.clone(),
+            channel: new.channel,
+            quiet_hours: new.quiet_hours,
+            speech_rate: new.speech_rate,
+            status: new.status,
+            consent_at: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_row_becomes_a_member_and_back() {
+        let row = row("Test Lid Een", &["+32470000001", "+3250000001"]);
+        let member = new_member(&row);
+        assert_eq!(member.language, "fr");
+        assert_eq!(member.channel, Channel::VoiceThenSms);
+        assert_eq!(
+            member.quiet_hours,
+            Some(QuietHours {
+                start: 1320,
+                end: 420
+            })
+        );
+        let kinds: Vec<ContactKind> = member.contact_points.iter().map(|p| p.kind).collect();
+        assert_eq!(kinds, [ContactKind::Mobile, ContactKind::Landline]);
+        assert_eq!(member_row(&stored(&member)).unwrap(), row);
+    }
+
+    #[test]
+    fn export_keeps_two_numbers_and_refuses_an_unknown_language() {
+        let mut member = stored(&new_member(&row("Test Lid Twee", &["+32470000002"])));
+        member.contact_points = ["+32470000002", "+32470000003", "+32470000004"]
+            .iter()
+            .map(|n| contact_point(n))
+            .collect();
+        assert_eq!(member_row(&member).unwrap().phones.len(), 2);
+        member.language = "xx".into();
+        assert!(matches!(
+            member_row(&member),
+            Err(StoreError::BadValue {
+                column: "language",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn unchanged_means_in_the_network_already_and_equal() {
+        let new = new_member(&row("Test Lid Drie", &["+32470000005"]));
+        let mut before = Before {
+            by_first_number: HashMap::new(),
+        };
+        assert!(!before.unchanged(&new));
+        before
+            .by_first_number
+            .insert("+32470000005".into(), (stored(&new), false));
+        assert!(!before.unchanged(&new), "not yet in this network");
+        before
+            .by_first_number
+            .insert("+32470000005".into(), (stored(&new), true));
+        assert!(before.unchanged(&new));
+        let renamed = NewMember {
+            name: "Test Lid Vier".into(),
+            ..new.clone()
+        };
+        assert!(!before.unchanged(&renamed));
+    }
+
+    #[test]
+    fn a_suspension_survives_an_import_and_leaving_does_not() {
+        let row = row("Test Lid Vijf", &["+32470000006"]);
+        let mut existing = stored(&new_member(&row));
+        for (status, expected) in [
+            (MemberStatus::Suspended, MemberStatus::Suspended),
+            (MemberStatus::Left, MemberStatus::Active),
+            (MemberStatus::Active, MemberStatus::Active),
+        ] {
+            existing.status = status;
+            let before = Before {
+                by_first_number: HashMap::from([("+32470000006".into(), (existing.clone(), true))]),
+            };
+            assert_eq!(before.new_member(&row).status, expected);
+        }
+    }
+
+    #[test]
+    fn the_database_url_comes_from_the_flag_the_file_or_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = dir.path().join("with.toml");
+        std::fs::write(
+            &with,
+            "[trunk]\nproxy = 1\n[database]\nurl = \"sqlite:x.db\"\n",
+        )
+        .unwrap();
+        let without = dir.path().join("without.toml");
+        std::fs::write(&without, "[speech]\nengine = \"builtin\"\n").unwrap();
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "[database]\nuri = \"sqlite:x.db\"\n").unwrap();
+        let url = |config: &Path, database: Option<&str>| {
+            database_url(&DatabaseArgs {
+                config: Some(config.to_owned()),
+                database: database.map(str::to_owned),
+            })
+        };
+        assert_eq!(url(&with, None).unwrap(), "sqlite:x.db");
+        assert_eq!(url(&with, Some("sqlite:y.db")).unwrap(), "sqlite:y.db");
+        assert_eq!(url(&without, None).unwrap(), "sqlite:buurtbel.db");
+        let error = url(&bad, None).unwrap_err().to_string();
+        assert!(
+            error.contains("key `database`") && error.contains("uri"),
+            "{error}"
+        );
+        let missing = url(&dir.path().join("missing.toml"), None).unwrap_err();
+        assert_eq!(missing.exit_code(), 2);
+        let default = DatabaseArgs {
+            config: None,
+            database: None,
+        };
+        assert_eq!(database_url(&default).unwrap(), "sqlite:buurtbel.db");
+    }
+
+    #[test]
+    fn outcomes_read_as_one_line() {
+        let network = Network {
+            id: "n1".into(),
+            name: "BIN Teststraat".into(),
+            kind: NetworkKind::Residential,
+            police_zone: String::new(),
+            language: "nl".into(),
+            caller_id: String::new(),
+            ring_timeout_ms: None,
+            retry_policy: None,
+            created_at: 0,
+        };
+        let summary = ImportSummary {
+            members: Vec::new(),
+            created: 1,
+            updated: 3,
+        };
+        let outcome = Outcome::new(&network, true, &summary, 2);
+        assert_eq!(
+            outcome.line(false),
+            "BIN Teststraat (new network): 1 created, 1 updated, 2 unchanged"
+        );
+        let json: serde_json::Value = serde_json::from_str(&outcome.line(true)).unwrap();
+        assert_eq!(json["members"], 4);
+        assert_eq!(json["unchanged"], 2);
+        assert_eq!(json["network_created"], true);
+    }
+
+    #[test]
+    fn known_networks_are_listed_briefly() {
+        assert_eq!(known_networks(&[]), "there are no networks yet");
+        let many: Vec<String> = (0..12).map(|i| format!("BIN {i}")).collect();
+        let text = known_networks(&many);
+        assert!(text.starts_with("known: `BIN 0`, `BIN 1`"), "{text}");
+        assert!(text.ends_with("and 2 more"), "{text}");
+    }
+
+    #[test]
+    fn a_staged_file_is_whole_or_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("members.csv");
+        write_atomically(&path, |file| file.write_all(b"name,phone\n")).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"name,phone\n");
+        let failed = write_atomically(&path, |_| Err(std::io::Error::other("disk full")));
+        assert!(matches!(failed, Err(CliError::Write { .. })));
+        assert_eq!(std::fs::read(&path).unwrap(), b"name,phone\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

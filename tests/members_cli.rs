@@ -1,0 +1,226 @@
+//! `buurtbel members import` and `export` end to end: the real binary against a SQLite file in
+//! a temporary folder. Every name and number here is fictional.
+
+use buurtbel::members::{MemberRow, read_csv};
+use std::path::Path;
+use std::process::{Command, Output};
+
+const NETWORK: &str = "BIN Teststraat";
+
+const GOOD: &str = "name,phone,phone2,language,channel\n\
+                    Test Lid Een,+3250000001,,nl,voice\n\
+                    Test Lid Twee,0470 00 00 02,+3250000003,fr,voice_then_sms\n\
+                    Test Lid Drie,+32470000004,,de,sms\n";
+
+fn buurtbel(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_buurtbel"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run buurtbel")
+}
+
+fn database(dir: &Path, name: &str) -> String {
+    format!("sqlite:{}", dir.join(name).display())
+}
+
+fn import(dir: &Path, db: &str, file: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["members", "import", "--database", db, "--network", NETWORK];
+    args.extend(extra);
+    args.push(file);
+    buurtbel(dir, &args)
+}
+
+fn export(dir: &Path, db: &str) -> Vec<MemberRow> {
+    let run = buurtbel(
+        dir,
+        &["members", "export", "--database", db, "--network", NETWORK],
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    read_csv(run.stdout.as_slice()).expect("export reads back")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn names(rows: &[MemberRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.name.as_str()).collect()
+}
+
+#[test]
+fn import_creates_members_and_a_second_import_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path(), "chain.db");
+    std::fs::write(dir.path().join("members.csv"), GOOD).unwrap();
+
+    let first = import(dir.path(), &db, "members.csv", &["--create"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(
+        text(&first.stdout).trim(),
+        "BIN Teststraat (new network): 3 created, 0 updated, 0 unchanged"
+    );
+
+    let again = import(dir.path(), &db, "members.csv", &["--json"]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&again.stdout).expect("one object");
+    assert_eq!(summary["network"], NETWORK);
+    assert_eq!(summary["network_created"], false);
+    assert_eq!(
+        (
+            &summary["created"],
+            &summary["updated"],
+            &summary["unchanged"]
+        ),
+        (&0.into(), &0.into(), &3.into())
+    );
+
+    let rows = export(dir.path(), &db);
+    assert_eq!(
+        names(&rows),
+        ["Test Lid Drie", "Test Lid Een", "Test Lid Twee"]
+    );
+    assert_eq!(rows[2].phones, ["+32470000002", "+3250000003"]);
+}
+
+#[test]
+fn a_bad_row_is_named_by_its_line_and_nothing_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path(), "chain.db");
+    std::fs::write(dir.path().join("members.csv"), GOOD).unwrap();
+    let first = import(dir.path(), &db, "members.csv", &["--create"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+
+    let bad = "name,phone,phone2,language,channel\n\
+               Test Lid Vier,+32470000005,,nl,voice\n\
+               Test Lid Vijf,12,,nl,voice\n\
+               Test Lid Zes,+32470000006,,nl,voice\n";
+    std::fs::write(dir.path().join("bad.csv"), bad).unwrap();
+    let run = import(dir.path(), &db, "bad.csv", &[]);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("bad.csv:3: phone"), "{stderr}");
+    assert!(
+        !stderr.contains("bad.csv:2:") && !stderr.contains("bad.csv:4:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing imported"), "{stderr}");
+    assert!(run.stdout.is_empty());
+
+    let rows = export(dir.path(), &db);
+    assert_eq!(
+        names(&rows),
+        ["Test Lid Drie", "Test Lid Een", "Test Lid Twee"]
+    );
+}
+
+#[test]
+fn export_then_import_into_a_fresh_database_gives_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = database(dir.path(), "old.db");
+    let file = "name,phone,phone2,language,channel,speech_rate,quiet_start,quiet_end\n\
+                \"Lid, Test Een\",+3250000001,+32470000001,nl,voice,0.85,22:00,07:30\n\
+                Test Lid Twee,+32470000002,,en,sms,,,\n";
+    std::fs::write(dir.path().join("members.csv"), file).unwrap();
+    let run = import(dir.path(), &old, "members.csv", &["--create"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+
+    let out = buurtbel(
+        dir.path(),
+        &[
+            "members",
+            "export",
+            "--database",
+            &old,
+            "--out",
+            "export.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "the CSV goes to --out only");
+    let exported = std::fs::read(dir.path().join("export.csv")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("export.csv"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "personal data readable by its owner only");
+    }
+
+    let fresh = database(dir.path(), "fresh.db");
+    let run = import(dir.path(), &fresh, "export.csv", &["--create"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(
+        text(&run.stdout).trim(),
+        "BIN Teststraat (new network): 2 created, 0 updated, 0 unchanged"
+    );
+    let original = read_csv(file.as_bytes()).unwrap();
+    assert_eq!(read_csv(exported.as_slice()).unwrap(), original);
+    assert_eq!(export(dir.path(), &fresh), original);
+}
+
+#[test]
+fn an_unknown_network_is_refused_without_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path(), "chain.db");
+    std::fs::write(dir.path().join("members.csv"), GOOD).unwrap();
+    let run = import(dir.path(), &db, "members.csv", &[]);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("no network named `BIN Teststraat`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--create"), "{stderr}");
+
+    let run = buurtbel(
+        dir.path(),
+        &["members", "export", "--database", &db, "--network", NETWORK],
+    );
+    assert_eq!(run.status.code(), Some(2));
+}
+
+#[test]
+fn the_database_comes_from_the_configuration_or_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("members.csv"), GOOD).unwrap();
+    let args = [
+        "members",
+        "import",
+        "--network",
+        NETWORK,
+        "--create",
+        "members.csv",
+    ];
+    let run = buurtbel(dir.path(), &args);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(dir.path().join("buurtbel.db").exists());
+
+    let config = dir.path().join("buurtbel.toml");
+    std::fs::write(&config, "[database]\nurl = \"sqlite:configured.db\"\n").unwrap();
+    let with_config = [&args[..2], &["--config", "buurtbel.toml"], &args[2..]].concat();
+    let run = buurtbel(dir.path(), &with_config);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(dir.path().join("configured.db").exists());
+}
+
+#[test]
+fn a_missing_file_or_a_bad_header_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path(), "chain.db");
+    let missing = import(dir.path(), &db, "absent.csv", &["--create"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("absent.csv"));
+
+    std::fs::write(
+        dir.path().join("typo.csv"),
+        "name,phonee\nTest Lid Een,+3250000001\n",
+    )
+    .unwrap();
+    let typo = import(dir.path(), &db, "typo.csv", &["--create"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(text(&typo.stderr).contains("unknown column `phonee`"));
+}

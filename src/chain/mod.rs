@@ -13,3 +13,4 @@ pub mod policy;
 pub mod program_source;
 pub mod programs;
 pub mod quiet;
+pub mod service;

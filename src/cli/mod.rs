@@ -1,8 +1,12 @@
 //! Command-line subcommands. Each returns a [`CliError`] when it could not do its job at all;
 //! an unanswered or busy call is a result, not an error.
 
+mod alert;
 mod call;
+mod demo;
+mod members;
 mod say;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -23,6 +27,14 @@ pub enum Command {
     Call(call::CallArgs),
     /// Speak a text to a WAV file (or show how it will be read, with --dry-run).
     Say(say::SayArgs),
+    /// Import or export a network's members.
+    Members(members::MembersArgs),
+    /// Send (or cancel) an alert; `serve` places the calls.
+    Alert(alert::AlertArgs),
+    /// Run the alert chain: place the calls of every alert sent, until SIGTERM.
+    Serve(serve::ServeArgs),
+    /// The whole chain with simulated phones on this machine, nothing to configure.
+    Demo(demo::DemoArgs),
 }
 
 /// Why a command could not run.
@@ -51,6 +63,49 @@ pub enum CliError {
     /// Sockets, resolution.
     #[error(transparent)]
     Dialer(#[from] crate::telephony::DialerError),
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// An input file that cannot be opened.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A member file with bad rows (each already printed as `FILE:LINE: problem`) or a bad
+    /// header; nothing was imported.
+    #[error("{}: {}", path.display(), members::refusal(source))]
+    MemberFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: crate::members::ImportError,
+    },
+    /// Arguments that do not fit together.
+    #[error("{0}")]
+    Usage(String),
+    /// Something this machine could not do (a socket, a task).
+    #[error("{0}")]
+    Environment(String),
+    /// The alert chain.
+    #[error(transparent)]
+    Chain(#[from] crate::chain::dispatcher::ChainError),
+    /// Starting the chain's telephony or speech.
+    #[error(transparent)]
+    Service(#[from] crate::chain::service::ServiceError),
+    /// A network name that names no network.
+    #[error(
+        "no network named `{name}` ({}; `members import --create` adds one)",
+        members::known_networks(known)
+    )]
+    NoNetwork {
+        /// The name given.
+        name: String,
+        /// The networks there are.
+        known: Vec<String>,
+    },
 }
 
 impl CliError {
@@ -60,6 +115,11 @@ impl CliError {
             CliError::Config(_) | CliError::Number(_) | CliError::Audio(_) => 2,
             CliError::Speech(e) if e.is_input() => 2,
             CliError::Speech(_) | CliError::Write { .. } | CliError::Dialer(_) => 1,
+            CliError::Store(e) => store_exit_code(e),
+            CliError::Read { .. } | CliError::MemberFile { .. } | CliError::NoNetwork { .. } => 2,
+            CliError::Usage(_) => 2,
+            CliError::Service(crate::chain::service::ServiceError::Config(_)) => 2,
+            CliError::Environment(_) | CliError::Chain(_) | CliError::Service(_) => 1,
         }
     }
 }
@@ -69,6 +129,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Call(args) => call::run(args).await,
         Command::Say(args) => say::run(args),
+        Command::Members(args) => members::run(args).await,
+        Command::Alert(args) => alert::run(args).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
+    }
+}
+
+/// A database URL or member the user gave is theirs to fix; the rest is the environment.
+fn store_exit_code(error: &crate::store::StoreError) -> u8 {
+    use crate::store::StoreError;
+    match error {
+        StoreError::UnsupportedUrl(_) | StoreError::InvalidMember { .. } => 2,
+        _ => 1,
     }
 }
 

@@ -33,6 +33,8 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             self.check_complete(&alert.id).await;
         }
         let still: std::collections::HashSet<&AlertId> = sending.iter().map(|a| &a.id).collect();
+        // Stopped by another process (`alert cancel`): its ringing calls end here.
+        self.stop_calls(Stop::IfRinging, |live| !still.contains(&live.alert));
         self.alert_runs()
             .retain(|id, run| run.creating || still.contains(id));
         Ok(next_expiry)

@@ -201,7 +201,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             },
         };
         let outcome = if note.is_empty() {
-            state.as_str()
+            outcome_name(summary.outcome)
         } else {
             note
         };
@@ -287,6 +287,14 @@ impl OnLine {
 impl Drop for OnLine {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The attempt's outcome as recorded.
+fn outcome_name(outcome: AttemptOutcome) -> &'static str {
+    match outcome {
+        AttemptOutcome::Acknowledged => DeliveryState::Acknowledged.as_str(),
+        other => outcome_state(other).as_str(),
     }
 }
 

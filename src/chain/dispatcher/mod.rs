@@ -192,28 +192,15 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// Creates the alert (or finds it by its idempotency key) and starts sending it: an
     /// urgent alert without an expiry gets the default one. Deliveries are written page by
     /// page while the first calls already go out. The boolean is true when this created it.
-    pub async fn send(&self, mut alert: NewAlert) -> Result<(Alert, bool), ChainError> {
+    pub async fn send(&self, alert: NewAlert) -> Result<(Alert, bool), ChainError> {
         let _busy = self.busy();
         let now = self.shared.clock.now();
-        if alert.kind == AlertKind::Urgent && alert.expires_at.is_none() {
-            let expiry =
-                i64::try_from(self.shared.settings.urgent_expiry.as_millis()).unwrap_or(i64::MAX);
-            alert.expires_at = Some(now.saturating_add(expiry));
-        }
-        let (mut stored, created) = self.shared.store.create_alert(alert, now).await?;
-        if created {
-            let started = self.shared.store.set_alert_state(
-                &stored.id,
-                &[AlertState::Draft],
-                AlertState::Sending,
-                now,
-            );
-            if started.await? {
-                stored.state = AlertState::Sending;
-                self.shared.events.publish(ChainEvent::AlertSending {
-                    alert: stored.id.to_string(),
-                });
-            }
+        let expiry = self.shared.settings.urgent_expiry;
+        let (stored, created) = submit(&self.shared.store, alert, expiry, now).await?;
+        if created && stored.state == AlertState::Sending {
+            self.shared.events.publish(ChainEvent::AlertSending {
+                alert: stored.id.to_string(),
+            });
         }
         if stored.state == AlertState::Sending {
             self.start_creating(&stored.id);
@@ -420,6 +407,29 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Creates the alert (or finds it by its idempotency key) and marks it sending, for a
+/// dispatcher to pick up, here or in another process; an urgent alert without an expiry gets
+/// `urgent_expiry`. The boolean is true when this created it.
+pub async fn submit(
+    store: &Store,
+    mut alert: NewAlert,
+    urgent_expiry: Duration,
+    now: i64,
+) -> Result<(Alert, bool), ChainError> {
+    if alert.kind == AlertKind::Urgent && alert.expires_at.is_none() {
+        alert.expires_at = Some(now.saturating_add(millis(urgent_expiry)));
+    }
+    let (mut stored, created) = store.create_alert(alert, now).await?;
+    if created
+        && store
+            .set_alert_state(&stored.id, &[AlertState::Draft], AlertState::Sending, now)
+            .await?
+    {
+        stored.state = AlertState::Sending;
+    }
+    Ok((stored, created))
 }
 
 fn millis(duration: Duration) -> i64 {

@@ -1,0 +1,85 @@
+//! The chain as `serve` and `demo` run it: the SIP dialer as the caller, programs rendered
+//! from the store's messages, settings from the configuration.
+
+use crate::chain::clock::ChainClock;
+use crate::chain::dialer_caller::DialerCaller;
+use crate::chain::dispatcher::{ChainSettings, Dispatcher};
+use crate::chain::events::Events;
+use crate::chain::program_source::StoredPrograms;
+use crate::chain::programs::Programs;
+use crate::config::Config;
+use crate::speech::{Speech, SpeechError};
+use crate::store::Store;
+use crate::telephony::{Dialer, DialerError};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The dispatcher with real telephony.
+pub type LiveDispatcher = Dispatcher<DialerCaller, StoredPrograms>;
+
+/// Why the chain could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The trunk side.
+    #[error(transparent)]
+    Dialer(#[from] DialerError),
+    /// The speech engine.
+    #[error(transparent)]
+    Speech(#[from] SpeechError),
+    /// A configuration value.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// The dispatcher's settings from the configuration.
+pub fn settings(config: &Config) -> Result<ChainSettings, ServiceError> {
+    let quiet_hours = config
+        .chain
+        .quiet_minutes()
+        .map_err(|e| ServiceError::Config(format!("chain.quiet_hours: {e}")))?;
+    Ok(ChainSettings {
+        channels: config.trunk.max_channels.max(1) as usize,
+        retry: config.chain.retry,
+        quiet_hours,
+        urgent_expiry: config.chain.urgent_expiry,
+        sweep: Duration::from_millis(250),
+        ..ChainSettings::default()
+    })
+}
+
+/// The number spoken on voicemail: `chain.callback_number`, else the trunk's caller ID.
+pub fn callback_number(config: &Config) -> String {
+    if config.chain.callback_number.is_empty() {
+        config.trunk.caller_id.clone()
+    } else {
+        config.chain.callback_number.clone()
+    }
+}
+
+/// Starts the dialer (binding its sockets) and builds the dispatcher over `store`.
+pub async fn start(
+    config: &Config,
+    store: Store,
+    settings: ChainSettings,
+    events: Events,
+) -> Result<LiveDispatcher, ServiceError> {
+    let speech = config
+        .speech
+        .settings()
+        .map_err(|(key, problem)| ServiceError::Config(format!("{key}: {problem}")))?;
+    let speech = Arc::new(Speech::new(speech)?);
+    let dialer = Dialer::start(config).await?;
+    let programs = StoredPrograms::new(
+        store.clone(),
+        Arc::new(Programs::new(speech)),
+        callback_number(config),
+    );
+    Ok(Dispatcher::new(
+        store,
+        DialerCaller::new(dialer),
+        programs,
+        events,
+        ChainClock::system(),
+        settings,
+    ))
+}

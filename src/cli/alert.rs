@@ -1,0 +1,331 @@
+//! `buurtbel alert send` and `buurtbel alert cancel`: hand an alert to the dispatcher
+//! (`buurtbel serve`, running against the same database) and, with `--follow`, watch it to
+//! the end.
+
+use super::CliError;
+use super::members::{DatabaseArgs, database_url, existing_network};
+use crate::chain::dispatcher::submit;
+use crate::config::{ChainConfig, Config};
+use crate::speech::{Language, Speech, SpeechSettings};
+use crate::store::{
+    Alert, AlertId, AlertKind, AlertState, DeliveryState, Message, MessageBody, NewAlert, Store,
+};
+use crate::telephony::clock::epoch_ms;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A recorded message longer than this is refused: an alert is heard, not a broadcast.
+const LONGEST_RECORDING: Duration = Duration::from_secs(120);
+
+/// Arguments of `buurtbel alert`.
+#[derive(Debug, clap::Args)]
+pub struct AlertArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: AlertCommand,
+}
+
+/// The alert subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum AlertCommand {
+    /// Send an alert to every active member of one or more networks.
+    Send(Box<SendArgs>),
+    /// Cancel an alert: no new calls, ringing calls end, calls being heard finish.
+    Cancel(CancelArgs),
+}
+
+/// Arguments of `buurtbel alert send`.
+#[derive(Debug, clap::Args)]
+pub struct SendArgs {
+    /// Where the networks are kept.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The network (its name); repeat for several. A member of two is called once.
+    #[arg(long, required = true)]
+    pub network: Vec<String>,
+    /// urgent (calls now, day and night), prevention or feedback (wait out quiet hours).
+    #[arg(long)]
+    pub kind: AlertKind,
+    /// The message in Dutch, read by the speech engine.
+    #[arg(long, conflicts_with = "wav_nl")]
+    pub text_nl: Option<String>,
+    /// The message in French.
+    #[arg(long, conflicts_with = "wav_fr")]
+    pub text_fr: Option<String>,
+    /// The message in German.
+    #[arg(long, conflicts_with = "wav_de")]
+    pub text_de: Option<String>,
+    /// The message in English.
+    #[arg(long, conflicts_with = "wav_en")]
+    pub text_en: Option<String>,
+    /// A recorded Dutch message (WAV) instead of text.
+    #[arg(long)]
+    pub wav_nl: Option<PathBuf>,
+    /// A recorded French message.
+    #[arg(long)]
+    pub wav_fr: Option<PathBuf>,
+    /// A recorded German message.
+    #[arg(long)]
+    pub wav_de: Option<PathBuf>,
+    /// A recorded English message.
+    #[arg(long)]
+    pub wav_en: Option<PathBuf>,
+    /// Stop calling after this long (urgent default: `chain.urgent_expiry`, 30 min).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub expires_in: Option<Duration>,
+    /// An exercise: members hear it as a test.
+    #[arg(long)]
+    pub drill: bool,
+    /// For feedback: the alert this follows up.
+    #[arg(long)]
+    pub activation_of: Option<String>,
+    /// Sending again with the same key does not send twice.
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Who sends it, for the record.
+    #[arg(long, default_value = "cli")]
+    pub created_by: String,
+    /// Show live progress until the alert is done, then a summary.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+/// Arguments of `buurtbel alert cancel`.
+#[derive(Debug, clap::Args)]
+pub struct CancelArgs {
+    /// Where the alert is kept.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The alert's id, as `alert send` printed it.
+    pub alert: String,
+}
+
+/// Runs an alert subcommand.
+pub async fn run(args: AlertArgs) -> Result<(), CliError> {
+    match args.command {
+        AlertCommand::Send(args) => send(*args).await,
+        AlertCommand::Cancel(args) => cancel(args).await,
+    }
+}
+
+async fn send(args: SendArgs) -> Result<(), CliError> {
+    let chain = chain_section(&args.database)?;
+    let speech = speech_settings(&args.database)?;
+    let messages = messages(&args, speech).await?;
+    let store = Store::open(&database_url(&args.database)?).await?;
+    let mut networks = Vec::new();
+    for name in &args.network {
+        networks.push(existing_network(&store, name).await?.id);
+    }
+    let now = epoch_ms();
+    let alert = NewAlert {
+        kind: args.kind,
+        activation_of: args.activation_of.as_deref().map(AlertId::from),
+        created_by: args.created_by.clone(),
+        networks,
+        messages,
+        expires_at: args
+            .expires_in
+            .map(|d| now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))),
+        drill: args.drill,
+        idempotency_key: args.key.clone(),
+    };
+    let (alert, created) = submit(&store, alert, chain.urgent_expiry, now).await?;
+    let members = targeted(&store, &alert.id).await?;
+    if created {
+        println!(
+            "alert {} ({}) sending to {members} members",
+            alert.id, alert.kind
+        );
+    } else {
+        println!(
+            "alert {} was already sent with this key ({})",
+            alert.id, alert.state
+        );
+    }
+    if args.follow {
+        follow(&store, &alert, members).await?;
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn cancel(args: CancelArgs) -> Result<(), CliError> {
+    let store = Store::open(&database_url(&args.database)?).await?;
+    let id = AlertId::from(args.alert.as_str());
+    let still_calling = store.cancel_alert(&id, epoch_ms()).await?;
+    let alert = store.alert(&id).await?;
+    match alert {
+        Some(alert) if alert.state == AlertState::Cancelled => println!(
+            "alert {id} cancelled; {} calls in progress are ending",
+            still_calling.len()
+        ),
+        Some(alert) => println!("alert {id} was not sending ({})", alert.state),
+        None => unreachable_alert(&id),
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn unreachable_alert(id: &AlertId) {
+    println!("no alert {id}");
+}
+
+/// The messages, checked: texts within `speech.max_chars` and spoken once now (so a bad
+/// text or a missing engine is reported here, and the server finds the speech cached);
+/// recordings that decode and are not too long.
+async fn messages(args: &SendArgs, speech: SpeechSettings) -> Result<Vec<Message>, CliError> {
+    let texts = [
+        (Language::Nl, &args.text_nl, &args.wav_nl),
+        (Language::Fr, &args.text_fr, &args.wav_fr),
+        (Language::De, &args.text_de, &args.wav_de),
+        (Language::En, &args.text_en, &args.wav_en),
+    ];
+    let mut messages = Vec::new();
+    let mut to_speak = Vec::new();
+    for (language, text, wav) in texts {
+        let body = match (text, wav) {
+            (Some(text), _) => {
+                crate::speech::render::check_text(text, speech.max_chars)?;
+                to_speak.push((language, text.clone()));
+                MessageBody::Text(text.clone())
+            }
+            (None, Some(path)) => MessageBody::Recording(recording(path)?),
+            (None, None) => continue,
+        };
+        messages.push(Message {
+            language: language.code().to_owned(),
+            body,
+        });
+    }
+    if messages.is_empty() {
+        return Err(CliError::Usage(
+            "give the message: --text-nl \"…\" (or --text-fr, --text-de, --text-en, --wav-nl FILE…)"
+                .to_owned(),
+        ));
+    }
+    tokio::task::spawn_blocking(move || -> Result<(), CliError> {
+        let speech = Speech::new(speech)?;
+        for (language, text) in to_speak {
+            speech.message(&text, language, 1.0)?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| CliError::Usage(format!("speaking the message stopped: {e}")))??;
+    Ok(messages)
+}
+
+fn recording(path: &PathBuf) -> Result<Vec<u8>, CliError> {
+    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let (samples, rate) = crate::speech::wav::decode_mono(&bytes)?;
+    let seconds = samples.len() as f64 / f64::from(rate.max(1));
+    if samples.is_empty() || seconds > LONGEST_RECORDING.as_secs_f64() {
+        return Err(CliError::Usage(format!(
+            "{}: a recorded message must be between 0 and {} seconds long; this one is {seconds:.1}",
+            path.display(),
+            LONGEST_RECORDING.as_secs()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Active members the alert targets.
+async fn targeted(store: &Store, alert: &AlertId) -> Result<u64, CliError> {
+    let mut count = 0;
+    let mut after = None;
+    loop {
+        let page = store
+            .targeted_members(alert, after.as_ref(), 10_000)
+            .await?;
+        count += page.len() as u64;
+        match page.last() {
+            Some(last) if page.len() == 10_000 => after = Some(last.clone()),
+            _ => return Ok(count),
+        }
+    }
+}
+
+/// Progress until the alert is no longer sending, then the summary.
+async fn follow(store: &Store, alert: &Alert, members: u64) -> Result<(), CliError> {
+    let bar = ProgressBar::new(members);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} settled · {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let started = crate::telephony::clock::now();
+    let mut warned = false;
+    loop {
+        let counts = store.delivery_counts(&alert.id).await?;
+        let open = store.open_deliveries(&alert.id).await?;
+        let created: i64 = counts.values().sum();
+        bar.set_position(u64::try_from(created - open).unwrap_or(0));
+        bar.set_message(tally(&counts));
+        let state = store.alert(&alert.id).await?.map(|a| a.state);
+        if state != Some(AlertState::Sending) {
+            bar.finish();
+            summary(store, alert, state).await?;
+            return Ok(());
+        }
+        if created == 0 && !warned && started.elapsed() > Duration::from_secs(10) {
+            bar.suspend(|| {
+                eprintln!("no calls yet: is `buurtbel serve` running against this database?")
+            });
+            warned = true;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// `12 acknowledged · 3 calling · …`, largest first.
+pub(super) fn tally(counts: &BTreeMap<DeliveryState, i64>) -> String {
+    let mut parts: Vec<(&DeliveryState, &i64)> = counts.iter().filter(|(_, n)| **n > 0).collect();
+    parts.sort_by(|a, b| b.1.cmp(a.1));
+    parts
+        .iter()
+        .map(|(state, n)| format!("{n} {state}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+async fn summary(store: &Store, alert: &Alert, state: Option<AlertState>) -> Result<(), CliError> {
+    let counts = store.delivery_counts(&alert.id).await?;
+    let state = state.map_or("gone".to_owned(), |s| s.to_string());
+    println!("alert {} {state}: {}", alert.id, tally(&counts));
+    let lines = store.deliveries(&alert.id).await?;
+    let unconfirmed: Vec<_> = lines
+        .iter()
+        .filter(|l| !l.delivery.state.is_acknowledged())
+        .collect();
+    if !unconfirmed.is_empty() {
+        println!("not confirmed ({}):", unconfirmed.len());
+        for line in unconfirmed {
+            println!(
+                "  {:<32} {:<16} {} calls",
+                line.member_name, line.delivery.state, line.delivery.attempts
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The `[chain]` section, for the urgent expiry; defaults without a configuration.
+fn chain_section(args: &DatabaseArgs) -> Result<ChainConfig, CliError> {
+    match &args.config {
+        Some(path) => Ok(Config::load(path)?.chain),
+        None => Ok(ChainConfig::default()),
+    }
+}
+
+fn speech_settings(args: &DatabaseArgs) -> Result<SpeechSettings, CliError> {
+    match &args.config {
+        Some(path) => Ok(Config::load_speech(path)?),
+        None => Ok(SpeechSettings::default()),
+    }
+}

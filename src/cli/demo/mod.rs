@@ -1,0 +1,265 @@
+//! `buurtbel demo`: the whole chain on one machine with nothing configured. A temporary
+//! SQLite database, a neighbourhood of simulated phones on loopback (real SIP and RTP), an
+//! urgent Dutch alert sent through the same dispatcher `serve` runs, live progress, and at
+//! the end a table of every member, the totals, and a WAV of what one member heard.
+
+mod neighbourhood;
+mod report;
+
+use super::CliError;
+use crate::chain::events::Events;
+use crate::chain::policy::RetryPolicy;
+use crate::chain::service;
+use crate::config::Config;
+use crate::sim::{Exchange, PhoneScript, SimCall};
+use crate::speech::{Language, Speech, SpeechSettings};
+use crate::store::{
+    AlertKind, AlertState, Message, MessageBody, NetworkKind, NewAlert, NewNetwork, Store,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use neighbourhood::{Neighbour, Voices};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Every wait of the retry policy is divided by this: the story of half an hour in a minute.
+const FASTER: u32 = 60;
+
+/// The alert the police send.
+const MESSAGE: &str = "Twee onbekende mannen bellen aan in de Kerkstraat. Doe niet open en bel \
+                       101 bij iets verdachts.";
+
+/// Arguments of `buurtbel demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// How many members the neighbourhood has (1 to 500).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub members: u16,
+    /// Decides which member's phone does what (the same seed tells the same story).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// End with one JSON object on the last line of standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the demo.
+pub async fn run(args: DemoArgs) -> Result<(), CliError> {
+    let folder = demo_folder(args.seed)?;
+    let neighbours = neighbourhood::neighbours(usize::from(args.members), args.seed);
+    eprintln!(
+        "buurtbel demo: {} members, simulated phones on loopback, files in {}",
+        neighbours.len(),
+        folder.display()
+    );
+    let speech_settings = SpeechSettings {
+        message_repeats: 1,
+        ..SpeechSettings::default()
+    };
+    let voices = tokio::task::spawn_blocking({
+        let settings = speech_settings.clone();
+        move || voices(settings)
+    })
+    .await
+    .map_err(|e| CliError::Usage(format!("preparing the phones' voices stopped: {e}")))??;
+    let exchange = Exchange::start(
+        "127.0.0.1:0".parse().expect("a literal address"),
+        neighbourhood::scripts(&neighbours, &voices),
+        PhoneScript::refuse(404, Duration::ZERO),
+    )
+    .await
+    .map_err(|source| CliError::Environment(format!("the simulated exchange: {source}")))?;
+    let database = folder.join("demo.db");
+    let store = Store::open(&format!("sqlite:{}", database.display())).await?;
+    let network = store
+        .create_network(demo_network(), crate::telephony::clock::epoch_ms())
+        .await?;
+    let members = neighbours.iter().map(neighbourhood::new_member).collect();
+    store
+        .import_members(&network.id, members, crate::telephony::clock::epoch_ms())
+        .await?;
+
+    let config = demo_config(exchange.addr(), &speech_settings);
+    let mut settings = service::settings(&config)?;
+    settings.retry = RetryPolicy::default().faster(FASTER);
+    let dispatcher = service::start(&config, store.clone(), settings, Events::default()).await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn({
+        let dispatcher = dispatcher.clone();
+        async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            dispatcher.run(shutdown).await
+        }
+    });
+    let heard = collect_calls(exchange);
+
+    let started = crate::telephony::clock::now();
+    let (alert, _) = dispatcher.send(demo_alert(network.id.clone())).await?;
+    eprintln!(
+        "urgent alert {} sent to {} members of {}",
+        alert.id,
+        neighbours.len(),
+        network.name
+    );
+    watch(&store, &alert.id, neighbours.len() as u64).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = stop.send(());
+    match running.await {
+        Ok(result) => result?,
+        Err(e) => {
+            return Err(CliError::Environment(format!(
+                "the dispatcher stopped: {e}"
+            )));
+        }
+    }
+
+    let wav = write_heard(&folder, &neighbours, &heard);
+    let report = report::Report::read(&store, &alert.id, &neighbours, seconds, wav).await?;
+    store.close().await;
+    report.print(args.json);
+    Ok(())
+}
+
+/// A fresh folder under the system's temporary directory; kept after the demo so the
+/// database and the WAV can be looked at.
+fn demo_folder(seed: u64) -> Result<PathBuf, CliError> {
+    let folder = std::env::temp_dir().join(format!(
+        "buurtbel-demo-{}-{seed}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&folder).map_err(|source| CliError::Write {
+        path: folder.clone(),
+        source,
+    })?;
+    Ok(folder)
+}
+
+/// "Hallo?" and an answering machine's greeting, spoken by the same engine.
+fn voices(settings: SpeechSettings) -> Result<Voices, CliError> {
+    let speech = Speech::new(settings)?;
+    let say = |text: &str| -> Result<Arc<Vec<i16>>, CliError> {
+        let spoken = speech.spoken_text(text, Language::Nl)?;
+        Ok(Arc::clone(
+            &speech.render(&spoken, Language::Nl, 1.0)?.samples,
+        ))
+    };
+    Ok(Voices {
+        hello: say("Hallo?")?,
+        greeting: say(
+            "U bent verbonden met de voicemail van de familie Voorbeeld. \
+             Spreek een bericht in na de toon.",
+        )?,
+    })
+}
+
+fn demo_network() -> NewNetwork {
+    NewNetwork {
+        name: "BIN Demowijk".into(),
+        kind: NetworkKind::Residential,
+        police_zone: "Politiezone Voorbeeld".into(),
+        language: "nl".into(),
+        caller_id: "+3250999999".into(),
+        ring_timeout_ms: None,
+        retry_policy: None,
+    }
+}
+
+fn demo_alert(network: crate::store::NetworkId) -> NewAlert {
+    NewAlert {
+        kind: AlertKind::Urgent,
+        activation_of: None,
+        created_by: "demo".into(),
+        networks: vec![network],
+        messages: vec![Message {
+            language: "nl".into(),
+            body: MessageBody::Text(MESSAGE.into()),
+        }],
+        expires_at: None,
+        drill: true,
+        idempotency_key: None,
+    }
+}
+
+/// A trunk that is the simulated exchange; short rings, the menu offered once.
+fn demo_config(exchange: std::net::SocketAddr, speech: &SpeechSettings) -> Config {
+    let mut config = Config::default();
+    config.sip.bind = "127.0.0.1:0".parse().expect("a literal address");
+    config.trunk.proxy = exchange.to_string();
+    config.trunk.domain = "demo.invalid".into();
+    config.trunk.caller_id = "+3250999999".into();
+    config.trunk.max_channels = 50;
+    config.trunk.max_cps = 15.0;
+    config.trunk.ring_timeout = Duration::from_secs(6);
+    config.media.menu_rounds = 1;
+    config.media.key_wait = Duration::from_secs(2);
+    config.speech.message_repeats = Some(speech.message_repeats);
+    config.chain.callback_number = "+3250999999".into();
+    config
+}
+
+/// Keeps every call the phones saw, for the WAV.
+fn collect_calls(mut exchange: Exchange) -> Arc<Mutex<Vec<SimCall>>> {
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&calls);
+    tokio::spawn(async move {
+        while let Some(call) = exchange.next_call().await {
+            kept.lock().unwrap_or_else(|e| e.into_inner()).push(call);
+        }
+    });
+    calls
+}
+
+/// A progress bar on standard error until the alert is no longer sending.
+async fn watch(store: &Store, alert: &crate::store::AlertId, members: u64) -> Result<(), CliError> {
+    let bar = ProgressBar::new(members);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} settled · {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    loop {
+        let counts = store.delivery_counts(alert).await?;
+        let open = store.open_deliveries(alert).await?;
+        let created: i64 = counts.values().sum();
+        bar.set_position(u64::try_from(created - open).unwrap_or(0));
+        bar.set_message(super::alert::tally(&counts));
+        let state = store.alert(alert).await?.map(|a| a.state);
+        if state != Some(AlertState::Sending) {
+            bar.finish();
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Writes what the first member who pressed 2 and then 1 heard (or any who confirmed).
+fn write_heard(
+    folder: &Path,
+    neighbours: &[Neighbour],
+    calls: &Mutex<Vec<SimCall>>,
+) -> Option<(String, PathBuf)> {
+    let calls = calls.lock().unwrap_or_else(|e| e.into_inner());
+    let preferred = [
+        neighbourhood::Behaviour::RepeatsThenConfirms,
+        neighbourhood::Behaviour::ConfirmsAtOnce,
+        neighbourhood::Behaviour::AnsweringMachine,
+    ];
+    for behaviour in preferred {
+        for neighbour in neighbours.iter().filter(|n| n.behaviour == behaviour) {
+            let call = calls
+                .iter()
+                .find(|c| c.user == neighbour.numbers[0] && !c.heard.is_empty());
+            if let Some(call) = call {
+                let path = folder.join(format!("heard-{}.wav", neighbour.name.replace(' ', "-")));
+                match call.write_heard(&path) {
+                    Ok(()) => return Some((neighbour.name.clone(), path)),
+                    Err(e) => tracing::warn!(error = %e, "writing what was heard failed"),
+                }
+            }
+        }
+    }
+    None
+}

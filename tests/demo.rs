@@ -1,0 +1,64 @@
+//! `buurtbel demo` end to end: the real binary, a temporary database, simulated phones on
+//! loopback. Every member must end under the state their phone's behaviour leads to, each
+//! counted once, and the WAV of what one member heard must hold the message.
+
+use serde_json::Value;
+use std::process::Command;
+
+#[test]
+fn the_demo_tells_the_whole_story() {
+    let output = Command::new(env!("CARGO_BIN_EXE_buurtbel"))
+        .args(["demo", "--members", "12", "--seed", "3", "--json"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run buurtbel demo");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let last = stdout.lines().last().expect("a last line");
+    let report: Value = serde_json::from_str(last).expect("JSON on the last line");
+
+    let rows = report["rows"].as_array().expect("rows");
+    assert_eq!(report["members"], 12);
+    assert_eq!(rows.len(), 12, "one row per member");
+    for row in rows {
+        assert_eq!(row["state"], row["expected"], "{row}\n{stdout}");
+    }
+    let behaviours: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|r| r["behaviour"].as_str())
+        .collect();
+    assert_eq!(
+        behaviours.len(),
+        8,
+        "every behaviour is in the story: {behaviours:?}"
+    );
+
+    let totals = [
+        "acknowledged",
+        "voicemail",
+        "no_answer",
+        "busy",
+        "answered_no_ack",
+        "failed",
+        "other",
+    ];
+    let counted: u64 = totals.iter().map(|k| report[k].as_u64().expect(k)).sum();
+    assert_eq!(counted, 12, "each member counted once");
+    assert_eq!(report["other"], 0);
+    let calls: i64 = rows
+        .iter()
+        .map(|r| r["calls"].as_i64().expect("calls"))
+        .sum();
+    assert_eq!(report["calls_placed"].as_i64(), Some(calls));
+    assert!(calls > 12, "retries were made");
+
+    let wav = report["heard_wav"].as_str().expect("a WAV path");
+    let bytes = std::fs::read(wav).expect("the WAV");
+    let (samples, rate) = buurtbel::speech::wav::decode_mono(&bytes).expect("a WAV");
+    let seconds = samples.len() as f64 / f64::from(rate);
+    assert!(seconds > 5.0, "the member heard {seconds:.1} s");
+    let loud = samples.iter().filter(|s| s.abs() > 0.05).count();
+    assert!(loud * 4 > samples.len(), "mostly speech, not silence");
+    assert!(stdout.contains(wav), "the path is printed");
+}

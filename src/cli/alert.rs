@@ -7,12 +7,8 @@ use super::members::{DatabaseArgs, database_url, existing_network};
 use crate::chain::dispatcher::submit;
 use crate::config::{ChainConfig, Config};
 use crate::speech::{Language, Speech, SpeechSettings};
-use crate::store::{
-    Alert, AlertId, AlertKind, AlertState, DeliveryState, Message, MessageBody, NewAlert, Store,
-};
+use crate::store::{Alert, AlertId, AlertKind, AlertState, Message, MessageBody, NewAlert, Store};
 use crate::telephony::clock::epoch_ms;
-use indicatif::{ProgressBar, ProgressStyle};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -253,51 +249,19 @@ async fn targeted(store: &Store, alert: &AlertId) -> Result<u64, CliError> {
 
 /// Progress until the alert is no longer sending, then the summary.
 async fn follow(store: &Store, alert: &Alert, members: u64) -> Result<(), CliError> {
-    let bar = ProgressBar::new(members);
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} settled · {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    let started = crate::telephony::clock::now();
-    let mut warned = false;
-    loop {
-        let counts = store.delivery_counts(&alert.id).await?;
-        let open = store.open_deliveries(&alert.id).await?;
-        let created: i64 = counts.values().sum();
-        bar.set_position(u64::try_from(created - open).unwrap_or(0));
-        bar.set_message(tally(&counts));
-        let state = store.alert(&alert.id).await?.map(|a| a.state);
-        if state != Some(AlertState::Sending) {
-            bar.finish();
-            summary(store, alert, state).await?;
-            return Ok(());
-        }
-        if created == 0 && !warned && started.elapsed() > Duration::from_secs(10) {
-            bar.suspend(|| {
-                eprintln!("no calls yet: is `buurtbel serve` running against this database?")
-            });
-            warned = true;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-/// `12 acknowledged · 3 calling · …`, largest first.
-pub(super) fn tally(counts: &BTreeMap<DeliveryState, i64>) -> String {
-    let mut parts: Vec<(&DeliveryState, &i64)> = counts.iter().filter(|(_, n)| **n > 0).collect();
-    parts.sort_by(|a, b| b.1.cmp(a.1));
-    parts
-        .iter()
-        .map(|(state, n)| format!("{n} {state}"))
-        .collect::<Vec<_>>()
-        .join(" · ")
+    let every = Duration::from_millis(500);
+    let state = super::progress::watch(store, &alert.id, members, every, true).await?;
+    summary(store, alert, state).await
 }
 
 async fn summary(store: &Store, alert: &Alert, state: Option<AlertState>) -> Result<(), CliError> {
     let counts = store.delivery_counts(&alert.id).await?;
     let state = state.map_or("gone".to_owned(), |s| s.to_string());
-    println!("alert {} {state}: {}", alert.id, tally(&counts));
+    println!(
+        "alert {} {state}: {}",
+        alert.id,
+        super::progress::tally(&counts)
+    );
     let lines = store.deliveries(&alert.id).await?;
     let unconfirmed: Vec<_> = lines
         .iter()

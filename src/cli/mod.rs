@@ -5,6 +5,7 @@ mod alert;
 mod call;
 mod demo;
 mod members;
+mod progress;
 mod say;
 mod serve;
 

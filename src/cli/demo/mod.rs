@@ -13,10 +13,7 @@ use crate::chain::service;
 use crate::config::Config;
 use crate::sim::{Exchange, PhoneScript, SimCall};
 use crate::speech::{Language, Speech, SpeechSettings};
-use crate::store::{
-    AlertKind, AlertState, Message, MessageBody, NetworkKind, NewAlert, NewNetwork, Store,
-};
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::store::{AlertKind, Message, MessageBody, NetworkKind, NewAlert, NewNetwork, Store};
 use neighbourhood::{Neighbour, Voices};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -103,7 +100,8 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
         neighbours.len(),
         network.name
     );
-    watch(&store, &alert.id, neighbours.len() as u64).await?;
+    let every = Duration::from_millis(250);
+    super::progress::watch(&store, &alert.id, neighbours.len() as u64, every, false).await?;
     let seconds = started.elapsed().as_secs_f64();
     let _ = stop.send(());
     match running.await {
@@ -210,29 +208,6 @@ fn collect_calls(mut exchange: Exchange) -> Arc<Mutex<Vec<SimCall>>> {
         }
     });
     calls
-}
-
-/// A progress bar on standard error until the alert is no longer sending.
-async fn watch(store: &Store, alert: &crate::store::AlertId, members: u64) -> Result<(), CliError> {
-    let bar = ProgressBar::new(members);
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} settled · {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    loop {
-        let counts = store.delivery_counts(alert).await?;
-        let open = store.open_deliveries(alert).await?;
-        let created: i64 = counts.values().sum();
-        bar.set_position(u64::try_from(created - open).unwrap_or(0));
-        bar.set_message(super::alert::tally(&counts));
-        let state = store.alert(alert).await?.map(|a| a.state);
-        if state != Some(AlertState::Sending) {
-            bar.finish();
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 /// Writes what the first member who pressed 2 and then 1 heard (or any who confirmed).

@@ -464,6 +464,73 @@ async fn a_call_in_flight_at_a_crash_is_found_after_reopening() {
 }
 
 #[tokio::test]
+async fn quiet_hours_postpone_a_try_and_a_member_without_numbers_is_given_up() {
+    each_backend(|url| async move {
+        let store = Store::open(&url).await.expect("open");
+        let (_, _, delivery) = one_delivery(&store).await;
+        assert_eq!(store.next_due().await.expect("next"), Some(T0));
+        let morning = T0 + 10 * 60 * MINUTE;
+        assert!(
+            store
+                .postpone(&delivery, morning, T0)
+                .await
+                .expect("postpone")
+        );
+        assert!(
+            store
+                .due_deliveries(T0 + MINUTE, 10)
+                .await
+                .expect("due")
+                .is_empty()
+        );
+        assert_eq!(store.next_due().await.expect("next"), Some(morning));
+        let writes = store.writes();
+        assert!(
+            store
+                .settle_unattempted(&delivery, DeliveryState::GivenUp, T0)
+                .await
+                .expect("give up")
+        );
+        let stored = store.delivery(&delivery).await.expect("read").expect("row");
+        assert_eq!(stored.state, DeliveryState::GivenUp);
+        assert_eq!(stored.next_try_at, None);
+        assert!(!store.postpone(&delivery, morning, T0).await.expect("again"));
+        assert_eq!(store.next_due().await.expect("next"), None);
+        assert!(store.writes() > writes);
+        let refused = store
+            .settle_unattempted(&delivery, DeliveryState::Acknowledged, T0)
+            .await;
+        assert!(matches!(refused, Err(StoreError::InvalidTransition { .. })));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rounds_are_kept_with_the_next_try() {
+    each_backend(|url| async move {
+        let store = Store::open(&url).await.expect("open");
+        let (_, _, delivery) = one_delivery(&store).await;
+        let attempt = begin(&store, &delivery).await.expect("call");
+        let step = DeliveryStep {
+            state: DeliveryState::Busy,
+            next_try_at: Some(T0 + 2 * MINUTE),
+            contact_index: 0,
+            rounds: 2,
+        };
+        assert!(
+            store
+                .finish_attempt(&attempt, &answered(T0 + MINUTE), step)
+                .await
+                .expect("finish")
+        );
+        let stored = store.delivery(&delivery).await.expect("read").expect("row");
+        assert_eq!(stored.rounds, 2);
+        assert_eq!(stored.next_try_at, Some(T0 + 2 * MINUTE));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn unknown_text_in_a_row_is_an_error_naming_the_column() {
     each_backend(|url| async move {
         let store = Store::open(&url).await.expect("open");

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::chain::caller::Stop;
+use crate::chain::events::ChainEvent;
 use crate::store::*;
 use std::time::Duration;
 
@@ -370,4 +371,51 @@ async fn after_a_crash_calls_in_flight_count_as_failed_and_confirmed_members_are
     let acks = store.acknowledgements(&alert.id).await.expect("acks");
     assert_eq!(acks.len(), 2);
     chain.stop().await;
+}
+
+#[tokio::test]
+async fn every_change_is_published_in_order() {
+    let chain = Chain::start(
+        afternoon(),
+        settings(),
+        vec![person(
+            "Test Lid Een",
+            "+3250000001",
+            vec![busy(), presses("1")],
+        )],
+    )
+    .await;
+    let mut events = chain.dispatcher.events().subscribe();
+    let alert = chain.send(AlertKind::Urgent).await;
+    chain.settled(&alert).await;
+    let mut seen = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        seen.push(match event {
+            ChainEvent::AlertSending { .. } => "sending".to_owned(),
+            ChainEvent::DeliveriesCreated { total, .. } => format!("created {total}"),
+            ChainEvent::Calling { contact, .. } => format!("calling {contact}"),
+            ChainEvent::Delivery {
+                state, next_try_at, ..
+            } => {
+                format!(
+                    "{state}{}",
+                    if next_try_at.is_some() { " retry" } else { "" }
+                )
+            }
+            ChainEvent::Acknowledged { how, .. } => format!("acknowledged by {how}"),
+            ChainEvent::AlertDone { state, .. } => format!("alert {state}"),
+        });
+    }
+    assert_eq!(
+        seen,
+        [
+            "sending",
+            "created 1",
+            "calling 0",
+            "busy retry",
+            "calling 0",
+            "acknowledged by dtmf",
+            "alert completed",
+        ]
+    );
 }

@@ -34,6 +34,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, watch};
 
+/// How long the loop waits for a task that is claiming a due try before looking again.
+const CLAIMING: i64 = 50;
+
 /// How the dispatcher behaves.
 #[derive(Debug, Clone)]
 pub struct ChainSettings {
@@ -354,7 +357,9 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         if full {
             return Ok(Some(now));
         }
-        Ok(self.shared.store.next_due().await?)
+        // A try due already is one being claimed by its task, which wakes the loop when done.
+        let next = self.shared.store.next_due().await?;
+        Ok(next.map(|at| at.max(now.saturating_add(CLAIMING))))
     }
 
     async fn postpone(&self, id: &DeliveryId, at: i64, now: i64) -> Result<(), ChainError> {

@@ -1,6 +1,6 @@
 //! The seam between the chain and the telephone: the dispatcher asks a [`Caller`] to place
 //! one call and hears back what happened, including a confirming key the moment it is
-//! pressed (so it is committed before the thank-you even starts). The real caller is the SIP
+//! pressed (so it is committed while the thank-you plays, not after the call). The real caller is the SIP
 //! dialer ([`crate::chain::dialer_caller`]); tests use a scripted one in virtual time.
 
 use crate::chain::policy::AttemptOutcome;

@@ -47,7 +47,7 @@ pub enum AttemptOutcome {
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// Wait before the next round.
-    #[serde(with = "humantime_serde")]
+    #[serde(deserialize_with = "crate::config::duration")]
     pub after: Duration,
     /// Rounds allowed after the first.
     pub retries: u32,
@@ -179,17 +179,6 @@ pub fn decide(
     match progress.expires_at {
         Some(expiry) if at >= expiry => Decision::Expired,
         _ => Decision::Retry { at, rounds },
-    }
-}
-
-/// `humantime` durations ("2m", "90s") in the overrides' JSON.
-mod humantime_serde {
-    use serde::{Deserialize, Deserializer};
-    use std::time::Duration;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(d)?;
-        humantime::parse_duration(&text).map_err(serde::de::Error::custom)
     }
 }
 

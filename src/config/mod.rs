@@ -371,7 +371,7 @@ fn default_codecs() -> Vec<Codec> {
 }
 
 /// A duration as seconds (`30`) or text (`"30s"`, `"500ms"`).
-fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {

@@ -4,8 +4,8 @@
 //! listens for an answering machine comes with [`LineContext::settings`].
 //!
 //! The chain may supervise the call ([`Supervision`]): it can ask it to stop, and hears of the
-//! answer and of every key as it arrives, so a confirmation is committed before the thank-you
-//! has even started. Without supervision the call runs to its own end.
+//! answer and of every key as it arrives, so a confirmation is committed while the thank-you
+//! plays, not after the call. Without supervision the call runs to its own end.
 
 use crate::chain::caller::{CallProgress, Stop};
 use crate::media::amd::Answerer;

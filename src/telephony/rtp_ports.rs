@@ -1,5 +1,7 @@
 //! Local RTP ports from the configured range: even ports (RFC 3550 §11), handed out round
-//! robin and bound for real, so an offer never names a port another process holds.
+//! robin from a random starting point and bound for real, so an offer never names a port
+//! another process holds, and a restarted process does not reuse the ports its predecessor's
+//! calls were on (phones of calls cut off by a crash may still be sending there).
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -23,7 +25,7 @@ impl RtpPorts {
         RtpPorts {
             first,
             count,
-            next: AtomicU32::new(0),
+            next: AtomicU32::new(rand::random::<u32>() % count.max(1)),
         }
     }
 

@@ -26,10 +26,8 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             if let Some(at) = alert.expires_at {
                 next_expiry = Some(next_expiry.map_or(at, |next| next.min(at)));
             }
-            let known = self.alert_runs().contains_key(&alert.id);
-            if !known {
-                self.start_creating(&alert.id);
-            }
+            // New here, resumed, or a page that failed: (again) write its deliveries.
+            self.start_creating(&alert.id);
             self.check_complete(&alert.id).await;
         }
         let still: std::collections::HashSet<&AlertId> = sending.iter().map(|a| &a.id).collect();
@@ -117,6 +115,19 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             tracing::warn!(%alert, error = %e, "the network's retry rules are unusable; default");
             self.shared.settings.retry
         })
+    }
+
+    /// Reads the alert's rules if they are not known yet (a resume before the first sweep).
+    pub(super) async fn load_policy(&self, alert: &AlertId) {
+        if self.alert_runs().contains_key(alert) {
+            return;
+        }
+        let policy = self.policy_of(alert).await;
+        self.alert_runs().entry(alert.clone()).or_insert(AlertRun {
+            created: false,
+            creating: false,
+            policy,
+        });
     }
 
     /// The rules the alert's calls follow.

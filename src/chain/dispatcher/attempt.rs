@@ -245,6 +245,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 .await?
                 .map_or(1, |m| m.contact_points.len().max(1));
             let alert = store.alert(&delivery.alert_id).await?;
+            self.load_policy(&delivery.alert_id).await;
             let progress = Progress {
                 contact: usize::try_from(delivery.contact_index).unwrap_or(0),
                 contacts,

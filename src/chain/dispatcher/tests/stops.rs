@@ -419,3 +419,48 @@ async fn every_change_is_published_in_order() {
         ]
     );
 }
+
+/// The interrupted call follows the network's own rule for failures, not the default.
+#[tokio::test]
+async fn a_resumed_call_follows_the_networks_own_rules() {
+    let start = afternoon();
+    let mut network = test_network("BIN Eigen Herstart");
+    network.retry_policy = Some(r#"{"failed": {"after": 600, "retries": 1}}"#.into());
+    let member = person("Test Lid A", "+3250000001", vec![presses("1")]);
+    let mut chain = Chain::prepare(start, settings(), network, vec![member]).await;
+    let store = chain.store.clone();
+    let (alert, _) = crate::chain::dispatcher::submit(
+        &store,
+        new_alert(AlertKind::Urgent, vec![chain.network.clone()]),
+        Duration::from_secs(3600),
+        start,
+    )
+    .await
+    .expect("alert");
+    let members = store
+        .targeted_members(&alert.id, None, 10)
+        .await
+        .expect("members");
+    store
+        .create_deliveries(&alert.id, &members, start)
+        .await
+        .expect("deliveries");
+    let line = store.deliveries(&alert.id).await.expect("lines").remove(0);
+    store
+        .begin_attempt(
+            &line.delivery.id,
+            &[DeliveryState::Pending],
+            AttemptChannel::Voice,
+            "+3250000001",
+            start,
+        )
+        .await
+        .expect("begin")
+        .expect("claimed");
+    chain.run();
+    let settled = chain.settled(&alert.id).await;
+    assert_eq!(settled.state, AlertState::Completed, "a resumed alert completes");
+    let calls = chain.phones.calls_to("+3250000001");
+    assert_eq!(calls.len(), 1);
+    assert!(calls[0].started >= start + 10 * MINUTE, "{calls:?}");
+}

@@ -459,7 +459,11 @@ async fn a_resumed_call_follows_the_networks_own_rules() {
         .expect("claimed");
     chain.run();
     let settled = chain.settled(&alert.id).await;
-    assert_eq!(settled.state, AlertState::Completed, "a resumed alert completes");
+    assert_eq!(
+        settled.state,
+        AlertState::Completed,
+        "a resumed alert completes"
+    );
     let calls = chain.phones.calls_to("+3250000001");
     assert_eq!(calls.len(), 1);
     assert!(calls[0].started >= start + 10 * MINUTE, "{calls:?}");

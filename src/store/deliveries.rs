@@ -102,26 +102,39 @@ const COLUMNS: &str = "d.id, d.alert_id, d.member_id, d.state, d.attempts, d.con
 
 impl Store {
     /// Active members of any network the alert targets, each once, by id, after `after`.
+    ///
+    /// One range scan per network along its primary key `(network_id, member_id)`, each
+    /// stopping at `limit`, merged here: the first `limit` of the union are among them.
+    /// A single `SELECT DISTINCT` over the join sorts every targeted member on each page.
     pub async fn targeted_members(
         &self,
         alert: &AlertId,
         after: Option<&MemberId>,
         limit: u32,
     ) -> Result<Vec<MemberId>, StoreError> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT nm.member_id FROM alert_networks an \
-             JOIN network_members nm ON nm.network_id = an.network_id \
-             JOIN members m ON m.id = nm.member_id \
-             WHERE an.alert_id = $1 AND m.status = $2 AND nm.member_id > $3 \
-             ORDER BY nm.member_id LIMIT $4",
-        )
-        .bind(alert.as_str())
-        .bind(MemberStatus::Active.as_str())
-        .bind(after.map_or("", MemberId::as_str))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids.into_iter().map(MemberId).collect())
+        let networks: Vec<String> =
+            sqlx::query_scalar("SELECT network_id FROM alert_networks WHERE alert_id = $1")
+                .bind(alert.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        let mut ids = std::collections::BTreeSet::new();
+        for network in &networks {
+            let page: Vec<String> = sqlx::query_scalar(
+                "SELECT nm.member_id FROM network_members nm \
+                 JOIN members m ON m.id = nm.member_id \
+                 WHERE nm.network_id = $1 AND nm.member_id > $2 AND m.status = $3 \
+                 ORDER BY nm.member_id LIMIT $4",
+            )
+            .bind(network)
+            .bind(after.map_or("", MemberId::as_str))
+            .bind(MemberStatus::Active.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+            ids.extend(page);
+        }
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok(ids.into_iter().take(limit).map(MemberId).collect())
     }
 
     /// Creates a pending delivery, due `now`, for each member that has none for this alert;

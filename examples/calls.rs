@@ -23,6 +23,7 @@
 use buurtbel::config::{Config, MediaConfig, SipConfig, TrunkConfig};
 use buurtbel::media::audio::{EncodedProgram, Segments};
 use buurtbel::media::g711;
+use buurtbel::media::pending::PendingProgram;
 use buurtbel::sim::{Exchange, PhoneScript};
 use buurtbel::sip::Uri;
 use buurtbel::telephony::clock;
@@ -346,7 +347,7 @@ impl Snapshot {
 async fn run_gateway(args: &Args, phones: &Phones, program_ms: u64) -> Fallible<GatewayFigures> {
     let dialer = Dialer::start(&gateway_config(args, phones.addr, program_ms)).await?;
     let program = Arc::new(EncodedProgram::new(&segments(args.seconds)));
-    let playback = Arc::new(Playback::Program(program));
+    let playback = Arc::new(Playback::Program(PendingProgram::ready(program)));
     let (before, drops) = (Usage::own(), KernelDrops::read());
     let placed = clock::now();
     let mut calls = JoinSet::new();

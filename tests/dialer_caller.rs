@@ -11,6 +11,7 @@ use buurtbel::chain::dialer_caller::DialerCaller;
 use buurtbel::chain::policy::AttemptOutcome;
 use buurtbel::config::Config;
 use buurtbel::media::audio::{EncodedProgram, Segments};
+use buurtbel::media::pending::PendingProgram;
 use buurtbel::sim::{Exchange, PhoneScript, PressMethod, SimCall};
 use buurtbel::sip::call::response_to;
 use buurtbel::sip::{Message, Method, Request, parse_datagram};
@@ -39,7 +40,11 @@ fn tone(hz: f32, ms: usize) -> Vec<i16> {
 
 /// A short program with a message of `message_ms` and a thank-you long enough that a key
 /// reported at once is reported well before the call can end.
-fn program(message_ms: usize) -> Arc<EncodedProgram> {
+fn program(message_ms: usize) -> PendingProgram {
+    PendingProgram::ready(made(message_ms))
+}
+
+fn made(message_ms: usize) -> Arc<EncodedProgram> {
     Arc::new(EncodedProgram::new(&Segments {
         intro: tone(500.0, 200),
         message: tone(440.0, message_ms),
@@ -73,7 +78,7 @@ struct Placed {
 }
 
 impl Placed {
-    fn start(caller: DialerCaller, number: &str, program: Arc<EncodedProgram>) -> Placed {
+    fn start(caller: DialerCaller, number: &str, program: PendingProgram) -> Placed {
         let (stop, stop_requests) = watch::channel(Stop::No);
         let (news, progress) = mpsc::unbounded_channel();
         let request = CallRequest {
@@ -140,6 +145,44 @@ async fn pressing_1_acknowledges_and_is_reported_while_the_call_runs() {
     let phone = phone_side(&mut exchange).await;
     assert_eq!(phone.user, NUMBER, "dialled as sip:+E164@trunk");
     assert!(!phone.hung_up_by_phone);
+}
+
+#[tokio::test]
+async fn a_call_answered_before_its_program_is_made_plays_it_once_made() {
+    let script = PhoneScript::answer_after(ms(0)).press(ms(2500), '1', PressMethod::Rfc4733);
+    let (mut exchange, caller) = phones(script, false).await;
+    let (maker, pending) = PendingProgram::later();
+    let mut placed = Placed::start(caller, NUMBER, pending);
+    placed.answered().await;
+    maker.finish(Ok(made(1000)));
+    assert_eq!(placed.progress.recv().await, Some(CallProgress::Key('1')));
+    let summary = placed.summary().await;
+    assert_eq!(summary.outcome, AttemptOutcome::Acknowledged);
+    let phone = phone_side(&mut exchange).await;
+    assert!(phone.rtp_received > 0, "the program reached the phone");
+}
+
+#[tokio::test]
+async fn a_call_whose_program_fails_after_the_answer_is_hung_up() {
+    let script = PhoneScript::answer_after(ms(0)).press(ms(2500), '1', PressMethod::Rfc4733);
+    let (mut exchange, caller) = phones(script, false).await;
+    let (maker, pending) = PendingProgram::later();
+    let mut placed = Placed::start(caller, NUMBER, pending);
+    placed.answered().await;
+    maker.finish(Err("no voice".into()));
+    let summary = placed.summary().await;
+    assert_eq!(summary.outcome, AttemptOutcome::AnsweredNoAck);
+    assert_eq!(summary.digits, "");
+    assert!(!phone_side(&mut exchange).await.hung_up_by_phone);
+}
+
+#[tokio::test]
+async fn a_call_whose_program_already_failed_is_not_dialled() {
+    let (_exchange, caller) = phones(PhoneScript::never_answer(), false).await;
+    let (maker, pending) = PendingProgram::later();
+    maker.finish(Err("no voice".into()));
+    let summary = Placed::start(caller, NUMBER, pending).summary().await;
+    assert_eq!(summary, CallSummary::failed());
 }
 
 #[tokio::test]

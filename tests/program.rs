@@ -9,6 +9,7 @@ use buurtbel::config::Config;
 use buurtbel::media::amd::Answerer;
 use buurtbel::media::audio::{EncodedProgram, Segments};
 use buurtbel::media::g711;
+use buurtbel::media::pending::PendingProgram;
 use buurtbel::media::program::ProgramEnd;
 use buurtbel::media::session::{DigitPath, MediaEnd};
 use buurtbel::sim::{Exchange, PhoneScript, PressMethod, SimCall};
@@ -58,7 +59,9 @@ async fn call_detecting(script: PhoneScript, machine_detection: bool) -> (CallRe
     let dialer = Dialer::start(&Config::parse(&text, "test.toml").unwrap())
         .await
         .unwrap();
-    let program = Playback::Program(Arc::new(EncodedProgram::new(&segments())));
+    let program = Playback::Program(PendingProgram::ready(Arc::new(EncodedProgram::new(
+        &segments(),
+    ))));
     let result = dialer
         .call(Uri::parse("sip:1001@127.0.0.1").unwrap(), &program)
         .await

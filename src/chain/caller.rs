@@ -4,9 +4,8 @@
 //! dialer ([`crate::chain::dialer_caller`]); tests use a scripted one in virtual time.
 
 use crate::chain::policy::AttemptOutcome;
-use crate::media::audio::EncodedProgram;
+use crate::media::pending::PendingProgram;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
@@ -15,8 +14,8 @@ use tokio::sync::{mpsc, watch};
 pub struct CallRequest {
     /// The number, E.164.
     pub number: String,
-    /// What the member hears.
-    pub program: Arc<EncodedProgram>,
+    /// What the member hears; it may still be in the making when the call is placed.
+    pub program: PendingProgram,
     /// Asks the call to stop.
     pub stop: watch::Receiver<Stop>,
     /// Reports while the call runs.

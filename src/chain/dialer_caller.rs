@@ -57,6 +57,10 @@ impl Caller for DialerCaller {
                 return CallSummary::failed();
             }
         };
+        if let Some(Err(e)) = program.now() {
+            tracing::warn!(error = %e, "no program to play; not calling");
+            return CallSummary::failed();
+        }
         let supervision = Supervision {
             stop: Some(stop),
             progress: Some(progress),

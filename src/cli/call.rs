@@ -3,6 +3,7 @@
 use super::CliError;
 use crate::config::Config;
 use crate::media::audio::EncodedProgram;
+use crate::media::pending::PendingProgram;
 use crate::media::program::ProgramEnd;
 use crate::media::session::MediaEnd;
 use crate::number::dial_uri;
@@ -102,7 +103,9 @@ fn playback(args: &CallArgs, config: &Config) -> Result<Playback, CliError> {
         (None, None) => Vec::new(),
     };
     let segments = speech.segments(args.lang, &args.network, "", &message, args.rate)?;
-    Ok(Playback::Program(Arc::new(EncodedProgram::new(&segments))))
+    Ok(Playback::Program(PendingProgram::ready(Arc::new(
+        EncodedProgram::new(&segments),
+    ))))
 }
 
 fn print_result(result: &CallResult, json: bool) {

@@ -10,6 +10,7 @@
 use crate::chain::caller::{CallProgress, Stop};
 use crate::media::amd::Answerer;
 use crate::media::audio::EncodedProgram;
+use crate::media::pending::{Made, PendingProgram};
 use crate::media::program::ProgramEnd;
 use crate::media::program::ProgramSettings;
 use crate::media::rtp::SenderStart;
@@ -32,8 +33,9 @@ use tokio::task::JoinHandle;
 pub enum Playback {
     /// Stay on the line this long, silent, then hang up.
     Hold(Duration),
-    /// Play the program; the member's keys decide the end.
-    Program(Arc<EncodedProgram>),
+    /// Play the program, made by the answer or awaited then; the member's keys decide the
+    /// end.
+    Program(PendingProgram),
 }
 
 /// How the media part of a call went.
@@ -115,6 +117,7 @@ pub async fn run(
         answered: false,
         answer: None,
         media: None,
+        awaiting: None,
         hang_up_at: None,
     };
     line.run().await
@@ -132,6 +135,8 @@ struct Line<'l, 'a> {
     answered: bool,
     answer: Option<Answer>,
     media: Option<ActiveMedia>,
+    /// Answered before the program was made: it is awaited here.
+    awaiting: Option<PendingProgram>,
     hang_up_at: Option<Instant>,
 }
 
@@ -166,7 +171,18 @@ impl Line<'_, '_> {
                 None => std::future::pending().await,
             }
         };
+        let awaiting = &mut self.awaiting;
+        let program_made = async {
+            match awaiting {
+                Some(pending) => pending.made().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            made = program_made => {
+                self.awaiting = None;
+                self.on_program(made);
+            }
             inbound = self.route.recv() => match inbound {
                 Some(inbound) => self.call.handle_message(clock::now(), inbound.message, inbound.source),
                 None => self.call.hang_up(clock::now()),
@@ -201,20 +217,37 @@ impl Line<'_, '_> {
         self.answer = answer;
         match (self.playback, &self.answer) {
             (Playback::Hold(hold), _) => self.hang_up_at = Some(clock::now() + *hold),
-            (Playback::Program(program), Some(answer)) => {
-                self.media = Some(start_media(
-                    self.context,
-                    program,
-                    answer,
-                    &self.rtp,
-                    &self.progress,
-                ));
-            }
+            (Playback::Program(pending), Some(_)) => match pending.now() {
+                Some(made) => self.on_program(made),
+                None => self.awaiting = Some(pending.clone()),
+            },
             (Playback::Program(_), None) => {
                 tracing::warn!(
                     call_id = self.call.call_id(),
                     "answer has no usable media; hanging up"
                 );
+                self.hang_up_at = Some(clock::now());
+            }
+        }
+    }
+
+    /// The program is made (or failed) and the call is answered: play it, or hang up.
+    fn on_program(&mut self, made: Made) {
+        let Some(answer) = &self.answer else {
+            return;
+        };
+        match made {
+            Ok(program) => {
+                self.media = Some(start_media(
+                    self.context,
+                    &program,
+                    answer,
+                    &self.rtp,
+                    &self.progress,
+                ));
+            }
+            Err(e) => {
+                tracing::error!(call_id = self.call.call_id(), error = %e, "no program to play; hanging up");
                 self.hang_up_at = Some(clock::now());
             }
         }

@@ -7,6 +7,7 @@ use crate::chain::caller::{CallProgress, CallRequest, CallSummary, Caller, Stop}
 use crate::chain::events::ChainEvent;
 use crate::chain::policy::{self, AttemptOutcome, Decision, Progress};
 use crate::chain::program_source::ProgramSource;
+use crate::media::pending::PendingProgram;
 use crate::speech::Language;
 use crate::store::{
     AckHow, AlertId, AttemptChannel, AttemptId, AttemptResult, Delivery, DeliveryState,
@@ -69,18 +70,8 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         tracing::debug!(delivery = %delivery.id, number = contact.number, "calling");
         let language = due.recipient.language.parse().unwrap_or(Language::Nl);
         let rate = due.recipient.speech_rate as f32;
-        let program = self
-            .shared
-            .programs
-            .program(&delivery.alert_id, language, rate)
-            .await;
-        let (summary, acknowledged) = match program {
-            Ok(program) => self.call(delivery, &contact.number, program, stop).await,
-            Err(e) => {
-                tracing::error!(alert = %delivery.alert_id, error = %e, "no audio for the call");
-                (CallSummary::failed(), false)
-            }
-        };
+        let program = self.make_program(&delivery.alert_id, language, rate);
+        let (summary, acknowledged) = self.call(delivery, &contact.number, program, stop).await;
         if summary.outcome == AttemptOutcome::Acknowledged && !acknowledged {
             self.acknowledge_by_key(&delivery.alert_id, &delivery.member_id)
                 .await?;
@@ -95,13 +86,33 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             .await
     }
 
+    /// Starts making the call's program beside the call: the INVITE goes out while the
+    /// speech engine works, and the line waits for the audio only if answered first.
+    fn make_program(&self, alert: &AlertId, language: Language, rate: f32) -> PendingProgram {
+        let (maker, program) = PendingProgram::later();
+        let dispatcher = self.clone();
+        let alert = alert.clone();
+        tokio::spawn(async move {
+            let made = dispatcher
+                .shared
+                .programs
+                .program(&alert, language, rate)
+                .await;
+            maker.finish(made.map_err(|e| {
+                tracing::error!(%alert, error = %e, "no audio for the call");
+                e.to_string()
+            }));
+        });
+        program
+    }
+
     /// Runs the call, committing the acknowledgement as soon as the key arrives; true in the
     /// second place when it did.
     async fn call(
         &self,
         delivery: &Delivery,
         number: &str,
-        program: std::sync::Arc<crate::media::audio::EncodedProgram>,
+        program: PendingProgram,
         stop: watch::Receiver<Stop>,
     ) -> (CallSummary, bool) {
         let (progress, mut heard) = mpsc::unbounded_channel();

@@ -1,0 +1,111 @@
+//! A call's program that may still be in the making when the call is placed. The INVITE does
+//! not wait for the speech engine: the audio is needed only once someone answers, which is
+//! seconds later as a rule. A [`PendingProgram`] is read at the answer; if the program is not
+//! made yet, the line waits for it.
+
+use crate::media::audio::EncodedProgram;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// What making the program came to: the program, or why there is none.
+pub type Made = Result<Arc<EncodedProgram>, String>;
+
+/// The program a call will play, made or to be made.
+#[derive(Debug, Clone)]
+pub struct PendingProgram(watch::Receiver<Option<Made>>);
+
+/// The maker's side: hands the program to every call waiting for it.
+#[derive(Debug)]
+pub struct ProgramMaker(watch::Sender<Option<Made>>);
+
+impl PendingProgram {
+    /// A program made already.
+    pub fn ready(program: Arc<EncodedProgram>) -> PendingProgram {
+        let (_, receiver) = watch::channel(Some(Ok(program)));
+        PendingProgram(receiver)
+    }
+
+    /// A program still to be made by the returned maker.
+    pub fn later() -> (ProgramMaker, PendingProgram) {
+        let (sender, receiver) = watch::channel(None);
+        (ProgramMaker(sender), PendingProgram(receiver))
+    }
+
+    /// The program or its failure, if making it is over.
+    pub fn now(&self) -> Option<Made> {
+        self.0.borrow().clone()
+    }
+
+    /// Waits until making the program is over. A maker dropped without a word is a failure.
+    pub async fn made(&mut self) -> Made {
+        match self.0.wait_for(Option::is_some).await {
+            Ok(made) => made.clone().unwrap_or_else(|| Err(unfinished())),
+            Err(_) => Err(unfinished()),
+        }
+    }
+}
+
+impl ProgramMaker {
+    /// Hands over what making the program came to.
+    pub fn finish(self, made: Made) {
+        // Nobody listening means the call ended first; the program is not needed.
+        let _ = self.0.send(Some(made));
+    }
+}
+
+fn unfinished() -> String {
+    "the program's maker stopped before finishing".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::audio::Segments;
+
+    fn program() -> Arc<EncodedProgram> {
+        let quiet = vec![0i16; 160];
+        Arc::new(EncodedProgram::new(&Segments {
+            intro: quiet.clone(),
+            message: quiet.clone(),
+            menu: quiet.clone(),
+            thanks: quiet.clone(),
+            voicemail: quiet,
+        }))
+    }
+
+    #[tokio::test]
+    async fn a_ready_program_is_there_at_once() {
+        let mut pending = PendingProgram::ready(program());
+        assert!(matches!(pending.now(), Some(Ok(_))));
+        assert!(pending.made().await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn every_waiting_call_gets_the_program_once_made() {
+        let (maker, mut first) = PendingProgram::later();
+        let mut second = first.clone();
+        assert!(first.now().is_none());
+        let waiting = tokio::spawn(async move { second.made().await });
+        maker.finish(Ok(program()));
+        assert!(first.made().await.is_ok());
+        assert!(waiting.await.expect("the waiting task ends").is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_failure_reaches_the_call() {
+        let (maker, mut pending) = PendingProgram::later();
+        maker.finish(Err("no voice for nl".into()));
+        assert_eq!(
+            pending.made().await.err().as_deref(),
+            Some("no voice for nl")
+        );
+        assert!(matches!(pending.now(), Some(Err(_))));
+    }
+
+    #[tokio::test]
+    async fn a_maker_dropped_unfinished_is_a_failure() {
+        let (maker, mut pending) = PendingProgram::later();
+        drop(maker);
+        assert!(pending.made().await.is_err());
+    }
+}

@@ -104,9 +104,10 @@ impl ProgramSource for StoredPrograms {
         language: Language,
         rate: f32,
     ) -> Result<Arc<EncodedProgram>, ProgramError> {
-        let audio = self.audio(alert).await?;
-        // One rendering at a time: the calls that wait for the same language find it made.
+        // One at a time: the calls that wait for the same alert find its messages read and
+        // their language made.
         let _turn = self.rendering.lock().await;
+        let audio = self.audio(alert).await?;
         let programs = Arc::clone(&self.programs);
         let rendered =
             tokio::task::spawn_blocking(move || programs.program(&audio, language, rate)).await;

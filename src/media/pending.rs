@@ -46,6 +46,11 @@ impl PendingProgram {
 }
 
 impl ProgramMaker {
+    /// Resolves once no call waits for the program any more.
+    pub async fn unwanted(&self) {
+        self.0.closed().await;
+    }
+
     /// Hands over what making the program came to.
     pub fn finish(self, made: Made) {
         // Nobody listening means the call ended first; the program is not needed.
@@ -100,6 +105,15 @@ mod tests {
             Some("no voice for nl")
         );
         assert!(matches!(pending.now(), Some(Err(_))));
+    }
+
+    #[tokio::test]
+    async fn the_maker_hears_when_no_call_waits_any_more() {
+        let (maker, pending) = PendingProgram::later();
+        let other = pending.clone();
+        drop(pending);
+        drop(other);
+        maker.unwanted().await;
     }
 
     #[tokio::test]

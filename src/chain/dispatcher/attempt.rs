@@ -93,11 +93,12 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         let dispatcher = self.clone();
         let alert = alert.clone();
         tokio::spawn(async move {
-            let made = dispatcher
-                .shared
-                .programs
-                .program(&alert, language, rate)
-                .await;
+            let programs = &dispatcher.shared.programs;
+            let made = tokio::select! {
+                made = programs.program(&alert, language, rate) => made,
+                // The call ended first (busy, cancelled): nobody will play it.
+                () = maker.unwanted() => return,
+            };
             maker.finish(made.map_err(|e| {
                 tracing::error!(%alert, error = %e, "no audio for the call");
                 e.to_string()

@@ -43,6 +43,9 @@ pub fn settings(config: &Config) -> Result<ChainSettings, ServiceError> {
         quiet_hours,
         urgent_expiry: config.chain.urgent_expiry,
         sweep: Duration::from_millis(250),
+        // `alert send` from a shell reaches the trunk within about 20 ms; each look is one
+        // indexed read of the sending alerts' ids.
+        look: Some(Duration::from_millis(20)),
         ..ChainSettings::default()
     })
 }

@@ -172,6 +172,16 @@ impl Store {
         Ok(moved)
     }
 
+    /// The ids of the alerts in this state: a cheap look for alerts another process sent or
+    /// stopped.
+    pub async fn alert_ids_in_state(&self, state: AlertState) -> Result<Vec<AlertId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM alerts WHERE state = $1")
+            .bind(state.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(ids.into_iter().map(AlertId).collect())
+    }
+
     /// Every alert in this state, oldest first (at start-up: `sending` ones resume).
     pub async fn alerts_in_state(&self, state: AlertState) -> Result<Vec<Alert>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM alerts WHERE state = $1 ORDER BY created_at, id");

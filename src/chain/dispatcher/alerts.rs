@@ -38,6 +38,28 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         Ok(next_expiry)
     }
 
+    /// True when the sending alerts are not the ones this dispatcher runs: another process
+    /// sent or stopped one.
+    pub(super) async fn alerts_moved(&self) -> bool {
+        let sending = match self
+            .shared
+            .store
+            .alert_ids_in_state(AlertState::Sending)
+            .await
+        {
+            Ok(sending) => sending,
+            Err(e) => {
+                tracing::warn!(error = %e, "looking for new alerts failed");
+                return false;
+            }
+        };
+        let runs = self.alert_runs();
+        let stopped = runs
+            .iter()
+            .any(|(id, run)| !run.creating && !sending.contains(id));
+        stopped || sending.iter().any(|id| !runs.contains_key(id))
+    }
+
     /// Starts writing the alert's deliveries, unless that is under way or done.
     pub(super) fn start_creating(&self, alert: &AlertId) {
         {

@@ -52,6 +52,9 @@ pub struct ChainSettings {
     pub urgent_expiry: Duration,
     /// How often alerts are looked at: new ones sent by another process, expiry.
     pub sweep: Duration,
+    /// Between sweeps, how often to look only for alerts another process sent or stopped
+    /// (`alert send`, `alert cancel`); a look that finds one sweeps at once.
+    pub look: Option<Duration>,
     /// Members in the first page of deliveries (small: the first calls go out sooner).
     pub first_page: u32,
     /// Members per later page.
@@ -69,6 +72,7 @@ impl Default for ChainSettings {
             zone: quiet::brussels(),
             urgent_expiry: Duration::from_secs(30 * 60),
             sweep: Duration::from_secs(1),
+            look: None,
             first_page: 100,
             page: 1000,
             drain: Duration::from_secs(120),
@@ -257,11 +261,20 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         drop(busy);
         let mut shutdown = std::pin::pin!(shutdown);
         let sweep = millis(self.shared.settings.sweep);
+        let look = self.shared.settings.look.map(millis);
         let mut next_sweep = i64::MIN;
+        let mut next_look = i64::MIN;
         loop {
             let busy = self.busy();
             let now = self.shared.clock.now();
             let mut wake_at = now.saturating_add(sweep);
+            if let Some(look) = look {
+                if now >= next_look && now < next_sweep && self.alerts_moved().await {
+                    next_sweep = now;
+                }
+                next_look = now.saturating_add(look);
+                wake_at = wake_at.min(next_look);
+            }
             if now >= next_sweep || self.shared.alerts_changed.swap(false, Ordering::SeqCst) {
                 match self.sweep(now).await {
                     Ok(expiry) => {

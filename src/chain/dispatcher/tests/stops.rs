@@ -468,3 +468,34 @@ async fn a_resumed_call_follows_the_networks_own_rules() {
     assert_eq!(calls.len(), 1);
     assert!(calls[0].started >= start + 10 * MINUTE, "{calls:?}");
 }
+
+/// An alert sent by another process (`alert send` from a shell) is found at the next look,
+/// long before the next sweep.
+#[tokio::test]
+async fn an_alert_sent_by_another_process_is_called_at_the_next_look() {
+    let start = afternoon();
+    let look = ChainSettings {
+        look: Some(Duration::from_secs(2)),
+        ..settings()
+    };
+    let member = person("Test Lid A", "+3250000001", vec![presses("1")]);
+    let chain = Chain::start(start, look, vec![member]).await;
+    chain.wait(30).await;
+    let sent = chain.clock.now();
+    let (alert, _) = crate::chain::dispatcher::submit(
+        &chain.store,
+        new_alert(AlertKind::Urgent, vec![chain.network.clone()]),
+        Duration::from_secs(3600),
+        sent,
+    )
+    .await
+    .expect("alert");
+    let settled = chain.settled(&alert.id).await;
+    assert_eq!(settled.state, AlertState::Completed);
+    let calls = chain.phones.calls_to("+3250000001");
+    assert_eq!(calls.len(), 1);
+    assert!(
+        calls[0].started <= sent + 2_000,
+        "called at the next look, not the sweep 600 s later: {calls:?}"
+    );
+}

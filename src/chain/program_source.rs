@@ -47,7 +47,8 @@ pub struct StoredPrograms {
     programs: Arc<Programs>,
     callback: String,
     audio: Mutex<HashMap<AlertId, Arc<AlertAudio>>>,
-    rendering: tokio::sync::Mutex<()>,
+    /// Held by one rendering at a time, until it ends even if its caller stopped waiting.
+    rendering: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl StoredPrograms {
@@ -58,7 +59,7 @@ impl StoredPrograms {
             programs,
             callback,
             audio: Mutex::new(HashMap::new()),
-            rendering: tokio::sync::Mutex::new(()),
+            rendering: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -106,11 +107,16 @@ impl ProgramSource for StoredPrograms {
     ) -> Result<Arc<EncodedProgram>, ProgramError> {
         // One at a time: the calls that wait for the same alert find its messages read and
         // their language made.
-        let _turn = self.rendering.lock().await;
+        let turn = Arc::clone(&self.rendering).lock_owned().await;
         let audio = self.audio(alert).await?;
         let programs = Arc::clone(&self.programs);
-        let rendered =
-            tokio::task::spawn_blocking(move || programs.program(&audio, language, rate)).await;
+        // The turn goes with the rendering: a caller that stops waiting does not let the
+        // next one start the same rendering beside it.
+        let rendered = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            programs.program(&audio, language, rate)
+        })
+        .await;
         match rendered {
             Ok(program) => Ok(program?),
             Err(e) => Err(ProgramError::Stopped(e.to_string())),

@@ -5,7 +5,11 @@
 //! again. Names and numbers are fictional (`+32 470 00 00 xx`).
 
 use buurtbel::store::*;
-use std::future::Future;
+
+#[path = "common/backends.rs"]
+mod backends;
+
+use backends::each_backend;
 
 const T0: i64 = 1_700_000_000_000;
 const MINUTE: i64 = 60_000;
@@ -618,40 +622,6 @@ async fn batches_beyond_one_statement_all_arrive() {
 }
 
 // ---- harness ----
-
-/// Runs `test` on SQLite, then on PostgreSQL if configured, each in a database of its own.
-async fn each_backend<F, Fut>(test: F)
-where
-    F: Fn(String) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite:{}", dir.path().join("buurtbel.db").display());
-    if let Err(panic) = tokio::spawn(test(url)).await {
-        eprintln!("failed on SQLite");
-        std::panic::resume_unwind(panic.into_panic());
-    }
-    let Ok(base) = std::env::var("BUURTBEL_TEST_POSTGRES") else {
-        return;
-    };
-    let schema = format!("buurtbel_test_{:016x}", rand::random::<u64>());
-    admin(&base, &format!("CREATE SCHEMA {schema}")).await;
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
-    let outcome = tokio::spawn(test(url)).await;
-    admin(&base, &format!("DROP SCHEMA {schema} CASCADE")).await;
-    if let Err(panic) = outcome {
-        eprintln!("failed on PostgreSQL");
-        std::panic::resume_unwind(panic.into_panic());
-    }
-}
-
-async fn admin(url: &str, sql: &str) {
-    use sqlx::{Connection, Executor};
-    let mut connection = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
-    connection.execute(sql).await.expect(sql);
-    connection.close().await.expect("close");
-}
 
 async fn network(store: &Store, name: &str) -> Network {
     let network = NewNetwork {

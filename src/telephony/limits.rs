@@ -1,11 +1,15 @@
 //! Trunk limits shared by every call the process places: a channel limit (concurrent calls)
 //! and a calls-per-second token bucket. A call waits for a channel first, then for a token,
 //! so the trunk never sees more calls than it allows and never answers 503 for pace.
+//!
+//! Calls queue for the bucket in order and only the first in line holds a reservation, so a
+//! call that gives up while queued (its alert was cancelled) leaves no slot behind: the next
+//! alert's first call does not wait behind the pace of calls that were never placed.
 
 use crate::telephony::clock;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Mutex, MutexGuard, OwnedSemaphorePermit, Semaphore};
 
 /// A token bucket, sans-IO: time is an argument.
 ///
@@ -33,6 +37,29 @@ impl TokenBucket {
         let at = self.next_free.map_or(now, |free| free.max(now));
         self.next_free = Some(at + self.interval);
         if at <= now { Ok(()) } else { Err(at) }
+    }
+
+    /// Gives back the token reserved at `at`, if it is the last one reserved: its call was
+    /// not placed.
+    pub fn release(&mut self, at: Instant) {
+        if self.next_free == Some(at + self.interval) {
+            self.next_free = Some(at);
+        }
+    }
+}
+
+/// The first place in line for the bucket; a reservation not used by the time it is
+/// dropped is given back.
+struct Turn<'a> {
+    bucket: MutexGuard<'a, TokenBucket>,
+    reserved: Option<Instant>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        if let Some(at) = self.reserved {
+            self.bucket.release(at);
+        }
     }
 }
 
@@ -64,13 +91,15 @@ impl TrunkLimits {
             .acquire_owned()
             .await
             .unwrap_or_else(|_| unreachable!("the channel semaphore is never closed"));
-        let turn = self
-            .bucket
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .reserve(clock::now());
-        if let Err(at) = turn {
+        // First in line: held while waiting for the token, so nobody behind reserves one.
+        let mut turn = Turn {
+            bucket: self.bucket.lock().await,
+            reserved: None,
+        };
+        if let Err(at) = turn.bucket.reserve(clock::tokio_now().into_std()) {
+            turn.reserved = Some(at);
             tokio::time::sleep_until(at.into()).await;
+            turn.reserved = None;
         }
         Channel { _permit: permit }
     }
@@ -115,6 +144,16 @@ mod tests {
     }
 
     #[test]
+    fn a_released_token_goes_to_the_next_call() {
+        let start = crate::sip::virtual_epoch();
+        let mut bucket = TokenBucket::new(10.0);
+        assert!(bucket.reserve(start).is_ok());
+        let at = bucket.reserve(start).unwrap_err();
+        bucket.release(at);
+        assert_eq!(bucket.reserve(start), Err(at));
+    }
+
+    #[test]
     fn idle_bucket_does_not_save_up_a_burst() {
         let start = crate::sip::virtual_epoch();
         let mut bucket = TokenBucket::new(2.0);
@@ -122,6 +161,42 @@ mod tests {
         let later = start + Duration::from_secs(10);
         assert!(bucket.reserve(later).is_ok());
         assert!(bucket.reserve(later).is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_that_give_up_in_line_leave_no_slot_behind() {
+        let limits = TrunkLimits::new(100, 10.0);
+        let _first = limits.acquire().await;
+        // Twenty calls queue for the pace, then their alert is cancelled.
+        let queued: Vec<_> = (0..20)
+            .map(|_| {
+                let limits = limits.clone();
+                tokio::spawn(async move { limits.acquire().await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        for call in &queued {
+            call.abort();
+        }
+        let start = clock::tokio_now();
+        let _next = limits.acquire().await;
+        let waited = clock::tokio_now() - start;
+        assert!(
+            waited <= Duration::from_millis(100),
+            "the next call waits at most one interval, not twenty: {waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn queued_calls_keep_the_pace() {
+        let limits = TrunkLimits::new(100, 10.0);
+        let start = clock::tokio_now();
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let _call = limits.acquire().await;
+            times.push(clock::tokio_now() - start);
+        }
+        assert_eq!(times, [0, 100, 200, 300, 400].map(Duration::from_millis));
     }
 
     #[tokio::test(start_paused = true)]

@@ -93,7 +93,8 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         });
     }
 
-    /// Pages through the targeted members; each page is one transaction, due at once.
+    /// Pages through the targeted members; each page is one transaction, due at once. The
+    /// first page is small and each next one twice the last, up to the full page.
     async fn create_deliveries(&self, alert: &AlertId) -> Result<(), ChainError> {
         let store = &self.shared.store;
         let mut after: Option<MemberId> = None;
@@ -115,7 +116,9 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 break;
             }
             after = Some(last);
-            page = self.shared.settings.page.max(1);
+            // Pages grow to full size: a large write right after the first page would hold
+            // SQLite's one writer while the first calls wait to be claimed.
+            page = page.saturating_mul(2).min(self.shared.settings.page.max(1));
         }
         tracing::info!(%alert, new = total, "deliveries written");
         Ok(())

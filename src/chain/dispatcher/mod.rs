@@ -57,7 +57,7 @@ pub struct ChainSettings {
     pub look: Option<Duration>,
     /// Members in the first page of deliveries (small: the first calls go out sooner).
     pub first_page: u32,
-    /// Members per later page.
+    /// Members per page at most; pages double from the first up to this.
     pub page: u32,
     /// At shutdown, how long calls in progress may go on before they are ended.
     pub drain: Duration,

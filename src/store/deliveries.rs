@@ -10,9 +10,11 @@
 //! [`Store::due_deliveries`] is the dispatcher's work queue: open deliveries whose
 //! `next_try_at` has come, of alerts still `sending`, urgent alerts first, then by
 //! `next_try_at` and id. The `priority` column (0 urgent, 1 other) is copied from the alert
-//! kind, which never changes, so one partial index `(priority, next_try_at, id) WHERE
-//! next_try_at IS NOT NULL` serves the scan in order and it stops at the limit, however
-//! many thousand deliveries an alert has.
+//! kind, which never changes, so on SQLite one partial index `(priority, next_try_at, id)
+//! WHERE next_try_at IS NOT NULL` serves the scan in order and it stops at the limit, however
+//! many thousand deliveries an alert has. On PostgreSQL a partial index keeps finished
+//! alerts' entries until VACUUM and misleads the planner once statistics see nothing due, so
+//! the scan takes each sending alert's first rows from `(alert_id, next_try_at, id)`.
 
 use super::members::{ContactPoint, group_contact_points, quiet_hours_from};
 use super::model::{
@@ -20,7 +22,7 @@ use super::model::{
     MemberStatus, QuietHours,
 };
 use super::rows::{get, narrow, new_id, parse, placeholders};
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use std::collections::{BTreeMap, HashMap};
@@ -175,7 +177,7 @@ impl Store {
         now: i64,
         limit: u32,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        let sql = due_sql();
+        let sql = due_sql(self.backend());
         let rows = sqlx::query(&sql)
             .bind(now)
             .bind(AlertState::Sending.as_str())
@@ -252,13 +254,10 @@ impl Store {
     /// The earliest scheduled try of any `sending` alert, due or not: how long the
     /// dispatcher may sleep.
     pub async fn next_due(&self) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT MIN(d.next_try_at) FROM deliveries d JOIN alerts a ON a.id = d.alert_id \
-             WHERE d.next_try_at IS NOT NULL AND a.state = $1",
-        )
-        .bind(AlertState::Sending.as_str())
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(sqlx::query_scalar(self.backend().next_due())
+            .bind(AlertState::Sending.as_str())
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Moves a scheduled try to `at` (a non-urgent message waiting out quiet hours); true
@@ -344,14 +343,11 @@ impl Store {
 /// in WHERE means the same as `JOIN … ON` to PostgreSQL, which plans it freely, but makes
 /// SQLite's planner keep `deliveries` as the outer loop: otherwise, lacking statistics, it
 /// starts from the few `sending` alerts and sorts all their deliveries on every poll.
-fn due_sql() -> String {
+fn due_sql(backend: Backend) -> String {
     format!(
         "SELECT {COLUMNS}, a.kind, a.expires_at, a.drill, m.name, m.language, m.channel, \
-         m.speech_rate, m.quiet_start, m.quiet_end \
-         FROM deliveries d CROSS JOIN alerts a CROSS JOIN members m \
-         WHERE a.id = d.alert_id AND m.id = d.member_id \
-         AND d.next_try_at IS NOT NULL AND d.next_try_at <= $1 AND a.state = $2 \
-         ORDER BY d.priority, d.next_try_at, d.id LIMIT $3"
+         m.speech_rate, m.quiet_start, m.quiet_end {}",
+        backend.due_scan()
     )
 }
 
@@ -388,7 +384,8 @@ async fn honour_early_acknowledgements(
         "UPDATE deliveries SET state = CASE (SELECT how FROM acknowledgements k \
          WHERE k.alert_id = deliveries.alert_id AND k.member_id = deliveries.member_id) \
          WHEN $1 THEN $2 ELSE $3 END, next_try_at = NULL, updated_at = $4 \
-         WHERE alert_id = $5 AND state = $6 AND member_id IN \
+         WHERE EXISTS (SELECT 1 FROM acknowledgements WHERE alert_id = $5) \
+         AND alert_id = $5 AND state = $6 AND member_id IN \
          (SELECT member_id FROM acknowledgements WHERE alert_id = $5)",
     )
     .bind(AckHow::SmsReply.as_str())
@@ -453,7 +450,7 @@ mod tests {
         let store = Store::open("sqlite::memory:")
             .await
             .expect("in-memory store");
-        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", due_sql()))
+        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", due_sql(Backend::Sqlite)))
             .bind(0i64)
             .bind("sending")
             .bind(10i64)

@@ -18,7 +18,7 @@ use super::error::MemberProblem;
 use super::members::ContactPoint;
 use super::model::{Channel, LANGUAGES, MemberId, MemberStatus, NetworkId, QuietHours};
 use super::rows::{new_id, placeholders};
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use sqlx::{Any, Transaction};
 
 /// A member to import.
@@ -77,6 +77,16 @@ impl Store {
             summary.members.push(id);
         }
         self.commit(tx).await?;
+        if self.backend() == Backend::Postgres {
+            // The planner pages through a network's members well only when it knows how
+            // many there are; autovacuum may be off or not yet round.
+            let analysed = sqlx::query("ANALYZE members, network_members, contact_points")
+                .execute(&self.pool)
+                .await;
+            if let Err(e) = analysed {
+                tracing::warn!(error = %e, "the members are imported; gathering statistics failed");
+            }
+        }
         Ok(summary)
     }
 

@@ -122,6 +122,44 @@ impl Backend {
         }
     }
 
+    /// The due scan of [`Store::due_deliveries`], `$1` now, `$2` the alert state, `$3` the
+    /// limit. SQLite walks its partial index `(priority, next_try_at, id)` in order. PostgreSQL
+    /// takes each sending alert's first due rows from `(alert_id, next_try_at, id)` and merges
+    /// them: an alert's priority never changes, so the first `$3` overall are among them.
+    fn due_scan(self) -> &'static str {
+        match self {
+            Backend::Sqlite => {
+                "FROM deliveries d CROSS JOIN alerts a CROSS JOIN members m \
+                 WHERE a.id = d.alert_id AND m.id = d.member_id \
+                 AND d.next_try_at IS NOT NULL AND d.next_try_at <= $1 AND a.state = $2 \
+                 ORDER BY d.priority, d.next_try_at, d.id LIMIT $3"
+            }
+            Backend::Postgres => {
+                "FROM alerts a CROSS JOIN LATERAL (SELECT * FROM deliveries d \
+                 WHERE d.alert_id = a.id AND d.next_try_at IS NOT NULL AND d.next_try_at <= $1 \
+                 ORDER BY d.next_try_at, d.id LIMIT $3) d \
+                 JOIN members m ON m.id = d.member_id \
+                 WHERE a.state = $2 \
+                 ORDER BY d.priority, d.next_try_at, d.id LIMIT $3"
+            }
+        }
+    }
+
+    /// The earliest scheduled try of any sending alert, `$1` the state.
+    fn next_due(self) -> &'static str {
+        match self {
+            Backend::Sqlite => {
+                "SELECT MIN(d.next_try_at) FROM deliveries d JOIN alerts a ON a.id = d.alert_id \
+                 WHERE d.next_try_at IS NOT NULL AND a.state = $1"
+            }
+            Backend::Postgres => {
+                "SELECT MIN((SELECT MIN(d.next_try_at) FROM deliveries d \
+                 WHERE d.alert_id = a.id AND d.next_try_at IS NOT NULL)) \
+                 FROM alerts a WHERE a.state = $1"
+            }
+        }
+    }
+
     fn migrator(self) -> &'static Migrator {
         match self {
             Backend::Sqlite => &SQLITE_MIGRATIONS,

@@ -13,8 +13,9 @@ use tokio::sync::{Mutex, MutexGuard, OwnedSemaphorePermit, Semaphore};
 
 /// A token bucket, sans-IO: time is an argument.
 ///
-/// Capacity is one token, so calls are spaced evenly at `1/rate` and never burst: a trunk that
-/// counts CPS over any one-second window sees at most `rate` calls.
+/// Capacity is one token, so calls are spaced evenly and never burst. The spacing is `1/rate`
+/// plus 1 %: a trunk counting CPS over any one-second window sees at most `rate` calls even
+/// when timer and network jitter of a few milliseconds bring two INVITEs closer.
 #[derive(Debug, Clone)]
 pub struct TokenBucket {
     interval: Duration,
@@ -25,8 +26,7 @@ impl TokenBucket {
     /// A bucket for `rate` calls per second (above zero).
     pub fn new(rate: f64) -> TokenBucket {
         TokenBucket {
-            // Rounded up, so `rate` intervals never fit inside one second.
-            interval: Duration::from_nanos((1e9 / rate.max(0.001)).ceil() as u64),
+            interval: Duration::from_nanos((1.01e9 / rate.max(0.001)).ceil() as u64),
             next_free: None,
         }
     }
@@ -122,7 +122,10 @@ mod tests {
         let turns: Vec<_> = (0..3)
             .map(|_| bucket.reserve(start).unwrap_err() - start)
             .collect();
-        assert_eq!(turns, [250, 500, 750].map(Duration::from_millis));
+        assert_eq!(
+            turns,
+            [252_500, 505_000, 757_500].map(Duration::from_micros)
+        );
     }
 
     #[test]
@@ -196,7 +199,7 @@ mod tests {
             let _call = limits.acquire().await;
             times.push(clock::tokio_now() - start);
         }
-        assert_eq!(times, [0, 100, 200, 300, 400].map(Duration::from_millis));
+        assert_eq!(times, [0, 101, 202, 303, 404].map(Duration::from_millis));
     }
 
     #[tokio::test(start_paused = true)]

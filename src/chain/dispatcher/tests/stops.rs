@@ -308,14 +308,7 @@ async fn after_a_crash_calls_in_flight_count_as_failed_and_confirmed_members_are
         .set_alert_state(&alert.id, &[AlertState::Draft], AlertState::Sending, start)
         .await
         .expect("sending");
-    let members = store
-        .targeted_members(&alert.id, None, 10)
-        .await
-        .expect("members");
-    store
-        .create_deliveries(&alert.id, &members, start)
-        .await
-        .expect("deliveries");
+    write_deliveries(&store, &alert.id, start).await;
     for line in store.deliveries(&alert.id).await.expect("lines") {
         let delivery = line.delivery;
         let number = if line.member_name.ends_with('A') {
@@ -437,14 +430,7 @@ async fn a_resumed_call_follows_the_networks_own_rules() {
     )
     .await
     .expect("alert");
-    let members = store
-        .targeted_members(&alert.id, None, 10)
-        .await
-        .expect("members");
-    store
-        .create_deliveries(&alert.id, &members, start)
-        .await
-        .expect("deliveries");
+    write_deliveries(&store, &alert.id, start).await;
     let line = store.deliveries(&alert.id).await.expect("lines").remove(0);
     store
         .begin_attempt(
@@ -498,4 +484,16 @@ async fn an_alert_sent_by_another_process_is_called_at_the_next_look() {
         calls[0].started <= sent + 2_000,
         "called at the next look, not the sweep 600 s later: {calls:?}"
     );
+}
+
+/// Writes the alert's deliveries as the dispatcher's first pages would, before it runs.
+async fn write_deliveries(store: &Store, alert: &AlertId, at: i64) {
+    let members = store
+        .targeted_members(alert, None, 10)
+        .await
+        .expect("members");
+    store
+        .create_deliveries(alert, &members, at)
+        .await
+        .expect("deliveries");
 }

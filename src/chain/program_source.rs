@@ -105,6 +105,11 @@ impl ProgramSource for StoredPrograms {
         language: Language,
         rate: f32,
     ) -> Result<Arc<EncodedProgram>, ProgramError> {
+        // Most calls find their program made: no turn, no blocking task.
+        let known = self.lock().get(alert).cloned();
+        if let Some(program) = known.and_then(|audio| self.programs.made(&audio, language, rate)) {
+            return Ok(program);
+        }
         // One at a time: the calls that wait for the same alert find its messages read and
         // their language made.
         let turn = Arc::clone(&self.rendering).lock_owned().await;

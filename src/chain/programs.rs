@@ -60,6 +60,17 @@ impl Programs {
         }
     }
 
+    /// The program for a member of `language` at `rate` if it is made already; never blocks.
+    pub fn made(
+        &self,
+        audio: &AlertAudio,
+        member: Language,
+        rate: f32,
+    ) -> Option<Arc<EncodedProgram>> {
+        let (key, _, _) = key(audio, member, rate).ok()?;
+        self.lock().get(&key).cloned()
+    }
+
     /// The program for a member of `language` at `rate`; blocks while rendering.
     pub fn program(
         &self,
@@ -67,17 +78,7 @@ impl Programs {
         member: Language,
         rate: f32,
     ) -> Result<Arc<EncodedProgram>, SpeechError> {
-        let language = audio.language_for(member).ok_or(SpeechError::EmptyText)?;
-        let rate = if (0.5..=2.0).contains(&rate) {
-            rate
-        } else {
-            1.0
-        };
-        let key = (
-            audio.alert.clone(),
-            language,
-            (rate * 1000.0).round() as u32,
-        );
+        let (key, language, rate) = key(audio, member, rate)?;
         if let Some(program) = self.lock().get(&key) {
             return Ok(program.clone());
         }
@@ -124,4 +125,24 @@ impl Programs {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<EncodedProgram>>> {
         self.rendered.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The cache key of a member's program, with the language and rate it is made in.
+fn key(
+    audio: &AlertAudio,
+    member: Language,
+    rate: f32,
+) -> Result<(Key, Language, f32), SpeechError> {
+    let language = audio.language_for(member).ok_or(SpeechError::EmptyText)?;
+    let rate = if (0.5..=2.0).contains(&rate) {
+        rate
+    } else {
+        1.0
+    };
+    let key = (
+        audio.alert.clone(),
+        language,
+        (rate * 1000.0).round() as u32,
+    );
+    Ok((key, language, rate))
 }

@@ -333,6 +333,7 @@ impl Sender {
                 alert: format!("alone-{}", self.serial),
                 network: "BIN Kerkwijk".into(),
                 callback: "+3250000000".into(),
+                drill: false,
                 messages: vec![(Language::Nl, source)],
             };
             let programs = Arc::clone(&programs);
@@ -575,6 +576,7 @@ impl Silence {
             message: quiet.clone(),
             menu: quiet.clone(),
             thanks: quiet.clone(),
+            listen_first: quiet.clone(),
             voicemail: quiet,
         })))
     }

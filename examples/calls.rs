@@ -625,6 +625,7 @@ fn segments(seconds: u64) -> Segments {
         message: tone(440.0, seconds * 1_000),
         menu: tone(600.0, MENU_MS),
         thanks: tone(300.0, THANKS_MS),
+        listen_first: Vec::new(),
         voicemail: Vec::new(),
     }
 }

@@ -30,7 +30,7 @@ fn the_demo_tells_the_whole_story() {
         .collect();
     assert_eq!(
         behaviours.len(),
-        8,
+        9,
         "every behaviour is in the story: {behaviours:?}"
     );
 

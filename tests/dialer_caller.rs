@@ -50,6 +50,7 @@ fn made(message_ms: usize) -> Arc<EncodedProgram> {
         message: tone(440.0, message_ms),
         menu: tone(600.0, 400),
         thanks: tone(300.0, 1000),
+        listen_first: tone(800.0, 300),
         voicemail: tone(700.0, 300),
     }))
 }
@@ -123,20 +124,20 @@ async fn phone_side(exchange: &mut Exchange) -> SimCall {
 
 #[tokio::test]
 async fn pressing_1_acknowledges_and_is_reported_while_the_call_runs() {
-    let script = PhoneScript::answer_after(ms(100)).press(ms(1500), '1', PressMethod::Rfc4733);
+    let script = PhoneScript::answer_after(ms(100)).press(ms(2000), '1', PressMethod::Rfc4733);
     let (mut exchange, caller) = phones(script, false).await;
     let mut placed = Placed::start(caller, NUMBER, program(1000));
     let mut news = Vec::new();
     while let Some(progress) = placed.progress.recv().await {
         news.push(progress);
-        if progress == CallProgress::Key('1') {
+        if progress == CallProgress::Confirmed {
             assert!(
                 !placed.call.is_finished(),
                 "the key is reported before the thank-you ends"
             );
         }
     }
-    assert_eq!(news, [CallProgress::Answered, CallProgress::Key('1')]);
+    assert_eq!(news, [CallProgress::Answered, CallProgress::Confirmed]);
     let summary = placed.summary().await;
     assert_eq!(summary.outcome, AttemptOutcome::Acknowledged);
     assert_eq!(summary.sip_status, Some(200));
@@ -147,6 +148,59 @@ async fn pressing_1_acknowledges_and_is_reported_while_the_call_runs() {
     assert!(!phone.hung_up_by_phone);
 }
 
+/// Everything the chain heard during the call, and how the call ended.
+async fn news_and_summary(mut placed: Placed) -> (Vec<CallProgress>, CallSummary) {
+    let mut news = Vec::new();
+    while let Some(progress) = placed.progress.recv().await {
+        news.push(progress);
+    }
+    (news, placed.summary().await)
+}
+
+#[tokio::test]
+async fn a_one_during_the_intro_confirms_nothing() {
+    let script = PhoneScript::answer_after(ms(0)).press(ms(100), '1', PressMethod::Rfc4733);
+    let (_exchange, caller) = phones(script, false).await;
+    let placed = Placed::start(caller, NUMBER, program(1000));
+    let (news, summary) = news_and_summary(placed).await;
+    assert_eq!(
+        news,
+        [CallProgress::Answered],
+        "never reported as confirmed"
+    );
+    assert_eq!(summary.outcome, AttemptOutcome::AnsweredNoAck);
+    assert_eq!(summary.digits, "1", "the early key is kept");
+}
+
+#[tokio::test]
+async fn a_one_during_the_intro_then_one_after_the_message_confirms() {
+    let script = PhoneScript::answer_after(ms(0))
+        .press(ms(100), '1', PressMethod::Rfc4733)
+        .press(ms(2000), '1', PressMethod::Rfc4733);
+    let (_exchange, caller) = phones(script, false).await;
+    let placed = Placed::start(caller, NUMBER, program(1000));
+    let (news, summary) = news_and_summary(placed).await;
+    assert_eq!(news, [CallProgress::Answered, CallProgress::Confirmed]);
+    assert_eq!(summary.outcome, AttemptOutcome::Acknowledged);
+    assert_eq!(summary.digits, "11");
+}
+
+#[tokio::test]
+async fn a_one_while_machine_detection_listens_confirms_nothing() {
+    let script = PhoneScript::answer_after(ms(0)).press(ms(300), '1', PressMethod::Rfc4733);
+    let (_exchange, caller) = phones(script, true).await;
+    let placed = Placed::start(caller, NUMBER, program(1000));
+    let (news, summary) = news_and_summary(placed).await;
+    assert_eq!(news, [CallProgress::Answered]);
+    assert_eq!(summary.outcome, AttemptOutcome::AnsweredNoAck);
+    assert_eq!(
+        summary.machine.as_deref(),
+        Some("human"),
+        "a key means a person"
+    );
+    assert_eq!(summary.digits, "1");
+}
+
 #[tokio::test]
 async fn a_call_answered_before_its_program_is_made_plays_it_once_made() {
     let script = PhoneScript::answer_after(ms(0)).press(ms(2500), '1', PressMethod::Rfc4733);
@@ -155,7 +209,7 @@ async fn a_call_answered_before_its_program_is_made_plays_it_once_made() {
     let mut placed = Placed::start(caller, NUMBER, pending);
     placed.answered().await;
     maker.finish(Ok(made(1000)));
-    assert_eq!(placed.progress.recv().await, Some(CallProgress::Key('1')));
+    assert_eq!(placed.progress.recv().await, Some(CallProgress::Confirmed));
     let summary = placed.summary().await;
     assert_eq!(summary.outcome, AttemptOutcome::Acknowledged);
     let phone = phone_side(&mut exchange).await;
@@ -187,11 +241,11 @@ async fn a_call_whose_program_already_failed_is_not_dialled() {
 
 #[tokio::test]
 async fn a_key_by_sip_info_is_reported_too() {
-    let script = PhoneScript::answer_after(ms(0)).press(ms(1500), '1', PressMethod::Info);
+    let script = PhoneScript::answer_after(ms(0)).press(ms(2000), '1', PressMethod::Info);
     let (_exchange, caller) = phones(script, false).await;
     let mut placed = Placed::start(caller, NUMBER, program(1000));
     placed.answered().await;
-    assert_eq!(placed.progress.recv().await, Some(CallProgress::Key('1')));
+    assert_eq!(placed.progress.recv().await, Some(CallProgress::Confirmed));
     assert!(!placed.call.is_finished());
     assert_eq!(placed.summary().await.outcome, AttemptOutcome::Acknowledged);
 }
@@ -224,12 +278,12 @@ async fn a_ringing_call_stopped_if_ringing_is_cancelled_as_no_answer() {
 
 #[tokio::test]
 async fn an_answered_call_ignores_stop_if_ringing() {
-    let script = PhoneScript::answer_after(ms(100)).press(ms(1500), '1', PressMethod::Rfc4733);
+    let script = PhoneScript::answer_after(ms(100)).press(ms(2000), '1', PressMethod::Rfc4733);
     let (mut exchange, caller) = phones(script, false).await;
     let mut placed = Placed::start(caller, NUMBER, program(1000));
     placed.answered().await;
     placed.stop.send_replace(Stop::IfRinging);
-    assert_eq!(placed.progress.recv().await, Some(CallProgress::Key('1')));
+    assert_eq!(placed.progress.recv().await, Some(CallProgress::Confirmed));
     let summary = placed.summary().await;
     assert_eq!(
         summary.outcome,

@@ -34,6 +34,7 @@ fn segments() -> Segments {
         message: tone(440.0, 1000, 12000.0),
         menu: tone(600.0, 400, 8000.0),
         thanks: tone(300.0, 200, 8000.0),
+        listen_first: tone(800.0, 300, 8000.0),
         voicemail: tone(700.0, 300, 8000.0),
     }
 }

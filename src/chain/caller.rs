@@ -1,6 +1,8 @@
 //! The seam between the chain and the telephone: the dispatcher asks a [`Caller`] to place
-//! one call and hears back what happened, including a confirming key the moment it is
-//! pressed (so it is committed while the thank-you plays, not after the call). The real caller is the SIP
+//! one call and hears back what happened, including the confirmation the moment the call
+//! program accepts it (so it is committed while the thank-you plays, not after the call).
+//! Whether a key confirms is the call program's decision alone; the chain records exactly
+//! that decision and never reads keys itself. The real caller is the SIP
 //! dialer ([`crate::chain::dialer_caller`]); tests use a scripted one in virtual time.
 
 use crate::chain::policy::AttemptOutcome;
@@ -39,8 +41,9 @@ pub enum Stop {
 pub enum CallProgress {
     /// Someone (or something) picked up.
     Answered,
-    /// A key arrived.
-    Key(char),
+    /// The member confirmed: the call program accepted their `1` after they heard the
+    /// message through. Sent once per call.
+    Confirmed,
 }
 
 /// How a call ended.

@@ -150,6 +150,7 @@ mod tests {
             stats: MediaStats::default(),
             digits: Vec::new(),
             message_starts: 1,
+            confirmed: false,
             end,
             recording: None,
             machine: Some(Answerer::Machine),

@@ -68,6 +68,7 @@ impl StoredPrograms {
             return Ok(Arc::clone(audio));
         }
         let networks = self.store.alert_networks(alert).await?;
+        let drill = self.store.alert(alert).await?.is_some_and(|a| a.drill);
         let mut messages = Vec::new();
         for message in self.store.alert_messages(alert).await? {
             let Ok(language) = message.language.parse::<Language>() else {
@@ -87,6 +88,7 @@ impl StoredPrograms {
             alert: alert.to_string(),
             network: networks.first().map(|n| n.name.clone()).unwrap_or_default(),
             callback: self.callback.clone(),
+            drill,
             messages,
         });
         self.lock().insert(alert.clone(), Arc::clone(&audio));

@@ -6,6 +6,7 @@
 
 use crate::media::audio::EncodedProgram;
 use crate::speech::engine::{Pcm, SpeechError};
+use crate::speech::prompts::PromptContext;
 use crate::speech::{Language, Speech, talk_off, wav};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,8 @@ pub struct AlertAudio {
     pub network: String,
     /// The number to call back, spoken in the voicemail notice.
     pub callback: String,
+    /// A drill: every intro opens with "this is an exercise".
+    pub drill: bool,
     /// The message per language.
     pub messages: Vec<(Language, MessageSource)>,
 }
@@ -83,9 +86,13 @@ impl Programs {
             return Ok(program.clone());
         }
         let message = self.message(audio, language, rate)?;
-        let segments =
-            self.speech
-                .segments(language, &audio.network, &audio.callback, &message, rate)?;
+        let context = PromptContext {
+            network: &audio.network,
+            callback: &audio.callback,
+        };
+        let segments = self
+            .speech
+            .segments(language, &context, audio.drill, &message, rate)?;
         let program = Arc::new(EncodedProgram::new(&segments));
         self.lock().insert(key, program.clone());
         Ok(program)

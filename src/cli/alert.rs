@@ -132,8 +132,10 @@ async fn send(args: SendArgs) -> Result<(), CliError> {
     let members = targeted(&store, &alert.id).await?;
     if created {
         println!(
-            "alert {} ({}) sending to {members} members",
-            alert.id, alert.kind
+            "alert {} ({}{}) sending to {members} members",
+            alert.id,
+            alert.kind,
+            drill_mark(&alert)
         );
     } else {
         println!(
@@ -258,8 +260,9 @@ async fn summary(store: &Store, alert: &Alert, state: Option<AlertState>) -> Res
     let counts = store.delivery_counts(&alert.id).await?;
     let state = state.map_or("gone".to_owned(), |s| s.to_string());
     println!(
-        "alert {} {state}: {}",
+        "alert {} {state}{}: {}",
         alert.id,
+        drill_mark(alert),
         super::progress::tally(&counts)
     );
     let lines = store.deliveries(&alert.id).await?;
@@ -277,6 +280,11 @@ async fn summary(store: &Store, alert: &Alert, state: Option<AlertState>) -> Res
         }
     }
     Ok(())
+}
+
+/// Says that an alert is a drill wherever it is named, as its calls do.
+fn drill_mark(alert: &Alert) -> &'static str {
+    if alert.drill { ", drill" } else { "" }
 }
 
 /// The `[chain]` section, for the urgent expiry; defaults without a configuration.

@@ -8,6 +8,7 @@ use crate::media::program::ProgramEnd;
 use crate::media::session::MediaEnd;
 use crate::number::dial_uri;
 use crate::sip::call::{CallReport, Party};
+use crate::speech::prompts::PromptContext;
 use crate::speech::{Language, Speech};
 use crate::telephony::{CallResult, Dialer, Playback};
 use std::path::PathBuf;
@@ -102,7 +103,11 @@ fn playback(args: &CallArgs, config: &Config) -> Result<Playback, CliError> {
         (None, Some(text)) => speech.message(text, args.lang, args.rate)?.samples.to_vec(),
         (None, None) => Vec::new(),
     };
-    let segments = speech.segments(args.lang, &args.network, "", &message, args.rate)?;
+    let context = PromptContext {
+        network: &args.network,
+        callback: "",
+    };
+    let segments = speech.segments(args.lang, &context, false, &message, args.rate)?;
     Ok(Playback::Program(PendingProgram::ready(Arc::new(
         EncodedProgram::new(&segments),
     ))))

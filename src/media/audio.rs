@@ -21,6 +21,8 @@ pub struct Segments {
     pub menu: Vec<i16>,
     /// "Thank you."
     pub thanks: Vec<i16>,
+    /// After a `1` before the message was heard: "listen first, press 1 at the end".
+    pub listen_first: Vec<i16>,
     /// After the message on an answering machine: how to hear it again.
     pub voicemail: Vec<i16>,
 }
@@ -40,6 +42,7 @@ impl EncodedProgram {
             message: Arc::from(encode(&segments.message)),
             menu: Arc::from(encode(&segments.menu)),
             thanks: Arc::from(encode(&segments.thanks)),
+            listen_first: Arc::from(encode(&segments.listen_first)),
             voicemail: Arc::from(encode(&segments.voicemail)),
             silence,
         };

@@ -74,6 +74,7 @@ mod tests {
             message: quiet.clone(),
             menu: quiet.clone(),
             thanks: quiet.clone(),
+            listen_first: quiet.clone(),
             voicemail: quiet,
         }))
     }

@@ -1,5 +1,7 @@
 //! The program's fixed prompts per language: the intro ("Dit is een bericht van het
-//! buurtinformatienetwerk …"), the menu, the thanks and the voicemail notice. Each is a text
+//! buurtinformatienetwerk …"), the menu, the thanks, the voicemail notice, the "listen to the
+//! message first" answer to a `1` that came too early, and the "this is an exercise" that
+//! opens every drill. Each is a text
 //! template in `voices/<lang>/prompts.toml`, filled with the network's name (and the callback
 //! number), unless a recorded `voices/<lang>/<name>.wav` is there: a human voice beats any
 //! synthesis, so a recording always wins.
@@ -22,15 +24,21 @@ pub enum Prompt {
     Thanks,
     /// After the message on an answering machine: how to hear it again.
     Voicemail,
+    /// After a `1` before the message was heard: listen first, press 1 at the end.
+    ListenFirst,
+    /// Before the intro of a drill: "this is an exercise".
+    Drill,
 }
 
 impl Prompt {
     /// Every prompt.
-    pub const ALL: [Prompt; 4] = [
+    pub const ALL: [Prompt; 6] = [
         Prompt::Intro,
         Prompt::Menu,
         Prompt::Thanks,
         Prompt::Voicemail,
+        Prompt::ListenFirst,
+        Prompt::Drill,
     ];
 
     /// Its key in `prompts.toml` and its recording's file stem.
@@ -40,11 +48,14 @@ impl Prompt {
             Prompt::Menu => "menu",
             Prompt::Thanks => "thanks",
             Prompt::Voicemail => "voicemail",
+            Prompt::ListenFirst => "listen_first",
+            Prompt::Drill => "drill",
         }
     }
 }
 
-/// A language's templates.
+/// A language's templates. The two newer prompts may be missing from an operator's file:
+/// the project's own text in that language is spoken then.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Templates {
@@ -52,6 +63,8 @@ pub struct Templates {
     menu: String,
     thanks: String,
     voicemail: String,
+    listen_first: Option<String>,
+    drill: Option<String>,
 }
 
 /// Where a prompt comes from.
@@ -87,13 +100,20 @@ pub fn source(
         return Ok(PromptSource::Recorded(samples));
     }
     let (templates, path) = templates(&dir, language)?;
-    let template = match prompt {
-        Prompt::Intro => &templates.intro,
-        Prompt::Menu => &templates.menu,
-        Prompt::Thanks => &templates.thanks,
-        Prompt::Voicemail => &templates.voicemail,
+    let optional = |own: &Option<String>, builtin: fn(Templates) -> Option<String>| {
+        own.clone()
+            .or_else(|| builtin(self::builtin(language)))
+            .unwrap_or_default()
     };
-    fill(template, context)
+    let template = match prompt {
+        Prompt::Intro => templates.intro.clone(),
+        Prompt::Menu => templates.menu.clone(),
+        Prompt::Thanks => templates.thanks.clone(),
+        Prompt::Voicemail => templates.voicemail.clone(),
+        Prompt::ListenFirst => optional(&templates.listen_first, |t| t.listen_first),
+        Prompt::Drill => optional(&templates.drill, |t| t.drill),
+    };
+    fill(&template, context)
         .map(PromptSource::Text)
         .map_err(|reason| SpeechError::File {
             path,
@@ -132,6 +152,8 @@ pub fn builtin(language: Language) -> Templates {
         menu: String::new(),
         thanks: String::new(),
         voicemail: String::new(),
+        listen_first: None,
+        drill: None,
     })
 }
 
@@ -210,6 +232,17 @@ mod tests {
             shown.contains("prompts.toml") && shown.contains("{netwerk}"),
             "{shown}"
         );
+
+        std::fs::write(
+            nl.join("prompts.toml"),
+            "intro = \"i\"\nmenu = \"m\"\nthanks = \"t\"\nvoicemail = \"v\"\n",
+        )
+        .unwrap();
+        let older = source(dir.path(), Language::Nl, Prompt::ListenFirst, &CONTEXT).unwrap();
+        let PromptSource::Text(older) = older else {
+            panic!("a template");
+        };
+        assert!(older.starts_with("Luister eerst"), "{older}");
 
         std::fs::write(nl.join("prompts.toml"), "intro = \"x\"\n").unwrap();
         let error = source(dir.path(), Language::Nl, Prompt::Thanks, &CONTEXT).unwrap_err();

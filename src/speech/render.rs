@@ -162,23 +162,30 @@ impl Speech {
         }
     }
 
-    /// The call program's segments in `language`: intro, `message`, menu, thanks and the
-    /// voicemail notice, which reads `callback` (a phone number, normalised like any text).
+    /// The call program's segments in `language`: intro, `message`, menu, thanks, the
+    /// voicemail notice, which reads `callback` (a phone number, normalised like any text),
+    /// and the "listen first" prompt. A drill's intro opens with "this is an exercise", so
+    /// that no drill call or voicemail sounds like a real activation.
     pub fn segments(
         &self,
         language: Language,
-        network: &str,
-        callback: &str,
+        context: &PromptContext<'_>,
+        drill: bool,
         message: &[i16],
         rate: f32,
     ) -> Result<Segments, SpeechError> {
-        let context = PromptContext { network, callback };
-        let part = |prompt| self.prompt(language, prompt, &context, rate);
+        let part = |prompt| self.prompt(language, prompt, context, rate);
+        let mut intro = Vec::new();
+        if drill {
+            intro.extend_from_slice(&part(Prompt::Drill)?);
+        }
+        intro.extend_from_slice(&part(Prompt::Intro)?);
         Ok(Segments {
-            intro: part(Prompt::Intro)?.to_vec(),
+            intro,
             message: message.to_vec(),
             menu: part(Prompt::Menu)?.to_vec(),
             thanks: part(Prompt::Thanks)?.to_vec(),
+            listen_first: part(Prompt::ListenFirst)?.to_vec(),
             voicemail: part(Prompt::Voicemail)?.to_vec(),
         })
     }

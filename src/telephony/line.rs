@@ -4,14 +4,13 @@
 //! listens for an answering machine comes with [`LineContext::settings`].
 //!
 //! The chain may supervise the call ([`Supervision`]): it can ask it to stop, and hears of the
-//! answer and of every key as it arrives, so a confirmation is committed while the thank-you
-//! plays, not after the call. Without supervision the call runs to its own end.
+//! answer and of the program's acceptance of a confirmation as it happens, so a confirmation is
+//! committed while the thank-you plays, not after the call. Without supervision the call runs to its own end.
 
 use crate::chain::caller::{CallProgress, Stop};
 use crate::media::amd::Answerer;
 use crate::media::audio::EncodedProgram;
 use crate::media::pending::{Made, PendingProgram};
-use crate::media::program::ProgramEnd;
 use crate::media::program::ProgramSettings;
 use crate::media::rtp::SenderStart;
 use crate::media::session::{Digit, MediaEnd, MediaSession, MediaStats, SessionSetup};
@@ -21,7 +20,7 @@ use crate::telephony::clock;
 use crate::telephony::endpoint::{Endpoint, Route};
 use crate::telephony::pacer::{PacedMedia, Pacer};
 use rand::Rng;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
@@ -47,6 +46,8 @@ pub struct MediaReport {
     pub digits: Vec<Digit>,
     /// How many times the message started.
     pub message_starts: u32,
+    /// The program accepted a `1` as the confirmation.
+    pub confirmed: bool,
     /// Why the media ended.
     pub end: Option<MediaEnd>,
     /// The far end's audio, when [`LineContext::record`] asked for it.
@@ -92,8 +93,8 @@ pub struct Supervision {
     /// Asks the call to end early: [`Stop::IfRinging`] cancels a call not yet answered (and
     /// is ignored once answered), [`Stop::Now`] ends it ringing or answered.
     pub stop: Option<watch::Receiver<Stop>>,
-    /// Hears [`CallProgress::Answered`] at the answer, and [`CallProgress::Key`] for each key
-    /// the moment the media receives it, before the program reacts to it audibly.
+    /// Hears [`CallProgress::Answered`] at the answer, and [`CallProgress::Confirmed`] the
+    /// moment the program accepts the member's `1`, before the thank-you plays.
     pub progress: Option<mpsc::UnboundedSender<CallProgress>>,
 }
 
@@ -204,7 +205,7 @@ impl Line<'_, '_> {
                 if let Some(active) = &self.media {
                     let mut session = lock(&active.session);
                     session.handle_info(clock::now(), &content_type, &body);
-                    self.progress.keys(&session);
+                    self.progress.confirmation(&session);
                 }
             }
             CallEvent::Ringing { .. } | CallEvent::Ended(_) => {}
@@ -299,17 +300,18 @@ async fn next_stop(stop: &mut Option<watch::Receiver<Stop>>) -> Option<Stop> {
     }
 }
 
-/// Sends the chain its news: the answer, then each key once, whichever task received it.
+/// Sends the chain its news: the answer, then the confirmation once, whichever task received
+/// the key.
 struct Progress {
     sender: Option<mpsc::UnboundedSender<CallProgress>>,
-    keys_sent: AtomicUsize,
+    confirmation_sent: AtomicBool,
 }
 
 impl Progress {
     fn new(sender: Option<mpsc::UnboundedSender<CallProgress>>) -> Progress {
         Progress {
             sender,
-            keys_sent: AtomicUsize::new(0),
+            confirmation_sent: AtomicBool::new(false),
         }
     }
 
@@ -320,13 +322,10 @@ impl Progress {
         }
     }
 
-    /// Reports the keys `session` received since the last report. Called with the session
-    /// locked, so the receive task and the line never report the same key twice.
-    fn keys(&self, session: &MediaSession) {
-        let digits = session.digits();
-        let sent = self.keys_sent.swap(digits.len(), Ordering::Relaxed);
-        for digit in digits.iter().skip(sent) {
-            self.send(CallProgress::Key(digit.digit));
+    /// Reports the confirmation once the session's program has accepted it.
+    fn confirmation(&self, session: &MediaSession) {
+        if session.confirmed() && !self.confirmation_sent.swap(true, Ordering::Relaxed) {
+            self.send(CallProgress::Confirmed);
         }
     }
 }
@@ -400,7 +399,7 @@ async fn receive(
         };
         let mut session = lock(&session);
         session.handle_datagram(clock::now(), from, datagram);
-        progress.keys(&session);
+        progress.confirmation(&session);
         if session.end().is_some() {
             ended.notify_one();
         }
@@ -413,20 +412,23 @@ fn media_report(active: &ActiveMedia) -> MediaReport {
         stats: session.stats(),
         digits: session.digits().to_vec(),
         message_starts: session.message_starts(),
+        confirmed: session.confirmed(),
         end: session.end(),
         recording: session.recording().map(<[i16]>::to_vec),
         machine: session.answerer(),
     }
 }
 
-/// An answered call that played the program ends acknowledged or not; an answering machine
-/// that took the message is not acknowledged here (the SIP outcome has no such case): the
-/// media report's [`MediaEnd`] says `Voicemail`.
+/// An answered call that played the program ends acknowledged exactly when the program
+/// accepted the confirmation, even if the member hung up during the thank-you; an answering
+/// machine that took the message is not acknowledged here (the SIP outcome has no such case):
+/// the media report's [`MediaEnd`] says `Voicemail`.
 fn refine(mut report: CallReport, played: Option<&MediaReport>) -> CallReport {
     if let (Outcome::Answered, Some(played)) = (report.outcome, played) {
-        report.outcome = match played.end {
-            Some(MediaEnd::Program(ProgramEnd::Acknowledged)) => Outcome::Acknowledged,
-            _ => Outcome::AnsweredNoAck,
+        report.outcome = if played.confirmed {
+            Outcome::Acknowledged
+        } else {
+            Outcome::AnsweredNoAck
         };
     }
     report

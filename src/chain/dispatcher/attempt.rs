@@ -1,5 +1,5 @@
 //! One attempt: claim the delivery, place the call, commit an acknowledgement the moment the
-//! key arrives, and commit what the retry policy decides when the call is over. Also the
+//! call program accepts the member's confirmation, and commit what the retry policy decides when the call is over. Also the
 //! attempts a crash interrupted, finished as failed.
 
 use super::{ChainError, Dispatcher};
@@ -16,9 +16,6 @@ use crate::store::{
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
-
-/// The key that confirms.
-const CONFIRM: char = '1';
 
 impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// Places one call for a due delivery and records how it went. Errors are logged: a
@@ -107,8 +104,8 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         program
     }
 
-    /// Runs the call, committing the acknowledgement as soon as the key arrives; true in the
-    /// second place when it did.
+    /// Runs the call, committing the acknowledgement as soon as the call program reports the
+    /// confirmation; true in the second place when it did.
     async fn call(
         &self,
         delivery: &Delivery,
@@ -147,7 +144,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
 
     /// True when this news committed the acknowledgement.
     async fn on_progress(&self, delivery: &Delivery, news: CallProgress, done: bool) -> bool {
-        if done || news != CallProgress::Key(CONFIRM) {
+        if done || news != CallProgress::Confirmed {
             return false;
         }
         match self

@@ -12,6 +12,7 @@ use crate::chain::policy::RetryPolicy;
 use crate::chain::service;
 use crate::config::Config;
 use crate::sim::{Exchange, PhoneScript, SimCall};
+use crate::speech::prompts::PromptContext;
 use crate::speech::{Language, Speech, SpeechSettings};
 use crate::store::{AlertKind, Message, MessageBody, NetworkKind, NewAlert, NewNetwork, Store};
 use neighbourhood::{Neighbour, Voices};
@@ -25,6 +26,9 @@ const FASTER: u32 = 60;
 /// The alert the police send.
 const MESSAGE: &str = "Twee onbekende mannen bellen aan in de Kerkstraat. Doe niet open en bel \
                        101 bij iets verdachts.";
+
+/// The network's number, which members call back.
+const CALLBACK: &str = "+3250999999";
 
 /// Arguments of `buurtbel demo`.
 #[derive(Debug, clap::Args)]
@@ -95,7 +99,7 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     let started = crate::telephony::clock::now();
     let (alert, _) = dispatcher.send(demo_alert(network.id.clone())).await?;
     eprintln!(
-        "urgent alert {} sent to {} members of {}",
+        "urgent alert {} (a drill) sent to {} members of {}",
         alert.id,
         neighbours.len(),
         network.name
@@ -135,7 +139,8 @@ fn demo_folder(seed: u64) -> Result<PathBuf, CliError> {
     Ok(folder)
 }
 
-/// "Hallo?" and an answering machine's greeting, spoken by the same engine.
+/// "Hallo?" and an answering machine's greeting, spoken by the same engine, and how long the
+/// program's parts last (rendered here once, so the dispatcher finds them cached).
 fn voices(settings: SpeechSettings) -> Result<Voices, CliError> {
     let speech = Speech::new(settings)?;
     let say = |text: &str| -> Result<Arc<Vec<i16>>, CliError> {
@@ -144,12 +149,22 @@ fn voices(settings: SpeechSettings) -> Result<Voices, CliError> {
             &speech.render(&spoken, Language::Nl, 1.0)?.samples,
         ))
     };
+    let message = speech.message(MESSAGE, Language::Nl, 1.0)?.samples;
+    let context = PromptContext {
+        network: &demo_network().name,
+        callback: CALLBACK,
+    };
+    let program = speech.segments(Language::Nl, &context, true, &message, 1.0)?;
+    let length = |samples: &[i16]| Duration::from_millis(samples.len() as u64 / 8);
     Ok(Voices {
         hello: say("Hallo?")?,
         greeting: say(
             "U bent verbonden met de voicemail van de familie Voorbeeld. \
              Spreek een bericht in na de toon.",
         )?,
+        intro: length(&program.intro),
+        message: length(&program.message),
+        listen_first: length(&program.listen_first),
     })
 }
 
@@ -159,7 +174,7 @@ fn demo_network() -> NewNetwork {
         kind: NetworkKind::Residential,
         police_zone: "Politiezone Voorbeeld".into(),
         language: "nl".into(),
-        caller_id: "+3250999999".into(),
+        caller_id: CALLBACK.into(),
         ring_timeout_ms: None,
         retry_policy: None,
     }
@@ -187,14 +202,14 @@ fn demo_config(exchange: std::net::SocketAddr, speech: &SpeechSettings) -> Confi
     config.sip.bind = "127.0.0.1:0".parse().expect("a literal address");
     config.trunk.proxy = exchange.to_string();
     config.trunk.domain = "demo.invalid".into();
-    config.trunk.caller_id = "+3250999999".into();
+    config.trunk.caller_id = CALLBACK.into();
     config.trunk.max_channels = 50;
     config.trunk.max_cps = 15.0;
     config.trunk.ring_timeout = Duration::from_secs(6);
     config.media.menu_rounds = 1;
     config.media.key_wait = Duration::from_secs(2);
     config.speech.message_repeats = Some(speech.message_repeats);
-    config.chain.callback_number = "+3250999999".into();
+    config.chain.callback_number = CALLBACK.into();
     config
 }
 
@@ -219,7 +234,7 @@ fn write_heard(
     let calls = calls.lock().unwrap_or_else(|e| e.into_inner());
     let preferred = [
         neighbourhood::Behaviour::RepeatsThenConfirms,
-        neighbourhood::Behaviour::ConfirmsAtOnce,
+        neighbourhood::Behaviour::ConfirmsWhenAsked,
         neighbourhood::Behaviour::AnsweringMachine,
     ];
     for behaviour in preferred {

@@ -13,8 +13,11 @@ use std::time::Duration;
 /// What a member's phone does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Behaviour {
-    /// Answers, says "hallo?", presses 1 during the message.
-    ConfirmsAtOnce,
+    /// Answers, says "hallo?", listens to the message and presses 1 when asked.
+    ConfirmsWhenAsked,
+    /// Presses 1 during the intro, hears "listen to the message first", then presses 1 when
+    /// asked.
+    TooEarlyThenConfirms,
     /// Presses 2 to hear it again, then 1.
     RepeatsThenConfirms,
     /// The landline is busy every time.
@@ -35,7 +38,8 @@ impl Behaviour {
     /// As shown in the table.
     pub fn label(self) -> &'static str {
         match self {
-            Behaviour::ConfirmsAtOnce => "presses 1 at once",
+            Behaviour::ConfirmsWhenAsked => "presses 1 when asked",
+            Behaviour::TooEarlyThenConfirms => "presses 1 too soon, then when asked",
             Behaviour::RepeatsThenConfirms => "presses 2, then 1",
             Behaviour::Busy => "busy",
             Behaviour::BusyMobileConfirms => "landline busy, mobile presses 1",
@@ -49,7 +53,8 @@ impl Behaviour {
     /// The final delivery state the story expects.
     pub fn expected(self) -> &'static str {
         match self {
-            Behaviour::ConfirmsAtOnce
+            Behaviour::ConfirmsWhenAsked
+            | Behaviour::TooEarlyThenConfirms
             | Behaviour::RepeatsThenConfirms
             | Behaviour::BusyMobileConfirms => "acknowledged",
             Behaviour::Busy => "busy",
@@ -61,8 +66,9 @@ impl Behaviour {
     }
 }
 
-/// Of every 20 members: how many behave how (the rest press 1 at once).
-const MIX: [(Behaviour, usize); 7] = [
+/// Of every 20 members: how many behave how (the rest press 1 when asked).
+const MIX: [(Behaviour, usize); 8] = [
+    (Behaviour::TooEarlyThenConfirms, 1),
     (Behaviour::RepeatsThenConfirms, 3),
     (Behaviour::Busy, 1),
     (Behaviour::BusyMobileConfirms, 1),
@@ -83,17 +89,17 @@ pub struct Neighbour {
     pub behaviour: Behaviour,
 }
 
-/// `count` neighbours; `seed` decides who behaves how. From 8 members on, every behaviour
+/// `count` neighbours; `seed` decides who behaves how. From 9 members on, every behaviour
 /// is there at least once.
 pub fn neighbours(count: usize, seed: u64) -> Vec<Neighbour> {
     let mut behaviours = Vec::with_capacity(count);
     for (behaviour, per_twenty) in MIX {
         let share = (count * per_twenty) / 20;
-        let least = usize::from(count >= 8);
+        let least = usize::from(count > MIX.len());
         behaviours.extend(std::iter::repeat_n(behaviour, share.max(least)));
     }
     behaviours.truncate(count);
-    behaviours.resize(count, Behaviour::ConfirmsAtOnce);
+    behaviours.resize(count, Behaviour::ConfirmsWhenAsked);
     behaviours.shuffle(&mut StdRng::seed_from_u64(seed));
     behaviours
         .into_iter()
@@ -140,12 +146,31 @@ pub fn new_member(neighbour: &Neighbour) -> NewMember {
     }
 }
 
-/// What the simulated phones say.
+/// What the simulated phones say, and how long the parts of the program they hear last.
 pub struct Voices {
     /// A person answering: "Hallo?".
     pub hello: Arc<Vec<i16>>,
     /// An answering machine's greeting (the beep is added).
     pub greeting: Arc<Vec<i16>>,
+    /// The drill notice and the intro.
+    pub intro: Duration,
+    /// The message.
+    pub message: Duration,
+    /// "Listen to the message first".
+    pub listen_first: Duration,
+}
+
+/// From the answer to the start of the intro: the gateway listens until "hallo?" is followed
+/// by silence, about two seconds; a little more, so a key meant for the menu never lands
+/// before the message ends.
+const LISTENING: Duration = Duration::from_millis(2_600);
+
+impl Voices {
+    /// From the answer to the end of the first hearing of the message, with `interruptions`
+    /// (the "listen first" prompt) played in between.
+    fn message_heard(&self, interruptions: u32) -> Duration {
+        LISTENING + self.intro + self.message + self.listen_first * interruptions
+    }
 }
 
 /// Every number's script.
@@ -156,13 +181,20 @@ pub fn scripts(neighbours: &[Neighbour], voices: &Voices) -> HashMap<String, Pho
         // Keys travel every way a real line sends them.
         let method = [PressMethod::Rfc4733, PressMethod::Inband, PressMethod::Info][i % 3];
         let person = PhoneScript::answer_after(ring).say(Arc::clone(&voices.hello));
+        // A key for the menu: a second or so after the message, while the menu plays.
+        let asked = |interruptions| {
+            voices.message_heard(interruptions) + Duration::from_millis(800 + (i as u64 % 4) * 150)
+        };
         let landline = match neighbour.behaviour {
-            Behaviour::ConfirmsAtOnce => person.press(secs(6 + i as u64 % 4), '1', method),
-            Behaviour::RepeatsThenConfirms => {
-                person
-                    .press(secs(6), '2', method)
-                    .press(secs(14), '1', method)
-            }
+            Behaviour::ConfirmsWhenAsked => person.press(asked(0), '1', method),
+            Behaviour::TooEarlyThenConfirms => person
+                .press(LISTENING + Duration::from_millis(700), '1', method)
+                .press(asked(1), '1', method),
+            Behaviour::RepeatsThenConfirms => person.press(asked(0), '2', method).press(
+                asked(0) + voices.message + Duration::from_millis(800),
+                '1',
+                method,
+            ),
             Behaviour::Busy | Behaviour::BusyMobileConfirms => {
                 PhoneScript::refuse(486, Duration::from_millis(700))
             }
@@ -178,15 +210,11 @@ pub fn scripts(neighbours: &[Neighbour], voices: &Voices) -> HashMap<String, Pho
         if let Some(mobile) = neighbour.numbers.get(1) {
             let answers = PhoneScript::answer_after(ring)
                 .say(Arc::clone(&voices.hello))
-                .press(secs(7), '1', PressMethod::Rfc4733);
+                .press(asked(0), '1', PressMethod::Rfc4733);
             scripts.insert(mobile.clone(), answers);
         }
     }
     scripts
-}
-
-fn secs(seconds: u64) -> Duration {
-    Duration::from_secs(seconds)
 }
 
 #[cfg(test)]
@@ -205,19 +233,19 @@ mod tests {
         }
         let confirm = fifty
             .iter()
-            .filter(|n| n.behaviour == Behaviour::ConfirmsAtOnce)
+            .filter(|n| n.behaviour == Behaviour::ConfirmsWhenAsked)
             .count();
-        assert_eq!(confirm, 50 - 7 - 2 - 2 - 5 - 5 - 5 - 2);
+        assert_eq!(confirm, 50 - 2 - 7 - 2 - 2 - 5 - 5 - 5 - 2);
         let again = neighbours(50, 1);
         let other = neighbours(50, 2);
         let order = |v: &[Neighbour]| v.iter().map(|n| n.behaviour).collect::<Vec<_>>();
         assert_eq!(order(&fifty), order(&again));
         assert_ne!(order(&fifty), order(&other));
         assert_eq!(neighbours(3, 1).len(), 3);
-        let eight = neighbours(8, 9);
+        let nine = neighbours(9, 9);
         for (behaviour, _) in MIX {
             assert!(
-                eight.iter().any(|n| n.behaviour == behaviour),
+                nine.iter().any(|n| n.behaviour == behaviour),
                 "{behaviour:?}"
             );
         }

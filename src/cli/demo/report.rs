@@ -21,6 +21,8 @@ pub struct Row {
 /// Everything the demo reports.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// The demo's alert is a drill: every call opened with "this is an exercise".
+    drill: bool,
     members: usize,
     acknowledged: usize,
     voicemail: usize,
@@ -81,7 +83,9 @@ impl Report {
             .filter(|r| !named.iter().any(|s| s.as_str() == r.state))
             .count();
         let (heard_member, heard_wav) = heard.unzip();
+        let drill = store.alert(alert).await?.is_some_and(|a| a.drill);
         Ok(Report {
+            drill,
             members: neighbours.len(),
             acknowledged: count(DeliveryState::Acknowledged),
             voicemail: count(DeliveryState::Voicemail),
@@ -101,8 +105,11 @@ impl Report {
 
     /// The table and totals; with `json`, the JSON object last.
     pub fn print(&self, json: bool) {
+        if self.drill {
+            println!("A drill: every member first heard \"this is an exercise\".");
+        }
         println!(
-            "{:<9} {:<32} {:<16} {:>5}  keys",
+            "{:<9} {:<36} {:<16} {:>5}  keys",
             "member", "phone", "final state", "calls"
         );
         for row in &self.rows {
@@ -112,7 +119,7 @@ impl Report {
                 "  (!)"
             };
             println!(
-                "{:<9} {:<32} {:<16} {:>5}  {}{mark}",
+                "{:<9} {:<36} {:<16} {:>5}  {}{mark}",
                 row.member, row.behaviour, row.state, row.calls, row.keys
             );
         }

@@ -3,13 +3,21 @@
 //! With machine detection on, the program first listens (sending silence) to what the far end
 //! says after the answer ([`crate::media::amd`]):
 //! - a person: intro → message → menu ("press 1 to confirm, press 2 to repeat") → a pause for
-//!   the key, repeated up to `menu_rounds` times. `1` plays the thank-you and ends
-//!   `Acknowledged`; `2` restarts the message; no valid key after the last round ends
-//!   `AnsweredNoAck`. Keys are honoured at once, whatever is playing (barge-in), except during
-//!   the thank-you. A key while listening means a person: the intro starts.
+//!   the key, repeated up to `menu_rounds` times. `2` restarts the message at once; no valid
+//!   key after the last round ends `AnsweredNoAck`. A key while listening means a person: the
+//!   intro starts.
 //! - an answering machine: silence until it records (after its beep, its greeting's end, or
 //!   20 s), then intro → message once → the voicemail notice ("… bel terug naar …"), and the
-//!   end is `Voicemail`. No menu; keys are ignored.
+//!   end is `Voicemail`. No menu; no key counts, whoever presses it.
+//!
+//! The confirmation rule, decided here and nowhere else: **a `1` confirms only once the member
+//! has heard the message through to its end at least once.** Such a `1` is honoured at once
+//! (barge-in, even during a repeat), makes [`Program::confirmed`] true before the thank-you
+//! plays, and the program ends `Acknowledged`. An earlier `1` (while listening, during the
+//! intro or the first playing of the message) confirms nothing: it interrupts with the
+//! "listen to the message first; press 1 at the end to confirm" prompt, after which the
+//! interrupted part resumes where it stopped, so the member still hears every word and does
+//! not hang up believing they confirmed.
 //!
 //! Without detection the intro starts at once, as for a person.
 //!
@@ -43,6 +51,8 @@ pub struct ProgramAudio {
     pub menu: Arc<[u8]>,
     /// "Dank u, tot ziens."
     pub thanks: Arc<[u8]>,
+    /// After a `1` that came too early: "listen to the message first; press 1 at the end".
+    pub listen_first: Arc<[u8]>,
     /// After the message on an answering machine: "… bel terug naar … om het opnieuw te horen."
     pub voicemail: Arc<[u8]>,
     /// The codec's silence byte (A-law 0xD5, µ-law 0xFF).
@@ -52,7 +62,7 @@ pub struct ProgramAudio {
 /// How the program ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgramEnd {
-    /// The member pressed 1 and heard the thank-you.
+    /// The member pressed 1 after hearing the message, and heard the thank-you.
     Acknowledged,
     /// The member heard the message but pressed no valid key in any round.
     AnsweredNoAck,
@@ -92,6 +102,8 @@ enum Segment {
     Message,
     Menu,
     KeyWait,
+    /// "Listen to the message first", then back to where it interrupted.
+    ListenFirst,
     Thanks,
     /// The voicemail notice.
     Notice,
@@ -108,6 +120,12 @@ pub struct Program {
     round: u32,
     frames_played: u64,
     message_starts: u32,
+    /// The message has played through to its end at least once.
+    message_heard: bool,
+    /// A `1` was accepted as the confirmation.
+    confirmed: bool,
+    /// Where [`Segment::ListenFirst`] returns to, and at which offset.
+    resume: (Segment, usize),
     detector: Option<MachineDetector>,
     answerer: Option<Answerer>,
 }
@@ -128,6 +146,9 @@ impl Program {
             round: 0,
             frames_played: 0,
             message_starts: 0,
+            message_heard: false,
+            confirmed: false,
+            resume: (Segment::Intro, 0),
             detector,
             answerer: None,
         };
@@ -170,17 +191,34 @@ impl Program {
 
     /// A key the member pressed.
     pub fn handle_digit(&mut self, digit: char) {
+        if self.answerer == Some(Answerer::Machine) {
+            return;
+        }
         match (self.segment, digit) {
+            (Segment::Listen, '1') => {
+                self.answerer = Some(Answerer::Human);
+                self.ask_to_listen_first();
+            }
             (Segment::Listen, _) => self.start_for(Answerer::Human),
             (Segment::AwaitRecording | Segment::Thanks | Segment::Over(_), _) => {}
-            _ if self.answerer == Some(Answerer::Machine) => {}
-            (_, '1') => self.enter(Segment::Thanks),
+            (_, '1') if self.heard_message() => {
+                self.confirmed = true;
+                self.enter(Segment::Thanks);
+            }
+            (Segment::ListenFirst, '1') => {}
+            (_, '1') => self.ask_to_listen_first(),
             (_, '2') => {
                 self.round = 0;
                 self.enter(Segment::Message);
             }
             _ => {}
         }
+    }
+
+    /// True once a `1` was accepted as the confirmation: the member heard the message to its
+    /// end and then pressed 1. Set before the thank-you plays, and never unset.
+    pub fn confirmed(&self) -> bool {
+        self.confirmed
     }
 
     /// How the program ended, once it has.
@@ -242,6 +280,22 @@ impl Program {
         }
     }
 
+    /// The message has played to its end at least once, its last frame included.
+    fn heard_message(&self) -> bool {
+        self.message_heard
+            || (self.segment == Segment::Message && self.offset >= self.audio.message.len())
+    }
+
+    /// Interrupts with the "listen first" prompt; what was playing resumes after it. While
+    /// listening, that is the intro.
+    fn ask_to_listen_first(&mut self) {
+        self.resume = match self.segment {
+            Segment::Listen => (Segment::Intro, 0),
+            segment => (segment, self.offset),
+        };
+        self.enter(Segment::ListenFirst);
+    }
+
     fn start_for(&mut self, answerer: Answerer) {
         self.answerer = Some(answerer);
         self.enter(Segment::Intro);
@@ -253,6 +307,7 @@ impl Program {
             Segment::Message => &self.audio.message,
             Segment::Menu => &self.audio.menu,
             Segment::Thanks => &self.audio.thanks,
+            Segment::ListenFirst => &self.audio.listen_first,
             Segment::Notice => &self.audio.voicemail,
             Segment::Listen | Segment::AwaitRecording | Segment::KeyWait | Segment::Over(_) => &[],
         }
@@ -274,6 +329,14 @@ impl Program {
     /// Moves past finished (or empty) segments.
     fn skip_empty(&mut self) {
         while !matches!(self.segment, Segment::Over(_)) && self.offset >= self.current_len() {
+            match self.segment {
+                Segment::Message => self.message_heard = true,
+                Segment::ListenFirst => {
+                    (self.segment, self.offset) = self.resume;
+                    continue;
+                }
+                _ => {}
+            }
             let next = self.following();
             self.enter(next);
         }
@@ -282,7 +345,7 @@ impl Program {
     fn following(&self) -> Segment {
         let voicemail = self.answerer == Some(Answerer::Machine);
         match self.segment {
-            Segment::Listen | Segment::AwaitRecording => self.segment,
+            Segment::Listen | Segment::AwaitRecording | Segment::ListenFirst => self.segment,
             Segment::Intro => Segment::Message,
             Segment::Message if voicemail => Segment::Notice,
             Segment::Message => Segment::Menu,

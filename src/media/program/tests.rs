@@ -9,6 +9,7 @@ fn audio() -> ProgramAudio {
         message: Arc::from(vec![2u8; 800]),
         menu: Arc::from(vec![3u8; 400]),
         thanks: Arc::from(vec![4u8; 160]),
+        listen_first: Arc::from(vec![6u8; 160]),
         voicemail: Arc::from(vec![5u8; 320]),
         silence: 0xD5,
     }
@@ -57,10 +58,50 @@ fn one_after_the_menu_thanks_and_acknowledges() {
 }
 
 #[test]
-fn barge_in_during_message() {
+fn one_during_the_first_message_asks_to_listen_first_and_the_message_goes_on() {
     let mut program = Program::new(audio(), settings());
     let heard = play(&mut program, &[(3, '1')]);
-    assert_eq!(heard, [1, 1, 2, 4]);
+    assert_eq!(&heard[..9], [1, 1, 2, 6, 2, 2, 2, 2, 3]);
+    assert_eq!(program.message_starts(), 1, "resumed, not restarted");
+    assert!(!program.confirmed());
+    assert_eq!(program.end(), Some(ProgramEnd::AnsweredNoAck));
+}
+
+#[test]
+fn one_during_the_intro_confirms_nothing_and_one_after_the_message_does() {
+    let mut program = Program::new(audio(), settings());
+    let heard = play(&mut program, &[(1, '1'), (2, '1'), (10, '1')]);
+    // The second 1 falls on the prompt itself and changes nothing.
+    assert_eq!(&heard[..11], [1, 6, 1, 2, 2, 2, 2, 2, 3, 3, 4]);
+    assert!(program.confirmed());
+    assert_eq!(program.end(), Some(ProgramEnd::Acknowledged));
+}
+
+#[test]
+fn one_right_after_the_last_frame_of_the_message_confirms() {
+    let mut program = Program::new(audio(), settings());
+    let heard = play(&mut program, &[(7, '1')]);
+    assert_eq!(heard, [1, 1, 2, 2, 2, 2, 2, 4]);
+    assert_eq!(program.end(), Some(ProgramEnd::Acknowledged));
+}
+
+#[test]
+fn the_confirmation_is_known_before_the_thank_you_plays() {
+    let mut program = Program::new(audio(), settings());
+    for _ in 0..9 {
+        program.next_frame();
+    }
+    assert!(!program.confirmed());
+    program.handle_digit('1');
+    assert!(program.confirmed(), "decided at the key");
+    assert_eq!(program.end(), None, "the thank-you is still to play");
+}
+
+#[test]
+fn barge_in_while_the_message_repeats() {
+    let mut program = Program::new(audio(), settings());
+    let heard = play(&mut program, &[(8, '2'), (10, '1')]);
+    assert_eq!(&heard[8..], [2, 2, 4]);
     assert_eq!(program.end(), Some(ProgramEnd::Acknowledged));
 }
 
@@ -187,6 +228,16 @@ fn a_machine_gets_intro_message_and_notice_once_after_its_beep() {
     assert_eq!(program.answerer(), Some(Answerer::Machine));
     assert_eq!(program.message_starts(), 1);
     assert_eq!(program.end(), Some(ProgramEnd::Voicemail));
+}
+
+#[test]
+fn one_while_listening_means_a_person_who_must_listen_first() {
+    let mut program = Program::new(audio(), listening());
+    let heard = converse(&mut program, &[], &[(5, '1')]);
+    assert_eq!(&heard[..9], [0xD5, 0xD5, 0xD5, 0xD5, 0xD5, 6, 1, 1, 2]);
+    assert_eq!(program.answerer(), Some(Answerer::Human));
+    assert!(!program.confirmed());
+    assert_eq!(program.end(), Some(ProgramEnd::AnsweredNoAck));
 }
 
 #[test]

@@ -236,6 +236,12 @@ impl MediaSession {
         &self.digits
     }
 
+    /// True once the program accepted a `1` as the member's confirmation (see
+    /// [`crate::media::program`] for the rule); set before the thank-you plays.
+    pub fn confirmed(&self) -> bool {
+        self.program.confirmed()
+    }
+
     /// How many times the message has started playing.
     pub fn message_starts(&self) -> u32 {
         self.program.message_starts()

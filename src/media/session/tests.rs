@@ -14,6 +14,7 @@ fn setup() -> SessionSetup {
             message: Arc::from(vec![0x11u8; FRAME_BYTES * 10]),
             menu: Arc::from(vec![0x22u8; FRAME_BYTES * 5]),
             thanks: Arc::from(vec![0x33u8; FRAME_BYTES * 2]),
+            listen_first: Arc::from(vec![0x55u8; FRAME_BYTES * 2]),
             voicemail: Arc::from(vec![0x44u8; FRAME_BYTES * 3]),
             silence: 0xD5,
         },

@@ -199,7 +199,10 @@ async fn play(
     let talk = async {
         for key in &turn.keys {
             clock.sleep(Duration::from_secs(2)).await;
-            let _ = request.progress.send(CallProgress::Key(*key));
+            if *key == '1' {
+                // These scripted calls stand for the whole call program, which confirms.
+                let _ = request.progress.send(CallProgress::Confirmed);
+            }
         }
         clock.sleep(turn.talk).await;
     };
@@ -246,6 +249,7 @@ impl ProgramSource for Silence {
             message: tone.clone(),
             menu: tone.clone(),
             thanks: tone.clone(),
+            listen_first: tone.clone(),
             voicemail: tone,
         })))
     }

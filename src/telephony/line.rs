@@ -216,7 +216,11 @@ impl Line<'_, '_> {
         match event {
             CallEvent::Answered { media } => self.on_answer(media),
             CallEvent::Ending { reason } => {
-                tracing::info!(call_id = self.call.call_id(), reason = reason.as_str(), "hanging up");
+                tracing::info!(
+                    call_id = self.call.call_id(),
+                    reason = reason.as_str(),
+                    "hanging up"
+                );
                 if let Some(active) = &self.media {
                     lock(&active.session).stop();
                 }

@@ -21,8 +21,6 @@ mod probe;
 mod refresh;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_dialog;
 
 pub use outcome::{CallReport, EndReason, Outcome, Party};
 pub use probe::PROBE_TIMEOUT;
@@ -34,12 +32,12 @@ use crate::sip::message::{Message, Request, Response};
 use crate::sip::method::Method;
 use crate::sip::sdp::{Answer, Offer};
 use crate::sip::transaction::{ClientEvent, ClientTransaction, ServerTransaction, Timers};
-use answer::Fork;
-use refresh::SessionTimer;
 use crate::sip::uri::Uri;
+use answer::Fork;
 use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use refresh::SessionTimer;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -97,7 +97,8 @@ impl SessionTimer {
     /// refreshes, `min(32 s, interval/3)` early).
     fn deadline(&self) -> Instant {
         if self.we_refresh {
-            self.refresh_at.map_or(self.expires, |at| at.min(self.expires))
+            self.refresh_at
+                .map_or(self.expires, |at| at.min(self.expires))
         } else {
             self.expires - (self.interval / 3).min(Duration::from_secs(32))
         }
@@ -267,8 +268,9 @@ impl Call {
                 timer.interval = timer.interval.max(Duration::from_secs(min_se.into()));
                 timer.refresh_at = Some(now);
             }
-            401 | 407 if request.headers.get("authorization").is_none()
-                && request.headers.get("proxy-authorization").is_none() =>
+            401 | 407
+                if request.headers.get("authorization").is_none()
+                    && request.headers.get("proxy-authorization").is_none() =>
             {
                 self.send_refresh(now, timer.seconds(), Some(response));
             }

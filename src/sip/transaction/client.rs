@@ -70,7 +70,9 @@ impl ClientTransaction {
     /// has arrived by then.
     #[must_use]
     pub fn with_deadline(mut self, deadline: Instant) -> Self {
-        self.deadline = self.deadline.map_or(Some(deadline), |d| Some(d.min(deadline)));
+        self.deadline = self
+            .deadline
+            .map_or(Some(deadline), |d| Some(d.min(deadline)));
         self
     }
 

@@ -193,6 +193,18 @@ fn reinvite_mid_call_is_answered_once_and_the_call_goes_on() {
         "one 200 to the re-INVITE, no retransmission\n{}",
         run.explain()
     );
+    // The SIP trace (RUST_LOG=debug includes buurtbel::sip): whole messages, both ways.
+    let log = &run.buurtbel.stderr;
+    for expected in [
+        "buurtbel::sip",
+        "received ",
+        "bytes over UDP from 127.0.0.1:",
+        "o=callee 2890844527 2890844528",
+        "sent ",
+        "BYE sip:callee@",
+    ] {
+        assert!(log.contains(expected), "{expected:?}\n{}", run.explain());
+    }
 }
 
 #[test]

@@ -66,6 +66,8 @@ struct Phone {
     /// `mute_after` ms; `None` answers nothing.
     in_dialog_status: Option<u16>,
     mute_after: u64,
+    /// Challenges every INVITE, with or without credentials (a trunk refusing ours).
+    refuse_credentials: bool,
 }
 
 impl Phone {
@@ -84,6 +86,7 @@ impl Phone {
             fork: false,
             in_dialog_status: Some(200),
             mute_after: u64::MAX,
+            refuse_credentials: false,
         }
     }
 
@@ -157,8 +160,9 @@ impl Phone {
         }
         match request.method {
             Method::Invite
-                if request.headers.get("authorization").is_some()
-                    || !matches!(self.script, Script::Challenge) =>
+                if !self.refuse_credentials
+                    && (request.headers.get("authorization").is_some()
+                        || !matches!(self.script, Script::Challenge)) =>
             {
                 self.on_invite(now, &request)
             }
@@ -707,4 +711,35 @@ fn request_outside_the_dialog_gets_481() {
             .iter()
             .all(|(_, e)| !matches!(e, CallEvent::Ended(_)))
     );
+}
+
+#[test]
+fn refused_credentials_are_reported_with_realm_and_user_name() {
+    let mut setup = setup();
+    setup.credentials = Some(Credentials {
+        username: "bin-test".into(),
+        password: "not-a-secret".into(),
+    });
+    let mut net = Net::new(Script::Challenge, setup);
+    net.phone.refuse_credentials = true;
+    net.run(60_000);
+    assert_eq!(
+        (net.report().outcome, net.report().sip_status),
+        (Outcome::Failed, Some(401))
+    );
+    let refused: Vec<String> = net
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            CallEvent::AuthRejected {
+                status,
+                method,
+                realm,
+                username,
+            } => Some(format!("{status} {method} {realm} {username}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused, ["401 INVITE trunk.test bin-test"]);
+    assert!(!format!("{:?}", net.events).contains("not-a-secret"));
 }

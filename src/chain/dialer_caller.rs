@@ -181,6 +181,8 @@ mod tests {
             (Outcome::Rejected, Some(403), AttemptOutcome::Failed),
             (Outcome::Failed, Some(404), AttemptOutcome::Failed),
             (Outcome::Failed, None, AttemptOutcome::Failed),
+            // A 200 without usable audio: ACKed, hung up, never heard.
+            (Outcome::Failed, Some(200), AttemptOutcome::Failed),
         ];
         for (outcome, status, expected) in table {
             let got = attempt_outcome(&report(outcome, status), None);

@@ -163,6 +163,73 @@ fn unavailable_trunk_reports_retry_after() {
 }
 
 #[test]
+fn answer_refusing_audio_is_acked_then_hung_up_and_failed() {
+    // The phone answers 200 with `m=audio 0`: nothing to play to. SIPp checks our ACK and
+    // the BYE that follows at once.
+    let run = Interop::new("uas_no_audio.xml").call("5s");
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "failed");
+    run.assert_field("reason", "no_audio");
+    run.assert_field("sip_status", 200);
+    run.assert_field("hung_up_by", "local");
+    run.assert_field("codec", Value::Null);
+    run.assert_between("talk_ms", 0, 1_000);
+}
+
+#[test]
+fn reinvite_mid_call_is_answered_once_and_the_call_goes_on() {
+    // SIPp re-INVITEs 1 s after our ACK and ACKs our 200 with a new branch. Without the ACK
+    // matched by dialog and CSeq, the 200 would come again at 0.5, 1.5, 3.5 s.
+    let run = Interop::new("uas_reinvite.xml").call("5s");
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "answered");
+    run.assert_field("hung_up_by", "local");
+    run.assert_field("reason", Value::Null);
+    run.assert_between("talk_ms", 4_900, 8_000);
+    let statuses = run.sipp.received_statuses();
+    assert_eq!(
+        statuses,
+        ["SIP/2.0 200 OK"],
+        "one 200 to the re-INVITE, no retransmission\n{}",
+        run.explain()
+    );
+    // The SIP trace (RUST_LOG=debug includes buurtbel::sip): whole messages, both ways.
+    let log = &run.buurtbel.stderr;
+    for expected in [
+        "buurtbel::sip",
+        "received ",
+        "bytes over UDP from 127.0.0.1:",
+        "o=callee 2890844527 2890844528",
+        "sent ",
+        "BYE sip:callee@",
+    ] {
+        assert!(log.contains(expected), "{expected:?}\n{}", run.explain());
+    }
+}
+
+#[test]
+fn forked_answers_are_both_acked_and_the_second_hung_up() {
+    // Two 200s with different To tags: SIPp checks ACK, ACK, BYE to the second fork at once,
+    // then the first fork's BYE after our hold.
+    let run = Interop::new("uas_fork.xml").call("3s");
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "answered");
+    run.assert_field("hung_up_by", "local");
+    run.assert_between("talk_ms", 2_900, 6_000);
+    let requests = run.sipp.received_requests();
+    let methods: Vec<&str> = requests
+        .iter()
+        .filter_map(|line| line.split(' ').next())
+        .collect();
+    assert_eq!(
+        methods,
+        ["INVITE", "ACK", "ACK", "BYE", "BYE"],
+        "{}",
+        run.explain()
+    );
+}
+
+#[test]
 fn bad_config_names_the_key_and_dials_nothing() {
     let proxy = Silent::bind();
     let dir = TempDir::new().expect("temp dir");

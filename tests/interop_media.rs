@@ -58,8 +58,9 @@ const ROUNDS: u64 = 2;
 const MESSAGE: Tone = Tone::single(440.0, 1_000);
 /// Prompt and message level: a peak of 8000 (about −9 dBm0).
 const LEVEL: f32 = 8_000.0;
-/// An `rtp_timeout` no test reaches: SIPp sends no RTP unless told to.
-const NO_RTP_TIMEOUT: &str = "30s";
+/// An `rtp_timeout` (the silence before a probe) that only the probe tests reach: SIPp sends
+/// no RTP unless told to.
+const NO_RTP_TIMEOUT: &str = "12s";
 /// How long buurtbel may take for one call before the test kills it.
 const CALL_DEADLINE: Duration = Duration::from_secs(40);
 
@@ -281,8 +282,10 @@ fn with_listen_an_answering_machine_gets_the_message_after_its_beep() {
 }
 
 #[test]
-fn no_rtp_for_rtp_timeout_ends_the_call_with_our_bye() {
-    // The same silent phone, with a 1 s RTP timeout and a 5 s message.
+fn silent_phone_that_answers_the_probe_hears_the_whole_program() {
+    // The silent phone sends no RTP at all; after 1 s of silence we ask it with an in-dialog
+    // OPTIONS, SIPp answers 200 (its default `pingreply`), and the program plays to its end:
+    // 0.3 + 5 + 2 × 1.3 s.
     let mut call = MediaCall::new("uas_media_silent.xml");
     call.message = Tone::single(440.0, 5_000);
     call.rtp_timeout = "1s";
@@ -290,24 +293,30 @@ fn no_rtp_for_rtp_timeout_ends_the_call_with_our_bye() {
     run.assert_sipp_passed();
     run.assert_field("outcome", "answered_no_ack");
     run.assert_field("hung_up_by", "local");
-    run.assert_between("played_ms", 900, 1_300);
-    run.assert_between("talk_ms", 900, 1_500);
+    run.assert_field("reason", Value::Null);
+    run.assert_between("played_ms", 7_800, 8_100);
+    let probes = run.sipp.received_requests();
+    let probes = probes.iter().filter(|r| r.starts_with("OPTIONS ")).count();
+    assert!(probes >= 2, "{probes} probes\n{}", run.explain());
 }
 
 #[test]
-fn rtp_timeout_counts_from_the_last_packet() {
-    // The phone streams 1.5 s of audio and then falls silent; with a 1 s RTP timeout the
-    // call ends about 2.5 s in, not 1 s in (counting from the start) nor later.
+fn vanished_far_end_is_hung_up_when_the_probe_goes_unanswered() {
+    // The phone streams 1.5 s of audio, then sends nothing and answers nothing (SIPp without
+    // default behaviours ignores our OPTIONS). 1 s after the last packet we probe; 16 s
+    // later, no answer: BYE. Counting from the start instead would end 1.5 s earlier.
     let mut call = MediaCall::new("uas_media_stream.xml");
-    call.message = Tone::single(440.0, 5_000);
+    call.sipp_args = &["-default_behaviors", "none"];
+    call.message = Tone::single(440.0, 30_000);
     call.rtp_timeout = "1s";
     call.stream = Some(silence_samples(1_500));
     let run = call.run();
     run.assert_sipp_passed();
     run.assert_field("outcome", "answered_no_ack");
     run.assert_field("hung_up_by", "local");
+    run.assert_field("reason", "far_end_gone");
     run.assert_between("rtp_received", 70, 76);
-    run.assert_between("played_ms", 2_300, 2_800);
+    run.assert_between("talk_ms", 18_300, 20_500);
 }
 
 #[test]

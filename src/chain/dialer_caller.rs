@@ -10,12 +10,12 @@
 //! | the call | attempt |
 //! | --- | --- |
 //! | pressed 1 | acknowledged |
-//! | answered, no confirming key (or no usable media) | answered, no ack |
+//! | answered, no confirming key | answered, no ack |
 //! | an answering machine took the message | voicemail |
 //! | 486, 600 | busy |
 //! | 408, 480, 603, or cancelled by us while ringing (487) | no answer |
 //! | 503 | unavailable, with its Retry-After |
-//! | anything else: 403, 404, no response, a number that does not dial, no RTP port | failed |
+//! | anything else: 403, 404, no response, an answer without usable audio (ACKed, then BYE), a number that does not dial, no RTP port | failed |
 
 use crate::chain::caller::{CallRequest, CallSummary, Caller};
 use crate::chain::policy::AttemptOutcome;
@@ -142,6 +142,7 @@ mod tests {
             ring: Duration::ZERO,
             talk: Duration::ZERO,
             hung_up_by: None,
+            reason: None,
         }
     }
 
@@ -181,6 +182,8 @@ mod tests {
             (Outcome::Rejected, Some(403), AttemptOutcome::Failed),
             (Outcome::Failed, Some(404), AttemptOutcome::Failed),
             (Outcome::Failed, None, AttemptOutcome::Failed),
+            // A 200 without usable audio: ACKed, hung up, never heard.
+            (Outcome::Failed, Some(200), AttemptOutcome::Failed),
         ];
         for (outcome, status, expected) in table {
             let got = attempt_outcome(&report(outcome, status), None);

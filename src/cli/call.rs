@@ -134,6 +134,9 @@ fn print_result(result: &CallResult, json: bool) {
             played.message_starts
         );
     }
+    if let Some(reason) = report.reason {
+        println!("reason:     {}", reason.as_str());
+    }
     if let Some(retry) = report.retry_after {
         println!("retry after {} s", retry.as_secs());
     }
@@ -151,6 +154,7 @@ pub fn json_line(result: &CallResult) -> serde_json::Value {
         ring,
         talk,
         hung_up_by,
+        reason,
     } = &result.report;
     let played = result.played.as_ref();
     let stats = played.map(|p| p.stats).unwrap_or_default();
@@ -172,6 +176,7 @@ pub fn json_line(result: &CallResult) -> serde_json::Value {
         "rtp_send_errors": stats.send_errors,
         "jitter_ms": (stats.jitter_ms * 100.0).round() / 100.0,
         "machine": played.and_then(|p| p.machine),
+        "reason": reason.map(|r| r.as_str()),
     })
 }
 

@@ -143,9 +143,16 @@ impl Dialer {
                     .machine_detection
                     .then(DetectorSettings::default),
             },
-            rtp_timeout: config.media.rtp_timeout,
+            rtp_timeout: config.media.rtp_timeout.min(line::MAX_SILENCE),
             registration: None,
         };
+        if config.media.rtp_timeout > line::MAX_SILENCE {
+            tracing::warn!(
+                configured = ?config.media.rtp_timeout,
+                used = ?line::MAX_SILENCE,
+                "media.rtp_timeout is longer than a vanished far end may stay on the line; using the maximum"
+            );
+        }
         if trunk.register {
             dialer.registration = Some(dialer.start_registration(trunk.register_expiry));
         }
@@ -229,7 +236,7 @@ impl Dialer {
             endpoint: &self.endpoint,
             pacer: &self.pacer,
             settings: self.program_settings,
-            inactivity: self.rtp_timeout,
+            silence: self.rtp_timeout,
             record,
         };
         let call = Call::new(clock::now(), setup);

@@ -1,7 +1,14 @@
 //! One call's task: runs the sans-IO [`Call`] against the clock and its routed SIP messages,
 //! and once answered either holds the line or plays the program through the pacer, ending the
-//! call when the program, the far end or RTP inactivity says so. Whether the program first
-//! listens for an answering machine comes with [`LineContext::settings`].
+//! call when the program or the far end says so. Whether the program first listens for an
+//! answering machine comes with [`LineContext::settings`].
+//!
+//! Silence is not an end: a phone may send no RTP at all (silence suppression, no
+//! microphone) and must still hear the whole program. When nothing has arrived for
+//! [`LineContext::silence`] (at most [`MAX_SILENCE`]) the line asks the [`Call`] to probe the
+//! far end with an in-dialog OPTIONS; any answer lets the program go on, none within
+//! [`PROBE_TIMEOUT`] hangs up. So a far end that vanished is hung up within
+//! `MAX_SILENCE + PROBE_TIMEOUT` = 28 s of its last packet or answer.
 //!
 //! The chain may supervise the call ([`Supervision`]): it can ask it to stop, and hears of the
 //! answer and of the program's acceptance of a confirmation as it happens, so a confirmation is
@@ -14,7 +21,7 @@ use crate::media::pending::{Made, PendingProgram};
 use crate::media::program::ProgramSettings;
 use crate::media::rtp::SenderStart;
 use crate::media::session::{Digit, MediaEnd, MediaSession, MediaStats, SessionSetup};
-use crate::sip::call::{Call, CallEvent, CallReport, Outcome, Transmit};
+use crate::sip::call::{Call, CallEvent, CallReport, Outcome, PROBE_TIMEOUT, Transmit};
 use crate::sip::sdp::{Answer, TELEPHONE_EVENT_PT};
 use crate::telephony::clock;
 use crate::telephony::endpoint::{Endpoint, Route};
@@ -26,6 +33,11 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
+
+/// The longest silence before a probe, so that silence plus [`PROBE_TIMEOUT`] stays under
+/// 30 s with room for a late timer.
+pub const MAX_SILENCE: Duration = Duration::from_secs(12);
+const _: () = assert!(MAX_SILENCE.as_secs() + PROBE_TIMEOUT.as_secs() < 30);
 
 /// What happens once the call is answered.
 #[derive(Debug, Clone)]
@@ -64,8 +76,8 @@ pub struct LineContext<'a> {
     pub pacer: &'a Pacer,
     /// Menu rounds, key wait, machine detection.
     pub settings: ProgramSettings,
-    /// RTP inactivity timeout.
-    pub inactivity: Duration,
+    /// How long the far end may send no RTP before we ask whether it is still there.
+    pub silence: Duration,
     /// Keep the far end's audio.
     pub record: bool,
 }
@@ -120,6 +132,7 @@ pub async fn run(
         media: None,
         awaiting: None,
         hang_up_at: None,
+        last_probe: None,
     };
     line.run().await
 }
@@ -139,6 +152,8 @@ struct Line<'l, 'a> {
     /// Answered before the program was made: it is awaited here.
     awaiting: Option<PendingProgram>,
     hang_up_at: Option<Instant>,
+    /// When we last asked the far end whether it is still there.
+    last_probe: Option<Instant>,
 }
 
 impl Line<'_, '_> {
@@ -161,7 +176,7 @@ impl Line<'_, '_> {
 
     /// Waits for the next message, timer, media end or stop request, and handles it.
     async fn wait(&mut self) {
-        let wake = [self.call.poll_timeout(), self.hang_up_at]
+        let wake = [self.call.poll_timeout(), self.hang_up_at, self.probe_at()]
             .into_iter()
             .flatten()
             .min();
@@ -200,7 +215,31 @@ impl Line<'_, '_> {
 
     fn on_event(&mut self, event: CallEvent) {
         match event {
-            CallEvent::Answered { media: negotiated } => self.on_answer(negotiated.ok()),
+            CallEvent::Answered { media } => self.on_answer(media),
+            CallEvent::Ending { reason } => {
+                tracing::info!(
+                    call_id = self.call.call_id(),
+                    reason = reason.as_str(),
+                    "hanging up"
+                );
+                if let Some(active) = &self.media {
+                    lock(&active.session).stop();
+                }
+            }
+            CallEvent::AuthRejected {
+                status,
+                method,
+                realm,
+                username,
+            } => tracing::warn!(
+                target: "buurtbel::sip",
+                call_id = self.call.call_id(),
+                status,
+                %method,
+                %realm,
+                %username,
+                "digest authentication failed: the trunk refused our credentials"
+            ),
             CallEvent::Info { content_type, body } => {
                 if let Some(active) = &self.media {
                     let mut session = lock(&active.session);
@@ -212,23 +251,16 @@ impl Line<'_, '_> {
         }
     }
 
-    fn on_answer(&mut self, answer: Option<Answer>) {
+    fn on_answer(&mut self, answer: Answer) {
         self.answered = true;
         self.progress.send(CallProgress::Answered);
-        self.answer = answer;
-        match (self.playback, &self.answer) {
-            (Playback::Hold(hold), _) => self.hang_up_at = Some(clock::now() + *hold),
-            (Playback::Program(pending), Some(_)) => match pending.now() {
+        self.answer = Some(answer);
+        match self.playback {
+            Playback::Hold(hold) => self.hang_up_at = Some(clock::now() + *hold),
+            Playback::Program(pending) => match pending.now() {
                 Some(made) => self.on_program(made),
                 None => self.awaiting = Some(pending.clone()),
             },
-            (Playback::Program(_), None) => {
-                tracing::warn!(
-                    call_id = self.call.call_id(),
-                    "answer has no usable media; hanging up"
-                );
-                self.hang_up_at = Some(clock::now());
-            }
         }
     }
 
@@ -260,7 +292,27 @@ impl Line<'_, '_> {
             self.hang_up_at = None;
             self.call.hang_up(now);
         }
+        if self.probe_at().is_some_and(|at| at <= now) {
+            tracing::debug!(
+                call_id = self.call.call_id(),
+                "no RTP for a while; asking the far end whether it is still there"
+            );
+            self.last_probe = Some(now);
+            self.call.probe(now);
+        }
         self.call.handle_timeout(now);
+    }
+
+    /// When to probe the far end: [`LineContext::silence`] after the last RTP packet or the
+    /// last probe, whichever came later; `None` without media or while a probe is out.
+    fn probe_at(&self) -> Option<Instant> {
+        let active = self.media.as_ref()?;
+        if self.call.is_probing() {
+            return None;
+        }
+        let heard = lock(&active.session).last_heard();
+        let since = self.last_probe.map_or(heard, |probe| probe.max(heard));
+        Some(since + self.context.silence.min(MAX_SILENCE))
     }
 
     /// A stop request. The [`Call`] holds a CANCEL back until a provisional response has
@@ -354,7 +406,6 @@ fn start_media(
             .flatten()
             .collect(),
         remote: answer.rtp,
-        inactivity: context.inactivity,
         record: context.record,
     };
     let session = Arc::new(Mutex::new(MediaSession::new(

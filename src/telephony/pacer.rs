@@ -176,7 +176,6 @@ fn serve(media: &PacedMedia, now: Instant, buffer: &mut Vec<u8>) -> bool {
         }
         session.record_send(result.is_ok());
     }
-    session.handle_timeout(now);
     if session.end().is_some() {
         media.ended.notify_one();
         return false;

@@ -4,6 +4,10 @@
 //!
 //! Streams are handled generically over `AsyncRead + AsyncWrite` ([`serve_stream`]), so TLS
 //! (rustls) is a new [`Connector`] and listener, with nothing in `src/sip/` touched.
+//!
+//! The SIP trace lives here, where bytes leave and arrive: with `RUST_LOG=buurtbel::sip=debug`
+//! every message sent or received (parseable or not) is logged whole, with its direction,
+//! transport, and local and remote address. SIP carries phone numbers, so never above debug.
 
 use crate::sip::message::{Message, ParseError, parse_datagram, parse_stream};
 use std::collections::{HashMap, HashSet};
@@ -87,10 +91,50 @@ impl Transport {
 
     /// Sends one message, connecting first on streams when no connection to `to` is open.
     pub async fn send(&self, to: SocketAddr, bytes: Vec<u8>) -> io::Result<()> {
+        if tracing::enabled!(target: SIP_TRACE, tracing::Level::DEBUG) {
+            Trace::new(self.via_name(), self.local_addr().ok()).log("sent", "to", to, &bytes);
+        }
         match self {
             Transport::Udp(socket) => socket.send_to(&bytes, to).await.map(|_| ()),
             Transport::Stream(streams) => streams.send(to, bytes).await,
         }
+    }
+}
+
+/// The `tracing` target of the SIP trace.
+const SIP_TRACE: &str = "buurtbel::sip";
+
+/// Where a transport's messages pass, for the SIP trace.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Trace {
+    transport: &'static str,
+    local: Option<SocketAddr>,
+}
+
+impl Trace {
+    fn new(transport: &'static str, local: Option<SocketAddr>) -> Trace {
+        Trace { transport, local }
+    }
+
+    /// Logs one whole message at debug under [`SIP_TRACE`].
+    fn log(self, direction: &str, preposition: &str, remote: SocketAddr, bytes: &[u8]) {
+        if !tracing::enabled!(target: SIP_TRACE, tracing::Level::DEBUG) {
+            return;
+        }
+        let local = self
+            .local
+            .map_or_else(|| "?".to_owned(), |local| local.to_string());
+        tracing::debug!(
+            target: SIP_TRACE,
+            direction,
+            transport = self.transport,
+            %local,
+            %remote,
+            "{direction} {} bytes over {} {preposition} {remote} (local {local}):\n{}",
+            bytes.len(),
+            self.transport,
+            String::from_utf8_lossy(bytes),
+        );
     }
 }
 
@@ -182,7 +226,14 @@ impl StreamTransport {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(peer, writer.clone());
-        tokio::spawn(serve_stream(stream, peer, outgoing, self.inbound.clone()));
+        let trace = Trace::new(self.connector.via_name(), Some(self.local));
+        tokio::spawn(serve_stream(
+            stream,
+            peer,
+            trace,
+            outgoing,
+            self.inbound.clone(),
+        ));
         writer
     }
 }
@@ -214,6 +265,7 @@ async fn accept_tcp(listener: TcpListener, streams: Arc<StreamTransport>) {
 pub(crate) async fn serve_stream(
     stream: Box<dyn Stream>,
     peer: SocketAddr,
+    trace: Trace,
     mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
     inbound: mpsc::Sender<Inbound>,
 ) {
@@ -227,7 +279,7 @@ pub(crate) async fn serve_stream(
                 Ok(n) => n,
             };
             buffer.extend_from_slice(&chunk[..n]);
-            if !drain_stream_buffer(&mut buffer, peer, &inbound).await {
+            if !drain_stream_buffer(&mut buffer, peer, trace, &inbound).await {
                 return;
             }
         }
@@ -254,11 +306,15 @@ pub(crate) async fn serve_stream(
 async fn drain_stream_buffer(
     buffer: &mut Vec<u8>,
     peer: SocketAddr,
+    trace: Trace,
     inbound: &mpsc::Sender<Inbound>,
 ) -> bool {
     loop {
         match parse_stream(buffer) {
             Ok(Some((message, used))) => {
+                if let Some(bytes) = buffer.get(..used) {
+                    trace.log("received", "from", peer, bytes);
+                }
                 buffer.drain(..used);
                 if inbound
                     .send(Inbound {
@@ -273,6 +329,7 @@ async fn drain_stream_buffer(
             }
             Ok(None) => return true,
             Err(error) => {
+                trace.log("received", "from", peer, buffer);
                 tracing::warn!(%peer, %error, "unparseable SIP on a stream; closing it");
                 return false;
             }
@@ -283,6 +340,7 @@ async fn drain_stream_buffer(
 async fn read_datagrams(socket: Arc<UdpSocket>, inbound: mpsc::Sender<Inbound>) {
     let mut buffer = vec![0u8; MAX_DATAGRAM];
     let mut warned = WarnedSources::default();
+    let trace = Trace::new("UDP", socket.local_addr().ok());
     loop {
         let (n, source) = match socket.recv_from(&mut buffer).await {
             Ok(received) => received,
@@ -296,6 +354,7 @@ async fn read_datagrams(socket: Arc<UdpSocket>, inbound: mpsc::Sender<Inbound>) 
         if datagram.iter().all(|b| matches!(b, b'\r' | b'\n')) {
             continue; // RFC 5626 keep-alive
         }
+        trace.log("received", "from", source, datagram);
         match parse_datagram(datagram) {
             Ok(message) => {
                 if inbound.send(Inbound { message, source }).await.is_err() {

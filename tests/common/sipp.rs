@@ -234,6 +234,15 @@ impl SippRun {
             .collect()
     }
 
+    /// The responses SIPp received, status lines only (`SIP/2.0 200 OK`).
+    #[allow(dead_code)] // not every test binary counts responses
+    pub fn received_statuses(&self) -> Vec<&str> {
+        self.received()
+            .filter_map(|message| message.lines().next())
+            .filter(|line| line.starts_with("SIP/2.0 "))
+            .collect()
+    }
+
     /// The value of header `name` in the first request SIPp received with this method.
     pub fn header_of(&self, method: &str, name: &str) -> Option<&str> {
         let start = format!("{method} ");

@@ -3,6 +3,11 @@
 //! The member's audio also goes to the program, whose answering-machine detector listens to
 //! it right after the answer.
 //!
+//! Silence from the far end does not end the session: phones with silence suppression send
+//! nothing (or RFC 3389 comfort noise) while the member listens. [`MediaSession::last_heard`]
+//! tells the driver when the last valid RTP packet of any payload type arrived, so it can ask
+//! the signalling whether the far end is still there.
+//!
 //! A digit is counted once: the same key reported by a second path within
 //! [`SAME_KEY_WINDOW`] of the first is the same press (a phone may send both an RFC 4733
 //! event and the tone). Packets are due on an absolute 20 ms grid from the first deadline the
@@ -49,8 +54,6 @@ pub struct Digit {
 pub enum MediaEnd {
     /// The program finished this way.
     Program(ProgramEnd),
-    /// Nothing arrived for the inactivity timeout.
-    Inactive,
     /// The call ended on the signalling side (a BYE) and the media with it.
     Stopped,
 }
@@ -69,8 +72,6 @@ pub struct SessionSetup {
     pub telephone_events: Vec<u8>,
     /// Where the SDP answer says to send RTP (until symmetric RTP latches).
     pub remote: SocketAddr,
-    /// End the call when no RTP arrives for this long (counted from the start too).
-    pub inactivity: Duration,
     /// Keep the far end's audio (decoded), up to [`MAX_RECORDING`].
     pub record: bool,
 }
@@ -108,7 +109,6 @@ pub struct MediaSession {
     started: Instant,
     next_packet: Instant,
     last_heard: Instant,
-    inactivity: Duration,
     digits: Vec<Digit>,
     last_key: Option<(char, DigitPath, Instant)>,
     ended: Option<MediaEnd>,
@@ -140,7 +140,6 @@ impl MediaSession {
             started: now,
             next_packet: first_packet,
             last_heard: now,
-            inactivity: setup.inactivity,
             digits: Vec::new(),
             last_key: None,
             ended: None,
@@ -180,11 +179,10 @@ impl MediaSession {
         }
     }
 
-    /// Checks the inactivity timeout.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        if self.ended.is_none() && now >= self.last_heard + self.inactivity {
-            self.ended = Some(MediaEnd::Inactive);
-        }
+    /// When the last valid RTP packet arrived (audio, comfort noise, an event, anything), or
+    /// the session's start before any.
+    pub fn last_heard(&self) -> Instant {
+        self.last_heard
     }
 
     /// Writes the next due packet into `out` and returns where to send it; `None` when no
@@ -213,12 +211,10 @@ impl MediaSession {
         }
     }
 
-    /// When `poll_packet` or `handle_timeout` has work next.
+    /// When `poll_packet` has work next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.ended
-            .is_none()
-            .then(|| self.next_packet.min(self.last_heard + self.inactivity))
+        self.ended.is_none().then_some(self.next_packet)
     }
 
     /// Stops the media at once (the far end hung up).

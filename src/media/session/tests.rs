@@ -31,7 +31,6 @@ fn setup() -> SessionSetup {
         },
         telephone_events: vec![101, 96],
         remote: PHONE.parse().unwrap(),
-        inactivity: Duration::from_secs(5),
         record: true,
     }
 }
@@ -85,7 +84,6 @@ fn run(
         for datagram in input(ms) {
             session.handle_datagram(now, PHONE.parse().unwrap(), &datagram);
         }
-        session.handle_timeout(now);
         while session.poll_packet(now, &mut buffer).is_some() {
             session.record_send(true);
             sent.push(buffer.clone());
@@ -249,26 +247,46 @@ fn inband_one_is_heard_and_the_same_press_by_rfc4733_counts_once() {
 }
 
 #[test]
-fn silence_from_the_far_end_ends_the_media() {
+fn a_silent_far_end_hears_the_whole_program_however_long() {
+    // A minute of message and a phone that never sends a packet (no microphone, or silence
+    // suppression): the program plays to its end; whether the far end is still there is
+    // the signalling's question.
     let start = crate::sip::virtual_epoch();
-    let mut session = MediaSession::new(
-        start,
-        start,
-        SessionSetup {
-            inactivity: Duration::from_millis(500),
-            ..setup()
-        },
+    let mut long = setup();
+    long.audio.message = Arc::from(vec![0x11u8; FRAME_BYTES * 3000]);
+    let mut session = MediaSession::new(start, start, long);
+    let sent = run(&mut session, start, 120_000, |_| vec![]);
+    assert_eq!(
+        session.end(),
+        Some(MediaEnd::Program(ProgramEnd::AnsweredNoAck))
     );
-    let mut phone = Phone::new();
-    run(&mut session, start, 60_000, |ms| {
-        if ms < 100 {
-            vec![phone.audio(&[0; 160])]
+    assert!(sent.len() >= 3000, "{} packets", sent.len());
+    assert_eq!(session.last_heard(), start, "nothing heard");
+}
+
+#[test]
+fn comfort_noise_counts_as_heard() {
+    // RFC 3389 comfort noise (PT 13) every 200 ms for 3 s, then nothing.
+    let start = crate::sip::virtual_epoch();
+    let mut long = setup();
+    long.audio.message = Arc::from(vec![0x11u8; FRAME_BYTES * 300]);
+    let mut session = MediaSession::new(start, start, long);
+    let mut sequence = 100u16;
+    run(&mut session, start, 5_000, |ms| {
+        if ms < 3_000 && ms % 200 == 0 {
+            sequence += 1;
+            let mut packet = vec![0x80, 13];
+            packet.extend_from_slice(&sequence.to_be_bytes());
+            packet.extend_from_slice(&(u32::from(sequence) * 1600).to_be_bytes());
+            packet.extend_from_slice(&55u32.to_be_bytes());
+            packet.push(40); // noise level, -40 dBov
+            vec![packet]
         } else {
             vec![]
         }
     });
-    assert_eq!(session.end(), Some(MediaEnd::Inactive));
-    assert!(session.stats().received >= 5);
+    assert_eq!(session.last_heard(), start + Duration::from_millis(2_800));
+    assert_eq!(session.stats().received, 0, "comfort noise is not audio");
 }
 
 fn listening() -> SessionSetup {

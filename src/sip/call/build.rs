@@ -26,7 +26,7 @@ pub fn invite(setup: &CallSetup, via: &Via, cseq: u32) -> Request {
     headers.push("CSeq", format!("{cseq} INVITE"));
     headers.push("Contact", format!("<{}>", setup.contact));
     headers.push("Allow", ALLOW);
-    headers.push("Supported", "replaces");
+    headers.push("Supported", "replaces, timer");
     headers.push("User-Agent", setup.user_agent.clone());
     headers.push("Content-Type", "application/sdp");
     invite.body = setup.offer.to_sdp().into_bytes().into();

@@ -2,8 +2,9 @@
 //! RFC 3261 §9.1), BYE once answered, and re-sending either with credentials when the trunk
 //! challenges it.
 
-use super::{Call, Party, Phase};
+use super::{Call, CallEvent, Party, Phase};
 use crate::sip::call::build;
+use crate::sip::digest::{Challenge, Challenger};
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
@@ -65,12 +66,31 @@ impl Call {
     /// A new BYE (next CSeq, new branch) with credentials for the challenge in `response`;
     /// `None` without credentials, or when the trunk refused the ones we sent.
     fn challenged_bye(&mut self, response: &Response) -> Option<Request> {
-        self.digest.as_mut()?.handle_challenge(response).ok()?;
-        let via = self.new_via();
-        let mut bye = self.dialog.as_mut()?.request(Method::Bye, &via);
-        let cnonce = format!("{:016x}", self.rng.random::<u64>());
-        self.digest.as_mut()?.authorize(&mut bye, &cnonce);
-        Some(bye)
+        let mut dialog = self.dialog.take()?;
+        let bye = self.authorized_in_dialog(&mut dialog, response);
+        self.dialog = Some(dialog);
+        bye
+    }
+
+    /// Digest authentication gave up on `response`'s challenge: the driver logs who was
+    /// refused where. Without credentials there is nothing to report but the status.
+    pub(super) fn auth_gave_up(&mut self, response: &Response) {
+        let Some(credentials) = &self.setup.credentials else {
+            return;
+        };
+        let challenger = Challenger::for_status(response.status);
+        let realm = challenger
+            .and_then(|c| response.headers.get(c.challenge_header()))
+            .and_then(|value| Challenge::parse_all(value).into_iter().find_map(Result::ok))
+            .map(|challenge| challenge.realm)
+            .unwrap_or_default();
+        let method = response.headers.cseq().map(|c| c.method.to_string());
+        self.events.push_back(CallEvent::AuthRejected {
+            status: response.status,
+            method: method.unwrap_or_default(),
+            realm,
+            username: credentials.username.clone(),
+        });
     }
 
     pub(super) fn cancel(&mut self, now: Instant) {
@@ -130,7 +150,11 @@ impl Call {
         response: &Response,
     ) -> Option<Request> {
         let digest = self.digest.as_mut()?;
-        digest.handle_challenge(response).ok()?;
+        if digest.handle_challenge(response).is_err() {
+            self.auth_gave_up(response);
+            return None;
+        }
+        let digest = self.digest.as_mut()?;
         let mut retry = request.clone();
         let cnonce = format!("{:016x}", self.rng.random::<u64>());
         digest.authorize(&mut retry, &cnonce);

@@ -1,8 +1,12 @@
 //! Requests the far end sends inside a call: BYE, INFO, OPTIONS, re-INVITE/UPDATE, and
 //! retransmissions of any of them. Each gets a server transaction, so a lost response is
 //! re-sent when the request is retransmitted.
+//!
+//! The ACK for a 2xx to a re-INVITE is a transaction of its own with a new branch (RFC 3261
+//! §13.3.1.4, §17.2.1): it is matched to the re-INVITE by dialog and CSeq number, which stops
+//! the 2xx retransmissions. The ACK for a non-2xx shares the re-INVITE's branch.
 
-use super::{Call, CallEvent, Outcome, Party, Phase, ServerEntry, build};
+use super::{Call, CallEvent, Outcome, Party, Phase, ServerEntry, build, refresh};
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::sdp::Answer;
@@ -16,10 +20,13 @@ impl Call {
             return;
         };
         let branch = via.branch().unwrap_or_default().to_owned();
+        let cseq = request.headers.cseq().map(|c| c.seq).unwrap_or(0);
         if request.method == Method::Ack {
+            let in_dialog = self.dialog.as_ref().is_some_and(|d| d.matches(&request));
             self.servers
                 .iter_mut()
-                .filter(|e| e.branch == branch && e.method == Method::Invite)
+                .filter(|e| e.method == Method::Invite)
+                .filter(|e| e.branch == branch || (in_dialog && e.cseq == cseq))
                 .for_each(|e| e.transaction.handle_ack(now));
             return;
         }
@@ -38,6 +45,7 @@ impl Call {
         self.servers.push(ServerEntry {
             branch,
             method: request.method,
+            cseq,
             reply_to: source,
             transaction,
         });
@@ -78,7 +86,8 @@ impl Call {
                     .push("Accept", "application/sdp, application/dtmf-relay");
                 response
             }
-            Method::Invite | Method::Update => self.answer_offer(request, reply(200, "OK")),
+            Method::Invite if self.reinvite_pending() => reply(491, "Request Pending"),
+            Method::Invite | Method::Update => self.answer_offer(now, request, reply(200, "OK")),
             _ => {
                 let mut response = reply(405, "Method Not Allowed");
                 response.headers.push("Allow", build::ALLOW);
@@ -88,8 +97,10 @@ impl Call {
     }
 
     /// A re-INVITE or UPDATE: we keep the session as it is, so we answer with our current SDP
-    /// when we can still take the offer, and 488 when we cannot.
-    fn answer_offer(&mut self, request: &Request, mut ok: Response) -> Response {
+    /// when we can still take the offer, and 488 when we cannot. An UPDATE without an offer
+    /// (a session refresh) gets a 200 without a body. Session timers follow the request's
+    /// `Session-Expires`.
+    fn answer_offer(&mut self, now: Instant, request: &Request, mut ok: Response) -> Response {
         let acceptable =
             request.body.is_empty() || Answer::parse(&request.body, &self.setup.offer).is_ok();
         if !acceptable {
@@ -98,10 +109,17 @@ impl Call {
             refused.reason = "Not Acceptable Here".into();
             return refused;
         }
+        let refused = ok.clone();
+        if self.answer_refresh(now, request, &mut ok).is_err() {
+            return refresh::too_small(refused);
+        }
         ok.headers
             .push("Contact", format!("<{}>", self.setup.contact));
-        ok.headers.push("Content-Type", "application/sdp");
-        ok.body = self.setup.offer.to_sdp().into_bytes().into();
+        let offerless_update = request.method == Method::Update && request.body.is_empty();
+        if !offerless_update {
+            ok.headers.push("Content-Type", "application/sdp");
+            ok.body = self.setup.offer.to_sdp().into_bytes().into();
+        }
         ok
     }
 
@@ -119,6 +137,8 @@ impl Call {
     pub(super) fn answered_outcome(&self) -> Outcome {
         if self.answered_late {
             Outcome::NoAnswer
+        } else if self.reason.is_some_and(|r| r.is_failure()) {
+            Outcome::Failed
         } else {
             Outcome::Answered
         }

@@ -1,20 +1,29 @@
 //! One outbound call, sans-IO: INVITE with digest retry, ringing, ring timeout and CANCEL,
-//! answer and ACK, in-call requests from the far end, and hang-up with BYE.
+//! answer and ACK (and ACK plus BYE for every other fork's answer), in-call requests from the
+//! far end, session refresh (RFC 4028), a liveness probe on request, and hang-up with BYE.
+//!
+//! An answer without usable audio is ACKed and hung up at once: the call `Failed` with its
+//! [`EndReason`], and the driver never hears `Answered`.
 //!
 //! The driver feeds [`Call::handle_message`], [`Call::handle_timeout`] and
 //! [`Call::hang_up`] with the current time, sends what [`Call::poll_transmit`] yields and reads
 //! [`Call::poll_event`]. A call reports [`CallEvent::Ended`] exactly once; it may keep
 //! absorbing retransmissions until [`Call::is_finished`].
 
+mod answer;
 mod build;
+mod clients;
 mod hangup;
 pub use build::response_to;
 mod incoming;
 mod outcome;
+mod probe;
+mod refresh;
 #[cfg(test)]
 mod tests;
 
-pub use outcome::{CallReport, Outcome, Party};
+pub use outcome::{CallReport, EndReason, Outcome, Party};
+pub use probe::PROBE_TIMEOUT;
 
 use crate::sip::dialog::Dialog;
 use crate::sip::digest::{Credentials, DigestClient};
@@ -24,9 +33,11 @@ use crate::sip::method::Method;
 use crate::sip::sdp::{Answer, Offer};
 use crate::sip::transaction::{ClientEvent, ClientTransaction, ServerTransaction, Timers};
 use crate::sip::uri::Uri;
+use answer::Fork;
 use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use refresh::SessionTimer;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -84,10 +95,15 @@ pub enum CallEvent {
         /// The provisional status.
         status: u16,
     },
-    /// 2xx, ACK sent. `media` is the SDP answer, or why it cannot be used.
+    /// 2xx with usable audio, ACK sent.
     Answered {
-        /// The negotiated media, or the reason there is none.
-        media: Result<Answer, crate::sip::sdp::SdpError>,
+        /// The negotiated media.
+        media: Answer,
+    },
+    /// The call hangs up on its own (BYE sent): stop the media, nobody hears it any more.
+    Ending {
+        /// Why.
+        reason: EndReason,
     },
     /// An INFO request inside the call (DTMF relay), already answered 200.
     Info {
@@ -95,6 +111,18 @@ pub enum CallEvent {
         content_type: String,
         /// Its body.
         body: Bytes,
+    },
+    /// Digest authentication gave up: the trunk challenged again the credentials we sent
+    /// (or a request once more than we retry). The password is not in it.
+    AuthRejected {
+        /// 401 or 407.
+        status: u16,
+        /// The method of the challenged request.
+        method: String,
+        /// The challenge's realm.
+        realm: String,
+        /// The user name we sent.
+        username: String,
     },
     /// The call is over.
     Ended(CallReport),
@@ -134,6 +162,13 @@ pub struct Call {
     retry_after: Option<Duration>,
     ring_time: Duration,
     hung_up_by: Option<Party>,
+    reason: Option<EndReason>,
+    forks: Vec<Fork>,
+    session_timer: Option<SessionTimer>,
+    refresh_tx: Option<ClientTransaction>,
+    refresh_ack: Option<(u32, Vec<u8>)>,
+    peer_allows_update: bool,
+    probe_tx: Option<ClientTransaction>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<CallEvent>,
 }
@@ -142,6 +177,7 @@ pub struct Call {
 struct ServerEntry {
     branch: String,
     method: Method,
+    cseq: u32,
     reply_to: SocketAddr,
     transaction: ServerTransaction,
 }
@@ -175,6 +211,13 @@ impl Call {
             retry_after: None,
             ring_time: Duration::ZERO,
             hung_up_by: None,
+            reason: None,
+            forks: Vec::new(),
+            session_timer: None,
+            refresh_tx: None,
+            refresh_ack: None,
+            peer_allows_update: false,
+            probe_tx: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -198,11 +241,7 @@ impl Call {
 
     /// Fires whatever timers are due.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.invite_tx.handle_timeout(now);
-        for tx in [&mut self.cancel_tx, &mut self.bye_tx]
-            .into_iter()
-            .flatten()
-        {
+        for tx in self.clients_mut() {
             tx.handle_timeout(now);
         }
         for entry in &mut self.servers {
@@ -216,6 +255,7 @@ impl Call {
             // §9.1: no final response 64·T1 after CANCEL; give the INVITE up.
             self.end(now, Outcome::NoAnswer);
         }
+        self.on_session_timer(now);
         self.drive(now);
     }
 
@@ -245,63 +285,25 @@ impl Call {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let ring = self.ring_deadline.filter(|_| self.phase == Phase::Inviting);
-        let clients = [
-            Some(&self.invite_tx),
-            self.cancel_tx.as_ref(),
-            self.bye_tx.as_ref(),
-        ];
-        let client_timeouts = clients
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.poll_timeout());
-        let server_timeouts = self
+        let cancel = self
+            .cancel_deadline
+            .filter(|_| self.phase == Phase::Cancelling);
+        let clients = self.clients().filter_map(ClientTransaction::poll_timeout);
+        let servers = self
             .servers
             .iter()
             .filter_map(|e| e.transaction.poll_timeout());
-        client_timeouts
-            .chain(server_timeouts)
+        clients
+            .chain(servers)
             .chain(ring)
-            .chain(
-                self.cancel_deadline
-                    .filter(|_| self.phase == Phase::Cancelling),
-            )
+            .chain(cancel)
+            .chain(self.session_timer_deadline())
             .min()
     }
 
     /// `true` once the call has ended and no transaction needs it any more.
     pub fn is_finished(&self) -> bool {
         self.phase == Phase::Ended && self.servers.iter().all(|e| !e.transaction.awaits_ack())
-    }
-
-    fn handle_response(&mut self, now: Instant, response: Response) {
-        let Ok(cseq) = response.headers.cseq() else {
-            return;
-        };
-        let branch = response
-            .headers
-            .top_via()
-            .ok()
-            .and_then(|v| v.branch().map(str::to_owned));
-        let tx = match cseq.method {
-            Method::Invite => Some(&mut self.invite_tx),
-            Method::Cancel => self.cancel_tx.as_mut(),
-            Method::Bye => self.bye_tx.as_mut(),
-            _ => None,
-        };
-        let Some(tx) = tx else { return };
-        let sent_branch = tx
-            .request()
-            .headers
-            .top_via()
-            .ok()
-            .and_then(|v| v.branch().map(str::to_owned));
-        if branch == sent_branch {
-            tx.handle_response(now, response);
-        } else if cseq.method == Method::Invite && response.status / 100 == 2 {
-            // A 2xx retransmitted after an authenticated re-INVITE replaced the transaction.
-            self.transmits
-                .extend(self.ack.clone().map(|bytes| self.to_next_hop(bytes)));
-        }
     }
 
     /// Drains the transactions: transmissions out, events into call logic.
@@ -315,6 +317,9 @@ impl Call {
         }
         self.drive_cancel(now);
         self.drive_bye(now);
+        self.drive_forks(now);
+        self.drive_refresh(now);
+        self.drive_probe(now);
         for entry in &mut self.servers {
             while let Some(bytes) = entry.transaction.poll_transmit() {
                 self.transmits.push_back(Transmit {
@@ -346,40 +351,13 @@ impl Call {
         }
     }
 
-    fn on_answer(&mut self, now: Instant, response: &Response) {
-        if let Some(ack) = &self.ack {
-            // A retransmitted 2xx: our ACK was lost.
-            self.transmits.push_back(self.to_next_hop(ack.clone()));
-            return;
-        }
-        let Ok(dialog) = Dialog::from_answer(&self.invite, response) else {
-            self.final_status = Some(response.status);
-            self.end(now, Outcome::Failed);
-            return;
-        };
-        let cseq = self.invite.headers.cseq().map(|c| c.seq).unwrap_or(1);
-        let ack = dialog.ack(&self.new_via(), cseq).to_bytes();
-        self.transmits.push_back(self.to_next_hop(ack.clone()));
-        self.ack = Some(ack);
-        self.dialog = Some(dialog);
-        self.final_status = Some(response.status);
-        self.ring_time = now - self.started_at;
-        self.answered_at = Some(now);
-        if self.phase == Phase::Cancelling || self.cancel_pending {
-            // The 200 crossed our CANCEL: the call is up, so it must be ended with a BYE.
-            self.answered_late = true;
-            self.send_bye(now);
-            return;
-        }
-        self.phase = Phase::Answered;
-        let media = Answer::parse(&response.body, &self.setup.offer);
-        self.events.push_back(CallEvent::Answered { media });
-    }
-
     fn on_failure(&mut self, now: Instant, response: &Response) {
         let challenged = matches!(response.status, 401 | 407);
+        if challenged && self.auth_retries >= MAX_AUTH_RETRIES {
+            self.auth_gave_up(response);
+        }
         if challenged && self.phase == Phase::Inviting && self.auth_retries < MAX_AUTH_RETRIES {
-            let cseq = self.invite.headers.cseq().map(|c| c.seq).unwrap_or(1);
+            let cseq = self.invite_cseq();
             let via = self.new_via();
             let invite = build::invite(&self.setup, &via, cseq + 1);
             if let Some(invite) = self.authorized_retry(&invite, response) {
@@ -417,7 +395,13 @@ impl Call {
             ring: self.ring_time,
             talk,
             hung_up_by: self.hung_up_by.filter(|_| self.answered_at.is_some()),
+            reason: self.reason,
         }));
+    }
+
+    /// The CSeq number of the INVITE that made (or tries to make) the call.
+    fn invite_cseq(&self) -> u32 {
+        self.invite.headers.cseq().map(|c| c.seq).unwrap_or(1)
     }
 
     fn new_via(&mut self) -> Via {

@@ -1,5 +1,6 @@
 //! How a call ended, in the words the alert chain uses.
 
+use crate::sip::sdp::SdpError;
 use std::time::Duration;
 
 /// The result of one call attempt.
@@ -78,6 +79,70 @@ pub struct CallReport {
     pub talk: Duration,
     /// Who hung up an answered call.
     pub hung_up_by: Option<Party>,
+    /// Why the call ended on its own signalling's account, when it was not the program, a
+    /// hang-up or a final status that says it.
+    pub reason: Option<EndReason>,
+}
+
+/// Why a call ended that the SIP status alone does not explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The 2xx carried no SDP answer to our offer.
+    NoSdp,
+    /// The 2xx's SDP could not be parsed.
+    MalformedSdp,
+    /// No `m=audio`, or the audio stream was refused with port 0.
+    NoAudio,
+    /// The audio stream names no usable connection address.
+    NoAddress,
+    /// None of our codecs in the answer.
+    NoCodec,
+    /// The 2xx could not make a dialog (no To tag or no Contact).
+    BadAnswer,
+    /// The session timer (RFC 4028) ran out without a successful refresh.
+    SessionExpired,
+    /// No RTP and no answer to an in-dialog OPTIONS: the far end is gone.
+    FarEndGone,
+}
+
+impl EndReason {
+    /// The reason for an SDP answer we cannot use.
+    pub fn from_sdp(error: &SdpError) -> EndReason {
+        match error {
+            SdpError::Malformed => EndReason::MalformedSdp,
+            SdpError::NoAudio => EndReason::NoAudio,
+            SdpError::NoAddress => EndReason::NoAddress,
+            SdpError::NoCodec => EndReason::NoCodec,
+        }
+    }
+
+    /// `true` when the call never had usable audio, so it failed whatever happened next.
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            EndReason::NoSdp
+                | EndReason::MalformedSdp
+                | EndReason::NoAudio
+                | EndReason::NoAddress
+                | EndReason::NoCodec
+                | EndReason::BadAnswer
+        )
+    }
+
+    /// The name used in JSON and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::NoSdp => "no_sdp",
+            EndReason::MalformedSdp => "malformed_sdp",
+            EndReason::NoAudio => "no_audio",
+            EndReason::NoAddress => "no_address",
+            EndReason::NoCodec => "no_codec",
+            EndReason::BadAnswer => "bad_answer",
+            EndReason::SessionExpired => "session_expired",
+            EndReason::FarEndGone => "far_end_gone",
+        }
+    }
 }
 
 #[cfg(test)]

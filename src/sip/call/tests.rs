@@ -6,6 +6,8 @@ use crate::sip::message::parse_datagram;
 use crate::sip::sdp::Codec;
 use std::collections::BTreeMap;
 
+mod dialog;
+
 const PHONE: &str = "127.0.0.2:5070";
 const TRUNK: &str = "127.0.0.3:5060";
 
@@ -51,7 +53,21 @@ struct Phone {
     challenge_bye: bool,
     /// Responses our call sent to the phone's requests: (status, body length).
     responses: Vec<(u16, usize)>,
+    /// The responses themselves, as received.
+    response_log: Vec<(u64, Response)>,
     scheduled: BTreeMap<u64, Vec<Vec<u8>>>,
+    /// Extra headers on the 200 to the INVITE.
+    answer_headers: Vec<(&'static str, &'static str)>,
+    /// The SDP of the 200 to the INVITE, instead of PCMA with telephone-event.
+    answer_body: Option<&'static str>,
+    /// Also answers the INVITE with a 200 from a second fork (To tag `remote2`).
+    fork: bool,
+    /// The status the phone answers our in-dialog INVITE, UPDATE and OPTIONS with, until
+    /// `mute_after` ms; `None` answers nothing.
+    in_dialog_status: Option<u16>,
+    mute_after: u64,
+    /// Challenges every INVITE, with or without credentials (a trunk refusing ours).
+    refuse_credentials: bool,
 }
 
 impl Phone {
@@ -63,8 +79,36 @@ impl Phone {
             acked: false,
             challenge_bye: false,
             responses: Vec::new(),
+            response_log: Vec::new(),
             scheduled: BTreeMap::new(),
+            answer_headers: Vec::new(),
+            answer_body: None,
+            fork: false,
+            in_dialog_status: Some(200),
+            mute_after: u64::MAX,
+            refuse_credentials: false,
         }
+    }
+
+    /// The requests received with this method.
+    fn requests(&self, method: Method) -> Vec<(u64, &Request)> {
+        self.received
+            .iter()
+            .filter(|(_, r)| r.method == method)
+            .map(|(t, r)| (*t, r))
+            .collect()
+    }
+
+    /// Our in-dialog requests: a conforming phone echoes Session-Expires in its 200.
+    fn on_in_dialog(&mut self, now: u64, request: &Request) {
+        let Some(status) = self.in_dialog_status.filter(|_| now < self.mute_after) else {
+            return;
+        };
+        let mut response = build::response_to(request, status, "Test", "remote1");
+        if let Some(se) = request.headers.get("session-expires") {
+            response.headers.push("Session-Expires", se);
+        }
+        self.send_at(now, response.to_bytes());
     }
 
     fn methods(&self) -> Vec<String> {
@@ -84,10 +128,17 @@ impl Phone {
             response
                 .headers
                 .push("Contact", format!("<sip:phone@{PHONE}>"));
+            for (name, value) in &self.answer_headers {
+                response.headers.push(name, *value);
+            }
             response.headers.push("Content-Type", "application/sdp");
             response.body = Bytes::from_static(
-                b"v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n\
-                  m=audio 17000 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+                self.answer_body
+                    .unwrap_or(
+                        "v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n\
+                         m=audio 17000 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+                    )
+                    .as_bytes(),
             );
         }
         response
@@ -97,15 +148,21 @@ impl Phone {
         let request = match parse_datagram(bytes) {
             Ok(Message::Request(request)) => request,
             Ok(Message::Response(response)) => {
-                return self.responses.push((response.status, response.body.len()));
+                self.responses.push((response.status, response.body.len()));
+                return self.response_log.push((now, response));
             }
             Err(_) => return,
         };
         self.received.push((now, request.clone()));
+        let in_dialog = request.headers.to().is_ok_and(|to| to.tag().is_some());
+        if in_dialog && request.method != Method::Ack && request.method != Method::Bye {
+            return self.on_in_dialog(now, &request);
+        }
         match request.method {
             Method::Invite
-                if request.headers.get("authorization").is_some()
-                    || !matches!(self.script, Script::Challenge) =>
+                if !self.refuse_credentials
+                    && (request.headers.get("authorization").is_some()
+                        || !matches!(self.script, Script::Challenge)) =>
             {
                 self.on_invite(now, &request)
             }
@@ -169,6 +226,13 @@ impl Phone {
                 let ok = self.reply(request, 200);
                 self.answered = Some(ok.clone());
                 self.send_at(now + after, ok.to_bytes());
+                if self.fork {
+                    let text = String::from_utf8(ok.to_bytes()).unwrap();
+                    let forked = text
+                        .replace("tag=remote1", "tag=remote2")
+                        .replace("sip:phone@", "sip:phone2@");
+                    self.send_at(now + after + 100, forked.into_bytes());
+                }
             }
             Script::Reject { status, after } => {
                 let mut resp = self.reply(request, status);
@@ -327,7 +391,7 @@ fn answered_then_we_hang_up() {
         CallEvent::Answered { media } => Some(media.clone()),
         _ => None,
     });
-    let media = answered.unwrap().unwrap();
+    let media = answered.unwrap();
     assert_eq!(media.codec, Codec::Pcma);
     assert_eq!(media.telephone_event, Some(101));
 }
@@ -647,4 +711,35 @@ fn request_outside_the_dialog_gets_481() {
             .iter()
             .all(|(_, e)| !matches!(e, CallEvent::Ended(_)))
     );
+}
+
+#[test]
+fn refused_credentials_are_reported_with_realm_and_user_name() {
+    let mut setup = setup();
+    setup.credentials = Some(Credentials {
+        username: "bin-test".into(),
+        password: "not-a-secret".into(),
+    });
+    let mut net = Net::new(Script::Challenge, setup);
+    net.phone.refuse_credentials = true;
+    net.run(60_000);
+    assert_eq!(
+        (net.report().outcome, net.report().sip_status),
+        (Outcome::Failed, Some(401))
+    );
+    let refused: Vec<String> = net
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            CallEvent::AuthRejected {
+                status,
+                method,
+                realm,
+                username,
+            } => Some(format!("{status} {method} {realm} {username}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused, ["401 INVITE trunk.test bin-test"]);
+    assert!(!format!("{:?}", net.events).contains("not-a-secret"));
 }

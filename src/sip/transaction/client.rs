@@ -66,6 +66,16 @@ impl ClientTransaction {
         }
     }
 
+    /// Gives up earlier than Timer B or F: `Timeout` at `deadline` when no final response
+    /// has arrived by then.
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = self
+            .deadline
+            .map_or(Some(deadline), |d| Some(d.min(deadline)));
+        self
+    }
+
     /// The request this transaction sends.
     pub fn request(&self) -> &Request {
         &self.request

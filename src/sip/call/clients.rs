@@ -1,0 +1,63 @@
+//! Our client transactions in one place: the INVITE, CANCEL, BYE, session refresh, liveness
+//! probe and the BYEs to other forks. A response goes to the transaction whose top Via
+//! branch and CSeq method it carries (RFC 3261 §17.1.3).
+
+use super::Call;
+use crate::sip::message::Response;
+use crate::sip::method::Method;
+use crate::sip::transaction::ClientTransaction;
+use std::time::Instant;
+
+impl Call {
+    /// Every client transaction alive.
+    pub(super) fn clients(&self) -> impl Iterator<Item = &ClientTransaction> {
+        let own = [
+            Some(&self.invite_tx),
+            self.cancel_tx.as_ref(),
+            self.bye_tx.as_ref(),
+            self.refresh_tx.as_ref(),
+            self.probe_tx.as_ref(),
+        ];
+        let forks = self.forks.iter().filter_map(|f| f.bye_tx.as_ref());
+        own.into_iter().flatten().chain(forks)
+    }
+
+    /// Every client transaction alive, to fire its timers.
+    pub(super) fn clients_mut(&mut self) -> impl Iterator<Item = &mut ClientTransaction> {
+        let own = [
+            Some(&mut self.invite_tx),
+            self.cancel_tx.as_mut(),
+            self.bye_tx.as_mut(),
+            self.refresh_tx.as_mut(),
+            self.probe_tx.as_mut(),
+        ];
+        let forks = self.forks.iter_mut().filter_map(|f| f.bye_tx.as_mut());
+        own.into_iter().flatten().chain(forks)
+    }
+
+    pub(super) fn handle_response(&mut self, now: Instant, response: Response) {
+        let Ok(cseq) = response.headers.cseq() else {
+            return;
+        };
+        let branch = top_branch(&response.headers);
+        let matched = self.clients_mut().find(|tx| {
+            tx.request().method == cseq.method && top_branch(&tx.request().headers) == branch
+        });
+        match matched {
+            Some(tx) => tx.handle_response(now, response),
+            None if cseq.method == Method::Invite && response.status / 100 == 2 => {
+                // A 2xx retransmitted after an authenticated re-INVITE replaced the transaction.
+                self.transmits
+                    .extend(self.ack.clone().map(|bytes| self.to_next_hop(bytes)));
+            }
+            None => {}
+        }
+    }
+}
+
+fn top_branch(headers: &crate::sip::message::Headers) -> Option<String> {
+    headers
+        .top_via()
+        .ok()
+        .and_then(|v| v.branch().map(str::to_owned))
+}

@@ -1,0 +1,112 @@
+//! Is the far end still there? The driver asks when no RTP has arrived for a while (a phone
+//! with silence suppression sends none, and must still hear the whole program): an OPTIONS
+//! inside the dialog. Any final response proves the far end alive, even 405 or 486, except
+//! 408 and 481 (the dialog is gone, RFC 5057); those, or no response within
+//! [`PROBE_TIMEOUT`], end the call with a BYE and [`EndReason::FarEndGone`].
+//!
+//! The probe's time-out is shorter than Timer F (64·T1 = 32 s) so that, with the driver's
+//! silence before probing, a vanished far end is hung up within 30 s of its last sign of
+//! life. Over UDP the OPTIONS is still re-sent on Timer E (T1, doubling to T2).
+
+use super::{Call, EndReason, Phase};
+use crate::sip::method::Method;
+use crate::sip::transaction::{ClientEvent, ClientTransaction};
+use std::time::{Duration, Instant};
+
+/// How long a probe waits for any response before the far end counts as gone.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(16);
+
+impl Call {
+    /// Sends an in-dialog OPTIONS unless one is out already or the call is not answered.
+    pub fn probe(&mut self, now: Instant) {
+        if self.phase != Phase::Answered || self.probe_tx.is_some() {
+            return;
+        }
+        let via = self.new_via();
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        let mut options = dialog.request(Method::Options, &via);
+        options.headers.push("Accept", "application/sdp");
+        options
+            .headers
+            .push("User-Agent", self.setup.user_agent.clone());
+        let tx = ClientTransaction::new(now, options, self.setup.reliable, self.setup.timers)
+            .with_deadline(now + PROBE_TIMEOUT);
+        self.probe_tx = Some(tx);
+        self.drive(now);
+    }
+
+    /// `true` while a probe waits for its response.
+    pub fn is_probing(&self) -> bool {
+        self.probe_tx.is_some()
+    }
+
+    pub(super) fn drive_probe(&mut self, now: Instant) {
+        let Some(mut tx) = self.probe_tx.take() else {
+            return;
+        };
+        while let Some(bytes) = tx.poll_transmit() {
+            self.transmits.push_back(self.to_next_hop(bytes));
+        }
+        let mut verdict = None;
+        while let Some(event) = tx.poll_event() {
+            match event {
+                ClientEvent::Provisional(_) => {}
+                ClientEvent::Final(r) => verdict = Some(Verdict::from_status(r.status, r)),
+                ClientEvent::Timeout => verdict = Some(Verdict::Gone),
+            }
+        }
+        match verdict {
+            None => self.probe_tx = Some(tx),
+            Some(Verdict::Alive) => {}
+            Some(Verdict::Challenged(response)) => self.probe_again(now, &response),
+            Some(Verdict::Gone) => self.far_end_gone(now),
+        }
+    }
+
+    /// The probe was challenged: once more with credentials; without them, the challenge
+    /// came from the far end's side, which proves it is there.
+    fn probe_again(&mut self, now: Instant, response: &crate::sip::message::Response) {
+        let Some(mut dialog) = self.dialog.take() else {
+            return;
+        };
+        let retry = self.authorized_in_dialog(&mut dialog, response);
+        self.dialog = Some(dialog);
+        if let Some(mut options) = retry {
+            options.headers.push("Accept", "application/sdp");
+            let tx = ClientTransaction::new(now, options, self.setup.reliable, self.setup.timers)
+                .with_deadline(now + PROBE_TIMEOUT);
+            self.probe_tx = Some(tx);
+            self.drive_probe(now);
+        }
+    }
+
+    /// BYE, and the call ends now: a far end that answers nothing will not answer the BYE,
+    /// and nobody should wait Timer F for it.
+    fn far_end_gone(&mut self, now: Instant) {
+        if self.phase != Phase::Answered {
+            return;
+        }
+        self.hang_up_because(now, EndReason::FarEndGone);
+        let outcome = self.answered_outcome();
+        self.drive_bye(now);
+        self.end(now, outcome);
+    }
+}
+
+enum Verdict {
+    Alive,
+    Challenged(crate::sip::message::Response),
+    Gone,
+}
+
+impl Verdict {
+    fn from_status(status: u16, response: crate::sip::message::Response) -> Verdict {
+        match status {
+            408 | 481 => Verdict::Gone,
+            401 | 407 => Verdict::Challenged(response),
+            _ => Verdict::Alive,
+        }
+    }
+}

@@ -8,7 +8,8 @@
 //! line buurtbel printed, and SIPp's exit code (0 only when SIPp saw every message its
 //! scenario expects: our ACK, our BYE or our 200s, in order). The program the tests play,
 //! unless a test says otherwise: intro 0.3 s, message 1 s, menu 0.3 s, key wait 1 s, two
-//! rounds, thank-you 0.3 s; the scenarios time their keys against it.
+//! rounds, thank-you 0.3 s, and "listen first" 0.3 s for a 1 that comes before the message
+//! was heard to its end; the scenarios time their keys against it.
 //!
 //! The audio check (`*_echo_*`) runs SIPp with `-rtp_echo`, so buurtbel's `--record` holds
 //! what it sent, as it came back; the test compares that with the program sample by sample.
@@ -50,6 +51,7 @@ const INTRO: Tone = Tone::single(600.0, 300);
 const MENU: Tone = Tone::single(800.0, 300);
 const THANKS: Tone = Tone::single(500.0, 300);
 const VOICEMAIL: Tone = Tone::single(700.0, 300);
+const LISTEN_FIRST: Tone = Tone::single(900.0, 300);
 const PROMPT_MS: u64 = 300;
 /// The silence after each menu prompt (`media.key_wait`), and the rounds.
 const KEY_WAIT_MS: u64 = 1_000;
@@ -87,18 +89,55 @@ fn rfc4733_key_1_on_the_answers_payload_type_acknowledges() {
 }
 
 #[test]
-fn rfc4733_key_1_from_a_pcap_barges_in_on_the_message() {
-    // The shipped pcap, PT 101, sent 0.6 s after the ACK: in the middle of the message.
+fn rfc4733_key_1_during_the_first_message_confirms_nothing() {
+    // The shipped pcap, PT 101, sent 0.6 s after the ACK: in the middle of the message, which
+    // the member has not heard to its end yet. The "listen first" prompt interrupts it, the
+    // message resumes where it stopped, and the menu rounds end without a confirmation.
     let run = MediaCall::new("uas_media_pcap_dtmf.xml").run();
     run.assert_sipp_passed();
-    run.assert_field("outcome", "acknowledged");
+    run.assert_field("outcome", "answered_no_ack");
+    run.assert_field("hung_up_by", "local");
     run.assert_field("message_plays", 1);
     run.assert_keys(&[('1', "rfc4733")]);
     let at = run.key_at(0);
     let message = PROMPT_MS..PROMPT_MS + MESSAGE.ms;
     assert!(message.contains(&at), "key at {at} ms\n{}", run.explain());
-    // Barge-in: the thank-you follows the key at once, the message is cut short.
-    run.assert_thanks_then_bye(at);
+    // The whole program, and the prompt on top of it: nothing was skipped.
+    let program = PROMPT_MS + MESSAGE.ms + ROUNDS * (PROMPT_MS + KEY_WAIT_MS) + PROMPT_MS;
+    run.assert_between("played_ms", program - 60, program + 60);
+}
+
+#[test]
+fn rfc4733_key_1_while_machine_detection_listens_confirms_nothing() {
+    // The same key 0.6 s after the ACK, while buurtbel still listens for an answering machine:
+    // a key means a person, who hears "listen first" and then the whole program.
+    let mut call = MediaCall::new("uas_media_pcap_dtmf.xml");
+    call.machine_detection = true;
+    let run = call.run();
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "answered_no_ack");
+    run.assert_field("machine", "human");
+    run.assert_field("message_plays", 1);
+    run.assert_keys(&[('1', "rfc4733")]);
+}
+
+#[test]
+fn rfc4733_key_1_during_the_intro_then_again_after_the_message_acknowledges() {
+    let run = MediaCall::new("uas_media_early_dtmf.xml").run();
+    run.assert_sipp_passed();
+    run.assert_field("outcome", "acknowledged");
+    run.assert_field("message_plays", 1);
+    run.assert_keys(&[('1', "rfc4733"), ('1', "rfc4733")]);
+    let (early, asked) = (run.key_at(0), run.key_at(1));
+    assert!(
+        early < PROMPT_MS,
+        "first 1 at {early} ms\n{}",
+        run.explain()
+    );
+    // Intro, "listen first" and message: the second 1 comes after all three.
+    let heard = 2 * PROMPT_MS + MESSAGE.ms;
+    assert!(asked >= heard, "second 1 at {asked} ms\n{}", run.explain());
+    run.assert_thanks_then_bye(asked);
 }
 
 #[test]
@@ -175,14 +214,18 @@ fn speech_from_the_phone_raises_no_key() {
 fn rfc4733_key_beside_streamed_audio_acknowledges() {
     // Audio on one SSRC, the key (the shipped pcap, PT 101) on another, same port.
     let mut call = MediaCall::new("uas_media_stream_dtmf.xml");
-    call.stream = Some(silence_samples(3_000));
+    call.stream = Some(silence_samples(4_000));
     let run = call.run();
     run.assert_sipp_passed();
     run.assert_field("outcome", "acknowledged");
     run.assert_keys(&[('1', "rfc4733")]);
     let at = run.key_at(0);
-    let message = PROMPT_MS..PROMPT_MS + MESSAGE.ms;
-    assert!(message.contains(&at), "key at {at} ms\n{}", run.explain());
+    let first_wait = 2 * PROMPT_MS + MESSAGE.ms..2 * PROMPT_MS + MESSAGE.ms + KEY_WAIT_MS;
+    assert!(
+        first_wait.contains(&at),
+        "key at {at} ms\n{}",
+        run.explain()
+    );
     run.assert_thanks_then_bye(at);
     // The audio kept coming while the key was pressed, one packet per 20 ms.
     let played = run.number("played_ms");
@@ -490,6 +533,7 @@ impl MediaCall {
             ("menu", MENU),
             ("thanks", THANKS),
             ("voicemail", VOICEMAIL),
+            ("listen_first", LISTEN_FIRST),
         ] {
             write_wav(&nl.join(format!("{name}.wav")), &tone.samples(LEVEL));
         }

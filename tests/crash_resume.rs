@@ -335,7 +335,22 @@ impl ConfigFile {
         }
         let path = self.dir.join(name);
         std::fs::write(&path, text).expect("write the configuration");
+        write_prompts(&self.dir.join("voices"));
         path
+    }
+}
+
+/// Short recorded prompts (300 ms tones), so the spoken message ends about 1.5 s after the
+/// answer and a 1 pressed from 2 s on comes after it, when it confirms.
+fn write_prompts(voices: &Path) {
+    let nl = voices.join("nl");
+    std::fs::create_dir_all(&nl).expect("voices folder");
+    for (name, hz) in [("intro", 500.0), ("menu", 600.0), ("thanks", 700.0)] {
+        let tone: Vec<i16> = (0..2_400)
+            .map(|n| (6_000.0 * (std::f32::consts::TAU * hz * n as f32 / 8_000.0).sin()) as i16)
+            .collect();
+        buurtbel::speech::wav::write_8k(&nl.join(format!("{name}.wav")), &tone)
+            .expect("write a prompt");
     }
 }
 

@@ -39,6 +39,8 @@ pub struct SpeechSettings {
     pub message_repeats: u32,
     /// Silence between repetitions.
     pub repeat_pause: Duration,
+    /// The longest recorded message (a WAV given instead of text) accepted.
+    pub max_recording: Duration,
 }
 
 impl Default for SpeechSettings {
@@ -53,6 +55,7 @@ impl Default for SpeechSettings {
             max_chars: 1000,
             message_repeats: 1,
             repeat_pause: Duration::from_millis(1500),
+            max_recording: super::wav::LONGEST,
         }
     }
 }

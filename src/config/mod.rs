@@ -256,6 +256,7 @@ impl Config {
         self.chain
             .quiet_minutes()
             .map_err(|problem| ("chain.quiet_hours", problem))?;
+        self.chain.check_expiries()?;
         let trunk = &self.trunk;
         if trunk.proxy.trim().is_empty() {
             return Err((

@@ -58,6 +58,20 @@ pub enum StoreError {
     /// An alert that cannot be created as given.
     #[error("alert: {0}")]
     InvalidAlert(AlertProblem),
+    /// An idempotency key sent again with a different alert.
+    #[error(
+        "the key `{key}` already made alert {alert}, which differs in {}; send the same \
+         alert again, or this one with a new key",
+        differs.join(", ")
+    )]
+    KeyTaken {
+        /// The key.
+        key: String,
+        /// The alert it made.
+        alert: AlertId,
+        /// What differs: `kind`, `networks`, `drill`, `activation of`, `message (nl)`…
+        differs: Vec<String>,
+    },
     /// A member that does not exist.
     #[error("no member {0}")]
     UnknownMember(MemberId),

@@ -258,7 +258,7 @@ impl Speech {
 /// A message text must say something, in at most `max_chars` characters.
 pub fn check_text(text: &str, max_chars: usize) -> Result<(), SpeechError> {
     let chars = text.chars().count();
-    if text.trim().is_empty() {
+    if normalise::without_controls(text).trim().is_empty() {
         return Err(SpeechError::EmptyText);
     }
     if chars > max_chars {

@@ -32,7 +32,7 @@ impl ProxyAddress {
             return Err(refuse("sips: needs TLS, which is not supported"));
         }
         let Some(uri) = lower.strip_prefix("sip:").map(|_| &trimmed[4..]) else {
-            let (host, port) = host_port(trimmed).map_err(|why| refuse(why))?;
+            let (host, port) = host_port(trimmed).map_err(&refuse)?;
             return Ok(ProxyAddress {
                 host,
                 port,
@@ -40,8 +40,7 @@ impl ProxyAddress {
             });
         };
         let mut parts = uri.split(';');
-        let (host, port) =
-            host_port(parts.next().unwrap_or_default()).map_err(|why| refuse(why))?;
+        let (host, port) = host_port(parts.next().unwrap_or_default()).map_err(&refuse)?;
         let mut transport = None;
         for param in parts {
             let (name, value) = param.split_once('=').unwrap_or((param, ""));

@@ -97,7 +97,7 @@ impl Speech {
     pub fn new(settings: SpeechSettings) -> Result<Speech, SpeechError> {
         let program = |name: &str| settings.program.clone().unwrap_or_else(|| name.into());
         let engine: Box<dyn SpeechEngine> = match settings.engine {
-            EngineKind::Builtin => Box::new(Builtin::new(&settings.cache_dir)?),
+            EngineKind::Builtin => Box::new(Builtin::new_or_temporary(&settings.cache_dir)?),
             EngineKind::EspeakNg => Box::new(EspeakProgram::new(&program("espeak-ng"))?),
             EngineKind::Piper => Box::new(Piper::new(&program("piper"), &settings.prompts)?),
             EngineKind::Command => Box::new(CommandEngine::new(settings.command.clone())?),

@@ -7,9 +7,18 @@ use super::model::{AlertId, AttemptId, DeliveryState, MemberId, NetworkId};
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database URL is neither `sqlite:…` nor `postgres://…`.
+    /// The database URL (shown without its password) is neither `sqlite:…` nor
+    /// `postgres://…`.
     #[error("unsupported database URL `{0}`: use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// The PostgreSQL server refused the connection or did not answer.
+    #[error("cannot reach PostgreSQL at {address}: {cause}")]
+    Unreachable {
+        /// `host:port`.
+        address: String,
+        /// `connection refused`, `no answer within 5 s`, or what the system said.
+        cause: String,
+    },
     /// SQLite did not switch to write-ahead logging.
     #[error("SQLite stayed in journal mode `{0}`, not WAL")]
     JournalMode(String),

@@ -215,8 +215,21 @@ fn checked<R: Read + Seek>(
 /// Writes 8 kHz mono 16-bit samples.
 pub fn write_8k(path: &Path, samples: &[i16]) -> Result<(), WavError> {
     let shown = path.display().to_string();
-    let write_error = |source| WavError::Write {
+    let file = std::fs::File::create(path).map_err(|e| WavError::Write {
         path: shown.clone(),
+        source: hound::Error::IoError(e),
+    })?;
+    write_8k_to(std::io::BufWriter::new(file), samples, &shown)
+}
+
+/// Writes 8 kHz mono 16-bit samples to an open file; `shown` names it in errors.
+pub fn write_8k_to<W: std::io::Write + Seek>(
+    out: W,
+    samples: &[i16],
+    shown: &str,
+) -> Result<(), WavError> {
+    let write_error = |source| WavError::Write {
+        path: shown.to_owned(),
         source,
     };
     let spec = hound::WavSpec {
@@ -225,7 +238,7 @@ pub fn write_8k(path: &Path, samples: &[i16]) -> Result<(), WavError> {
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
-    let mut writer = hound::WavWriter::create(path, spec).map_err(write_error)?;
+    let mut writer = hound::WavWriter::new(out, spec).map_err(write_error)?;
     for sample in samples {
         writer.write_sample(*sample).map_err(write_error)?;
     }

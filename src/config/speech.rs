@@ -9,7 +9,7 @@ use std::time::Duration;
 /// The limits `speech.max_recording` may be set to: a message lasts seconds, and an hour of
 /// audio is already a few hundred megabytes to read.
 const LONGEST_RECORDING_RANGE: std::ops::RangeInclusive<Duration> =
-    Duration::from_secs(1)..=Duration::from_secs(3600);
+    Duration::from_secs(1)..=crate::speech::wav::LONGEST_ALLOWED;
 
 /// `[speech]`.
 #[derive(Debug, Clone, Deserialize, Default)]

@@ -23,6 +23,8 @@ pub const RATE: u32 = 8000;
 /// The longest audio read when the configuration does not say (`speech.max_recording`): a
 /// message is seconds, not hours.
 pub const LONGEST: Duration = Duration::from_secs(600);
+/// The most `speech.max_recording` may be set to.
+pub const LONGEST_ALLOWED: Duration = Duration::from_secs(3600);
 
 /// Why a WAV file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -188,6 +190,13 @@ pub fn read_8k(path: &Path) -> Result<Vec<i16>, WavError> {
 /// `espeak-ng --stdout` writes) is read up to the bytes actually present.
 pub fn decode_mono(bytes: &[u8]) -> Result<(Vec<f32>, u32), WavError> {
     Recording::from_bytes(bytes, LONGEST, "(audio stream)")?.mono()
+}
+
+/// Decodes a recording stored with an alert, whose header was judged when it was sent: with
+/// the most `speech.max_recording` allows, so lowering it later does not silence an alert
+/// already sent.
+pub fn decode_stored(bytes: &[u8], shown: &str) -> Result<(Vec<f32>, u32), WavError> {
+    Recording::from_bytes(bytes, LONGEST_ALLOWED, shown)?.mono()
 }
 
 /// The header judged, or the problem named with the file.

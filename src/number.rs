@@ -2,6 +2,10 @@
 //! dial. Belgian national and international numbers are checked and normalised to E.164 with
 //! the `phonenumber` crate (libphonenumber's metadata); short codes and extensions pass as
 //! digits; anything else is an error, never a dial.
+//!
+//! A number has at most the 15 digits E.164 allows. A `sip:`/`tel:` URI is dialled as given,
+//! so it must not carry what would change the request rather than name the callee: headers
+//! (`?Subject=…`, copied into the INVITE by RFC 3261 §19.1.5) or a `method` parameter.
 
 use crate::sip::uri::{Uri, UriError};
 use phonenumber::Mode;
@@ -22,7 +26,19 @@ pub enum NumberError {
     /// A URI that does not parse.
     #[error("bad URI: {0}")]
     Uri(#[from] UriError),
+    /// More digits than E.164 allows.
+    #[error("`{0}` has more than {E164_DIGITS} digits, the most a phone number has (E.164)")]
+    TooLong(String),
+    /// A URI with headers (`?name=value`).
+    #[error("`{0}` carries headers (`?…`); give the URI without them")]
+    UriHeaders(String),
+    /// A URI with a `method` parameter.
+    #[error("`{0}` names a method (`;method=…`); give the URI without it")]
+    UriMethod(String),
 }
+
+/// The most digits a phone number has, country code included (ITU-T E.164).
+pub const E164_DIGITS: usize = 15;
 
 /// Normalises a phone number to E.164 (`+32471123456`), reading national numbers as Belgian.
 pub fn to_e164(text: &str) -> Result<String, NumberError> {
@@ -37,6 +53,9 @@ pub fn to_e164(text: &str) -> Result<String, NumberError> {
     let digits = compact.strip_prefix('+').unwrap_or(&compact);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(NumberError::NotANumber(text.to_owned()));
+    }
+    if digits.len() > E164_DIGITS {
+        return Err(NumberError::TooLong(text.to_owned()));
     }
     let number = phonenumber::parse(Some(Id::BE), &compact)
         .map_err(|_| NumberError::Invalid(text.to_owned()))?;
@@ -56,17 +75,65 @@ pub fn dial_uri(to: &str, domain: &str) -> Result<Uri, NumberError> {
     }
     let lower = to.to_ascii_lowercase();
     if lower.starts_with("sip:") || lower.starts_with("sips:") || lower.starts_with("tel:") {
-        return Ok(Uri::parse(to)?);
+        return dialled_uri(to);
     }
     let compact: String = to.chars().filter(|c| !is_separator(*c)).collect();
     let user = if compact.starts_with('+') || compact.starts_with('0') {
         to_e164(to)?
     } else if !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit()) {
+        if compact.len() > E164_DIGITS {
+            return Err(NumberError::TooLong(to.to_owned()));
+        }
         compact
     } else {
         return Err(NumberError::NotANumber(to.to_owned()));
     };
     Ok(Uri::parse(&format!("sip:{user}@{domain}"))?)
+}
+
+/// A URI given to dial: parsed, without headers or a method, and with no more digits than a
+/// phone number has when it names one.
+fn dialled_uri(text: &str) -> Result<Uri, NumberError> {
+    // A tel URI has no `?` of its own (RFC 3966), so any is the start of headers.
+    if text
+        .get(..4)
+        .is_some_and(|s| s.eq_ignore_ascii_case("tel:"))
+        && text.contains('?')
+    {
+        return Err(NumberError::UriHeaders(text.to_owned()));
+    }
+    let uri = Uri::parse(text)?;
+    let (headers, number) = match &uri {
+        Uri::Sip(sip) => (
+            sip.has_headers(),
+            sip.user()
+                .filter(|user| user.starts_with('+'))
+                .unwrap_or(""),
+        ),
+        Uri::Tel(tel) => (false, tel.number.as_str()),
+        Uri::Other(_) => return Err(NumberError::NotANumber(text.to_owned())),
+    };
+    if headers {
+        return Err(NumberError::UriHeaders(text.to_owned()));
+    }
+    if names_method(text) {
+        return Err(NumberError::UriMethod(text.to_owned()));
+    }
+    if number.bytes().filter(u8::is_ascii_digit).count() > E164_DIGITS {
+        return Err(NumberError::TooLong(text.to_owned()));
+    }
+    Ok(uri)
+}
+
+/// Whether the URI's parameters (after the host, or a tel number; names in any case, RFC 3261
+/// §19.1.4) include `method`. Only called once headers are known to be absent.
+fn names_method(text: &str) -> bool {
+    let after_user = text.rsplit_once('@').map_or(text, |(_, host)| host);
+    after_user
+        .split(';')
+        .skip(1)
+        .map(|p| p.split('=').next().unwrap_or_default().trim())
+        .any(|name| name.eq_ignore_ascii_case("method"))
 }
 
 fn is_separator(c: char) -> bool {
@@ -113,5 +180,58 @@ mod tests {
         assert!(dial_uri("call me", domain).is_err());
         assert!(dial_uri("0999", domain).is_err());
         assert!(dial_uri("sip:", domain).is_err());
+    }
+
+    #[test]
+    fn more_digits_than_e164_allows_are_refused() {
+        let domain = "trunk.test";
+        assert!(dial_uri("123456789012345", domain).is_ok());
+        for long in [
+            "1234567890123456",
+            "+32 470 00 00 01 23 45 67",
+            "0032470000001234567",
+            "tel:+3247000000123456",
+            "sip:+3247000000123456@trunk.test",
+        ] {
+            assert!(
+                matches!(dial_uri(long, domain), Err(NumberError::TooLong(_))),
+                "{long}: {:?}",
+                dial_uri(long, domain)
+            );
+        }
+        assert!(matches!(
+            to_e164(&"1".repeat(10_000)),
+            Err(NumberError::TooLong(_))
+        ));
+    }
+
+    #[test]
+    fn uris_with_headers_or_a_method_are_refused_never_dialled() {
+        let domain = "trunk.test";
+        for (uri, headers) in [
+            ("sip:+32470000001@trunk.test?Subject=Urgent", true),
+            ("sip:phone@127.0.0.1:5070?Route=%3Csip:evil.test%3E", true),
+            (
+                "sips:phone@example.test;transport=tcp?Priority=emergency",
+                true,
+            ),
+            ("tel:+32470000001?Subject=x", true),
+            ("tel:+32470000001;x=1?Subject=x", true),
+            ("sip:phone@127.0.0.1:5070;method=REGISTER", false),
+            ("sip:phone@127.0.0.1:5070;METHOD=BYE", false),
+            ("tel:+32470000001;method=INVITE", false),
+        ] {
+            let refused = dial_uri(uri, domain).unwrap_err();
+            let expected = if headers {
+                matches!(refused, NumberError::UriHeaders(_))
+            } else {
+                matches!(refused, NumberError::UriMethod(_))
+            };
+            assert!(expected, "{uri}: {refused:?}");
+            assert!(refused.to_string().contains(uri), "{refused}");
+        }
+        // `?` in the user part is an unreserved character, not a header.
+        assert!(dial_uri("sip:a?b@127.0.0.1:5070", domain).is_ok());
+        assert!(dial_uri("sip:phone@127.0.0.1:5070;transport=tcp", domain).is_ok());
     }
 }

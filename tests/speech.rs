@@ -99,8 +99,9 @@ fn say_refuses_bad_input_and_writes_nothing() {
     let out = dir.path().join("m.wav");
     let out_arg = out.to_str().unwrap();
     let long = "a".repeat(1001);
-    let cases: [(&[&str], i32, &str); 4] = [
+    let cases: [(&[&str], i32, &str); 5] = [
         (&["--text", "   "], 2, "empty"),
+        (&["--text", "\u{1b}[31m\u{7}\u{1b}[0m"], 2, "empty"),
         (&["--text", &long], 2, "1001 characters"),
         (&["--lang", "xx", "--text", "hallo"], 2, "unknown language"),
         (&["--text", "hallo", "--rate", "3"], 2, "rate"),

@@ -120,10 +120,12 @@ impl Programs {
                 Ok(self.speech.message(text, language, rate)?.samples.to_vec())
             }
             MessageSource::Recording(bytes) => {
-                let (samples, rate) = wav::decode_mono(bytes).map_err(|e| SpeechError::File {
-                    path: format!("voice message of alert {}", audio.alert).into(),
-                    reason: e.to_string(),
-                })?;
+                let shown = "stored recording";
+                let (samples, rate) =
+                    wav::decode_stored(bytes, shown).map_err(|e| SpeechError::File {
+                        path: format!("voice message of alert {}", audio.alert).into(),
+                        reason: e.to_string(),
+                    })?;
                 talk_off::for_telephone(&Pcm { samples, rate })
             }
         }

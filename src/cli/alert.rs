@@ -6,14 +6,12 @@ use super::CliError;
 use super::members::{DatabaseArgs, database_url, existing_network};
 use crate::chain::dispatcher::submit;
 use crate::config::{ChainConfig, Config};
+use crate::speech::wav::Recording;
 use crate::speech::{Language, Speech, SpeechSettings};
 use crate::store::{Alert, AlertId, AlertKind, AlertState, Message, MessageBody, NewAlert, Store};
 use crate::telephony::clock::epoch_ms;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// A recorded message longer than this is refused: an alert is heard, not a broadcast.
-const LONGEST_RECORDING: Duration = Duration::from_secs(120);
 
 /// Arguments of `buurtbel alert`.
 #[derive(Debug, clap::Args)]
@@ -68,7 +66,8 @@ pub struct SendArgs {
     /// A recorded English message.
     #[arg(long)]
     pub wav_en: Option<PathBuf>,
-    /// Stop calling after this long (urgent default: `chain.urgent_expiry`, 30 min).
+    /// Stop calling after this long (urgent default: `chain.urgent_expiry`, 30 min); longer
+    /// than 0 and at most `chain.max_expiry` (7 days).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub expires_in: Option<Duration>,
     /// An exercise: members hear it as a test.
@@ -108,6 +107,14 @@ pub async fn run(args: AlertArgs) -> Result<(), CliError> {
 
 async fn send(args: SendArgs) -> Result<(), CliError> {
     let chain = chain_section(&args.database)?;
+    let expires_in = match args.expires_in {
+        Some(asked) => Some(
+            chain
+                .expiry(asked)
+                .map_err(|problem| CliError::Usage(format!("--expires-in: {problem}")))?,
+        ),
+        None => None,
+    };
     let speech = speech_settings(&args.database)?;
     let messages = messages(&args, speech).await?;
     let store = Store::open(&database_url(&args.database)?).await?;
@@ -122,8 +129,7 @@ async fn send(args: SendArgs) -> Result<(), CliError> {
         created_by: args.created_by.clone(),
         networks,
         messages,
-        expires_at: args
-            .expires_in
+        expires_at: expires_in
             .map(|d| now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))),
         drill: args.drill,
         idempotency_key: args.key.clone(),
@@ -183,6 +189,7 @@ async fn messages(args: &SendArgs, speech: SpeechSettings) -> Result<Vec<Message
     ];
     let mut messages = Vec::new();
     let mut to_speak = Vec::new();
+    let longest = speech.max_recording;
     for (language, text, wav) in texts {
         let body = match (text, wav) {
             (Some(text), _) => {
@@ -190,7 +197,7 @@ async fn messages(args: &SendArgs, speech: SpeechSettings) -> Result<Vec<Message
                 to_speak.push((language, text.clone()));
                 MessageBody::Text(text.clone())
             }
-            (None, Some(path)) => MessageBody::Recording(recording(path)?),
+            (None, Some(path)) => MessageBody::Recording(recording(path, longest)?),
             (None, None) => continue,
         };
         messages.push(Message {
@@ -216,21 +223,12 @@ async fn messages(args: &SendArgs, speech: SpeechSettings) -> Result<Vec<Message
     Ok(messages)
 }
 
-fn recording(path: &PathBuf) -> Result<Vec<u8>, CliError> {
-    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let (samples, rate) = crate::speech::wav::decode_mono(&bytes)?;
-    let seconds = samples.len() as f64 / f64::from(rate.max(1));
-    if samples.is_empty() || seconds > LONGEST_RECORDING.as_secs_f64() {
-        return Err(CliError::Usage(format!(
-            "{}: a recorded message must be between 0 and {} seconds long; this one is {seconds:.1}",
-            path.display(),
-            LONGEST_RECORDING.as_secs()
-        )));
-    }
-    Ok(bytes)
+/// A recorded message: judged from its header (at most `speech.max_recording`) before its
+/// samples are read, then decoded once so a file that does not play is refused here.
+fn recording(path: &Path, longest: Duration) -> Result<Vec<u8>, CliError> {
+    let recording = Recording::open(path, longest)?;
+    recording.mono()?;
+    Ok(recording.into_bytes())
 }
 
 /// Active members the alert targets.

@@ -9,6 +9,7 @@ use crate::media::session::MediaEnd;
 use crate::number::dial_uri;
 use crate::sip::call::{CallReport, Party};
 use crate::speech::prompts::PromptContext;
+use crate::speech::wav::Recording;
 use crate::speech::{Language, Speech};
 use crate::telephony::{CallResult, Dialer, Playback};
 use std::path::PathBuf;
@@ -97,9 +98,14 @@ fn playback(args: &CallArgs, config: &Config) -> Result<Playback, CliError> {
     if let Some(voices) = &args.voices {
         settings.prompts = voices.clone();
     }
+    // A recording is judged before the engine starts: a refused file costs nothing else.
+    let recorded = match &args.wav {
+        Some(wav) => Some(Recording::open(wav, settings.max_recording)?.samples_8k()?),
+        None => None,
+    };
     let speech = Speech::new(settings)?;
-    let message = match (&args.wav, &args.text) {
-        (Some(wav), _) => crate::speech::wav::read_8k(wav)?,
+    let message = match (recorded, &args.text) {
+        (Some(samples), _) => samples,
         (None, Some(text)) => speech.message(text, args.lang, args.rate)?.samples.to_vec(),
         (None, None) => Vec::new(),
     };

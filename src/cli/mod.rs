@@ -116,11 +116,12 @@ impl CliError {
             CliError::Config(_) | CliError::Number(_) | CliError::Audio(_) => 2,
             CliError::Speech(e) if e.is_input() => 2,
             CliError::Speech(_) | CliError::Write { .. } | CliError::Dialer(_) => 1,
-            CliError::Store(e) => store_exit_code(e),
+            CliError::Store(e)
+            | CliError::Chain(crate::chain::dispatcher::ChainError::Store(e)) => store_exit_code(e),
             CliError::Read { .. } | CliError::MemberFile { .. } | CliError::NoNetwork { .. } => 2,
             CliError::Usage(_) => 2,
             CliError::Service(crate::chain::service::ServiceError::Config(_)) => 2,
-            CliError::Environment(_) | CliError::Chain(_) | CliError::Service(_) => 1,
+            CliError::Environment(_) | CliError::Service(_) => 1,
         }
     }
 }
@@ -141,7 +142,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 fn store_exit_code(error: &crate::store::StoreError) -> u8 {
     use crate::store::StoreError;
     match error {
-        StoreError::UnsupportedUrl(_) | StoreError::InvalidMember { .. } => 2,
+        StoreError::UnsupportedUrl(_)
+        | StoreError::InvalidMember { .. }
+        | StoreError::KeyTaken { .. } => 2,
         _ => 1,
     }
 }

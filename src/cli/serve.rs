@@ -24,7 +24,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let dispatcher = service::start(&config, store.clone(), settings, Events::default()).await?;
     let sending = store.alerts_in_state(AlertState::Sending).await?.len();
     tracing::info!(
-        database = ?store.backend(),
+        database = %crate::store::redacted_url(&config.database.url),
         channels = config.trunk.max_channels,
         cps = config.trunk.max_cps,
         alerts_sending = sending,

@@ -30,6 +30,10 @@ pub struct ChainConfig {
     /// How long an urgent alert keeps calling (default 30 min).
     #[serde(default = "default_expiry", deserialize_with = "super::duration")]
     pub urgent_expiry: Duration,
+    /// The longest an alert may be given to keep calling (`alert send --expires-in`),
+    /// default 7 days.
+    #[serde(default = "default_max_expiry", deserialize_with = "super::duration")]
+    pub max_expiry: Duration,
     /// The default quiet hours for non-urgent messages, `"21:00-08:00"`.
     #[serde(default = "default_quiet_hours")]
     pub quiet_hours: String,
@@ -46,6 +50,7 @@ impl Default for ChainConfig {
     fn default() -> ChainConfig {
         ChainConfig {
             urgent_expiry: default_expiry(),
+            max_expiry: default_max_expiry(),
             quiet_hours: default_quiet_hours(),
             callback_number: String::new(),
             retry: RetryPolicy::default(),
@@ -54,6 +59,32 @@ impl Default for ChainConfig {
 }
 
 impl ChainConfig {
+    /// How long an alert asked to expire in `asked` keeps calling: longer than nothing and at
+    /// most `max_expiry`, or what is wrong.
+    pub fn expiry(&self, asked: Duration) -> Result<Duration, String> {
+        if asked.is_zero() {
+            return Err("must be longer than 0".to_owned());
+        }
+        if asked > self.max_expiry {
+            return Err(format!(
+                "{} is longer than {} (chain.max_expiry)",
+                humantime::format_duration(asked),
+                humantime::format_duration(self.max_expiry)
+            ));
+        }
+        Ok(asked)
+    }
+
+    /// The expiries themselves, or the key that is wrong and why.
+    pub(super) fn check_expiries(&self) -> Result<(), (&'static str, String)> {
+        if self.max_expiry.is_zero() {
+            return Err(("chain.max_expiry", "must be longer than 0".into()));
+        }
+        self.expiry(self.urgent_expiry)
+            .map(|_| ())
+            .map_err(|problem| ("chain.urgent_expiry", problem))
+    }
+
     /// The quiet hours as minutes of the day, or what is wrong with them.
     pub fn quiet_minutes(&self) -> Result<(u32, u32), String> {
         parse_quiet_hours(&self.quiet_hours)
@@ -79,6 +110,10 @@ fn default_expiry() -> Duration {
     Duration::from_secs(30 * 60)
 }
 
+fn default_max_expiry() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
+}
+
 fn default_quiet_hours() -> String {
     "21:00-08:00".to_owned()
 }
@@ -86,6 +121,22 @@ fn default_quiet_hours() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expiry_is_positive_and_at_most_the_ceiling() {
+        let chain = ChainConfig::default();
+        let day = Duration::from_secs(24 * 3600);
+        assert_eq!(chain.expiry(day), Ok(day));
+        assert_eq!(chain.expiry(7 * day), Ok(7 * day));
+        assert!(chain.expiry(Duration::ZERO).is_err());
+        let refused = chain.expiry(8 * day).unwrap_err();
+        assert!(refused.contains("chain.max_expiry"), "{refused}");
+        let tight = ChainConfig {
+            max_expiry: Duration::from_secs(600),
+            ..ChainConfig::default()
+        };
+        assert_eq!(tight.check_expiries().unwrap_err().0, "chain.urgent_expiry");
+    }
 
     #[test]
     fn quiet_hours_parse_and_bad_ones_are_named() {

@@ -4,9 +4,11 @@
 //! the key and the problem, so an operator can fix the file without reading code.
 
 mod chain;
+mod proxy;
 mod speech;
 
 pub use chain::{ChainConfig, DatabaseConfig, parse_quiet_hours};
+pub use proxy::ProxyAddress;
 pub use speech::SpeechConfig;
 
 use crate::sip::sdp::Codec;
@@ -109,7 +111,8 @@ pub enum TransportKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrunkConfig {
-    /// Where requests go: `host` or `host:port` (port 5060 by default).
+    /// Where requests go: `host`, `host:port`, `[v6]:port` or `sip:host:port;transport=…`
+    /// (port 5060 by default); see [`ProxyAddress`].
     pub proxy: String,
     /// The domain of dialled numbers: `sip:NUMBER@domain`.
     pub domain: String,
@@ -207,6 +210,13 @@ impl Default for TrunkConfig {
     }
 }
 
+impl TrunkConfig {
+    /// `proxy` read, or what is wrong with it.
+    pub fn proxy_address(&self) -> Result<ProxyAddress, String> {
+        ProxyAddress::parse(&self.proxy)
+    }
+}
+
 impl Config {
     /// Reads and checks a file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -256,11 +266,20 @@ impl Config {
         self.chain
             .quiet_minutes()
             .map_err(|problem| ("chain.quiet_hours", problem))?;
+        self.chain.check_expiries()?;
         let trunk = &self.trunk;
-        if trunk.proxy.trim().is_empty() {
+        let proxy = trunk
+            .proxy_address()
+            .map_err(|problem| ("trunk.proxy", problem))?;
+        if proxy.transport.is_some_and(|t| t != self.sip.transport) {
             return Err((
                 "trunk.proxy",
-                "must name the trunk's host (and port)".into(),
+                format!(
+                    "names transport {:?} but sip.transport is {:?}; make them agree",
+                    proxy.transport.unwrap_or_default(),
+                    self.sip.transport
+                )
+                .to_ascii_lowercase(),
             ));
         }
         if trunk.domain.trim().is_empty() {
@@ -449,6 +468,10 @@ mod tests {
             ),
             (format!("{MINIMAL}[sip]\nbind = \"nowhere\"\n"), "sip.bind"),
             ("[trunk]\ndomain = \"d\"\n".to_string(), "trunk"),
+            (
+                "[trunk]\nproxy = \"sip:[::1]:5070;transport=tcp\"\ndomain = \"d\"\n".to_string(),
+                "trunk.proxy",
+            ),
         ];
         for (text, key) in cases {
             let err = Config::parse(&text, "t.toml").unwrap_err().to_string();
@@ -462,6 +485,36 @@ mod tests {
         let config = Config::parse(text, "sip.example.toml").unwrap();
         assert_eq!(config.trunk.max_cps, 5.0);
         assert_eq!(config.trunk.register_expiry, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn the_proxy_is_a_host_an_address_or_a_sip_uri() {
+        let with = |proxy: &str, transport: &str| {
+            let text = format!(
+                "[sip]\ntransport = \"{transport}\"\n[trunk]\nproxy = \"{proxy}\"\ndomain = \"d\"\n"
+            );
+            Config::parse(&text, "t.toml")
+        };
+        let uri = with("sip:sip.trunk.example:5060;transport=tcp", "tcp").unwrap();
+        assert_eq!(
+            uri.trunk.proxy_address().unwrap().host_port(),
+            "sip.trunk.example:5060"
+        );
+        let v6 = with("[2001:db8::1]:5070", "udp").unwrap();
+        assert_eq!(
+            v6.trunk.proxy_address().unwrap().host_port(),
+            "[2001:db8::1]:5070"
+        );
+        let disagree = with("sip:sip.trunk.example;transport=tcp", "udp").unwrap_err();
+        assert!(disagree.to_string().contains("sip.transport"), "{disagree}");
+        let bad = with("sip.trunk.example:port", "udp")
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("key `trunk.proxy`"), "{bad}");
+        assert!(
+            bad.contains("host, host:port, [IPv6]:port or sip:host:port;transport=udp|tcp"),
+            "{bad}"
+        );
     }
 
     #[test]

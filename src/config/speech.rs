@@ -6,6 +6,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The limits `speech.max_recording` may be set to: a message lasts seconds, and an hour of
+/// audio is already a few hundred megabytes to read.
+const LONGEST_RECORDING_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_secs(1)..=crate::speech::wav::LONGEST_ALLOWED;
+
 /// `[speech]`.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +37,9 @@ pub struct SpeechConfig {
     /// Pause between those repetitions (default `1500ms`).
     #[serde(default, deserialize_with = "super::optional_duration")]
     pub repeat_pause: Option<Duration>,
+    /// The longest recorded message accepted (default `10m`), judged from the WAV's header.
+    #[serde(default, deserialize_with = "super::optional_duration")]
+    pub max_recording: Option<Duration>,
 }
 
 impl SpeechConfig {
@@ -59,6 +67,10 @@ impl SpeechConfig {
         if !(1..=5).contains(&message_repeats) {
             return Err(("speech.message_repeats", "must be 1 to 5".into()));
         }
+        let max_recording = self.max_recording.unwrap_or(defaults.max_recording);
+        if !LONGEST_RECORDING_RANGE.contains(&max_recording) {
+            return Err(("speech.max_recording", "must be 1s to 1h".into()));
+        }
         Ok(SpeechSettings {
             engine: self.engine,
             program: self.program.clone(),
@@ -69,6 +81,7 @@ impl SpeechConfig {
             max_chars,
             message_repeats,
             repeat_pause: self.repeat_pause.unwrap_or(defaults.repeat_pause),
+            max_recording,
         })
     }
 }

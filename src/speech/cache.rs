@@ -4,9 +4,13 @@
 //!
 //! Files are written to a temporary name and renamed into place: a reader sees a whole file
 //! or none. A file that no longer reads (a disk error, a hand edit) is a miss, not an error.
+//!
+//! A rendering says what an alert said, so folders are created `0700` and files `0600`,
+//! whatever the umask.
 
-use super::wav::{read_8k, write_8k};
+use super::wav::{read_8k, write_8k_to};
 use sha2::{Digest, Sha256};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// The folder of rendered speech.
@@ -69,20 +73,43 @@ impl AudioCache {
     fn try_store(&self, key: &CacheKey, samples: &[i16]) -> Result<(), Box<dyn std::error::Error>> {
         let path = self.path(key);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+            private_dir(parent)?;
         }
         let staging = path.with_extension(format!("{:016x}.part", rand::random::<u64>()));
-        write_8k(&staging, samples)?;
-        std::fs::rename(&staging, &path).inspect_err(|_| {
+        let file = private_file(&staging)?;
+        let shown = staging.display().to_string();
+        let written = write_8k_to(std::io::BufWriter::new(file), samples, &shown)
+            .map_err(Box::from)
+            .and_then(|()| std::fs::rename(&staging, &path).map_err(Box::from));
+        if written.is_err() {
             let _ = std::fs::remove_file(&staging);
-        })?;
-        Ok(())
+        }
+        written
     }
 
     fn path(&self, key: &CacheKey) -> PathBuf {
         let hex = key.hex();
         self.dir.join(&hex[..2]).join(format!("{hex}.wav"))
     }
+}
+
+/// Creates `dir` and any missing parent, each readable by its owner only; folders that exist
+/// keep their mode.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates a new file readable and writable by its owner only.
+fn private_file(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 #[cfg(test)]

@@ -39,6 +39,8 @@ pub struct SpeechSettings {
     pub message_repeats: u32,
     /// Silence between repetitions.
     pub repeat_pause: Duration,
+    /// The longest recorded message (a WAV given instead of text) accepted.
+    pub max_recording: Duration,
 }
 
 impl Default for SpeechSettings {
@@ -53,6 +55,7 @@ impl Default for SpeechSettings {
             max_chars: 1000,
             message_repeats: 1,
             repeat_pause: Duration::from_millis(1500),
+            max_recording: super::wav::LONGEST,
         }
     }
 }
@@ -94,7 +97,7 @@ impl Speech {
     pub fn new(settings: SpeechSettings) -> Result<Speech, SpeechError> {
         let program = |name: &str| settings.program.clone().unwrap_or_else(|| name.into());
         let engine: Box<dyn SpeechEngine> = match settings.engine {
-            EngineKind::Builtin => Box::new(Builtin::new(&settings.cache_dir)?),
+            EngineKind::Builtin => Box::new(Builtin::new_or_temporary(&settings.cache_dir)?),
             EngineKind::EspeakNg => Box::new(EspeakProgram::new(&program("espeak-ng"))?),
             EngineKind::Piper => Box::new(Piper::new(&program("piper"), &settings.prompts)?),
             EngineKind::Command => Box::new(CommandEngine::new(settings.command.clone())?),
@@ -262,7 +265,7 @@ impl Speech {
 /// A message text must say something, in at most `max_chars` characters.
 pub fn check_text(text: &str, max_chars: usize) -> Result<(), SpeechError> {
     let chars = text.chars().count();
-    if text.trim().is_empty() {
+    if normalise::without_controls(text).trim().is_empty() {
         return Err(SpeechError::EmptyText);
     }
     if chars > max_chars {

@@ -5,8 +5,11 @@
 //! An alert created with an idempotency key that is already stored is not created again:
 //! [`Store::create_alert`] returns the stored alert and `false`. The key is UNIQUE, and the
 //! insert is `ON CONFLICT DO NOTHING`, so two concurrent requests with one key race safely:
-//! the loser rolls back and reads the winner's alert. The stored alert wins even if the
-//! repeated request differs; a client that retries must resend the same request.
+//! the loser rolls back and reads the winner's alert. A repeated key must come with the same
+//! request (kind, networks, messages, drill flag, followed-up activation; the expiry is
+//! relative to the moment of sending, so it is not compared): a key reused for a different
+//! alert is refused with [`StoreError::KeyTaken`], naming the alert the key made and what
+//! differs, so a retry never silently stands for another message.
 //!
 //! # State changes are guarded
 //! [`Store::set_alert_state`] changes the state only from the states the caller names, so a
@@ -98,7 +101,7 @@ impl Store {
     ) -> Result<(Alert, bool), StoreError> {
         check(&alert).map_err(StoreError::InvalidAlert)?;
         if let Some(stored) = self.alert_by_key(alert.idempotency_key.as_deref()).await? {
-            return Ok((stored, false));
+            return self.same_request(stored, &alert).await;
         }
         let mut tx = self.begin_write().await?;
         self.require_targets(&mut tx, &alert).await?;
@@ -106,9 +109,10 @@ impl Store {
         if !insert(&mut tx, &id, &alert, now).await? {
             tx.rollback().await?;
             let stored = self.alert_by_key(alert.idempotency_key.as_deref()).await?;
-            return stored
-                .map(|a| (a, false))
-                .ok_or(StoreError::UnknownAlert(id));
+            return match stored {
+                Some(stored) => self.same_request(stored, &alert).await,
+                None => Err(StoreError::UnknownAlert(id)),
+            };
         }
         insert_targets(&mut tx, &id, &alert).await?;
         self.commit(tx).await?;
@@ -211,6 +215,24 @@ impl Store {
         }
     }
 
+    /// The stored alert for a repeated key, if the request is the one that made it.
+    async fn same_request(
+        &self,
+        stored: Alert,
+        request: &NewAlert,
+    ) -> Result<(Alert, bool), StoreError> {
+        let messages = self.alert_messages(&stored.id).await?;
+        let differs = differences(&stored, &messages, request);
+        if differs.is_empty() {
+            return Ok((stored, false));
+        }
+        Err(StoreError::KeyTaken {
+            key: stored.idempotency_key.clone().unwrap_or_default(),
+            alert: stored.id,
+            differs,
+        })
+    }
+
     async fn alert_from(&self, row: &AnyRow) -> Result<Alert, StoreError> {
         let id: String = get(row, "id")?;
         let networks: Vec<String> = sqlx::query_scalar(
@@ -285,6 +307,40 @@ fn check(alert: &NewAlert) -> Result<(), AlertProblem> {
         }
     }
     Ok(())
+}
+
+/// What a request changes from the stored alert its key made, named for the sender.
+fn differences(stored: &Alert, messages: &[Message], request: &NewAlert) -> Vec<String> {
+    let mut differs = Vec::new();
+    if stored.kind != request.kind {
+        differs.push("kind".to_owned());
+    }
+    let set = |list: &[NetworkId]| {
+        let mut list = list.to_vec();
+        list.sort();
+        list.dedup();
+        list
+    };
+    if set(&stored.networks) != set(&request.networks) {
+        differs.push("networks".to_owned());
+    }
+    if stored.drill != request.drill {
+        differs.push("drill".to_owned());
+    }
+    if stored.activation_of != request.activation_of {
+        differs.push("activation of".to_owned());
+    }
+    for language in LANGUAGES {
+        let body = |list: &[Message]| {
+            list.iter()
+                .find(|m| m.language == *language)
+                .map(|m| m.body.clone())
+        };
+        if body(messages) != body(&request.messages) {
+            differs.push(format!("message ({language})"));
+        }
+    }
+    differs
 }
 
 /// False when another alert holds the idempotency key.

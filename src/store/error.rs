@@ -7,9 +7,18 @@ use super::model::{AlertId, AttemptId, DeliveryState, MemberId, NetworkId};
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database URL is neither `sqlite:…` nor `postgres://…`.
+    /// The database URL (shown without its password) is neither `sqlite:…` nor
+    /// `postgres://…`.
     #[error("unsupported database URL `{0}`: use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// The PostgreSQL server refused the connection or did not answer.
+    #[error("cannot reach PostgreSQL at {address}: {cause}")]
+    Unreachable {
+        /// `host:port`.
+        address: String,
+        /// `connection refused`, `no answer within 5 s`, or what the system said.
+        cause: String,
+    },
     /// SQLite did not switch to write-ahead logging.
     #[error("SQLite stayed in journal mode `{0}`, not WAL")]
     JournalMode(String),
@@ -58,6 +67,20 @@ pub enum StoreError {
     /// An alert that cannot be created as given.
     #[error("alert: {0}")]
     InvalidAlert(AlertProblem),
+    /// An idempotency key sent again with a different alert.
+    #[error(
+        "the key `{key}` already made alert {alert}, which differs in {}; send the same \
+         alert again, or this one with a new key",
+        differs.join(", ")
+    )]
+    KeyTaken {
+        /// The key.
+        key: String,
+        /// The alert it made.
+        alert: AlertId,
+        /// What differs: `kind`, `networks`, `drill`, `activation of`, `message (nl)`…
+        differs: Vec<String>,
+    },
     /// A member that does not exist.
     #[error("no member {0}")]
     UnknownMember(MemberId),

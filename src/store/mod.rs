@@ -41,6 +41,7 @@
 
 mod alerts;
 mod attempts;
+mod connect;
 mod deliveries;
 mod error;
 mod import;
@@ -52,6 +53,7 @@ mod settle;
 
 pub use alerts::{Alert, Message, MessageBody, NewAlert};
 pub use attempts::{Attempt, AttemptResult, DeliveryStep, InFlight};
+pub use connect::{CONNECT_TIMEOUT, redacted_url};
 pub use deliveries::{Delivery, DeliveryLine, DueDelivery, Recipient};
 pub use error::{AlertProblem, MemberProblem, StoreError};
 pub use import::{ImportSummary, NewMember};
@@ -92,7 +94,7 @@ impl Backend {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Backend::Postgres)
         } else {
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
+            Err(StoreError::UnsupportedUrl(redacted_url(url)))
         }
     }
 
@@ -182,18 +184,15 @@ impl Store {
     /// `sqlite:PATH` or `sqlite://PATH` opens the file, creating it if missing, and switches
     /// it to WAL (foreign keys on and a 5 s busy timeout are sqlx's defaults).
     /// `sqlite::memory:` is a private in-memory database on a single connection.
-    /// `postgres://…` connects as given (a `?options=-c search_path=…` parameter works).
+    /// `postgres://…` connects as given (a `?options=-c search_path=…` parameter works); a
+    /// server that refuses or does not answer is [`StoreError::Unreachable`] within
+    /// [`CONNECT_TIMEOUT`]. A new SQLite file is created readable by its owner only.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         let pool = match backend {
             Backend::Sqlite => open_sqlite(url).await?,
-            Backend::Postgres => {
-                AnyPoolOptions::new()
-                    .max_connections(10)
-                    .connect(url)
-                    .await?
-            }
+            Backend::Postgres => connect::postgres_pool(url).await?,
         };
         backend.migrator().run(&pool).await?;
         let writes = Arc::new(AtomicU64::new(0));
@@ -255,9 +254,13 @@ async fn open_sqlite(url: &str) -> Result<AnyPool, StoreError> {
             .connect(url)
             .await?
     } else {
+        let url = with_create(url);
+        if url.contains("mode=rwc") {
+            connect::create_private_sqlite(&url);
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .connect(&with_create(url))
+            .connect(&url)
             .await?;
         enable_wal(&pool).await?;
         pool

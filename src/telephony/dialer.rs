@@ -90,7 +90,11 @@ pub struct Dialer {
 impl Dialer {
     /// Binds the transport, resolves the trunk and starts the registration if configured.
     pub async fn start(config: &Config) -> Result<Arc<Dialer>, DialerError> {
-        let proxy = resolve(&config.trunk.proxy).await?;
+        let proxy = config
+            .trunk
+            .proxy_address()
+            .map_err(|_| DialerError::Resolve(config.trunk.proxy.clone()))?;
+        let proxy = resolve(&proxy.host_port()).await?;
         let bind = config.sip.bind;
         let bound = match config.sip.transport {
             TransportKind::Udp => Transport::udp(bind).await,

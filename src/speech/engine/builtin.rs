@@ -1,11 +1,15 @@
 //! The default engine: eSpeak NG ported to Rust (the `espeak-ng` crate), with the nl, fr, de
 //! and en dictionaries compiled into the binary. The engine reads its data from a folder, so
 //! the first use writes the embedded data under the cache folder; a marker file written last
-//! tells a complete copy from one a crash interrupted.
+//! tells a complete copy from one a crash interrupted. When that folder cannot be written
+//! (a read-only or missing home), the data goes to a fresh private folder under the system's
+//! temporary folder for this run, removed when the engine is dropped, with a warning: speech
+//! still works, only the copy is not kept.
 
 use super::{Pcm, SpeechEngine, SpeechError, Utterance, words_per_minute};
 use crate::speech::Language;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const ENGINE: &str = "builtin";
 const COMPLETE: &str = ".complete";
@@ -16,6 +20,8 @@ pub struct Builtin {
     data: PathBuf,
     /// Voice names (file names under `lang/`), lower case.
     voices: Vec<String>,
+    /// The temporary folder the data was written to, if it could not go under the root.
+    _temporary: Option<Arc<TemporaryFolder>>,
 }
 
 impl Builtin {
@@ -30,7 +36,55 @@ impl Builtin {
         }
         let mut voices = Vec::new();
         list_voices(&data.join("lang"), &mut voices);
-        Ok(Builtin { data, voices })
+        Ok(Builtin {
+            data,
+            voices,
+            _temporary: None,
+        })
+    }
+
+    /// As [`Builtin::new`]; when `root` cannot be written, the data goes to a private
+    /// temporary folder for as long as the engine lives, with a warning.
+    pub fn new_or_temporary(root: &Path) -> Result<Builtin, SpeechError> {
+        let error = match Builtin::new(root) {
+            Ok(engine) => return Ok(engine),
+            Err(error) => error,
+        };
+        let folder = TemporaryFolder::create().map_err(|e| SpeechError::Missing {
+            engine: ENGINE,
+            reason: format!("{error}; nor in a temporary folder: {e}"),
+        })?;
+        tracing::warn!(
+            %error,
+            folder = %folder.0.display(),
+            "the built-in speech engine's data goes to a temporary folder for this run"
+        );
+        let mut engine = Builtin::new(&folder.0)?;
+        engine._temporary = Some(Arc::new(folder));
+        Ok(engine)
+    }
+}
+
+/// A folder of our own under the system's temporary folder, removed on drop.
+#[derive(Debug)]
+struct TemporaryFolder(PathBuf);
+
+impl TemporaryFolder {
+    /// A new folder, readable by its owner only; never one that already exists, so nobody
+    /// else's files are taken for the engine's data.
+    fn create() -> std::io::Result<TemporaryFolder> {
+        let path = std::env::temp_dir().join(format!("buurtbel-{:016x}", rand::random::<u64>()));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&path)?;
+        Ok(TemporaryFolder(path))
+    }
+}
+
+impl Drop for TemporaryFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -102,7 +156,7 @@ fn failed(error: espeak_ng::Error) -> SpeechError {
 /// processes starting at once never read a half-written copy.
 fn install(data: &Path) -> std::io::Result<()> {
     let parent = data.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
+    crate::speech::cache::private_dir(parent)?;
     let staging = parent.join(format!(".espeak-ng-data-{:016x}", rand::random::<u64>()));
     let languages: Vec<&str> = Language::ALL.iter().map(|l| l.code()).collect();
     espeak_ng::install_bundled_languages(&staging, &languages)?;
@@ -150,6 +204,27 @@ mod tests {
         let normal = say(&engine, "Dit is een bericht.", Language::Nl, 1.0);
         let slow = say(&engine, "Dit is een bericht.", Language::Nl, 0.7);
         assert!(slow.samples.len() > normal.samples.len() * 12 / 10);
+    }
+
+    #[test]
+    fn an_unwritable_root_falls_back_to_a_temporary_folder_removed_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"").unwrap();
+        // Under a regular file nothing can be created, not even by root.
+        let root = file.join("home/.cache/buurtbel");
+        assert!(Builtin::new(&root).is_err());
+        let engine = Builtin::new_or_temporary(&root).unwrap();
+        let pcm = say(&engine, "Een test.", Language::Nl, 1.0);
+        assert!(!pcm.samples.is_empty());
+        let folder = engine.data.parent().unwrap().to_owned();
+        assert!(
+            folder.starts_with(std::env::temp_dir()),
+            "{}",
+            folder.display()
+        );
+        drop(engine);
+        assert!(!folder.exists(), "removed with the engine");
     }
 
     #[test]

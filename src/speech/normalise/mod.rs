@@ -10,8 +10,10 @@
 //! `plate.rs`, `clock.rs`, `quantity.rs`, `service.rs`, `abbrev.rs` in turn) serve all four
 //! languages; what differs per language is only how things are said, in a lexicon per language
 //! (`nl.rs`, `fr.rs`, `de.rs`, `en.rs`). The expected outputs live in `cases.tsv`, and
-//! `pronunciation.rs` checks with the bundled synthesiser that the words are said as meant. Everything not recognised passes through as typed; runs of white space and control
-//! characters become one space. Nothing here panics on any input: tokens are cut on character
+//! `pronunciation.rs` checks with the bundled synthesiser that the words are said as meant.
+//! Control characters and terminal escape sequences are removed first (`control.rs`), so what
+//! is spoken is what a terminal shows; everything not recognised then passes through as
+//! typed, and runs of white space become one space. Nothing here panics on any input: tokens are cut on character
 //! boundaries and every lookup is checked (`fuzz/fuzz_targets/speech_normalise.rs`).
 //!
 //! This module owns no I/O and no state; it does not decide the language (the caller does).
@@ -20,6 +22,7 @@ use super::Language;
 
 mod abbrev;
 mod clock;
+mod control;
 mod de;
 mod en;
 mod fr;
@@ -37,6 +40,7 @@ mod pronunciation;
 #[cfg(test)]
 mod tests;
 
+pub use control::without_controls;
 use lexicon::Lexicon;
 use tokens::{Kind, Token};
 
@@ -53,7 +57,8 @@ use tokens::{Kind, Token};
 /// ```
 pub fn normalise(lang: Language, text: &str) -> String {
     let lex = lexicon_of(lang);
-    let tokens = tokens::tokenize(text);
+    let text = without_controls(text);
+    let tokens = tokens::tokenize(&text);
     let mut speech = Speech::default();
     let mut pos = 0;
     while let Some(token) = tokens.get(pos) {
@@ -93,6 +98,7 @@ pub fn spell_digits(lang: Language, digits: &str) -> String {
 /// one whole phone number. For reading a callback number.
 pub fn phone_number(lang: Language, number: &str) -> Option<String> {
     let lex = lexicon_of(lang);
+    let number = without_controls(number);
     let tokens = tokens::tokenize(number.trim());
     let start = tokens::Scan::new(&tokens, 0);
     let found = phone::national(lex, start).or_else(|| phone::international(lex, start))?;

@@ -134,3 +134,24 @@ fn output_is_clean_text_for_any_input() {
         }
     }
 }
+
+#[test]
+fn escape_sequences_are_not_spoken() {
+    let coloured = "Bel \u{1b}[1;31m101\u{1b}[0m.\u{1b}]0;titel\u{7}";
+    for lang in Language::ALL {
+        assert_eq!(
+            normalise(lang, coloured),
+            normalise(lang, "Bel 101."),
+            "{lang}"
+        );
+    }
+    assert_eq!(normalise(Language::Nl, coloured), "Bel één nul één.");
+    assert_eq!(
+        normalise(Language::Nl, "Kerk\u{1b}[4mstraat\u{7} 12"),
+        "Kerkstraat twaalf"
+    );
+    assert_eq!(
+        phone_number(Language::Nl, "\u{1b}[1m101\u{1b}[0m"),
+        phone_number(Language::Nl, "101")
+    );
+}

@@ -1,0 +1,180 @@
+//! Reaching the database without exposing it: a SQLite file (and the `-wal` and `-shm` files
+//! SQLite creates beside it with the file's own mode) is created readable by its owner only,
+//! whatever the umask, since it holds names and telephone numbers; a database URL is shown
+//! only through [`redacted_url`], never with its password; and a PostgreSQL server that
+//! cannot be reached is reported at once with the cause and the address, instead of after the
+//! pool's 30 s of retries.
+
+use super::StoreError;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Connection};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long the first connection to PostgreSQL may take before the server is reported
+/// unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `url` with any password replaced by `***`: the one form in which a database URL is shown,
+/// in errors, logs and start-up lines.
+pub fn redacted_url(url: &str) -> String {
+    // A password may hold `/`, `?` or `@` unencoded: the user part ends at the last `@`, and
+    // the query starts after it.
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let (userinfo, after) = match rest.rsplit_once('@') {
+        Some((userinfo, after)) => (Some(userinfo), after),
+        None => (None, rest),
+    };
+    let (host_path, query) = match after.split_once('?') {
+        Some((host_path, query)) => (host_path, Some(query)),
+        None => (after, None),
+    };
+    let mut shown = if scheme.is_empty() {
+        String::new()
+    } else {
+        format!("{scheme}://")
+    };
+    match userinfo {
+        Some(userinfo) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            shown.push_str(&format!("{user}:***@"));
+        }
+        Some(userinfo) => shown.push_str(&format!("{userinfo}@")),
+        None => {}
+    }
+    shown.push_str(host_path);
+    if let Some(query) = query {
+        let params: Vec<String> = query.split('&').map(redact_param).collect();
+        shown.push('?');
+        shown.push_str(&params.join("&"));
+    }
+    shown
+}
+
+/// `password=…` (and `sslpassword=…`, any case) → `password=***`.
+fn redact_param(param: &str) -> String {
+    match param.split_once('=') {
+        Some((name, _)) if name.to_ascii_lowercase().contains("password") => {
+            format!("{name}=***")
+        }
+        _ => param.to_owned(),
+    }
+}
+
+/// Creates the SQLite file a URL names, empty and owner-only, if it does not exist yet; an
+/// existing file keeps the mode its owner gave it. Anything that goes wrong here is left for
+/// SQLite to report when it opens the file.
+pub(super) fn create_private_sqlite(url: &str) {
+    let Ok(options) = sqlx::sqlite::SqliteConnectOptions::from_str(url) else {
+        return;
+    };
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() || path.exists() {
+        return;
+    }
+    let _ = create_private_file(path);
+}
+
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+/// A pool on PostgreSQL, once one connection has shown the server answers: a refused or
+/// unanswered connection is an error within [`CONNECT_TIMEOUT`] naming `host:port` and the
+/// cause, where the pool would retry for 30 s and then say only that it timed out.
+pub(super) async fn postgres_pool(url: &str) -> Result<AnyPool, StoreError> {
+    let address = postgres_address(url);
+    let unreachable = |cause: String| StoreError::Unreachable {
+        address: address.clone(),
+        cause,
+    };
+    let options = AnyConnectOptions::from_str(url)?;
+    let first = tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await;
+    match first {
+        Err(_) => {
+            return Err(unreachable(format!(
+                "no answer within {} s",
+                CONNECT_TIMEOUT.as_secs()
+            )));
+        }
+        Ok(Err(sqlx::Error::Io(error))) => return Err(unreachable(io_cause(&error))),
+        Ok(Err(error)) => return Err(error.into()),
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+        }
+    }
+    Ok(AnyPoolOptions::new()
+        .max_connections(10)
+        .connect_with(options)
+        .await?)
+}
+
+/// `host:port` of a PostgreSQL URL, as the driver reads it (a socket folder for a local one).
+fn postgres_address(url: &str) -> String {
+    match sqlx::postgres::PgConnectOptions::from_str(url) {
+        Ok(options) => format!("{}:{}", options.get_host(), options.get_port()),
+        Err(_) => redacted_url(url),
+    }
+}
+
+/// The cause in the words an operator searches for.
+fn io_cause(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show() {
+        let cases = [
+            (
+                "postgres://buurtbel:geheim@db.example:5432/bin",
+                "postgres://buurtbel:***@db.example:5432/bin",
+            ),
+            (
+                "postgresql://u:p%40ss@[::1]/db?sslmode=require&password=geheim",
+                "postgresql://u:***@[::1]/db?sslmode=require&password=***",
+            ),
+            (
+                "postgres://db.example/bin?user=u&PassWord=geheim&sslpassword=x",
+                "postgres://db.example/bin?user=u&PassWord=***&sslpassword=***",
+            ),
+            ("postgres://u@db.example/bin", "postgres://u@db.example/bin"),
+            ("sqlite:buurtbel.db?mode=rwc", "sqlite:buurtbel.db?mode=rwc"),
+            ("mysql://root:geheim@h/db", "mysql://root:***@h/db"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redacted_url(url), shown);
+        }
+        for leaky in [
+            "postgres://a:b:c@h/d",
+            "postgres://u:ge/heim@h/d",
+            "postgres://u:ge?heim@h/d",
+            "postgres://u:ge@heim@h/d",
+        ] {
+            let shown = redacted_url(leaky);
+            assert!(!shown.contains("heim") && !shown.contains("b:c"), "{shown}");
+            assert!(shown.contains("@h/d"), "{shown}");
+        }
+    }
+}

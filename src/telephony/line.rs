@@ -21,6 +21,7 @@ use crate::telephony::clock;
 use crate::telephony::endpoint::{Endpoint, Route};
 use crate::telephony::pacer::{PacedMedia, Pacer};
 use rand::Rng;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -119,6 +120,8 @@ pub async fn run(
         media: None,
         awaiting: None,
         hang_up_at: None,
+        last_source: None,
+        answered_from: None,
     };
     line.run().await
 }
@@ -138,6 +141,10 @@ struct Line<'l, 'a> {
     /// Answered before the program was made: it is awaited here.
     awaiting: Option<PendingProgram>,
     hang_up_at: Option<Instant>,
+    /// Where the last SIP message came from.
+    last_source: Option<SocketAddr>,
+    /// The IP address the answer (2xx) came from: the media may latch onto a source there.
+    answered_from: Option<IpAddr>,
 }
 
 impl Line<'_, '_> {
@@ -184,7 +191,10 @@ impl Line<'_, '_> {
                 self.on_program(made);
             }
             inbound = self.route.recv() => match inbound {
-                Some(inbound) => self.call.handle_message(clock::now(), inbound.message, inbound.source),
+                Some(inbound) => {
+                    self.last_source = Some(inbound.source);
+                    self.call.handle_message(clock::now(), inbound.message, inbound.source);
+                }
                 None => self.call.hang_up(clock::now()),
             },
             () = media_ended => self.call.hang_up(clock::now()),
@@ -213,6 +223,7 @@ impl Line<'_, '_> {
 
     fn on_answer(&mut self, answer: Option<Answer>) {
         self.answered = true;
+        self.answered_from = self.last_source.map(|source| source.ip());
         self.progress.send(CallProgress::Answered);
         self.answer = answer;
         match (self.playback, &self.answer) {
@@ -242,6 +253,7 @@ impl Line<'_, '_> {
                     self.context,
                     &program,
                     answer,
+                    self.answered_from,
                     &self.rtp,
                     &self.progress,
                 ));
@@ -335,6 +347,7 @@ fn start_media(
     context: &LineContext<'_>,
     program: &EncodedProgram,
     answer: &Answer,
+    signalling: Option<IpAddr>,
     rtp: &Arc<UdpSocket>,
     progress: &Arc<Progress>,
 ) -> ActiveMedia {
@@ -355,6 +368,7 @@ fn start_media(
             .flatten()
             .collect(),
         remote: answer.rtp,
+        signalling,
         inactivity: context.inactivity,
         record: context.record,
     };

@@ -7,7 +7,7 @@
 //! so the table of connections holds only open ones. At most `max_accepted` accepted
 //! connections are open at once; one more is closed as soon as it is accepted (logged at warn
 //! once, until one is accepted again). The connection we open to the trunk is never closed for
-//! idleness: the trunk reaches us through it (RFC 5626), and it is one.
+//! idleness: the trunk reaches us through it (RFC 5626), and there is only one.
 //!
 //! Streams are handled generically over `AsyncRead + AsyncWrite` ([`serve_stream`]), so TLS
 //! (rustls) is a new [`Connector`] and listener, with nothing in `src/sip/` touched.

@@ -22,6 +22,8 @@
 //! `INTEROP_KEEP_TRACES=1` also keeps them on disk.
 #![cfg(feature = "interop")]
 
+#[path = "common/forger.rs"]
+mod forger;
 #[path = "common/run.rs"]
 mod run;
 #[path = "common/sipp.rs"]
@@ -31,10 +33,12 @@ mod sipp;
 use buurtbel::media::g711;
 use buurtbel::speech::prompts::{Prompt, PromptContext};
 use buurtbel::speech::{Language, Speech, SpeechSettings};
+use forger::Forger;
 use run::{Output, Run, run_call, trace_dir};
 use serde_json::Value;
 use sipp::{Ports, Sipp, SippOptions, Transport};
 use std::f32::consts::TAU;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -230,6 +234,36 @@ fn rfc4733_key_beside_streamed_audio_acknowledges() {
     // The audio kept coming while the key was pressed, one packet per 20 ms.
     let played = run.number("played_ms");
     run.assert_between("rtp_received", played / 20 - 10, played / 20 + 2);
+}
+
+#[test]
+fn forged_rfc4733_1s_from_another_port_and_address_never_confirm() {
+    // SIPp streams audio and presses nothing. One forger sends `1`s from 127.0.0.2 from
+    // before the answer on (first in line, were any source latched); another from a port of
+    // SIPp's own address once SIPp's audio has flowed for half a second (its scenario says
+    // when). Each sends a whole event every 100 ms, through every menu and key wait.
+    let mut call = MediaCall::new("uas_media_forged.xml");
+    call.stream = Some(silence_samples(5_000));
+    call.forge = true;
+    let run = call.run();
+    run.assert_field("outcome", "answered_no_ack");
+    run.assert_keys(&[]);
+    run.assert_sipp_passed();
+    run.assert_field("message_plays", 1);
+    assert!(run.number("rtp_received") > 100, "{}", run.explain());
+    // Both forgers sent, reached the call's port, and were refused there.
+    assert_eq!(run.forged.len(), 2);
+    for (from, events) in &run.forged {
+        assert!(*events > 0, "the forger on {from} sent nothing");
+        let address = format!("{from} ");
+        let refusal = |line: &&str| line.contains("dropping RTP") && line.contains(&address);
+        assert!(
+            run.buurtbel.stderr.lines().any(|line| refusal(&line)),
+            "no refusal logged for {from}\n{}",
+            run.explain()
+        );
+    }
+    assert!(run.number("rtp_refused") >= 8, "{}", run.explain());
 }
 
 #[test]
@@ -494,6 +528,8 @@ struct MediaCall {
     deadline: Duration,
     /// `media.machine_detection`.
     machine_detection: bool,
+    /// Run the two forgers of `uas_media_forged.xml` beside the call.
+    forge: bool,
 }
 
 impl MediaCall {
@@ -509,6 +545,7 @@ impl MediaCall {
             stream: None,
             deadline: CALL_DEADLINE,
             machine_detection: false,
+            forge: false,
         }
     }
 
@@ -563,7 +600,13 @@ impl MediaCall {
         if self.record {
             args.extend(["--record".into(), recording.clone().into_os_string()]);
         }
+        let forgers = if self.forge {
+            start_forgers(&ports, dir.path())
+        } else {
+            Vec::new()
+        };
         let buurtbel = run_buurtbel(&config, &args, dir.path(), self.deadline);
+        let forged = forgers.into_iter().map(stop_forger).collect();
         let sipp = sipp.finish();
         MediaRun {
             run: Run {
@@ -572,6 +615,7 @@ impl MediaCall {
                 _dir: dir,
             },
             recording: self.record.then_some(recording),
+            forged,
         }
     }
 
@@ -609,10 +653,12 @@ impl MediaCall {
     }
 }
 
-/// A finished media call, and where its recording went.
+/// A finished media call, where its recording went, and where forged keys came from.
 struct MediaRun {
     run: Run,
     recording: Option<PathBuf>,
+    /// Each forger's address and the events it sent.
+    forged: Vec<(SocketAddr, u64)>,
 }
 
 impl std::ops::Deref for MediaRun {
@@ -716,6 +762,23 @@ impl MediaRun {
             .collect::<Result<_, _>>()
             .expect("recording samples")
     }
+}
+
+/// A forger on 127.0.0.2 at once, and one on SIPp's address once SIPp has created the file
+/// `answered`; both aim at every port of buurtbel's RTP range.
+fn start_forgers(ports: &Ports, dir: &Path) -> Vec<Forger> {
+    let range = ports.rtp_low..=ports.rtp_high;
+    let elsewhere = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let answered = Some(dir.join("answered"));
+    vec![
+        Forger::start(elsewhere, range.clone(), None),
+        Forger::start(IpAddr::V4(Ipv4Addr::LOCALHOST), range, answered),
+    ]
+}
+
+/// Stops a forger; returns its address and how many events it sent.
+fn stop_forger(forger: Forger) -> (SocketAddr, u64) {
+    (forger.from(), forger.stop())
 }
 
 /// Runs `buurtbel call --to CALLEE --json ARGS…`, output into files under `dir`.

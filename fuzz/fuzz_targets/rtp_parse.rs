@@ -2,11 +2,12 @@
 //! them keeps loss statistics that add up.
 //!
 //! The whole input is tried as one datagram; then it is cut into records of
-//! `[length, milliseconds since the previous one, source, datagram…]` fed to one receiver.
+//! `[length, milliseconds since the previous one, source, datagram…]` fed to one receiver,
+//! which must never take a packet from a source its call does not hear.
 //! `cargo +nightly fuzz run rtp_parse`.
 #![no_main]
 
-use buurtbel::media::rtp::{HEADER_LEN, RtpPacket, RtpReceiver};
+use buurtbel::media::rtp::{HEADER_LEN, MediaPeer, RtpPacket, RtpReceiver};
 use libfuzzer_sys::fuzz_target;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -24,13 +25,15 @@ fn receive_stream(mut data: &[u8]) {
     // The fuzz target is the driver here: one clock read, then virtual time.
     #[allow(clippy::disallowed_methods)]
     let mut now = Instant::now();
-    let mut receiver = RtpReceiver::new(8);
+    let announced = SocketAddr::from(([192, 0, 2, 1], 4000));
+    let mut receiver = RtpReceiver::new(8, MediaPeer::starting(now, announced, None));
     while let [len, delay, source, rest @ ..] = data {
         let (datagram, tail) = rest.split_at(usize::from(*len).min(rest.len()));
         now += Duration::from_millis(u64::from(*delay));
-        let from = SocketAddr::from(([192, 0, 2, source % 2], 4000));
+        // The announced address, its IP on other ports, and another IP.
+        let from = SocketAddr::from(([192, 0, 2, 1 + source % 2], 4000 + u16::from(source % 3)));
         if let Ok(packet) = receiver.handle_datagram(now, from, datagram) {
-            assert_eq!(receiver.latched_source(), Some(from));
+            assert!(from == announced || receiver.latched_source() == Some(from));
             assert!(packet.payload.len() <= datagram.len());
         }
         data = tail;

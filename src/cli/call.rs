@@ -179,6 +179,7 @@ pub fn json_line(result: &CallResult) -> serde_json::Value {
         "rtp_sent": stats.sent,
         "rtp_received": stats.received,
         "rtp_lost": stats.lost,
+        "rtp_refused": stats.refused,
         "rtp_send_errors": stats.send_errors,
         "jitter_ms": (stats.jitter_ms * 100.0).round() / 100.0,
         "machine": played.and_then(|p| p.machine),

@@ -94,6 +94,13 @@ pub struct SipConfig {
     /// The User-Agent header.
     #[serde(default = "default_user_agent")]
     pub user_agent: String,
+    /// With `transport = "tcp"`: close a connection with no traffic for this long (the one
+    /// we open to the trunk excepted).
+    #[serde(default = "default_tcp_idle_timeout", deserialize_with = "duration")]
+    pub tcp_idle_timeout: Duration,
+    /// With `transport = "tcp"`: accepted connections open at once; more are closed at once.
+    #[serde(default = "default_tcp_max_connections")]
+    pub tcp_max_connections: usize,
 }
 
 /// The signalling transport.
@@ -176,6 +183,8 @@ impl Default for SipConfig {
             t1: default_t1(),
             t2: default_t2(),
             user_agent: default_user_agent(),
+            tcp_idle_timeout: default_tcp_idle_timeout(),
+            tcp_max_connections: default_tcp_max_connections(),
         }
     }
 }
@@ -312,6 +321,12 @@ impl Config {
         if self.sip.t1.is_zero() || self.sip.t2 < self.sip.t1 {
             return Err(("sip.t2", "T1 must be above 0 and T2 at least T1".into()));
         }
+        if self.sip.tcp_idle_timeout < Duration::from_secs(1) {
+            return Err(("sip.tcp_idle_timeout", "must be at least 1 s".into()));
+        }
+        if self.sip.tcp_max_connections == 0 {
+            return Err(("sip.tcp_max_connections", "must be at least 1".into()));
+        }
         Ok(())
     }
 }
@@ -355,6 +370,14 @@ fn default_t2() -> Duration {
 }
 fn default_user_agent() -> String {
     format!("buurtbel/{}", env!("CARGO_PKG_VERSION"))
+}
+/// Longer than any call's quiet spell on its signalling, short enough that abandoned
+/// connections do not pile up.
+fn default_tcp_idle_timeout() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_tcp_max_connections() -> usize {
+    256
 }
 fn default_register_expiry() -> Duration {
     Duration::from_secs(3600)
@@ -446,6 +469,26 @@ mod tests {
         let config = Config::parse(&text, "t.toml").unwrap();
         assert_eq!(config.trunk.ring_timeout, Duration::from_secs(12));
         assert_eq!(config.sip.t1, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn tcp_limits_have_defaults_and_are_checked() {
+        let config = Config::parse(MINIMAL, "t.toml").unwrap();
+        assert_eq!(config.sip.tcp_idle_timeout, Duration::from_secs(300));
+        assert_eq!(config.sip.tcp_max_connections, 256);
+        let text = format!("{MINIMAL}[sip]\ntcp_idle_timeout = \"90s\"\ntcp_max_connections = 8\n");
+        let config = Config::parse(&text, "t.toml").unwrap();
+        assert_eq!(config.sip.tcp_idle_timeout, Duration::from_secs(90));
+        assert_eq!(config.sip.tcp_max_connections, 8);
+        for (bad, key) in [
+            ("tcp_idle_timeout = \"100ms\"", "sip.tcp_idle_timeout"),
+            ("tcp_max_connections = 0", "sip.tcp_max_connections"),
+            ("tcp_max_connections = -1", "sip.tcp_max_connections"),
+        ] {
+            let text = format!("{MINIMAL}[sip]\n{bad}\n");
+            let err = Config::parse(&text, "t.toml").unwrap_err().to_string();
+            assert!(err.contains(&format!("key `{key}`")), "{bad}: {err}");
+        }
     }
 
     #[test]

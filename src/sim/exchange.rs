@@ -32,6 +32,8 @@ pub struct SimCall {
     pub cancelled: bool,
     /// The keys it pressed.
     pub pressed: Vec<char>,
+    /// Where each forged key event was sent from, in order.
+    pub forged_from: Vec<SocketAddr>,
 }
 
 impl SimCall {

@@ -3,7 +3,8 @@
 //! everything it sends; the clip is encoded a packet at a time as it goes out.
 
 use super::exchange::SimCall;
-use super::script::{PhoneScript, Pickup, PressMethod};
+use super::forge;
+use super::script::{Forgery, PhoneScript, Pickup, PressMethod};
 use crate::media::g711;
 use crate::sip::call::response_to;
 use crate::sip::message::{Message, Request, Response};
@@ -172,6 +173,8 @@ impl Line {
         let mut tick = tokio::time::interval(Duration::from_millis(20));
         let mut presses = self.script.presses.clone();
         presses.sort_by_key(|p| p.after);
+        let mut forgeries = self.script.forgeries.clone();
+        forgeries.sort_by_key(|f| f.after);
         let mut tone: Option<(char, Instant)> = None;
         let mut event: Option<(char, u32, u32)> = None;
         let mut buffer = vec![0u8; 2048];
@@ -192,6 +195,9 @@ impl Line {
                             PressMethod::Rfc4733 => event = Some((press.digit, media.timestamp, 0)),
                             PressMethod::Info => self.send_info(press.digit).await,
                         }
+                    }
+                    while forgeries.first().is_some_and(|f| answered + f.after <= now) {
+                        self.forge(media, &forgeries.remove(0)).await;
                     }
                     tone = tone.filter(|(_, until)| now < *until);
                     self.send_tick(media, tone.map(|(d, _)| d), &mut event).await;
@@ -298,6 +304,15 @@ impl Line {
             }
         })
         .await;
+    }
+
+    async fn forge(&mut self, media: &Media, forgery: &Forgery) {
+        let phone = media.socket.local_addr().map(|a| a.ip());
+        let Ok(phone) = phone else { return };
+        match forge::send(forgery, phone, media.remote, media.event_type).await {
+            Ok(from) => self.report.forged_from.push(from),
+            Err(e) => tracing::warn!(error = %e, "the simulated forger could not send"),
+        }
     }
 
     async fn send_info(&mut self, digit: char) {
@@ -473,7 +488,7 @@ fn rtp_payload(datagram: &[u8]) -> Option<(u8, &[u8])> {
     Some((payload_type, datagram.get(start..)?))
 }
 
-fn event_payload(digit: char, end: bool, duration: u32) -> [u8; 4] {
+pub(super) fn event_payload(digit: char, end: bool, duration: u32) -> [u8; 4] {
     let event = match digit {
         '0'..='9' => digit as u8 - b'0',
         '*' => 10,

@@ -1,6 +1,7 @@
 //! What a simulated phone does.
 
 use std::f32::consts::TAU;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +46,27 @@ pub struct Press {
     pub method: PressMethod,
 }
 
+/// Where a forged key event comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForgedSource {
+    /// The phone's own IP address, another port than its media.
+    OtherPort,
+    /// Another IP address (on Linux every 127.0.0.0/8 address is a loopback address).
+    Address(IpAddr),
+}
+
+/// An RFC 4733 key event sent to the caller's RTP port by someone else than the phone, at a
+/// time after answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forgery {
+    /// Since the 200 OK.
+    pub after: Duration,
+    /// `0`-`9`, `*`, `#`, `A`-`D`.
+    pub digit: char,
+    /// The socket it is sent from.
+    pub from: ForgedSource,
+}
+
 /// A phone's behaviour for one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhoneScript {
@@ -54,6 +76,8 @@ pub struct PhoneScript {
     pub pickup: Pickup,
     /// Keys pressed after answer.
     pub presses: Vec<Press>,
+    /// Key events forged from other sockets after answer.
+    pub forgeries: Vec<Forgery>,
     /// Hang up (BYE) this long after answer.
     pub hang_up_after: Option<Duration>,
     /// Send 20 ms audio packets (silence when no tone plays) while the call is up.
@@ -72,6 +96,7 @@ impl PhoneScript {
             ring,
             pickup: Pickup::Answer,
             presses: Vec::new(),
+            forgeries: Vec::new(),
             hang_up_after: None,
             send_audio: true,
             speak: None,
@@ -119,6 +144,12 @@ impl PhoneScript {
             digit,
             method,
         });
+        self
+    }
+
+    /// Adds a forged RFC 4733 key event, sent `after` the answer from `from`.
+    pub fn forge(mut self, after: Duration, digit: char, from: ForgedSource) -> PhoneScript {
+        self.forgeries.push(Forgery { after, digit, from });
         self
     }
 

@@ -19,7 +19,7 @@ use crate::telephony::limits::TrunkLimits;
 use crate::telephony::line::{self, LineContext, MediaReport, Playback, Supervision};
 use crate::telephony::pacer::Pacer;
 use crate::telephony::rtp_ports::RtpPorts;
-use crate::telephony::transport::Transport;
+use crate::telephony::transport::{StreamLimits, Transport};
 use rand::Rng;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -98,7 +98,7 @@ impl Dialer {
         let bind = config.sip.bind;
         let bound = match config.sip.transport {
             TransportKind::Udp => Transport::udp(bind).await,
-            TransportKind::Tcp => Transport::tcp(bind).await,
+            TransportKind::Tcp => Transport::tcp(bind, stream_limits(config, proxy)).await,
         };
         let (transport, inbound) =
             bound.map_err(|source| DialerError::Bind { addr: bind, source })?;
@@ -414,6 +414,14 @@ fn local_ip(config: &Config, bound: SocketAddr, proxy: SocketAddr) -> Result<IpA
     let probe = std::net::UdpSocket::bind(probe_bind).map_err(DialerError::LocalAddress)?;
     probe.connect(proxy).map_err(DialerError::LocalAddress)?;
     Ok(probe.local_addr().map_err(DialerError::LocalAddress)?.ip())
+}
+
+fn stream_limits(config: &Config, proxy: SocketAddr) -> StreamLimits {
+    StreamLimits {
+        idle_timeout: config.sip.tcp_idle_timeout,
+        max_accepted: config.sip.tcp_max_connections,
+        trunk: Some(proxy),
+    }
 }
 
 fn host_port(ip: IpAddr, port: u16) -> String {

@@ -27,6 +27,7 @@ use crate::telephony::clock;
 use crate::telephony::endpoint::{Endpoint, Route};
 use crate::telephony::pacer::{PacedMedia, Pacer};
 use rand::Rng;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -133,6 +134,8 @@ pub async fn run(
         awaiting: None,
         hang_up_at: None,
         last_probe: None,
+        last_source: None,
+        answered_from: None,
     };
     line.run().await
 }
@@ -154,6 +157,10 @@ struct Line<'l, 'a> {
     hang_up_at: Option<Instant>,
     /// When we last asked the far end whether it is still there.
     last_probe: Option<Instant>,
+    /// Where the last SIP message came from.
+    last_source: Option<SocketAddr>,
+    /// The IP address the answer (2xx) came from: the media may latch onto a source there.
+    answered_from: Option<IpAddr>,
 }
 
 impl Line<'_, '_> {
@@ -200,7 +207,10 @@ impl Line<'_, '_> {
                 self.on_program(made);
             }
             inbound = self.route.recv() => match inbound {
-                Some(inbound) => self.call.handle_message(clock::now(), inbound.message, inbound.source),
+                Some(inbound) => {
+                    self.last_source = Some(inbound.source);
+                    self.call.handle_message(clock::now(), inbound.message, inbound.source);
+                }
                 None => self.call.hang_up(clock::now()),
             },
             () = media_ended => self.call.hang_up(clock::now()),
@@ -253,6 +263,7 @@ impl Line<'_, '_> {
 
     fn on_answer(&mut self, answer: Answer) {
         self.answered = true;
+        self.answered_from = self.last_source.map(|source| source.ip());
         self.progress.send(CallProgress::Answered);
         self.answer = Some(answer);
         match self.playback {
@@ -275,6 +286,7 @@ impl Line<'_, '_> {
                     self.context,
                     &program,
                     answer,
+                    self.answered_from,
                     &self.rtp,
                     &self.progress,
                 ));
@@ -386,6 +398,7 @@ fn start_media(
     context: &LineContext<'_>,
     program: &EncodedProgram,
     answer: &Answer,
+    signalling: Option<IpAddr>,
     rtp: &Arc<UdpSocket>,
     progress: &Arc<Progress>,
 ) -> ActiveMedia {
@@ -406,6 +419,7 @@ fn start_media(
             .flatten()
             .collect(),
         remote: answer.rtp,
+        signalling,
         record: context.record,
     };
     let session = Arc::new(Mutex::new(MediaSession::new(

@@ -2,6 +2,13 @@
 //! reuse. Everything that arrives is parsed here; what fails to parse is logged once per
 //! source and dropped.
 //!
+//! Stream connections are bounded ([`StreamLimits`]): one idle for `idle_timeout` (no byte
+//! either way) is closed, and every closed connection is forgotten before its socket closes,
+//! so the table of connections holds only open ones. At most `max_accepted` accepted
+//! connections are open at once; one more is closed as soon as it is accepted (logged at warn
+//! once, until one is accepted again). The connection we open to the trunk is never closed for
+//! idleness: the trunk reaches us through it (RFC 5626), and there is only one.
+//!
 //! Streams are handled generically over `AsyncRead + AsyncWrite` ([`serve_stream`]), so TLS
 //! (rustls) is a new [`Connector`] and listener, with nothing in `src/sip/` touched.
 //!
@@ -10,13 +17,16 @@
 //! transport, and local and remote address. SIP carries phone numbers, so never above debug.
 
 use crate::sip::message::{Message, ParseError, parse_datagram, parse_stream};
+use crate::telephony::clock;
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 /// A parsed message and where it came from.
 #[derive(Debug)]
@@ -34,6 +44,17 @@ pub type InboundReceiver = mpsc::Receiver<Inbound>;
 const INBOUND_QUEUE: usize = 4096;
 /// The largest UDP datagram we read.
 const MAX_DATAGRAM: usize = 65_535;
+
+/// Bounds on stream connections (`sip.tcp_idle_timeout`, `sip.tcp_max_connections`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// A connection with no byte either way for this long is closed.
+    pub idle_timeout: Duration,
+    /// Accepted connections open at once; beyond it a new one is closed at once.
+    pub max_accepted: usize,
+    /// The trunk: a connection we open to it is kept however long it is idle.
+    pub trunk: Option<SocketAddr>,
+}
 
 /// A bound SIP transport.
 #[derive(Clone)]
@@ -53,8 +74,11 @@ impl Transport {
         Ok((Transport::Udp(socket), rx))
     }
 
-    /// Listens for TCP on `addr` and connects out over TCP.
-    pub async fn tcp(addr: SocketAddr) -> io::Result<(Transport, InboundReceiver)> {
+    /// Listens for TCP on `addr` and connects out over TCP, within `limits`.
+    pub async fn tcp(
+        addr: SocketAddr,
+        limits: StreamLimits,
+    ) -> io::Result<(Transport, InboundReceiver)> {
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
@@ -63,6 +87,9 @@ impl Transport {
             connector: Box::new(TcpConnector),
             connections: Mutex::new(HashMap::new()),
             inbound: tx,
+            limits,
+            accepted: Arc::new(Semaphore::new(limits.max_accepted)),
+            at_limit: AtomicBool::new(false),
         });
         tokio::spawn(accept_tcp(listener, Arc::clone(&streams)));
         Ok((Transport::Stream(streams), rx))
@@ -73,6 +100,14 @@ impl Transport {
         match self {
             Transport::Udp(socket) => socket.local_addr(),
             Transport::Stream(streams) => Ok(streams.local),
+        }
+    }
+
+    /// Stream connections open now (accepted or opened); 0 for UDP.
+    pub fn open_connections(&self) -> usize {
+        match self {
+            Transport::Udp(_) => 0,
+            Transport::Stream(streams) => streams.lock().len(),
         }
     }
 
@@ -180,6 +215,11 @@ pub struct StreamTransport {
     connector: Box<dyn Connector>,
     connections: Mutex<HashMap<SocketAddr, mpsc::UnboundedSender<Outgoing>>>,
     inbound: mpsc::Sender<Inbound>,
+    limits: StreamLimits,
+    /// One permit per accepted connection open.
+    accepted: Arc<Semaphore>,
+    /// The limit was reached and said so at warn: quiet until a connection is accepted.
+    at_limit: AtomicBool,
 }
 
 /// Bytes for a connection's writer, and who waits for them to be written.
@@ -190,51 +230,101 @@ pub(crate) struct Outgoing {
 
 impl StreamTransport {
     /// Returns once the bytes are written to the connection, so a process that exits right
-    /// after its last message does not lose it.
+    /// after its last message does not lose it. A reused connection that closes before
+    /// writing them (idle, or closed by the peer) is replaced by a new one.
     async fn send(self: &Arc<Self>, to: SocketAddr, bytes: Vec<u8>) -> io::Result<()> {
-        let (written, done) = oneshot::channel();
-        let outgoing = Outgoing { bytes, written };
-        let outgoing = match self.connection(to) {
-            Some(writer) => match writer.send(outgoing) {
-                Ok(()) => return wait_written(done).await,
-                Err(mpsc::error::SendError(outgoing)) => outgoing,
-            },
-            None => outgoing,
-        };
+        if let Some(writer) = self.connection(to) {
+            let (written, done) = oneshot::channel();
+            let outgoing = Outgoing {
+                bytes: bytes.clone(),
+                written,
+            };
+            if writer.send(outgoing).is_ok()
+                && let Ok(result) = done.await
+            {
+                return result;
+            }
+        }
         let stream = self.connector.connect(to).await?;
-        let writer = self.adopt(stream, to);
-        writer.send(outgoing).map_err(|_| closed())?;
+        let idle = (Some(to) != self.limits.trunk).then_some(self.limits.idle_timeout);
+        let writer = self.adopt(stream, to, idle, None);
+        let (written, done) = oneshot::channel();
+        writer
+            .send(Outgoing { bytes, written })
+            .map_err(|_| closed())?;
         wait_written(done).await
     }
 
     fn connection(&self, to: SocketAddr) -> Option<mpsc::UnboundedSender<Outgoing>> {
-        let connections = self
-            .connections
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        connections.get(&to).filter(|w| !w.is_closed()).cloned()
+        self.lock().get(&to).filter(|w| !w.is_closed()).cloned()
     }
 
-    /// Registers a connection (accepted or opened) for reuse and starts serving it.
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, mpsc::UnboundedSender<Outgoing>>> {
+        self.connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A connection accepted from `peer`: served while under the limit, else closed at once.
+    fn accept(self: &Arc<Self>, stream: TcpStream, peer: SocketAddr) {
+        let Ok(permit) = Arc::clone(&self.accepted).try_acquire_owned() else {
+            drop(stream);
+            if self.at_limit.swap(true, Ordering::Relaxed) {
+                tracing::debug!(%peer, "SIP connection refused: at sip.tcp_max_connections");
+            } else {
+                tracing::warn!(
+                    %peer,
+                    max = self.limits.max_accepted,
+                    "sip.tcp_max_connections reached: refusing new SIP connections until one closes (further refusals logged at debug)"
+                );
+            }
+            return;
+        };
+        self.at_limit.store(false, Ordering::Relaxed);
+        let _ = stream.set_nodelay(true);
+        let idle = Some(self.limits.idle_timeout);
+        self.adopt(Box::new(stream), peer, idle, Some(permit));
+    }
+
+    /// Registers a connection (accepted or opened) for reuse and starts serving it; when it
+    /// ends it is forgotten (and its permit given back) before its socket closes.
     fn adopt(
         self: &Arc<Self>,
         stream: Box<dyn Stream>,
         peer: SocketAddr,
+        idle_timeout: Option<Duration>,
+        permit: Option<OwnedSemaphorePermit>,
     ) -> mpsc::UnboundedSender<Outgoing> {
         let (writer, outgoing) = mpsc::unbounded_channel();
-        self.connections
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(peer, writer.clone());
-        let trace = Trace::new(self.connector.via_name(), Some(self.local));
-        tokio::spawn(serve_stream(
-            stream,
+        self.lock().insert(peer, writer.clone());
+        let transport = Arc::clone(self);
+        let registered = writer.clone();
+        let forget = move || {
+            transport.forget(peer, &registered);
+            drop(permit);
+        };
+        let serving = StreamServing {
             peer,
-            trace,
-            outgoing,
-            self.inbound.clone(),
-        ));
+            trace: Trace::new(self.connector.via_name(), Some(self.local)),
+            inbound: self.inbound.clone(),
+            idle_timeout,
+        };
+        tokio::spawn(serve_stream(stream, outgoing, serving, forget));
         writer
+    }
+
+    /// Removes `peer`'s entry if it is still this connection's (a newer one may have taken
+    /// its place).
+    fn forget(&self, peer: SocketAddr, writer: &mpsc::UnboundedSender<Outgoing>) {
+        let mut connections = self.lock();
+        if connections
+            .get(&peer)
+            .is_some_and(|current| current.same_channel(writer))
+        {
+            connections.remove(&peer);
+        }
     }
 }
 
@@ -249,10 +339,7 @@ fn closed() -> io::Error {
 async fn accept_tcp(listener: TcpListener, streams: Arc<StreamTransport>) {
     loop {
         match listener.accept().await {
-            Ok((stream, peer)) => {
-                let _ = stream.set_nodelay(true);
-                streams.adopt(Box::new(stream), peer);
-            }
+            Ok((stream, peer)) => streams.accept(stream, peer),
             Err(e) => {
                 tracing::warn!(error = %e, "accepting a SIP connection failed");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -261,14 +348,34 @@ async fn accept_tcp(listener: TcpListener, streams: Arc<StreamTransport>) {
     }
 }
 
-/// Reads framed messages from a stream and writes queued ones to it until either side ends.
+/// What a served stream needs besides its bytes.
+pub(crate) struct StreamServing {
+    /// The far end.
+    pub peer: SocketAddr,
+    /// Logs every message whole at debug.
+    pub trace: Trace,
+    /// Where parsed messages go.
+    pub inbound: mpsc::Sender<Inbound>,
+    /// Close after this long without a byte either way; `None` keeps it open.
+    pub idle_timeout: Option<Duration>,
+}
+
+/// Reads framed messages from a stream and writes queued ones to it until either side ends
+/// or it is idle too long; then calls `closing` before the socket closes.
 pub(crate) async fn serve_stream(
     stream: Box<dyn Stream>,
-    peer: SocketAddr,
-    trace: Trace,
     mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
-    inbound: mpsc::Sender<Inbound>,
+    serving: StreamServing,
+    closing: impl FnOnce(),
 ) {
+    let StreamServing {
+        peer,
+        trace,
+        inbound,
+        idle_timeout,
+    } = serving;
+    let last_activity = Mutex::new(clock::now());
+    let active = || *last_activity.lock().unwrap_or_else(PoisonError::into_inner) = clock::now();
     let (mut reader, mut writer) = tokio::io::split(stream);
     let read = async {
         let mut buffer = Vec::with_capacity(8192);
@@ -278,6 +385,7 @@ pub(crate) async fn serve_stream(
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
+            active();
             buffer.extend_from_slice(&chunk[..n]);
             if !drain_stream_buffer(&mut buffer, peer, trace, &inbound).await {
                 return;
@@ -287,6 +395,7 @@ pub(crate) async fn serve_stream(
     let write = async {
         while let Some(Outgoing { bytes, written }) = outgoing.recv().await {
             let result = writer.write_all(&bytes).await;
+            active();
             let failed = result.is_err();
             let _ = written.send(result);
             if failed {
@@ -294,11 +403,28 @@ pub(crate) async fn serve_stream(
             }
         }
     };
+    let idle = idle_for(idle_timeout, &last_activity);
     tokio::select! {
         () = read => {}
         () = write => {}
+        () = idle => tracing::debug!(%peer, "closing an idle SIP connection"),
     }
+    closing();
     tracing::debug!(%peer, "SIP connection closed");
+}
+
+/// Returns once nothing has happened for `timeout` since `last_activity`; never without one.
+async fn idle_for(timeout: Option<Duration>, last_activity: &Mutex<Instant>) {
+    let Some(timeout) = timeout else {
+        return std::future::pending().await;
+    };
+    loop {
+        let deadline = *last_activity.lock().unwrap_or_else(PoisonError::into_inner) + timeout;
+        if clock::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep_until(deadline.into()).await;
+    }
 }
 
 /// Takes every whole message off the buffer. `false` when the stream is beyond repair: with
@@ -327,7 +453,14 @@ async fn drain_stream_buffer(
                     return false;
                 }
             }
-            Ok(None) => return true,
+            Ok(None) => {
+                // Keep-alives (RFC 5626 CRLFs) between messages are not kept: a peer sending
+                // only those would otherwise grow the buffer without end.
+                if buffer.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+                    buffer.clear();
+                }
+                return true;
+            }
             Err(error) => {
                 trace.log("received", "from", peer, buffer);
                 tracing::warn!(%peer, %error, "unparseable SIP on a stream; closing it");
@@ -383,5 +516,27 @@ impl WarnedSources {
         } else {
             tracing::debug!(%source, %error, "dropping unparseable SIP message");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace() -> Trace {
+        Trace::new("TCP", None)
+    }
+
+    #[tokio::test]
+    async fn keep_alives_between_messages_are_not_kept() {
+        let (inbound, _receiver) = mpsc::channel(1);
+        let peer: SocketAddr = "192.0.2.1:5060".parse().unwrap();
+        let mut buffer = b"\r\n".repeat(512 * 1024);
+        assert!(drain_stream_buffer(&mut buffer, peer, trace(), &inbound).await);
+        assert!(buffer.is_empty(), "{} bytes kept", buffer.len());
+        let begun = b"\r\n\r\nOPTIONS sip:x SIP/2.0\r\n".to_vec();
+        let mut partial = begun.clone();
+        assert!(drain_stream_buffer(&mut partial, peer, trace(), &inbound).await);
+        assert_eq!(partial, begun, "a message begun is kept");
     }
 }

@@ -1,18 +1,20 @@
 //! RTP (RFC 3550) for one G.711 call: [`RtpSender`] stamps our outgoing 20 ms packets and
-//! [`RtpReceiver`] parses what arrives, latches onto the far end's address and keeps
-//! reception statistics. The `rtp-rs` crate reads and writes the header bytes.
+//! [`RtpReceiver`] parses what arrives from the sources the call hears and keeps reception
+//! statistics. The `rtp-rs` crate reads and writes the header bytes.
 //!
 //! Sans-IO: the driver owns the socket and the clock. It hands every datagram in with its
 //! arrival time and source address, and sends what the sender writes to
-//! [`RtpReceiver::latched_source`] (symmetric RTP, RFC 4961) once there is one, or to the
-//! address in the SDP answer before that.
+//! [`RtpReceiver::destination`]: the address in the SDP answer, or the source latched at the
+//! start of the call (symmetric RTP, RFC 4961).
 //!
 //! Decisions a reader needs:
-//! - **Latching.** Until the first valid packet any source is accepted; after it only that
-//!   source, so a NAT-mapped far end is followed and stray senders are dropped. A new remote
-//!   SDP (re-INVITE) calls for [`RtpReceiver::unlatch`].
-//! - **More than one SSRC from the latched source is normal.** SIPp sends RFC 4733 digits on a
-//!   second SSRC while `rtp_stream` plays audio, so every SSRC from the latched source is
+//! - **Strict sources** ([`source`]). Only the SDP answer's address and port is heard, plus at
+//!   most one other source latched in the first [`LATCH_WINDOW`] from the same IP address as
+//!   the SDP or the signalling, before the SDP address has sent anything. Everything else is
+//!   refused before it is parsed, so a forged key event never reaches the call. A new remote
+//!   SDP (re-INVITE) calls for [`RtpReceiver::renegotiate`].
+//! - **More than one SSRC from a heard source is normal.** SIPp sends RFC 4733 digits on a
+//!   second SSRC while `rtp_stream` plays audio, so every SSRC from a heard source is
 //!   handed back to the caller. Statistics follow one *main* SSRC only: the first that carries
 //!   the audio payload type. A peer that changes SSRC mid-call leaves the statistics on the
 //!   first one.
@@ -22,7 +24,12 @@
 //! - **Jitter** (RFC 3550 A.8) is computed from audio packets only: RFC 4733 packets repeat
 //!   their event's timestamp, which would read as jitter.
 
+mod source;
+
+pub use source::{LATCH_WINDOW, MediaPeer};
+
 use rtp_rs::{RtpPacketBuilder, RtpReader, RtpReaderError, Seq};
+use source::{Admission, SourceFilter};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -51,8 +58,8 @@ pub enum RtpError {
     /// An RTCP packet (types 200–204, RFC 5761 §4) arrived on the RTP port.
     #[error("RTCP packet type {0} on the RTP port")]
     Rtcp(u8),
-    /// A packet from another address than the latched source.
-    #[error("packet from {0}, not from the latched source")]
+    /// A packet from a source the call does not hear (see [`source`]).
+    #[error("packet from {0}, a source this call does not hear")]
     ForeignSource(SocketAddr),
     /// A payload type that does not fit RTP's 7 bits.
     #[error("payload type {0} is over 127")]
@@ -208,73 +215,65 @@ impl ReceptionStats {
     }
 }
 
-/// Parses incoming datagrams, latches onto the far end's address and keeps statistics.
+/// Parses incoming datagrams from the sources the call hears and keeps statistics.
 #[derive(Debug, Clone)]
 pub struct RtpReceiver {
     audio_payload_type: u8,
-    latched: Option<SocketAddr>,
-    foreign_packets: u64,
+    sources: SourceFilter,
     main: Option<MainStream>,
 }
 
 impl RtpReceiver {
-    /// A receiver for a call whose audio arrives with `audio_payload_type` (8 for PCMA).
-    pub fn new(audio_payload_type: u8) -> RtpReceiver {
+    /// A receiver for a call whose audio arrives with `audio_payload_type` (8 for PCMA) from
+    /// `peer`.
+    pub fn new(audio_payload_type: u8, peer: MediaPeer) -> RtpReceiver {
         RtpReceiver {
             audio_payload_type,
-            latched: None,
-            foreign_packets: 0,
+            sources: SourceFilter::new(peer),
             main: None,
         }
     }
 
-    /// Whether a datagram from `from` may be handled: any source before the first valid
-    /// packet, only the latched one after. A refusal is counted in
-    /// [`RtpReceiver::foreign_packets`].
-    pub fn accept_source(&mut self, from: SocketAddr) -> bool {
-        let accepted = self.latched.is_none_or(|latched| latched == from);
-        if !accepted {
-            self.foreign_packets += 1;
-        }
-        accepted
-    }
-
     /// Takes one datagram that arrived at `arrival` from `from`.
     ///
-    /// Every valid packet from the accepted source is returned, whatever its SSRC or payload
-    /// type; the first one latches its source.
+    /// A datagram from a source the call does not hear is refused before it is parsed
+    /// ([`RtpError::ForeignSource`]). Every valid packet from a heard source is returned,
+    /// whatever its SSRC or payload type.
     pub fn handle_datagram<'a>(
         &mut self,
         arrival: Instant,
         from: SocketAddr,
         datagram: &'a [u8],
     ) -> Result<RtpPacket<'a>, RtpError> {
-        if !self.accept_source(from) {
+        let admission = self.sources.admit(arrival, from);
+        if admission == Admission::Refused {
             return Err(RtpError::ForeignSource(from));
         }
         let packet = RtpPacket::parse(datagram)?;
-        if can_reply_to(from) {
-            self.latched.get_or_insert(from);
-        }
+        self.sources.heard(from, admission);
         self.account(arrival, &packet);
         Ok(packet)
     }
 
-    /// The far end's media address, learnt from its first valid packet from an address we
-    /// can send to: send there.
+    /// Where to send our RTP: the source latched at the start, else the SDP answer's address.
+    pub fn destination(&self) -> SocketAddr {
+        self.sources.destination()
+    }
+
+    /// The other source latched at the start of the call (a phone behind NAT), if any.
     pub fn latched_source(&self) -> Option<SocketAddr> {
-        self.latched
+        self.sources.latched()
     }
 
-    /// Forgets the latched address, so the next valid packet from anywhere latches again
-    /// (for a new remote SDP). Statistics are kept.
-    pub fn unlatch(&mut self) {
-        self.latched = None;
+    /// A new remote SDP (re-INVITE): hears `peer` from now on, latching allowed again until
+    /// its `latch_until`. Statistics are kept.
+    pub fn renegotiate(&mut self, peer: MediaPeer) {
+        self.sources.renegotiate(peer);
     }
 
-    /// Datagrams refused because they came from another address than the latched one.
+    /// Datagrams refused because they came from a source the call does not hear.
     pub fn foreign_packets(&self) -> u64 {
-        self.foreign_packets
+        self.sources.refused()
     }
 
     /// Statistics of the main SSRC, once an audio packet has arrived.
@@ -518,9 +517,3 @@ impl JitterEstimator {
 
 #[cfg(test)]
 mod tests;
-
-/// Port 0 and unspecified addresses arrive from broken or spoofing senders; a reply there
-/// fails, so such a source is heard but never latched.
-fn can_reply_to(from: SocketAddr) -> bool {
-    from.port() != 0 && !from.ip().is_unspecified()
-}

@@ -16,6 +16,11 @@ fn stranger() -> SocketAddr {
     "198.51.100.7:5004".parse().unwrap()
 }
 
+/// A receiver for a call whose SDP answer names [`far_end`], started at `start`.
+fn receiver(start: Instant) -> RtpReceiver {
+    RtpReceiver::new(PCMA, MediaPeer::starting(start, far_end(), None))
+}
+
 fn datagram(pt: u8, seq: u16, ts: u32, ssrc: u32) -> Vec<u8> {
     RtpPacketBuilder::new()
         .payload_type(pt)
@@ -30,7 +35,7 @@ fn datagram(pt: u8, seq: u16, ts: u32, ssrc: u32) -> Vec<u8> {
 /// Feeds audio packets with the given sequence numbers, 20 ms apart, 160 units apart.
 fn receive_sequence(seqs: &[u16]) -> ReceptionStats {
     let start = crate::sip::virtual_epoch();
-    let mut receiver = RtpReceiver::new(PCMA);
+    let mut receiver = receiver(start);
     for (i, &seq) in seqs.iter().enumerate() {
         let at = start + Duration::from_millis(20 * i as u64);
         let ts = u32::from(seq) * SAMPLES_PER_PACKET;
@@ -246,7 +251,7 @@ fn random_arrival_orders_keep_counts_consistent() {
 #[test]
 fn jitter_matches_a_hand_computed_example() {
     let start = crate::sip::virtual_epoch();
-    let mut receiver = RtpReceiver::new(PCMA);
+    let mut receiver = receiver(start);
     for (i, ms) in [0u64, 20, 45, 60].into_iter().enumerate() {
         let ts = 1000 + 160 * i as u32;
         let at = start + Duration::from_millis(ms);
@@ -266,7 +271,7 @@ fn jitter_matches_a_hand_computed_example() {
 #[test]
 fn steady_stream_has_no_jitter_and_events_do_not_add_any() {
     let start = crate::sip::virtual_epoch();
-    let mut receiver = RtpReceiver::new(PCMA);
+    let mut receiver = receiver(start);
     for i in 0..20u16 {
         let at = start + Duration::from_millis(20 * u64::from(i));
         let pt = if (5..10).contains(&i) { EVENT } else { PCMA };
@@ -280,44 +285,9 @@ fn steady_stream_has_no_jitter_and_events_do_not_add_any() {
 }
 
 #[test]
-fn latches_onto_the_first_valid_source() {
+fn a_second_ssrc_from_the_far_end_passes_without_touching_stats() {
     let start = crate::sip::virtual_epoch();
-    let mut receiver = RtpReceiver::new(PCMA);
-    assert!(receiver.accept_source(stranger()));
-    let garbage = receiver.handle_datagram(start, stranger(), b"not rtp");
-    assert_eq!(garbage, Err(RtpError::TooShort(7)));
-    assert_eq!(receiver.latched_source(), None);
-    receiver
-        .handle_datagram(start, far_end(), &datagram(PCMA, 1, 160, 7))
-        .unwrap();
-    assert_eq!(receiver.latched_source(), Some(far_end()));
-    let second = datagram(PCMA, 2, 320, 7);
-    let from_stranger = receiver.handle_datagram(start, stranger(), &second);
-    assert_eq!(from_stranger, Err(RtpError::ForeignSource(stranger())));
-    assert!(!receiver.accept_source(stranger()));
-    assert_eq!(receiver.foreign_packets(), 2);
-    assert_eq!(receiver.stats().unwrap().received, 1);
-}
-
-#[test]
-fn unlatch_follows_a_new_source() {
-    let start = crate::sip::virtual_epoch();
-    let mut receiver = RtpReceiver::new(PCMA);
-    receiver
-        .handle_datagram(start, far_end(), &datagram(PCMA, 1, 160, 7))
-        .unwrap();
-    receiver.unlatch();
-    receiver
-        .handle_datagram(start, stranger(), &datagram(PCMA, 2, 320, 7))
-        .unwrap();
-    assert_eq!(receiver.latched_source(), Some(stranger()));
-    assert!(!receiver.accept_source(far_end()));
-}
-
-#[test]
-fn a_second_ssrc_from_the_latched_source_passes_without_touching_stats() {
-    let start = crate::sip::virtual_epoch();
-    let mut receiver = RtpReceiver::new(PCMA);
+    let mut receiver = receiver(start);
     let bytes_900 = datagram(EVENT, 900, 5, 2);
     let event_first = receiver
         .handle_datagram(start, far_end(), &bytes_900)
@@ -338,29 +308,165 @@ fn a_second_ssrc_from_the_latched_source_passes_without_touching_stats() {
     assert_eq!((stats.ssrc, stats.received, stats.expected), (7, 3, 3));
 }
 
+/// `far_end`'s IP address on another port.
+fn far_end_port(port: u16) -> SocketAddr {
+    SocketAddr::new(far_end().ip(), port)
+}
+
 #[test]
-fn a_source_on_port_zero_is_heard_but_not_latched() {
-    let mut receiver = RtpReceiver::new(8);
+fn the_sdp_address_is_heard_all_call_long() {
     let start = crate::sip::virtual_epoch();
-    let mut sender = RtpSender::new(SenderStart {
-        ssrc: 5,
-        sequence: 1,
-        timestamp: 0,
-        payload_type: 8,
-    })
-    .unwrap();
-    let zero: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let mut receiver = receiver(start);
+    let late = start + LATCH_WINDOW * 100;
+    for (i, at) in [start, late].into_iter().enumerate() {
+        let packet = datagram(PCMA, i as u16, 160 * i as u32, 7);
+        assert!(receiver.handle_datagram(at, far_end(), &packet).is_ok());
+    }
+    assert_eq!(receiver.destination(), far_end());
+    assert_eq!(receiver.latched_source(), None);
+    assert_eq!(receiver.foreign_packets(), 0);
+}
+
+#[test]
+fn another_ip_address_is_never_heard() {
+    let start = crate::sip::virtual_epoch();
+    let mut receiver = receiver(start);
+    let first = receiver
+        .handle_datagram(start, stranger(), &datagram(EVENT, 1, 5, 9))
+        .err();
+    assert_eq!(first, Some(RtpError::ForeignSource(stranger())));
+    receiver
+        .handle_datagram(start, far_end(), &datagram(PCMA, 1, 160, 7))
+        .unwrap();
+    let again = receiver
+        .handle_datagram(start, stranger(), &datagram(EVENT, 2, 5, 9))
+        .err();
+    assert_eq!(again, Some(RtpError::ForeignSource(stranger())));
+    assert_eq!(receiver.foreign_packets(), 2);
+    assert_eq!(receiver.destination(), far_end());
+}
+
+#[test]
+fn another_port_on_the_sdp_address_is_latched_at_the_start_only() {
+    let start = crate::sip::virtual_epoch();
+    let mut receiver = receiver(start);
+    let nat = far_end_port(31_000);
+    let at = start + Duration::from_millis(100);
+    receiver
+        .handle_datagram(at, nat, &datagram(PCMA, 1, 160, 7))
+        .unwrap();
+    assert_eq!(receiver.latched_source(), Some(nat));
+    assert_eq!(receiver.destination(), nat);
+    let second = far_end_port(31_002);
+    let refused = receiver
+        .handle_datagram(at, second, &datagram(EVENT, 1, 5, 9))
+        .err();
+    assert_eq!(refused, Some(RtpError::ForeignSource(second)));
     assert!(
         receiver
-            .handle_datagram(start, zero, &sender.packet(&[0xD5; 160]))
+            .handle_datagram(at, far_end(), &datagram(PCMA, 2, 320, 7))
+            .is_ok(),
+        "the SDP address is still heard"
+    );
+}
+
+#[test]
+fn another_port_is_not_latched_once_the_sdp_address_was_heard() {
+    let start = crate::sip::virtual_epoch();
+    let mut receiver = receiver(start);
+    receiver
+        .handle_datagram(start, far_end(), &datagram(PCMA, 1, 160, 7))
+        .unwrap();
+    let other = far_end_port(40_002);
+    let forged = receiver
+        .handle_datagram(start, other, &datagram(EVENT, 1, 5, 9))
+        .err();
+    assert_eq!(forged, Some(RtpError::ForeignSource(other)));
+    assert_eq!(receiver.latched_source(), None);
+}
+
+#[test]
+fn another_port_is_not_latched_after_the_window() {
+    let start = crate::sip::virtual_epoch();
+    let mut receiver = receiver(start);
+    let other = far_end_port(31_000);
+    let late = receiver
+        .handle_datagram(start + LATCH_WINDOW, other, &datagram(PCMA, 1, 160, 7))
+        .err();
+    assert_eq!(late, Some(RtpError::ForeignSource(other)));
+    assert_eq!(receiver.destination(), far_end());
+}
+
+#[test]
+fn the_signalling_address_may_be_latched() {
+    let start = crate::sip::virtual_epoch();
+    let sbc: SocketAddr = "203.0.113.5:30000".parse().unwrap();
+    let peer = MediaPeer::starting(start, far_end(), Some(sbc.ip()));
+    let mut receiver = RtpReceiver::new(PCMA, peer);
+    receiver
+        .handle_datagram(start, sbc, &datagram(PCMA, 1, 160, 7))
+        .unwrap();
+    assert_eq!(receiver.destination(), sbc);
+}
+
+#[test]
+fn garbage_from_another_port_latches_nothing() {
+    let start = crate::sip::virtual_epoch();
+    let mut receiver = receiver(start);
+    let garbage = receiver
+        .handle_datagram(start, far_end_port(31_000), b"not rtp")
+        .err();
+    assert_eq!(garbage, Some(RtpError::TooShort(7)));
+    assert_eq!(receiver.latched_source(), None);
+    let real = far_end_port(31_002);
+    receiver
+        .handle_datagram(start, real, &datagram(PCMA, 1, 160, 7))
+        .unwrap();
+    assert_eq!(receiver.latched_source(), Some(real));
+}
+
+#[test]
+fn port_zero_is_never_latched() {
+    let start = crate::sip::virtual_epoch();
+    let mut receiver = receiver(start);
+    let zero = far_end_port(0);
+    let refused = receiver
+        .handle_datagram(start, zero, &datagram(PCMA, 1, 160, 7))
+        .err();
+    assert_eq!(refused, Some(RtpError::ForeignSource(zero)));
+    assert_eq!(receiver.destination(), far_end());
+}
+
+#[test]
+fn an_ipv4_mapped_source_is_its_ipv4_address() {
+    let start = crate::sip::virtual_epoch();
+    let mut receiver = receiver(start);
+    let mapped: SocketAddr = "[::ffff:192.0.2.10]:40000".parse().unwrap();
+    assert!(
+        receiver
+            .handle_datagram(start, mapped, &datagram(PCMA, 1, 160, 7))
             .is_ok()
     );
     assert_eq!(receiver.latched_source(), None);
-    let real: SocketAddr = "127.0.0.1:4000".parse().unwrap();
-    assert!(
-        receiver
-            .handle_datagram(start, real, &sender.packet(&[0xD5; 160]))
-            .is_ok()
-    );
-    assert_eq!(receiver.latched_source(), Some(real));
+}
+
+#[test]
+fn renegotiate_hears_the_new_sdp_address_and_latches_again() {
+    let start = crate::sip::virtual_epoch();
+    let mut receiver = receiver(start);
+    receiver
+        .handle_datagram(start, far_end(), &datagram(PCMA, 1, 160, 7))
+        .unwrap();
+    let later = start + Duration::from_secs(60);
+    receiver.renegotiate(MediaPeer::starting(later, stranger(), None));
+    let old = receiver
+        .handle_datagram(later, far_end(), &datagram(PCMA, 2, 320, 7))
+        .err();
+    assert_eq!(old, Some(RtpError::ForeignSource(far_end())));
+    let nat = SocketAddr::new(stranger().ip(), 6000);
+    receiver
+        .handle_datagram(later, nat, &datagram(PCMA, 3, 480, 7))
+        .unwrap();
+    assert_eq!(receiver.destination(), nat);
+    assert_eq!(receiver.stats().unwrap().received, 2, "statistics kept");
 }

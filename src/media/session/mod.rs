@@ -19,8 +19,8 @@ use crate::media::g711;
 use crate::media::inband::InbandDetector;
 use crate::media::program::{FRAME, Program, ProgramAudio, ProgramEnd, ProgramSettings};
 use crate::media::rfc4733::EventTracker;
-use crate::media::rtp::{RtpReceiver, RtpSender, SenderStart};
-use std::net::SocketAddr;
+use crate::media::rtp::{MediaPeer, RtpReceiver, RtpSender, SenderStart};
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 /// Two reports of the same key closer than this are one press.
@@ -70,8 +70,11 @@ pub struct SessionSetup {
     /// Payload types that carry telephone-events towards us: the one we offered, and the
     /// far end's from its answer (RFC 3264 says ours, many peers use theirs).
     pub telephone_events: Vec<u8>,
-    /// Where the SDP answer says to send RTP (until symmetric RTP latches).
+    /// Where the SDP answer says to send RTP; the only source heard, but for one latched at
+    /// the start (see [`crate::media::rtp::MediaPeer`]).
     pub remote: SocketAddr,
+    /// The IP address the SIP answer came from: a source on it may be latched at the start.
+    pub signalling: Option<IpAddr>,
     /// Keep the far end's audio (decoded), up to [`MAX_RECORDING`].
     pub record: bool,
 }
@@ -92,6 +95,8 @@ pub struct MediaStats {
     pub received: u64,
     /// Packets lost on the way in.
     pub lost: u64,
+    /// Datagrams dropped because they came from a source the call does not hear.
+    pub refused: u64,
     /// RFC 3550 interarrival jitter, ms.
     pub jitter_ms: f64,
 }
@@ -105,7 +110,6 @@ pub struct MediaSession {
     events: EventTracker,
     inband: InbandDetector,
     payload_type: u8,
-    remote: SocketAddr,
     started: Instant,
     next_packet: Instant,
     last_heard: Instant,
@@ -132,11 +136,13 @@ impl MediaSession {
                 })
                 .unwrap_or_else(|_| unreachable!("8 is a valid payload type"))
             }),
-            receiver: RtpReceiver::new(payload_type),
+            receiver: RtpReceiver::new(
+                payload_type,
+                MediaPeer::starting(now, setup.remote, setup.signalling),
+            ),
             events,
             inband: InbandDetector::new(),
             payload_type,
-            remote: setup.remote,
             started: now,
             next_packet: first_packet,
             last_heard: now,
@@ -150,7 +156,8 @@ impl MediaSession {
         }
     }
 
-    /// A datagram on our RTP port.
+    /// A datagram on our RTP port. One from a source the call does not hear is dropped
+    /// before it is read: it carries no key and does not count as the far end being alive.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) {
         let Ok(packet) = self.receiver.handle_datagram(now, from, datagram) else {
             return;
@@ -198,7 +205,7 @@ impl MediaSession {
         self.next_packet += FRAME;
         out.clear();
         self.sender.write_packet(&frame, out);
-        Some(self.receiver.latched_source().unwrap_or(self.remote))
+        Some(self.receiver.destination())
     }
 
     /// What became of the packet `poll_packet` just wrote: counted as sent only once the
@@ -262,6 +269,7 @@ impl MediaSession {
             send_errors: self.send_errors,
             received: received.map_or(0, |s| s.received),
             lost: received.map_or(0, |s| s.lost),
+            refused: self.receiver.foreign_packets(),
             jitter_ms: received.map_or(0.0, |s| s.jitter_ms()),
         }
     }
@@ -289,5 +297,7 @@ fn decode(payload_type: u8, byte: u8) -> i16 {
     }
 }
 
+#[cfg(test)]
+mod source_tests;
 #[cfg(test)]
 mod tests;

@@ -5,9 +5,9 @@ use crate::media::program::FRAME_BYTES;
 use crate::media::rtp::RtpPacket;
 use std::sync::Arc;
 
-const PHONE: &str = "127.0.0.9:7000";
+pub(super) const PHONE: &str = "127.0.0.9:7000";
 
-fn setup() -> SessionSetup {
+pub(super) fn setup() -> SessionSetup {
     SessionSetup {
         audio: ProgramAudio {
             intro: Arc::from(vec![]),
@@ -31,18 +31,19 @@ fn setup() -> SessionSetup {
         },
         telephone_events: vec![101, 96],
         remote: PHONE.parse().unwrap(),
+        signalling: None,
         record: true,
     }
 }
 
 /// The phone's side: its own sender for audio and events.
-struct Phone {
+pub(super) struct Phone {
     audio: RtpSender,
     sequence: u16,
 }
 
 impl Phone {
-    fn new() -> Phone {
+    pub(super) fn new() -> Phone {
         let start = SenderStart {
             ssrc: 77,
             sequence: 10,
@@ -55,11 +56,11 @@ impl Phone {
         }
     }
 
-    fn audio(&mut self, samples: &[i16]) -> Vec<u8> {
+    pub(super) fn audio(&mut self, samples: &[i16]) -> Vec<u8> {
         self.audio.packet(&g711::encode_alaw(samples))
     }
 
-    fn event(&mut self, event: u8, end: bool, timestamp: u32) -> Vec<u8> {
+    pub(super) fn event(&mut self, event: u8, end: bool, timestamp: u32) -> Vec<u8> {
         self.sequence += 1;
         let mut packet = vec![0x80, 96];
         packet.extend_from_slice(&self.sequence.to_be_bytes());
@@ -70,19 +71,33 @@ impl Phone {
     }
 }
 
-/// Runs the session on its grid until `until`, feeding `input(ms)` datagrams each tick.
+/// Runs the session on its grid until `until`, feeding `input(ms)` datagrams from the phone
+/// each tick.
 fn run(
     session: &mut MediaSession,
     start: Instant,
     until_ms: u64,
     mut input: impl FnMut(u64) -> Vec<Vec<u8>>,
 ) -> Vec<Vec<u8>> {
+    let phone: SocketAddr = PHONE.parse().unwrap();
+    run_from(session, start, until_ms, |ms| {
+        input(ms).into_iter().map(|d| (phone, d)).collect()
+    })
+}
+
+/// As [`run`], each datagram with its source address.
+pub(super) fn run_from(
+    session: &mut MediaSession,
+    start: Instant,
+    until_ms: u64,
+    mut input: impl FnMut(u64) -> Vec<(SocketAddr, Vec<u8>)>,
+) -> Vec<Vec<u8>> {
     let mut sent = Vec::new();
     let mut buffer = Vec::new();
     for ms in (0..until_ms).step_by(20) {
         let now = start + Duration::from_millis(ms);
-        for datagram in input(ms) {
-            session.handle_datagram(now, PHONE.parse().unwrap(), &datagram);
+        for (from, datagram) in input(ms) {
+            session.handle_datagram(now, from, &datagram);
         }
         while session.poll_packet(now, &mut buffer).is_some() {
             session.record_send(true);

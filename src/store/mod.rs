@@ -43,6 +43,7 @@ mod alerts;
 mod attempts;
 mod deliveries;
 mod error;
+mod identify;
 mod import;
 mod members;
 mod model;

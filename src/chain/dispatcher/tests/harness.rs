@@ -465,6 +465,7 @@ fn new_member(person: &Person<'_>) -> NewMember {
         })
         .collect();
     NewMember {
+        external_id: None,
         name: person.name.into(),
         language: "nl".into(),
         contact_points,

@@ -269,6 +269,7 @@ async fn a_member_of_two_targeted_networks_is_called_once() {
         .expect("network");
     let same = chain.store.members(&chain.network).await.expect("members");
     let again = NewMember {
+        external_id: None,
         name: same[0].name.clone(),
         language: "nl".into(),
         contact_points: same[0].contact_points.clone(),

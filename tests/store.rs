@@ -163,6 +163,104 @@ async fn a_household_shares_a_number_and_a_second_import_changes_nothing() {
     .await;
 }
 
+/// A household of three on one number: the due scan marks the number shared, one call
+/// claims all three deliveries (an attempt each, one write), its confirmation acknowledges
+/// each member in one write, and finishing it completes every attempt in one write.
+#[tokio::test]
+async fn one_call_serves_every_member_sharing_its_number() {
+    each_backend(|url| async move {
+        let store = Store::open(&url).await.expect("open");
+        let bin = network(&store, "BIN Een").await;
+        let members = vec![
+            member("Jan Voorbeeld", &[1]),
+            member("Marie Voorbeeld", &[1]),
+            member("Piet Voorbeeld", &[9, 1]),
+            member("Test Lid 2", &[2]),
+        ];
+        let ids = import(&store, &bin, members).await;
+        let alert = sending_alert(&store, &[&bin], AlertKind::Urgent).await;
+        deliver_all(&store, &alert, T0).await;
+        let due = store.due_deliveries(T0, 10).await.expect("due");
+        let shared: Vec<(&MemberId, bool)> = due
+            .iter()
+            .map(|d| (&d.delivery.member_id, d.shared))
+            .collect();
+        for (member, shared) in shared {
+            let expected = *member == ids[0] || *member == ids[1];
+            assert_eq!(shared, expected, "Piet dials his own number first");
+        }
+        let landline = "+32470000001";
+        let through = store
+            .deliveries_through(&alert, landline)
+            .await
+            .expect("through");
+        let reached: Vec<&MemberId> = through.iter().map(|d| &d.delivery.member_id).collect();
+        assert_eq!(reached.len(), 2);
+        assert!(reached.contains(&&ids[0]) && reached.contains(&&ids[1]));
+
+        let pending = [DeliveryState::Pending];
+        let claims: Vec<(DeliveryId, &[DeliveryState])> = through
+            .iter()
+            .map(|d| (d.delivery.id.clone(), &pending[..]))
+            .collect();
+        let writes = store.writes();
+        let begun = store
+            .begin_call(&claims, AttemptChannel::Voice, landline, T0 + 10)
+            .await
+            .expect("begin");
+        assert_eq!((begun.len(), store.writes()), (2, writes + 1));
+        let again = store
+            .begin_call(&claims, AttemptChannel::Voice, landline, T0 + 11)
+            .await
+            .expect("again");
+        assert!(again.is_empty(), "already calling");
+        assert_eq!(store.in_flight().await.expect("in flight").len(), 2);
+        assert!(
+            store
+                .deliveries_through(&alert, landline)
+                .await
+                .expect("through")
+                .is_empty()
+        );
+
+        let household = [ids[0].clone(), ids[1].clone()];
+        let first = store
+            .acknowledge_all(&alert, &household, AckHow::Dtmf, T0 + 20)
+            .await
+            .expect("ack");
+        assert_eq!(first.len(), 2);
+        assert_eq!(store.writes(), writes + 2);
+        let twice = store
+            .acknowledge_all(&alert, &household, AckHow::Dtmf, T0 + 21)
+            .await
+            .expect("ack again");
+        assert!(twice.is_empty());
+        let steps: Vec<(AttemptId, DeliveryStep)> = begun
+            .iter()
+            .map(|(_, attempt)| (attempt.clone(), no_ack_retry()))
+            .collect();
+        let moved = store
+            .finish_call(&steps, &answered(T0 + 30))
+            .await
+            .expect("finish");
+        assert_eq!(moved, [false, false], "the acknowledgement stands");
+        assert_eq!(store.writes(), writes + 3);
+        assert!(store.in_flight().await.expect("none").is_empty());
+        let acks = store.acknowledgements(&alert).await.expect("acks");
+        assert_eq!(acks.len(), 2);
+        for (delivery, _) in &begun {
+            let stored = store.delivery(delivery).await.expect("read").expect("row");
+            assert_eq!(stored.state, DeliveryState::Acknowledged);
+            let attempts = store.attempts(delivery).await.expect("attempts");
+            assert_eq!(attempts.len(), 1);
+            assert_eq!(attempts[0].number, landline);
+        }
+        assert_eq!(store.next_due_after(T0).await.expect("next"), None);
+        assert_eq!(store.next_due_after(T0 - 1).await.expect("next"), Some(T0));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_member_id_names_a_member_within_its_network() {
     each_backend(|url| async move {

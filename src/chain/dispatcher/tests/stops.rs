@@ -486,15 +486,3 @@ async fn an_alert_sent_by_another_process_is_called_at_the_next_look() {
         "called at the next look, not the sweep 600 s later: {calls:?}"
     );
 }
-
-/// Writes the alert's deliveries as the dispatcher's first pages would, before it runs.
-async fn write_deliveries(store: &Store, alert: &AlertId, at: i64) {
-    let members = store
-        .targeted_members(alert, None, 10)
-        .await
-        .expect("members");
-    store
-        .create_deliveries(alert, &members, at)
-        .await
-        .expect("deliveries");
-}

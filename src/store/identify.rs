@@ -33,20 +33,23 @@ pub(super) async fn find_members(
     members: &[NewMember],
 ) -> Result<Result<Vec<Option<String>>, (usize, usize)>, StoreError> {
     let mut found = Vec::with_capacity(members.len());
+    let mut holders = Vec::with_capacity(members.len());
     for member in members {
-        found.push(same_identity(tx, network, member).await?);
+        let of_first = first_number_holders(tx, network, first_number(member)).await?;
+        found.push(same_identity(tx, network, member, &of_first).await?);
+        holders.push(of_first);
     }
     let mut firsts: HashMap<&str, usize> = HashMap::new();
     for member in members {
         *firsts.entry(first_number(member)).or_default() += 1;
     }
     let mut taken: HashSet<String> = found.iter().flatten().cloned().collect();
-    for (member, slot) in members.iter().zip(found.iter_mut()) {
+    for ((member, slot), of_first) in members.iter().zip(found.iter_mut()).zip(&holders) {
         let first = first_number(member);
         if slot.is_some() || member.external_id.is_some() || firsts.get(first) != Some(&1) {
             continue;
         }
-        if let Some(id) = renamed(tx, network, first, &taken).await? {
+        if let Some(id) = renamed(of_first, &taken) {
             taken.insert(id.clone());
             *slot = Some(id);
         }
@@ -114,6 +117,7 @@ async fn same_identity(
     tx: &mut Transaction<'static, Any>,
     network: &NetworkId,
     member: &NewMember,
+    holders: &[Holder],
 ) -> Result<Option<String>, StoreError> {
     if let Some(external) = &member.external_id {
         let found: Option<String> = sqlx::query_scalar(
@@ -128,29 +132,22 @@ async fn same_identity(
         }
     }
     let key = name_key(&member.name);
-    let holders = first_number_holders(tx, network, first_number(member)).await?;
     Ok(holders
-        .into_iter()
+        .iter()
         .find(|h| {
             name_key(&h.name) == key && (h.external_id.is_none() || member.external_id.is_none())
         })
-        .map(|h| h.id))
+        .map(|h| h.id.clone()))
 }
 
 /// Rule 3: the one member of the network whose first number this is, if no other input is
 /// that member already.
-async fn renamed(
-    tx: &mut Transaction<'static, Any>,
-    network: &NetworkId,
-    first: &str,
-    taken: &HashSet<String>,
-) -> Result<Option<String>, StoreError> {
-    let holders = first_number_holders(tx, network, first).await?;
+fn renamed(holders: &[Holder], taken: &HashSet<String>) -> Option<String> {
     let in_network: Vec<&Holder> = holders.iter().filter(|h| h.in_network).collect();
-    Ok(match in_network.as_slice() {
+    match in_network.as_slice() {
         [only] if !taken.contains(&only.id) => Some(only.id.clone()),
         _ => None,
-    })
+    }
 }
 
 /// A stored member whose first number is the one looked for.

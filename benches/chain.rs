@@ -1143,6 +1143,7 @@ async fn neighbourhood(
 
 fn member(prefix: u32, n: usize) -> NewMember {
     NewMember {
+        external_id: None,
         name: format!("Lid {prefix}-{n:05}"),
         language: "nl".into(),
         contact_points: vec![ContactPoint {

@@ -224,3 +224,141 @@ fn a_missing_file_or_a_bad_header_exits_2() {
     assert_eq!(typo.status.code(), Some(2));
     assert!(text(&typo.stderr).contains("unknown column `phonee`"));
 }
+
+/// One landline in three spellings with three names: three members reached through one
+/// contact point, and the summary says so.
+const HOUSEHOLD: &str = "name,phone,phone2\n\
+                         Jan Voorbeeld,0470 00 00 01,\n\
+                         Marie Voorbeeld,+32470000001,+32470000009\n\
+                         Piet Voorbeeld,0032470000001,\n\
+                         Test Lid Vier,+3250000004,\n";
+
+#[test]
+fn a_shared_number_is_three_members_and_the_summary_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path(), "chain.db");
+    std::fs::write(dir.path().join("members.csv"), HOUSEHOLD).unwrap();
+    let run = import(dir.path(), &db, "members.csv", &["--create"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(
+        text(&run.stdout).trim(),
+        "BIN Teststraat (new network): 4 created, 0 updated, 0 unchanged; \
+         3 members share 1 number"
+    );
+    let rows = export(dir.path(), &db);
+    assert_eq!(
+        names(&rows),
+        [
+            "Jan Voorbeeld",
+            "Marie Voorbeeld",
+            "Piet Voorbeeld",
+            "Test Lid Vier"
+        ]
+    );
+    assert!(rows[..3].iter().all(|r| r.phones[0] == "+32470000001"));
+    assert_eq!(rows[1].phones, ["+32470000001", "+32470000009"]);
+
+    let again = import(dir.path(), &db, "members.csv", &["--json"]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&again.stdout).expect("one object");
+    assert_eq!(
+        (
+            &summary["created"],
+            &summary["unchanged"],
+            &summary["shared_numbers"],
+            &summary["members_sharing"]
+        ),
+        (&0.into(), &4.into(), &1.into(), &3.into())
+    );
+    assert_eq!(export(dir.path(), &db).len(), 4);
+}
+
+#[test]
+fn a_corrected_file_updates_and_never_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path(), "chain.db");
+    let first = "member_id,name,phone,language\n\
+                 V-1,Jan Voorbeld,0470 00 00 01,nl\n\
+                 V-2,Marie Voorbeeld,0470 00 00 01,nl\n\
+                 ,Test Lid Drie,+3250000003,nl\n";
+    std::fs::write(dir.path().join("members.csv"), first).unwrap();
+    let run = import(dir.path(), &db, "members.csv", &["--create"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+
+    // A name and a language corrected under their member_id, and a name corrected on a
+    // number nobody else has.
+    let corrected = "member_id,name,phone,language\n\
+                     V-1,Jan Voorbeeld,0470 00 00 01,nl\n\
+                     V-2,Marie Voorbeeld,0470 00 00 01,fr\n\
+                     ,Test Lid Drie Bis,+3250000003,nl\n";
+    std::fs::write(dir.path().join("members.csv"), corrected).unwrap();
+    let run = import(dir.path(), &db, "members.csv", &[]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(
+        text(&run.stdout).trim(),
+        "BIN Teststraat: 0 created, 3 updated, 0 unchanged; 2 members share 1 number"
+    );
+    let rows = export(dir.path(), &db);
+    assert_eq!(
+        names(&rows),
+        ["Jan Voorbeeld", "Marie Voorbeeld", "Test Lid Drie Bis"]
+    );
+    assert_eq!(rows[0].member_id.as_deref(), Some("V-1"));
+    assert_eq!(rows[1].language.code(), "fr");
+    assert_eq!(rows[2].member_id, None);
+
+    // The export reads back as the same members: nothing new, nothing changed.
+    let exported = buurtbel(
+        dir.path(),
+        &[
+            "members",
+            "export",
+            "--database",
+            &db,
+            "--network",
+            NETWORK,
+            "--out",
+            "export.csv",
+        ],
+    );
+    assert!(exported.status.success(), "{}", text(&exported.stderr));
+    let run = import(dir.path(), &db, "export.csv", &[]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stdout).contains("0 created, 0 updated, 3 unchanged"),
+        "{}",
+        text(&run.stdout)
+    );
+}
+
+#[test]
+fn the_same_member_twice_names_both_lines_and_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path(), "chain.db");
+    let twice = "name,phone\n\
+                 Jan Voorbeeld,0470 00 00 01\n\
+                 Marie Voorbeeld,0470 00 00 01\n\
+                 jan voorbeeld,+32470000001\n";
+    std::fs::write(dir.path().join("twice.csv"), twice).unwrap();
+    let run = import(dir.path(), &db, "twice.csv", &["--create"]);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("twice.csv:4: the same member as line 2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing imported"), "{stderr}");
+    let network = buurtbel(
+        dir.path(),
+        &["members", "export", "--database", &db, "--network", NETWORK],
+    );
+    assert_eq!(network.status.code(), Some(2), "not even the network");
+
+    std::fs::write(dir.path().join("typo.csv"), "name,phonee\nA,1\n").unwrap();
+    let run = import(dir.path(), &db, "typo.csv", &["--create"]);
+    assert!(
+        text(&run.stderr).contains("typo.csv:1: unknown column `phonee`"),
+        "{}",
+        text(&run.stderr)
+    );
+}

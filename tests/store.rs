@@ -85,6 +85,7 @@ async fn contact_points_keep_their_order_and_a_second_import_updates() {
         );
 
         let again = NewMember {
+            external_id: None,
             name: "Member Een Bis".into(),
             ..member("", &[7, 5])
         };
@@ -100,6 +101,261 @@ async fn contact_points_keep_their_order_and_a_second_import_updates() {
             (id, "Member Een Bis")
         );
         assert_eq!(numbers(&all[0]), ["+32470000007", "+32470000005"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_household_shares_a_number_and_a_second_import_changes_nothing() {
+    each_backend(|url| async move {
+        let store = Store::open(&url).await.expect("open");
+        let bin = network(&store, "BIN Een").await;
+        let household = || {
+            vec![
+                member("Jan Voorbeeld", &[1]),
+                member("Marie Voorbeeld", &[1, 9]),
+                member("Piet Voorbeeld", &[1]),
+                member("Test Lid 2", &[2]),
+            ]
+        };
+        let first = store
+            .import_members(&bin.id, household(), T0)
+            .await
+            .expect("import");
+        assert_eq!((first.created, first.updated, first.unchanged), (4, 0, 0));
+        assert_eq!((first.shared_numbers, first.members_sharing), (1, 3));
+        let all = store.members(&bin.id).await.expect("read");
+        assert_eq!(all.len(), 4);
+        let on_one = all.iter().filter(|m| numbers(m)[0] == "+32470000001");
+        assert_eq!(on_one.count(), 3);
+
+        let writes = store.writes();
+        let again = store
+            .import_members(&bin.id, household(), T0 + 1)
+            .await
+            .expect("again");
+        assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 4));
+        assert_eq!(again.members, first.members);
+        assert_eq!(
+            store.writes(),
+            writes + 1,
+            "one transaction, nothing rewritten"
+        );
+        let stored = store.member(&first.members[0]).await.expect("read");
+        assert_eq!(stored.expect("member").updated_at, T0, "left untouched");
+
+        let twice = vec![
+            member("Jan Voorbeeld", &[1]),
+            member(" jan  voorbeeld", &[1]),
+        ];
+        let error = store.import_members(&bin.id, twice, T0).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                StoreError::InvalidMember {
+                    index: 1,
+                    problem: MemberProblem::SameMember(0)
+                }
+            ),
+            "{error}"
+        );
+    })
+    .await;
+}
+
+/// A household of three on one number: the due scan marks the number shared, one call
+/// claims all three deliveries (an attempt each, one write), its confirmation acknowledges
+/// each member in one write, and finishing it completes every attempt in one write.
+#[tokio::test]
+async fn one_call_serves_every_member_sharing_its_number() {
+    each_backend(|url| async move {
+        let store = Store::open(&url).await.expect("open");
+        let bin = network(&store, "BIN Een").await;
+        let members = vec![
+            member("Jan Voorbeeld", &[1]),
+            member("Marie Voorbeeld", &[1]),
+            member("Piet Voorbeeld", &[9, 1]),
+            member("Test Lid 2", &[2]),
+        ];
+        let ids = import(&store, &bin, members).await;
+        let alert = sending_alert(&store, &[&bin], AlertKind::Urgent).await;
+        deliver_all(&store, &alert, T0).await;
+        let due = store.due_deliveries(T0, 10).await.expect("due");
+        let shared: Vec<(&MemberId, bool)> = due
+            .iter()
+            .map(|d| (&d.delivery.member_id, d.shared))
+            .collect();
+        for (member, shared) in shared {
+            let expected = *member == ids[0] || *member == ids[1];
+            assert_eq!(shared, expected, "Piet dials his own number first");
+        }
+        let landline = "+32470000001";
+        let through = store
+            .deliveries_through(&alert, landline)
+            .await
+            .expect("through");
+        let reached: Vec<&MemberId> = through.iter().map(|d| &d.delivery.member_id).collect();
+        assert_eq!(reached.len(), 2);
+        assert!(reached.contains(&&ids[0]) && reached.contains(&&ids[1]));
+
+        let pending = [DeliveryState::Pending];
+        let claims: Vec<(DeliveryId, &[DeliveryState])> = through
+            .iter()
+            .map(|d| (d.delivery.id.clone(), &pending[..]))
+            .collect();
+        let writes = store.writes();
+        let begun = store
+            .begin_call(&claims, AttemptChannel::Voice, landline, T0 + 10)
+            .await
+            .expect("begin");
+        assert_eq!((begun.len(), store.writes()), (2, writes + 1));
+        let again = store
+            .begin_call(&claims, AttemptChannel::Voice, landline, T0 + 11)
+            .await
+            .expect("again");
+        assert!(again.is_empty(), "already calling");
+        assert_eq!(store.in_flight().await.expect("in flight").len(), 2);
+        assert!(
+            store
+                .deliveries_through(&alert, landline)
+                .await
+                .expect("through")
+                .is_empty()
+        );
+
+        let household = [ids[0].clone(), ids[1].clone()];
+        let first = store
+            .acknowledge_all(&alert, &household, AckHow::Dtmf, T0 + 20)
+            .await
+            .expect("ack");
+        assert_eq!(first.len(), 2);
+        assert_eq!(store.writes(), writes + 2);
+        let twice = store
+            .acknowledge_all(&alert, &household, AckHow::Dtmf, T0 + 21)
+            .await
+            .expect("ack again");
+        assert!(twice.is_empty());
+        let steps: Vec<(AttemptId, DeliveryStep)> = begun
+            .iter()
+            .map(|(_, attempt)| (attempt.clone(), no_ack_retry()))
+            .collect();
+        let moved = store
+            .finish_call(&steps, &answered(T0 + 30))
+            .await
+            .expect("finish");
+        assert_eq!(moved, [false, false], "the acknowledgement stands");
+        assert_eq!(store.writes(), writes + 3);
+        assert!(store.in_flight().await.expect("none").is_empty());
+        let acks = store.acknowledgements(&alert).await.expect("acks");
+        assert_eq!(acks.len(), 2);
+        for (delivery, _) in &begun {
+            let stored = store.delivery(delivery).await.expect("read").expect("row");
+            assert_eq!(stored.state, DeliveryState::Acknowledged);
+            let attempts = store.attempts(delivery).await.expect("attempts");
+            assert_eq!(attempts.len(), 1);
+            assert_eq!(attempts[0].number, landline);
+        }
+        assert_eq!(store.next_due_after(T0).await.expect("next"), None);
+        assert_eq!(store.next_due_after(T0 - 1).await.expect("next"), Some(T0));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_member_id_names_a_member_within_its_network() {
+    each_backend(|url| async move {
+        let store = Store::open(&url).await.expect("open");
+        let (een, twee) = (
+            network(&store, "BIN Een").await,
+            network(&store, "BIN Twee").await,
+        );
+        let with_id = |id: &str, name: &str, numbers: &[u32]| NewMember {
+            external_id: Some(id.into()),
+            ..member(name, numbers)
+        };
+        // Namesakes on one landline, told apart by their ids.
+        let father_and_son = vec![
+            with_id("1", "Jan Voorbeeld", &[1]),
+            with_id("2", "Jan Voorbeeld", &[1]),
+        ];
+        let ids = import(&store, &een, father_and_son).await;
+        assert_ne!(ids[0], ids[1]);
+        // Another coordinator's "1" is somebody else.
+        let other = import(&store, &twee, vec![with_id("1", "Test Lid 5", &[5])]).await;
+        assert_ne!(other[0], ids[0]);
+        // A corrected name and number under the id updates that member.
+        let corrected = NewMember {
+            language: "fr".into(),
+            ..with_id("2", "Jan Voorbeeld Jr", &[1, 7])
+        };
+        let summary = store
+            .import_members(&een.id, vec![corrected], T0 + 1)
+            .await
+            .expect("import");
+        assert_eq!((summary.created, summary.updated), (0, 1));
+        assert_eq!(summary.members[0], ids[1]);
+        let all = store.members(&een.id).await.expect("read");
+        assert_eq!(all.len(), 2);
+        let son = all.iter().find(|m| m.id == ids[1]).expect("son");
+        assert_eq!(
+            (
+                son.name.as_str(),
+                son.language.as_str(),
+                son.external_id.as_deref()
+            ),
+            ("Jan Voorbeeld Jr", "fr", Some("2"))
+        );
+        // A file without the column keeps the ids.
+        import(&store, &een, vec![member("Jan Voorbeeld Jr", &[1, 7])]).await;
+        let all = store.members(&een.id).await.expect("read");
+        assert_eq!(all.len(), 2);
+        assert!(all.iter().all(|m| m.external_id.is_some()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_import_keeps_a_suspension_and_brings_back_who_left() {
+    each_backend(|url| async move {
+        let store = Store::open(&url).await.expect("open");
+        let bin = network(&store, "BIN Een").await;
+        let ids = import(
+            &store,
+            &bin,
+            vec![member("Test Lid 1", &[1]), member("Test Lid 2", &[2])],
+        )
+        .await;
+        store
+            .set_member_status(&ids[0], MemberStatus::Suspended, T0)
+            .await
+            .expect("suspend");
+        store
+            .set_member_status(&ids[1], MemberStatus::Left, T0)
+            .await
+            .expect("leave");
+        let again = store
+            .import_members(
+                &bin.id,
+                vec![member("Test Lid 1", &[1]), member("Test Lid 2", &[2])],
+                T0 + 1,
+            )
+            .await
+            .expect("again");
+        assert_eq!((again.updated, again.unchanged), (1, 1));
+        let status = |i: usize| {
+            let store = store.clone();
+            let id = ids[i].clone();
+            async move {
+                store
+                    .member(&id)
+                    .await
+                    .expect("read")
+                    .expect("member")
+                    .status
+            }
+        };
+        assert_eq!(status(0).await, MemberStatus::Suspended);
+        assert_eq!(status(1).await, MemberStatus::Active);
     })
     .await;
 }
@@ -643,6 +899,7 @@ fn member(name: &str, numbers: &[u32]) -> NewMember {
         number: format!("+3247000{n:04}"),
     };
     NewMember {
+        external_id: None,
         name: name.into(),
         language: "nl".into(),
         contact_points: numbers.iter().map(point).collect(),

@@ -10,13 +10,12 @@
 
 use super::CliError;
 use crate::config::{ConfigError, DatabaseConfig};
-use crate::members::{ImportError, MemberRow, read_csv, write_csv};
+use crate::members::{ImportError, MemberRow, RowProblem, read_csv_lines, write_csv};
 use crate::speech::Language;
 use crate::store::{
-    Channel, ContactKind, ContactPoint, ImportSummary, Member, MemberStatus, Network, NetworkId,
-    NetworkKind, NewMember, NewNetwork, QuietHours, Store, StoreError,
+    Channel, ContactKind, ContactPoint, ImportSummary, Member, MemberProblem, MemberStatus,
+    Network, NetworkKind, NewMember, NewNetwork, QuietHours, Store, StoreError,
 };
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -34,14 +33,17 @@ pub enum MembersAction {
     /// Import a member CSV into a network: all rows or none.
     ///
     /// The file has a header row and one member per row. Columns (any order, any case):
-    /// name, phone (required), phone2, language (nl, fr, de, en; default nl), channel (voice,
-    /// sms, voice_then_sms; default voice), speech_rate (0.5-2.0), quiet_start and quiet_end
-    /// (HH:MM). Every bad row is printed as FILE:LINE: problem and nothing is imported (exit 2).
+    /// name, phone (required), member_id (your own id for the member), phone2, language (nl,
+    /// fr, de, en; default nl), channel (voice, sms, voice_then_sms; default voice),
+    /// speech_rate (0.5-2.0), quiet_start and quiet_end (HH:MM). Every problem is printed as
+    /// FILE:LINE: problem and nothing is imported (exit 2).
     ///
-    /// A member is known by their first number: a row whose phone is already someone's first
-    /// number updates that member and adds them to the network. Members missing from the file
-    /// stay. A suspended member stays suspended; someone who had left and is in the file again
-    /// is active again.
+    /// A member is known by their member_id when the row has one, else by name and first
+    /// number: several members may share a number (a household landline). A row that is
+    /// someone already imported updates them and adds them to the network; the same member
+    /// twice in the file is a problem naming both lines. Members missing from the file stay.
+    /// A suspended member stays suspended; someone who had left and is in the file again is
+    /// active again.
     ///
     /// The network must exist, so a typo in its name cannot start a new, empty network; with
     /// --create a missing network is created (residential, nl, no police zone or caller ID
@@ -49,9 +51,10 @@ pub enum MembersAction {
     Import(ImportArgs),
     /// Write members as a member CSV that `members import` reads back.
     ///
-    /// With --network, that network's members; without, every member of every network, each
-    /// once. Members who left are not exported. The file holds at most two numbers per member
-    /// (phone, phone2) and no status; a warning counts members with more numbers.
+    /// With --network, that network's members with their member_id there; without, every
+    /// member of every network, each once, with the member_id of the first network (by name)
+    /// that gives one. Members who left are not exported. The file holds at most two numbers
+    /// per member (phone, phone2) and no status; a warning counts members with more numbers.
     Export(ExportArgs),
 }
 
@@ -121,12 +124,10 @@ pub async fn run(args: MembersArgs) -> Result<(), CliError> {
     }
 }
 
-/// `FILE: why` for [`CliError::MemberFile`]; the bad rows themselves were printed one a line.
+/// `FILE: why` for [`CliError::MemberFile`]; the problems themselves were printed one a line
+/// as `FILE:LINE: problem`.
 pub(super) fn refusal(error: &ImportError) -> String {
-    match error {
-        ImportError::Rows(rows) => format!("{} bad row(s), nothing imported", rows.len()),
-        other => format!("{other}, nothing imported"),
-    }
+    format!("{} problem(s), nothing imported", error.problems().len())
 }
 
 /// The network names for [`CliError::NoNetwork`], a few of them.
@@ -151,22 +152,46 @@ struct Outcome {
     created: usize,
     updated: usize,
     unchanged: usize,
+    shared_numbers: usize,
+    members_sharing: usize,
 }
 
 async fn import(args: ImportArgs) -> Result<(), CliError> {
     let rows = read_member_file(&args.file)?;
     let store = Store::open(&database_url(&args.database)?).await?;
     let (network, network_created) = network_for_import(&store, &args).await?;
-    let before = Before::read(&store, &network.id).await?;
-    let members: Vec<NewMember> = rows.iter().map(|row| before.new_member(row)).collect();
-    let unchanged = members.iter().filter(|m| before.unchanged(m)).count();
-    let summary = store.import_members(&network.id, members, now_ms()).await?;
+    let members: Vec<NewMember> = rows.iter().map(|(_, row)| new_member(row)).collect();
+    let imported = store.import_members(&network.id, members, now_ms()).await;
     store.close().await;
-    let outcome = Outcome::new(&network, network_created, &summary, unchanged);
+    let summary = imported.map_err(|e| refused_row(&args.file, &rows, e))?;
+    let outcome = Outcome::new(&network, network_created, &summary);
     tracing::info!(network = %network.name, created = outcome.created, updated = outcome.updated,
-        unchanged = outcome.unchanged, "members imported");
+        unchanged = outcome.unchanged, shared_numbers = outcome.shared_numbers, "members imported");
     println!("{}", outcome.line(args.json));
     Ok(())
+}
+
+/// A member the store refused, as `FILE:LINE: problem` of the row it came from.
+fn refused_row(path: &Path, rows: &[(u64, MemberRow)], error: StoreError) -> CliError {
+    let StoreError::InvalidMember { index, problem } = error else {
+        return error.into();
+    };
+    let line = |i: usize| rows.get(i).map_or(0, |(line, _)| *line);
+    let problem = match problem {
+        MemberProblem::SameMember(earlier) => {
+            format!("the same member as line {}", line(earlier))
+        }
+        other => other.to_string(),
+    };
+    let source = ImportError::Rows(vec![RowProblem {
+        line: line(index),
+        problem,
+    }]);
+    report(path, &source);
+    CliError::MemberFile {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 async fn export(args: ExportArgs) -> Result<(), CliError> {
@@ -200,23 +225,27 @@ async fn export(args: ExportArgs) -> Result<(), CliError> {
     }
 }
 
-/// Reads and checks the whole file; each bad row goes to standard error as `FILE:LINE: problem`.
-fn read_member_file(path: &Path) -> Result<Vec<MemberRow>, CliError> {
+/// Reads and checks the whole file, each row with its line; each problem goes to standard
+/// error as `FILE:LINE: problem`.
+fn read_member_file(path: &Path) -> Result<Vec<(u64, MemberRow)>, CliError> {
     let file = std::fs::File::open(path).map_err(|source| CliError::Read {
         path: path.to_owned(),
         source,
     })?;
-    read_csv(std::io::BufReader::new(file)).map_err(|source| {
-        if let ImportError::Rows(problems) = &source {
-            for problem in problems {
-                eprintln!("{}:{}: {}", path.display(), problem.line, problem.problem);
-            }
-        }
+    read_csv_lines(std::io::BufReader::new(file)).map_err(|source| {
+        report(path, &source);
         CliError::MemberFile {
             path: path.to_owned(),
             source,
         }
     })
+}
+
+/// Prints every problem as `FILE:LINE: problem`, the form editors and coordinators jump to.
+fn report(path: &Path, error: &ImportError) {
+    for problem in error.problems() {
+        eprintln!("{}:{}: {}", path.display(), problem.line, problem.problem);
+    }
 }
 
 /// `--database`, else the configuration's `[database] url`, else its default.
@@ -303,78 +332,25 @@ async fn no_network(store: &Store, name: &str) -> CliError {
     }
 }
 
-/// Every member of these networks who has not left, each once, by name.
+/// Every member of these networks who has not left, each once, by name, with the member_id
+/// of the first of the networks that gives one.
 async fn exported_members(store: &Store, networks: &[Network]) -> Result<Vec<Member>, CliError> {
     let mut members = Vec::new();
     for network in networks {
         members.extend(store.members(&network.id).await?);
     }
     members.retain(|m| m.status != MemberStatus::Left);
-    members.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    let key = |m: &Member| (m.name.clone(), m.id.clone(), m.external_id.is_none());
+    members.sort_by_cached_key(key);
     members.dedup_by(|a, b| a.id == b.id);
     Ok(members)
 }
 
-/// Members as they were before an import, by first number, and whether each was already in
-/// the network imported into: what `unchanged` is counted against.
-struct Before {
-    by_first_number: HashMap<String, (Member, bool)>,
-}
-
-impl Before {
-    async fn read(store: &Store, target: &NetworkId) -> Result<Before, StoreError> {
-        let mut by_first_number = HashMap::new();
-        for network in store.networks().await? {
-            let in_target = network.id == *target;
-            for member in store.members(&network.id).await? {
-                let Some(first) = member.contact_points.first() else {
-                    continue;
-                };
-                let entry = by_first_number
-                    .entry(first.number.clone())
-                    .or_insert((member, false));
-                entry.1 |= in_target;
-            }
-        }
-        Ok(Before { by_first_number })
-    }
-
-    fn existing(&self, member: &NewMember) -> Option<&(Member, bool)> {
-        let first = member.contact_points.first()?;
-        self.by_first_number.get(&first.number)
-    }
-
-    /// The member a row imports as. The file has no status: a suspension stays, and someone
-    /// who had left is back.
-    fn new_member(&self, row: &MemberRow) -> NewMember {
-        let mut member = new_member(row);
-        if let Some((existing, _)) = self.existing(&member) {
-            if existing.status == MemberStatus::Suspended {
-                member.status = MemberStatus::Suspended;
-            }
-        }
-        member
-    }
-
-    /// True when the member was in the network already, exactly as imported.
-    fn unchanged(&self, member: &NewMember) -> bool {
-        self.existing(member)
-            .is_some_and(|(existing, in_network)| *in_network && same(existing, member))
-    }
-}
-
-fn same(existing: &Member, new: &NewMember) -> bool {
-    existing.name == new.name
-        && existing.language == new.language
-        && existing.contact_points == new.contact_points
-        && existing.channel == new.channel
-        && existing.quiet_hours == new.quiet_hours
-        && existing.speech_rate == new.speech_rate
-        && existing.status == new.status
-}
-
+/// The member a row imports as. The file has no status: the store keeps a suspension, and
+/// someone who had left is back.
 fn new_member(row: &MemberRow) -> NewMember {
     NewMember {
+        external_id: row.member_id.clone(),
         name: row.name.clone(),
         language: row.language.code().to_owned(),
         contact_points: row.phones.iter().map(|p| contact_point(p)).collect(),
@@ -414,6 +390,7 @@ fn member_row(member: &Member) -> Result<MemberRow, StoreError> {
         value: member.language.clone(),
     })?;
     Ok(MemberRow {
+        member_id: member.external_id.clone(),
         name: member.name.clone(),
         phones: member
             .contact_points
@@ -431,18 +408,15 @@ fn member_row(member: &Member) -> Result<MemberRow, StoreError> {
 }
 
 impl Outcome {
-    fn new(
-        network: &Network,
-        created_now: bool,
-        summary: &ImportSummary,
-        unchanged: usize,
-    ) -> Outcome {
+    fn new(network: &Network, created_now: bool, summary: &ImportSummary) -> Outcome {
         Outcome {
             network: network.name.clone(),
             network_created: created_now,
             created: summary.created,
-            updated: summary.updated.saturating_sub(unchanged),
-            unchanged: unchanged.min(summary.updated),
+            updated: summary.updated,
+            unchanged: summary.unchanged,
+            shared_numbers: summary.shared_numbers,
+            members_sharing: summary.members_sharing,
         }
     }
 
@@ -455,6 +429,8 @@ impl Outcome {
                 "created": self.created,
                 "updated": self.updated,
                 "unchanged": self.unchanged,
+                "shared_numbers": self.shared_numbers,
+                "members_sharing": self.members_sharing,
             })
             .to_string();
         }
@@ -464,9 +440,25 @@ impl Outcome {
             ""
         };
         format!(
-            "{}{new_network}: {} created, {} updated, {} unchanged",
-            self.network, self.created, self.updated, self.unchanged
+            "{}{new_network}: {} created, {} updated, {} unchanged{}",
+            self.network,
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.sharing()
         )
+    }
+
+    /// `; 3 members share 1 number`, or nothing when every number is one member's.
+    fn sharing(&self) -> String {
+        if self.shared_numbers == 0 {
+            return String::new();
+        }
+        let numbers = match self.shared_numbers {
+            1 => "1 number".to_owned(),
+            n => format!("{n} numbers"),
+        };
+        format!("; {} members share {numbers}", self.members_sharing)
     }
 }
 
@@ -522,6 +514,7 @@ mod tests {
 
     fn row(name: &str, phones: &[&str]) -> MemberRow {
         MemberRow {
+            member_id: Some("A-17".to_owned()),
             name: name.to_owned(),
             phones: phones.iter().map(|p| (*p).to_owned()).collect(),
             language: Language::Fr,
@@ -534,6 +527,7 @@ mod tests {
     fn stored(new: &NewMember) -> Member {
         Member {
             id: "m1".into(),
+            external_id: new.external_id.clone(),
             name: new.name.clone(),
             language: new.language.clone(),
             contact_points: new.contact_points.clone(),
@@ -581,45 +575,6 @@ mod tests {
                 ..
             })
         ));
-    }
-
-    #[test]
-    fn unchanged_means_in_the_network_already_and_equal() {
-        let new = new_member(&row("Test Lid Drie", &["+32470000005"]));
-        let mut before = Before {
-            by_first_number: HashMap::new(),
-        };
-        assert!(!before.unchanged(&new));
-        before
-            .by_first_number
-            .insert("+32470000005".into(), (stored(&new), false));
-        assert!(!before.unchanged(&new), "not yet in this network");
-        before
-            .by_first_number
-            .insert("+32470000005".into(), (stored(&new), true));
-        assert!(before.unchanged(&new));
-        let renamed = NewMember {
-            name: "Test Lid Vier".into(),
-            ..new.clone()
-        };
-        assert!(!before.unchanged(&renamed));
-    }
-
-    #[test]
-    fn a_suspension_survives_an_import_and_leaving_does_not() {
-        let row = row("Test Lid Vijf", &["+32470000006"]);
-        let mut existing = stored(&new_member(&row));
-        for (status, expected) in [
-            (MemberStatus::Suspended, MemberStatus::Suspended),
-            (MemberStatus::Left, MemberStatus::Active),
-            (MemberStatus::Active, MemberStatus::Active),
-        ] {
-            existing.status = status;
-            let before = Before {
-                by_first_number: HashMap::from([("+32470000006".into(), (existing.clone(), true))]),
-            };
-            assert_eq!(before.new_member(&row).status, expected);
-        }
     }
 
     #[test]
@@ -674,9 +629,12 @@ mod tests {
         let summary = ImportSummary {
             members: Vec::new(),
             created: 1,
-            updated: 3,
+            updated: 1,
+            unchanged: 2,
+            shared_numbers: 0,
+            members_sharing: 0,
         };
-        let outcome = Outcome::new(&network, true, &summary, 2);
+        let outcome = Outcome::new(&network, true, &summary);
         assert_eq!(
             outcome.line(false),
             "BIN Teststraat (new network): 1 created, 1 updated, 2 unchanged"
@@ -685,6 +643,24 @@ mod tests {
         assert_eq!(json["members"], 4);
         assert_eq!(json["unchanged"], 2);
         assert_eq!(json["network_created"], true);
+        let household = ImportSummary {
+            shared_numbers: 1,
+            members_sharing: 3,
+            ..summary
+        };
+        let outcome = Outcome::new(&network, false, &household);
+        assert_eq!(
+            outcome.line(false),
+            "BIN Teststraat: 1 created, 1 updated, 2 unchanged; 3 members share 1 number"
+        );
+        let json: serde_json::Value = serde_json::from_str(&outcome.line(true)).unwrap();
+        assert_eq!(
+            (
+                json["shared_numbers"].clone(),
+                json["members_sharing"].clone()
+            ),
+            (1.into(), 3.into())
+        );
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! The member CSV: a header row, then one member per row. Columns (any order, names in any
-//! case): `name`, `phone` (required), `phone2`, `language` (nl, fr, de, en; default nl),
-//! `channel` (voice, sms, voice_then_sms; default voice), and optionally `speech_rate`
-//! (0.5–2.0), `quiet_start` and `quiet_end` (`HH:MM`, for non-urgent messages). Unknown
-//! columns are an error: a typo in a header must not silently drop a column.
+//! case): `name`, `phone` (required), `member_id` (the coordinator's own id for the member),
+//! `phone2`, `language` (nl, fr, de, en; default nl), `channel` (voice, sms, voice_then_sms;
+//! default voice), and optionally `speech_rate` (0.5–2.0), `quiet_start` and `quiet_end`
+//! (`HH:MM`, for non-urgent messages). Unknown columns are an error: a typo in a header must
+//! not silently drop a column. The same member twice (see [`super::identity`]) is a problem
+//! of the later line, naming the earlier one: the later row would silently overwrite it.
 
+use super::identity::{self, Identity, Sameness};
 use crate::number::to_e164;
 use crate::speech::Language;
 use std::io::{Read, Write};
@@ -11,6 +14,8 @@ use std::io::{Read, Write};
 /// One valid row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberRow {
+    /// The coordinator's own id for the member, if the file has one.
+    pub member_id: Option<String>,
     /// The member's name.
     pub name: String,
     /// Contact points in order, E.164.
@@ -37,7 +42,7 @@ pub struct RowProblem {
 /// Why a file was not imported.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The header row.
+    /// The header row (line 1).
     #[error("header: {0}")]
     Header(String),
     /// One or more rows; nothing was imported.
@@ -48,10 +53,29 @@ pub enum ImportError {
     Empty,
 }
 
+impl ImportError {
+    /// Every problem with the line it is on, for `FILE:LINE: problem` messages: the header's
+    /// and an empty file's are on line 1.
+    pub fn problems(&self) -> Vec<RowProblem> {
+        match self {
+            ImportError::Rows(problems) => problems.clone(),
+            ImportError::Header(problem) => vec![RowProblem {
+                line: 1,
+                problem: problem.clone(),
+            }],
+            ImportError::Empty => vec![RowProblem {
+                line: 1,
+                problem: self.to_string(),
+            }],
+        }
+    }
+}
+
 /// Rows beyond which a file is refused: a network is a neighbourhood, not a city.
 pub const MAX_ROWS: usize = 100_000;
 
-const COLUMNS: [&str; 8] = [
+const COLUMNS: [&str; 9] = [
+    "member_id",
     "name",
     "phone",
     "phone2",
@@ -63,8 +87,20 @@ const COLUMNS: [&str; 8] = [
 ];
 const CHANNELS: [&str; 3] = ["voice", "sms", "voice_then_sms"];
 
+/// The longest `member_id`: an id, not a note.
+pub const MAX_MEMBER_ID: usize = 64;
+
 /// Reads and checks every row; all or nothing.
 pub fn read_csv(input: impl Read) -> Result<Vec<MemberRow>, ImportError> {
+    Ok(read_csv_lines(input)?
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect())
+}
+
+/// As [`read_csv`], each row with the line it starts on (the header is line 1), so a later
+/// problem with a row (the store refusing it) can be named by its line too.
+pub fn read_csv_lines(input: impl Read) -> Result<Vec<(u64, MemberRow)>, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -76,9 +112,6 @@ pub fn read_csv(input: impl Read) -> Result<Vec<MemberRow>, ImportError> {
     let columns = Columns::new(&header)?;
     let (mut rows, mut problems) = (Vec::new(), Vec::new());
     for record in reader.records() {
-        if rows.len() + problems.len() >= MAX_ROWS {
-            return Err(ImportError::Header(format!("more than {MAX_ROWS} rows")));
-        }
         let (line, result) = match record {
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line());
@@ -89,11 +122,17 @@ pub fn read_csv(input: impl Read) -> Result<Vec<MemberRow>, ImportError> {
                 Err(format!("unreadable: {e}")),
             ),
         };
+        if rows.len() + problems.len() >= MAX_ROWS {
+            let problem = format!("more than {MAX_ROWS} rows");
+            return Err(ImportError::Rows(vec![RowProblem { line, problem }]));
+        }
         match result {
-            Ok(row) => rows.push(row),
+            Ok(row) => rows.push((line, row)),
             Err(problem) => problems.push(RowProblem { line, problem }),
         }
     }
+    problems.extend(repeated_members(&rows));
+    problems.sort_by_key(|p| p.line);
     if !problems.is_empty() {
         return Err(ImportError::Rows(problems));
     }
@@ -115,6 +154,7 @@ pub fn write_csv(output: impl Write, rows: &[MemberRow]) -> std::io::Result<()> 
                 (clock(s), clock(e))
             });
         writer.write_record([
+            row.member_id.clone().unwrap_or_default(),
             row.name.clone(),
             phone(0),
             phone(1),
@@ -170,6 +210,7 @@ impl Columns {
         if name.chars().count() > 200 || name.chars().any(char::is_control) {
             return Err("the name is not a name (too long or control characters)".into());
         }
+        let member_id = member_id(self.get(record, "member_id"))?;
         let mut phones = vec![phone(self.get(record, "phone"), "phone")?];
         if !self.get(record, "phone2").is_empty() {
             phones.push(phone(self.get(record, "phone2"), "phone2")?);
@@ -184,6 +225,7 @@ impl Columns {
             other => return Err(format!("channel `{other}` (voice, sms or voice_then_sms)")),
         };
         Ok(MemberRow {
+            member_id,
             name: name.to_owned(),
             phones,
             language,
@@ -199,6 +241,43 @@ impl Columns {
 
 fn column(name: &str) -> usize {
     COLUMNS.iter().position(|c| *c == name).unwrap_or(0)
+}
+
+/// Rows that are the same member as an earlier row, each naming that row's line.
+fn repeated_members(rows: &[(u64, MemberRow)]) -> Vec<RowProblem> {
+    let identities = rows.iter().map(|(_, row)| Identity {
+        member_id: row.member_id.as_deref(),
+        name: &row.name,
+        first_number: row.phones.first().map_or("", String::as_str),
+    });
+    identity::repeats(identities)
+        .into_iter()
+        .map(|repeat| {
+            let line = |i: usize| rows.get(i).map_or(0, |(line, _)| *line);
+            let why = match repeat.why {
+                Sameness::MemberId => "the same member_id",
+                Sameness::NameAndNumber => {
+                    "the same name and first number; if they are two people, give each a member_id"
+                }
+            };
+            RowProblem {
+                line: line(repeat.index),
+                problem: format!("the same member as line {} ({why})", line(repeat.earlier)),
+            }
+        })
+        .collect()
+}
+
+fn member_id(text: &str) -> Result<Option<String>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > MAX_MEMBER_ID || text.chars().any(char::is_control) {
+        return Err(format!(
+            "member_id is not an id (more than {MAX_MEMBER_ID} characters or control characters)"
+        ));
+    }
+    Ok(Some(text.to_owned()))
 }
 
 fn phone(text: &str, column: &str) -> Result<String, String> {
@@ -304,9 +383,64 @@ mod tests {
     }
 
     #[test]
+    fn one_number_in_three_spellings_is_three_members_of_one_household() {
+        let file = "name,phone\n\
+                    Jan Voorbeeld,0470 00 00 01\n\
+                    Marie Voorbeeld,+32470000001\n\
+                    Piet Voorbeeld,0032470000001\n";
+        let rows = read_csv(file.as_bytes()).unwrap();
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Jan Voorbeeld", "Marie Voorbeeld", "Piet Voorbeeld"]
+        );
+        assert!(rows.iter().all(|r| r.phones == ["+32470000001"]));
+    }
+
+    #[test]
+    fn the_same_member_twice_names_both_lines() {
+        let file = "member_id,name,phone\n\
+                    17,Jan Voorbeeld,0470 00 00 01\n\
+                    ,Marie Voorbeeld,0470 00 00 01\n\
+                    18,Jan Voorbeeld,0470 00 00 01\n\
+                    ,marie  voorbeeld,+32470000001\n\
+                    17,Jan Voorbeeld Jr,0470 00 00 09\n";
+        let Err(ImportError::Rows(problems)) = read_csv(file.as_bytes()) else {
+            panic!("refused");
+        };
+        let found: Vec<(u64, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.problem.as_str()))
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, 5);
+        assert!(
+            found[0]
+                .1
+                .starts_with("the same member as line 3 (the same name")
+        );
+        assert_eq!(
+            found[1],
+            (6, "the same member as line 2 (the same member_id)")
+        );
+    }
+
+    #[test]
+    fn a_member_id_is_short_and_printable() {
+        let long = "x".repeat(MAX_MEMBER_ID + 1);
+        let file = format!("member_id,name,phone\n{long},Jan Voorbeeld,0470000001\n");
+        let error = read_csv(file.as_bytes()).unwrap_err();
+        assert_eq!(error.problems()[0].line, 2);
+        assert!(error.problems()[0].problem.starts_with("member_id"));
+        let header = read_csv("name,phonee\nA,1\n".as_bytes()).unwrap_err();
+        assert_eq!(header.problems()[0].line, 1);
+    }
+
+    #[test]
     fn export_reads_back_the_same() {
-        let file = "name,phone,phone2,language,channel,speech_rate,quiet_start,quiet_end\n\
-                    \"Lid, Test\",0470000001,0470000002,de,sms,0.85,21:00,08:00\n";
+        let file = "member_id,name,phone,phone2,language,channel,speech_rate,quiet_start,quiet_end\n\
+                    A-17,\"Lid, Test\",0470000001,0470000002,de,sms,0.85,21:00,08:00\n\
+                    ,Lid Twee,0470000001,,nl,voice,,,\n";
         let rows = read_csv(file.as_bytes()).unwrap();
         let mut out = Vec::new();
         write_csv(&mut out, &rows).unwrap();

@@ -2,7 +2,11 @@
 //! hostile input: every row is checked (a name, a number that dials, a known language and
 //! channel) and a file with any bad row is refused whole, each problem named with its line,
 //! so a coordinator fixes the file and imports it again rather than guessing what got in.
+//! `identity` says who is the same member, for the file and for the store's import alike.
 
 mod csv_file;
+pub mod identity;
 
-pub use csv_file::{ImportError, MemberRow, RowProblem, read_csv, write_csv};
+pub use csv_file::{
+    ImportError, MAX_MEMBER_ID, MemberRow, RowProblem, read_csv, read_csv_lines, write_csv,
+};

@@ -1,4 +1,9 @@
-//! Attempts: one row per call or SMS, and the two transactions that bracket it.
+//! Attempts: one row per call or SMS and delivery served, and the two transactions that
+//! bracket a call. A call to a number several members share serves each of their deliveries,
+//! so [`Store::begin_call`] claims them all and gives each an attempt in one transaction, and
+//! [`Store::finish_call`] completes them all in one; a call costs two writes however many
+//! members it reaches. [`Store::begin_attempt`] and [`Store::finish_attempt`] are the same
+//! for one delivery.
 //!
 //! [`Store::begin_attempt`] is committed before the INVITE goes out, so a crash can leave an
 //! attempt without `ended_at` but never a call the database does not know about. At start-up
@@ -16,7 +21,7 @@ use super::model::{
     AlertId, AlertState, AttemptChannel, AttemptId, DeliveryId, DeliveryState, MemberId,
 };
 use super::rows::{get, narrow, new_id, parse, placeholders};
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -100,36 +105,62 @@ impl Store {
         number: &str,
         now: i64,
     ) -> Result<Option<AttemptId>, StoreError> {
+        let claims = [(delivery.clone(), expected)];
+        let begun = self.begin_call(&claims, channel, number, now).await?;
+        Ok(begun.into_iter().next().map(|(_, attempt)| attempt))
+    }
+
+    /// [`Store::begin_attempt`] for every delivery one call serves (the members sharing the
+    /// number dialled), in one transaction: each delivery in one of its expected states is
+    /// moved to `calling` and gets an attempt of its own; the others are left out. Returns
+    /// the deliveries claimed with their attempts, none when nobody could be.
+    pub async fn begin_call(
+        &self,
+        claims: &[(DeliveryId, &[DeliveryState])],
+        channel: AttemptChannel,
+        number: &str,
+        now: i64,
+    ) -> Result<Vec<(DeliveryId, AttemptId)>, StoreError> {
         let never = |s: &&DeliveryState| **s == DeliveryState::Calling || s.is_final();
-        if let Some(&to) = expected.iter().find(never) {
+        let refused = claims
+            .iter()
+            .find_map(|(_, expected)| expected.iter().find(never));
+        if let Some(&to) = refused {
             return Err(StoreError::InvalidTransition {
                 to,
                 scheduled: false,
             });
         }
-        if expected.is_empty() {
-            return Ok(None);
-        }
         let mut tx = self.begin_write().await?;
-        let Some(seq) = claim(&mut tx, delivery, expected, now).await? else {
+        let mut begun = Vec::with_capacity(claims.len());
+        for (delivery, expected) in claims {
+            if expected.is_empty() {
+                continue;
+            }
+            let Some(seq) = claim(&mut tx, delivery, expected, now).await? else {
+                continue;
+            };
+            let id = AttemptId(new_id());
+            sqlx::query(
+                "INSERT INTO attempts (id, delivery_id, seq, channel, number, started_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id.as_str())
+            .bind(delivery.as_str())
+            .bind(seq)
+            .bind(channel.as_str())
+            .bind(number)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            begun.push((delivery.clone(), id));
+        }
+        if begun.is_empty() {
             tx.rollback().await?;
-            return Ok(None);
-        };
-        let id = AttemptId(new_id());
-        sqlx::query(
-            "INSERT INTO attempts (id, delivery_id, seq, channel, number, started_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id.as_str())
-        .bind(delivery.as_str())
-        .bind(seq)
-        .bind(channel.as_str())
-        .bind(number)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        self.commit(tx).await?;
-        Ok(Some(id))
+        } else {
+            self.commit(tx).await?;
+        }
+        Ok(begun)
     }
 
     /// Completes the attempt and, if its delivery is still `calling`, moves it on; true when
@@ -140,37 +171,32 @@ impl Store {
         result: &AttemptResult,
         step: DeliveryStep,
     ) -> Result<bool, StoreError> {
-        check(step)?;
-        let mut tx = self.begin_write().await?;
-        let Some(delivery) = complete(&mut tx, attempt, result).await? else {
-            tx.rollback().await?;
-            return Err(self.why_not_open(attempt).await?);
-        };
-        if let Some(lock) = self.backend.lock_alert_of_delivery() {
-            sqlx::query(lock)
-                .bind(&delivery)
-                .fetch_all(&mut *tx)
-                .await?;
+        let moved = self.finish_call(&[(attempt.clone(), step)], result).await?;
+        Ok(moved.first().copied().unwrap_or(false))
+    }
+
+    /// [`Store::finish_attempt`] for every attempt of one call, each with the step the retry
+    /// policy chose for its member, in one transaction: all complete, or none (an unknown or
+    /// finished attempt is an error). Says for each whether its delivery moved.
+    pub async fn finish_call(
+        &self,
+        attempts: &[(AttemptId, DeliveryStep)],
+        result: &AttemptResult,
+    ) -> Result<Vec<bool>, StoreError> {
+        for (_, step) in attempts {
+            check(*step)?;
         }
-        let moved = sqlx::query(
-            "UPDATE deliveries SET state = $1, next_try_at = CASE WHEN \
-             (SELECT state FROM alerts WHERE id = deliveries.alert_id) = $2 THEN $3 ELSE NULL END, \
-             contact_index = $4, last_sip_status = $5, updated_at = $6, rounds = $9 \
-             WHERE id = $7 AND state = $8",
-        )
-        .bind(step.state.as_str())
-        .bind(AlertState::Sending.as_str())
-        .bind(step.next_try_at)
-        .bind(step.contact_index)
-        .bind(result.sip_status.map(i64::from))
-        .bind(result.ended_at)
-        .bind(&delivery)
-        .bind(DeliveryState::Calling.as_str())
-        .bind(step.rounds)
-        .execute(&mut *tx)
-        .await?;
+        let mut tx = self.begin_write().await?;
+        let mut moved = Vec::with_capacity(attempts.len());
+        for (attempt, step) in attempts {
+            let Some(delivery) = complete(&mut tx, attempt, result).await? else {
+                tx.rollback().await?;
+                return Err(self.why_not_open(attempt).await?);
+            };
+            moved.push(move_on(&mut tx, self.backend, &delivery, *step, result).await?);
+        }
         self.commit(tx).await?;
-        Ok(moved.rows_affected() == 1)
+        Ok(moved)
     }
 
     /// Attempts without an end, oldest first: after a crash, the calls that were in flight.
@@ -246,6 +272,41 @@ async fn claim(
         query = query.bind(state.as_str());
     }
     Ok(query.fetch_optional(&mut **tx).await?)
+}
+
+/// Moves a delivery still `calling` to the step's state; true when it moved. Without a next
+/// try when the alert stopped sending meanwhile.
+async fn move_on(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    delivery: &str,
+    step: DeliveryStep,
+    result: &AttemptResult,
+) -> Result<bool, StoreError> {
+    if let Some(lock) = backend.lock_alert_of_delivery() {
+        sqlx::query(lock)
+            .bind(delivery)
+            .fetch_all(&mut **tx)
+            .await?;
+    }
+    let moved = sqlx::query(
+        "UPDATE deliveries SET state = $1, next_try_at = CASE WHEN \
+         (SELECT state FROM alerts WHERE id = deliveries.alert_id) = $2 THEN $3 ELSE NULL END, \
+         contact_index = $4, last_sip_status = $5, updated_at = $6, rounds = $9 \
+         WHERE id = $7 AND state = $8",
+    )
+    .bind(step.state.as_str())
+    .bind(AlertState::Sending.as_str())
+    .bind(step.next_try_at)
+    .bind(step.contact_index)
+    .bind(result.sip_status.map(i64::from))
+    .bind(result.ended_at)
+    .bind(delivery)
+    .bind(DeliveryState::Calling.as_str())
+    .bind(step.rounds)
+    .execute(&mut **tx)
+    .await?;
+    Ok(moved.rows_affected() == 1)
 }
 
 /// Fills in the attempt's end; the delivery id, or `None` if it was unknown or finished.

@@ -67,6 +67,21 @@ pub struct DueDelivery {
     pub drill: bool,
     /// Who is called.
     pub recipient: Recipient,
+    /// The number its next try dials is another member's too (a household landline), so one
+    /// call may serve several deliveries ([`Store::deliveries_through`]).
+    pub shared: bool,
+}
+
+impl DueDelivery {
+    /// The contact point the next try dials: the one at `contact_index`, or the first when the
+    /// member has fewer numbers now.
+    pub fn next_contact(&self) -> Option<&ContactPoint> {
+        let points = &self.recipient.contact_points;
+        usize::try_from(self.delivery.contact_index)
+            .ok()
+            .and_then(|i| points.get(i))
+            .or(points.first())
+    }
 }
 
 /// The member's side of a due delivery.
@@ -99,7 +114,7 @@ pub struct DeliveryLine {
 /// on bound parameters (32766 for SQLite, 65535 for PostgreSQL).
 const CHUNK: usize = 1000;
 
-const COLUMNS: &str = "d.id, d.alert_id, d.member_id, d.state, d.attempts, d.contact_index, \
+pub(super) const COLUMNS: &str = "d.id, d.alert_id, d.member_id, d.state, d.attempts, d.contact_index, \
                        d.rounds, d.next_try_at, d.last_sip_status, d.created_at, d.updated_at";
 
 impl Store {
@@ -189,7 +204,12 @@ impl Store {
             .map(|row| get(row, "member_id"))
             .collect::<Result<_, _>>()?;
         let mut numbers = self.contact_points_of(&members).await?;
-        rows.iter().map(|row| due_from(row, &mut numbers)).collect()
+        let mut due: Vec<DueDelivery> = rows
+            .iter()
+            .map(|row| due_from(row, &mut numbers))
+            .collect::<Result<_, _>>()?;
+        self.mark_shared(&mut due).await?;
+        Ok(due)
     }
 
     /// One delivery, if it exists.
@@ -254,8 +274,15 @@ impl Store {
     /// The earliest scheduled try of any `sending` alert, due or not: how long the
     /// dispatcher may sleep.
     pub async fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        self.next_due_after(i64::MIN).await
+    }
+
+    /// The earliest try of any `sending` alert scheduled after `after`: when the dispatcher,
+    /// which has every try due by then in hand, must look again.
+    pub async fn next_due_after(&self, after: i64) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar(self.backend().next_due())
             .bind(AlertState::Sending.as_str())
+            .bind(after)
             .fetch_one(&self.pool)
             .await?)
     }
@@ -318,7 +345,7 @@ impl Store {
 
     /// Contact points of these members, in order, read in chunks that respect the limits on
     /// bound parameters.
-    async fn contact_points_of(
+    pub(super) async fn contact_points_of(
         &self,
         members: &[String],
     ) -> Result<HashMap<String, Vec<ContactPoint>>, StoreError> {
@@ -339,16 +366,21 @@ impl Store {
     }
 }
 
+/// The SELECT list of a due delivery: the delivery, its alert's kind, expiry and drill flag,
+/// and the member's side.
+pub(super) fn due_columns() -> String {
+    format!(
+        "{COLUMNS}, a.kind, a.expires_at, a.drill, m.name, m.language, m.channel, \
+         m.speech_rate, m.quiet_start, m.quiet_end"
+    )
+}
+
 /// `$1` now, `$2` the `sending` state, `$3` the limit. `CROSS JOIN` with the join conditions
 /// in WHERE means the same as `JOIN … ON` to PostgreSQL, which plans it freely, but makes
 /// SQLite's planner keep `deliveries` as the outer loop: otherwise, lacking statistics, it
 /// starts from the few `sending` alerts and sorts all their deliveries on every poll.
 fn due_sql(backend: Backend) -> String {
-    format!(
-        "SELECT {COLUMNS}, a.kind, a.expires_at, a.drill, m.name, m.language, m.channel, \
-         m.speech_rate, m.quiet_start, m.quiet_end {}",
-        backend.due_scan()
-    )
+    format!("SELECT {} {}", due_columns(), backend.due_scan())
 }
 
 /// `$1` alert, `$2` priority, `$3` state, `$4` now, then (id, member) pairs from `$5`.
@@ -415,7 +447,8 @@ pub(super) fn delivery_from(row: &AnyRow) -> Result<Delivery, StoreError> {
     })
 }
 
-fn due_from(
+/// A due delivery from a row of [`due_columns`], not yet marked as shared.
+pub(super) fn due_from(
     row: &AnyRow,
     numbers: &mut HashMap<String, Vec<ContactPoint>>,
 ) -> Result<DueDelivery, StoreError> {
@@ -437,6 +470,7 @@ fn due_from(
         drill: get::<i64>(row, "drill")? != 0,
         delivery,
         recipient,
+        shared: false,
     })
 }
 

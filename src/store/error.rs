@@ -110,6 +110,13 @@ pub enum MemberProblem {
     /// An empty name.
     #[error("no name")]
     NoName,
+    /// An `external_id` that is empty, too long or holds control characters.
+    #[error("the member id is not an id (empty, more than 64 characters or control characters)")]
+    BadExternalId,
+    /// The same member as an earlier one of the same import (the same `external_id`, or the
+    /// same name and first number); the later would silently overwrite the earlier.
+    #[error("the same member as member {0} (counting from 0)")]
+    SameMember(usize),
     /// No contact point.
     #[error("no telephone number")]
     NoContactPoint,

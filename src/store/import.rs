@@ -1,34 +1,52 @@
 //! Importing members into a network.
 //!
 //! # Who is the same member
-//! A member is identified by their *first* contact point: the migrations make the number at
-//! position 0 unique across all members. Importing a member whose first number is already
-//! someone's first number updates that member (name, language, channel, quiet hours, speech
-//! rate, status, contact points; consent only when the import gives one) and adds them to the
-//! network, instead of creating a second member. So importing a corrected file again changes
-//! nothing twice, a household on one landline is called once, and someone in two networks
-//! is one member who gets one delivery per alert even when both networks are targeted.
-//! Two inputs of one import with the same first number are one member: the later one wins.
+//! A number may be shared by several members (a household landline), so a number alone does
+//! not say who someone is (the rule is [`crate::members::identity`]). Each member imported
+//! is, in this order:
+//! 1. the member of the network with the same `external_id` (the coordinator's own id, unique
+//!    within the network), when it has one;
+//! 2. else the member with the same name (without case and spacing) and first number, in any
+//!    network, unless they have another `external_id` in this network;
+//! 3. else, for a member without `external_id` whose first number is the first number of
+//!    exactly one member of the network and of no other member of this import, that member:
+//!    a corrected name updates, as it did when the first number alone identified a member;
+//! 4. else a new member.
+//!
+//! A found member is updated (name, language, channel, quiet hours, speech rate, status,
+//! contact points; consent only when the import gives one; their `external_id` when given)
+//! and added to the network. So importing a corrected file again changes nothing twice, a
+//! household is several members sharing one contact point, and someone in two networks is
+//! one member who gets one delivery per alert. Two members of one import that are the same
+//! member, or that both come to the same stored member, are refused
+//! ([`MemberProblem::SameMember`]): the later would silently overwrite the earlier.
 //!
 //! # All or nothing
 //! [`Store::import_members`] checks and writes every member in one transaction; the first
 //! invalid member rolls the whole import back, and the error says which one.
 
 use super::error::MemberProblem;
+use super::identify::{self, Found};
 use super::members::ContactPoint;
 use super::model::{Channel, LANGUAGES, MemberId, MemberStatus, NetworkId, QuietHours};
 use super::rows::{new_id, placeholders};
 use super::{Backend, Store, StoreError};
+use crate::members::MAX_MEMBER_ID;
+use crate::members::identity::{self, Identity};
 use sqlx::{Any, Transaction};
+use std::collections::{BTreeSet, HashMap};
 
 /// A member to import.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMember {
+    /// The coordinator's own id for them in the network imported into, if any.
+    pub external_id: Option<String>,
     /// Their name.
     pub name: String,
     /// Their language.
     pub language: String,
-    /// Their numbers in order; the first identifies them.
+    /// Their numbers in order; with the name, the first identifies them when there is no
+    /// `external_id`.
     pub contact_points: Vec<ContactPoint>,
     /// How they prefer to be reached.
     pub channel: Channel,
@@ -43,50 +61,59 @@ pub struct NewMember {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
     /// The member each input became, in input order.
     pub members: Vec<MemberId>,
     /// How many were new.
     pub created: usize,
-    /// How many updated an existing member with the same first number.
+    /// How many changed an existing member, or added one to the network.
     pub updated: usize,
+    /// How many were in the network already, exactly as imported.
+    pub unchanged: usize,
+    /// Numbers through which more than one member of this import is reached.
+    pub shared_numbers: usize,
+    /// Members of this import reached through such a number.
+    pub members_sharing: usize,
 }
 
 impl Store {
-    /// Imports members into a network: all in one transaction, or none.
+    /// Imports members into a network: all in one transaction, or none. A member found
+    /// unchanged and already in the network is not written again.
     pub async fn import_members(
         &self,
         network: &NetworkId,
         members: Vec<NewMember>,
         now: i64,
     ) -> Result<ImportSummary, StoreError> {
-        let mut tx = self.begin_write().await?;
-        self.require_network(&mut tx, network).await?;
-        let mut summary = ImportSummary {
-            members: Vec::new(),
-            created: 0,
-            updated: 0,
-        };
         for (index, member) in members.iter().enumerate() {
             check(member).map_err(|problem| StoreError::InvalidMember { index, problem })?;
-            let (id, created) = upsert(&mut tx, member, now).await?;
-            join(&mut tx, network, &id, now).await?;
-            summary.created += usize::from(created);
-            summary.updated += usize::from(!created);
+        }
+        if let Some(repeat) = identity::repeats(members.iter().map(identity_of)).first() {
+            return Err(same_member(repeat.index, repeat.earlier));
+        }
+        let mut tx = self.begin_write().await?;
+        self.require_network(&mut tx, network).await?;
+        let found = match identify::find_members(&mut tx, network, &members).await? {
+            Ok(found) => found,
+            Err((index, earlier)) => return Err(same_member(index, earlier)),
+        };
+        let ids: Vec<&str> = found.iter().flatten().map(String::as_str).collect();
+        let before = identify::stored(&mut tx, network, &ids).await?;
+        let mut summary = ImportSummary::default();
+        for (member, existing) in members.iter().zip(&found) {
+            let existing = existing.as_ref().and_then(|id| before.get(id));
+            let id = write(&mut tx, network, member, existing, now).await?;
+            match existing {
+                None => summary.created += 1,
+                Some(found) if unchanged(found, member) => summary.unchanged += 1,
+                Some(_) => summary.updated += 1,
+            }
             summary.members.push(id);
         }
         self.commit(tx).await?;
-        if self.backend() == Backend::Postgres {
-            // The planner pages through a network's members well only when it knows how
-            // many there are; autovacuum may be off or not yet round.
-            let analysed = sqlx::query("ANALYZE members, network_members, contact_points")
-                .execute(&self.pool)
-                .await;
-            if let Err(e) = analysed {
-                tracing::warn!(error = %e, "the members are imported; gathering statistics failed");
-            }
-        }
+        self.gather_statistics().await;
+        (summary.shared_numbers, summary.members_sharing) = sharing(&members, &summary.members);
         Ok(summary)
     }
 
@@ -103,11 +130,49 @@ impl Store {
             .map(|_| ())
             .ok_or_else(|| StoreError::UnknownNetwork(network.clone()))
     }
+
+    /// The planner pages through a network's members well on PostgreSQL only when it knows
+    /// how many there are; autovacuum may be off or not yet round.
+    async fn gather_statistics(&self) {
+        if self.backend() != Backend::Postgres {
+            return;
+        }
+        let analysed = sqlx::query("ANALYZE members, network_members, contact_points")
+            .execute(&self.pool)
+            .await;
+        if let Err(e) = analysed {
+            tracing::warn!(error = %e, "the members are imported; gathering statistics failed");
+        }
+    }
+}
+
+fn identity_of(member: &NewMember) -> Identity<'_> {
+    Identity {
+        member_id: member.external_id.as_deref(),
+        name: &member.name,
+        first_number: member
+            .contact_points
+            .first()
+            .map_or("", |p| p.number.as_str()),
+    }
+}
+
+fn same_member(index: usize, earlier: usize) -> StoreError {
+    StoreError::InvalidMember {
+        index,
+        problem: MemberProblem::SameMember(earlier),
+    }
 }
 
 fn check(member: &NewMember) -> Result<(), MemberProblem> {
     if member.name.trim().is_empty() {
         return Err(MemberProblem::NoName);
+    }
+    if let Some(id) = &member.external_id {
+        let printable = !id.trim().is_empty() && !id.chars().any(char::is_control);
+        if !printable || id.chars().count() > MAX_MEMBER_ID {
+            return Err(MemberProblem::BadExternalId);
+        }
     }
     if member.contact_points.is_empty() {
         return Err(MemberProblem::NoContactPoint);
@@ -146,26 +211,23 @@ fn is_e164(number: &str) -> bool {
     })
 }
 
-/// Inserts the member, or updates the one whose first number matches; true when created.
-async fn upsert(
-    tx: &mut Transaction<'static, Any>,
-    member: &NewMember,
-    now: i64,
-) -> Result<(MemberId, bool), StoreError> {
-    let first = member.contact_points.first().map(|p| p.number.as_str());
-    let existing: Option<String> = sqlx::query_scalar(
-        "SELECT member_id FROM contact_points WHERE position = 0 AND number = $1",
-    )
-    .bind(first)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let created = existing.is_none();
-    let id = match existing {
-        Some(id) => update(tx, id, member, now).await?,
-        None => insert(tx, member, now).await?,
-    };
-    replace_contact_points(tx, &id, &member.contact_points).await?;
-    Ok((MemberId(id), created))
+/// Numbers with more than one member of the import, and how many members they reach.
+fn sharing(members: &[NewMember], ids: &[MemberId]) -> (usize, usize) {
+    let mut by_number: HashMap<&str, BTreeSet<&MemberId>> = HashMap::new();
+    for (member, id) in members.iter().zip(ids) {
+        for point in &member.contact_points {
+            by_number
+                .entry(point.number.as_str())
+                .or_default()
+                .insert(id);
+        }
+    }
+    let shared: Vec<&BTreeSet<&MemberId>> = by_number
+        .values()
+        .filter(|reached| reached.len() > 1)
+        .collect();
+    let reached: BTreeSet<&MemberId> = shared.iter().flat_map(|s| s.iter().copied()).collect();
+    (shared.len(), reached.len())
 }
 
 async fn insert(
@@ -197,10 +259,11 @@ async fn insert(
 
 async fn update(
     tx: &mut Transaction<'static, Any>,
-    id: String,
+    id: &MemberId,
     member: &NewMember,
+    status: MemberStatus,
     now: i64,
-) -> Result<String, StoreError> {
+) -> Result<(), StoreError> {
     let (start, end) = quiet_columns(member.quiet_hours);
     sqlx::query(
         "UPDATE members SET name = $1, language = $2, channel = $3, quiet_start = $4, \
@@ -213,13 +276,64 @@ async fn update(
     .bind(start)
     .bind(end)
     .bind(member.speech_rate)
-    .bind(member.status.as_str())
+    .bind(status.as_str())
     .bind(member.consent_at)
     .bind(now)
-    .bind(&id)
+    .bind(id.as_str())
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Inserts, updates or leaves the member; their id.
+async fn write(
+    tx: &mut Transaction<'static, Any>,
+    network: &NetworkId,
+    member: &NewMember,
+    existing: Option<&Found>,
+    now: i64,
+) -> Result<MemberId, StoreError> {
+    let id = match existing {
+        Some(found) if unchanged(found, member) => return Ok(found.member.id.clone()),
+        Some(found) => {
+            let status = status_after(found.member.status, member.status);
+            update(tx, &found.member.id, member, status, now).await?;
+            found.member.id.clone()
+        }
+        None => MemberId(insert(tx, member, now).await?),
+    };
+    replace_contact_points(tx, id.as_str(), &member.contact_points).await?;
+    join(tx, network, &id, member.external_id.as_deref(), now).await?;
     Ok(id)
+}
+
+/// A list does not know about suspensions (they are set by hand), so importing an active
+/// member keeps a suspension; someone who had left and is imported again is back.
+fn status_after(stored: MemberStatus, imported: MemberStatus) -> MemberStatus {
+    match (stored, imported) {
+        (MemberStatus::Suspended, MemberStatus::Active) => MemberStatus::Suspended,
+        (_, imported) => imported,
+    }
+}
+
+/// In the network already, and the import would change nothing.
+fn unchanged(found: &Found, new: &NewMember) -> bool {
+    let stored = &found.member;
+    found.in_network
+        && stored.name == new.name
+        && stored.language == new.language
+        && stored.contact_points == new.contact_points
+        && stored.channel == new.channel
+        && stored.quiet_hours == new.quiet_hours
+        && stored.speech_rate == new.speech_rate
+        && stored.status == status_after(stored.status, new.status)
+        && new
+            .consent_at
+            .is_none_or(|at| stored.consent_at == Some(at))
+        && new
+            .external_id
+            .as_ref()
+            .is_none_or(|id| stored.external_id.as_ref() == Some(id))
 }
 
 fn quiet_columns(quiet: Option<QuietHours>) -> (Option<i64>, Option<i64>) {
@@ -253,19 +367,24 @@ async fn replace_contact_points(
     Ok(())
 }
 
+/// Adds the member to the network; an `external_id` given replaces the one stored, none
+/// keeps it (a file without the column does not forget the ids).
 async fn join(
     tx: &mut Transaction<'static, Any>,
     network: &NetworkId,
     member: &MemberId,
+    external_id: Option<&str>,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO network_members (network_id, member_id, joined_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (network_id, member_id) DO NOTHING",
+        "INSERT INTO network_members (network_id, member_id, joined_at, external_id) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (network_id, member_id) \
+         DO UPDATE SET external_id = COALESCE(excluded.external_id, network_members.external_id)",
     )
     .bind(network.as_str())
     .bind(member.as_str())
     .bind(now)
+    .bind(external_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

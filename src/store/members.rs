@@ -12,6 +12,9 @@ use std::collections::HashMap;
 pub struct Member {
     /// Their id.
     pub id: MemberId,
+    /// The coordinator's own id for them in the network they were listed from
+    /// ([`Store::members`]); `None` when read alone ([`Store::member`]) or when not given.
+    pub external_id: Option<String>,
     /// Their name.
     pub name: String,
     /// Their language (`nl`, `fr`, `de`, `en`).
@@ -43,14 +46,15 @@ pub struct ContactPoint {
     pub number: String,
 }
 
-const COLUMNS: &str = "m.id, m.name, m.language, m.channel, m.quiet_start, m.quiet_end, \
+pub(super) const COLUMNS: &str = "m.id, m.name, m.language, m.channel, m.quiet_start, m.quiet_end, \
                        m.speech_rate, m.status, m.consent_at, m.created_at, m.updated_at";
 
 impl Store {
     /// Every member of a network, by name.
     pub async fn members(&self, network: &NetworkId) -> Result<Vec<Member>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM members m JOIN network_members nm ON nm.member_id = m.id \
+            "SELECT {COLUMNS}, nm.external_id FROM members m \
+             JOIN network_members nm ON nm.member_id = m.id \
              WHERE nm.network_id = $1 ORDER BY m.name, m.id"
         );
         let rows: Vec<AnyRow> = sqlx::query(&sql)
@@ -65,7 +69,9 @@ impl Store {
 
     /// One member, if they exist.
     pub async fn member(&self, id: &MemberId) -> Result<Option<Member>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM members m WHERE m.id = $1");
+        let sql = format!(
+            "SELECT {COLUMNS}, CAST(NULL AS TEXT) AS external_id FROM members m WHERE m.id = $1"
+        );
         let Some(row) = sqlx::query(&sql)
             .bind(id.as_str())
             .fetch_optional(&self.pool)
@@ -145,7 +151,8 @@ pub(super) fn quiet_hours_from(row: &AnyRow) -> Result<Option<QuietHours>, Store
     Ok(start.zip(end).map(|(start, end)| QuietHours { start, end }))
 }
 
-fn member_from(
+/// A member from a row of [`COLUMNS`] and `external_id`, taking their contact points.
+pub(super) fn member_from(
     row: &AnyRow,
     numbers: &mut HashMap<String, Vec<ContactPoint>>,
 ) -> Result<Member, StoreError> {
@@ -153,6 +160,7 @@ fn member_from(
     Ok(Member {
         contact_points: numbers.remove(&id).unwrap_or_default(),
         id: MemberId(id),
+        external_id: get(row, "external_id")?,
         name: get(row, "name")?,
         language: get(row, "language")?,
         channel: parse(row, "members", "channel")?,

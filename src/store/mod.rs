@@ -30,7 +30,8 @@
 //! # Counting writes
 //! Every committed write transaction, and every lone write statement that changed a row, adds
 //! one to [`Store::writes`]; a refused guarded change (rolled back, or matching no row) adds
-//! nothing. A call costs exactly two: `begin_attempt` and `finish_attempt`.
+//! nothing. A call costs exactly two, `begin_call` and `finish_call` (`begin_attempt` and
+//! `finish_attempt` for one delivery), however many members sharing its number it serves.
 //!
 //! # One SQL text, two dialects
 //! Statements use `$1`-style placeholders, which PostgreSQL requires and sqlx's SQLite driver
@@ -44,12 +45,14 @@ mod attempts;
 mod connect;
 mod deliveries;
 mod error;
+mod identify;
 mod import;
 mod members;
 mod model;
 mod networks;
 mod rows;
 mod settle;
+mod shared_lines;
 
 pub use alerts::{Alert, Message, MessageBody, NewAlert};
 pub use attempts::{Attempt, AttemptResult, DeliveryStep, InFlight};
@@ -147,16 +150,17 @@ impl Backend {
         }
     }
 
-    /// The earliest scheduled try of any sending alert, `$1` the state.
+    /// The earliest scheduled try of any sending alert after a time, `$1` the state, `$2`
+    /// the time.
     fn next_due(self) -> &'static str {
         match self {
             Backend::Sqlite => {
                 "SELECT MIN(d.next_try_at) FROM deliveries d JOIN alerts a ON a.id = d.alert_id \
-                 WHERE d.next_try_at IS NOT NULL AND a.state = $1"
+                 WHERE d.next_try_at IS NOT NULL AND d.next_try_at > $2 AND a.state = $1"
             }
             Backend::Postgres => {
                 "SELECT MIN((SELECT MIN(d.next_try_at) FROM deliveries d \
-                 WHERE d.alert_id = a.id AND d.next_try_at IS NOT NULL)) \
+                 WHERE d.alert_id = a.id AND d.next_try_at IS NOT NULL AND d.next_try_at > $2)) \
                  FROM alerts a WHERE a.state = $1"
             }
         }

@@ -5,7 +5,9 @@
 //! API, before, during or after the attempt that prompted it, and more than once.
 //! [`Store::acknowledge`] inserts it with `ON CONFLICT DO NOTHING` on (alert, member) and, in
 //! the same transaction, marks the delivery acknowledged whatever state it was in, so it is
-//! never lost and never doubled. If the delivery does not exist yet (a large alert still
+//! never lost and never doubled. A confirmed call on a number several members share
+//! acknowledges each of them at once ([`Store::acknowledge_all`]): one row and one
+//! acknowledged delivery per member, all in one transaction. If the delivery does not exist yet (a large alert still
 //! being created), [`Store::create_deliveries`] applies it when the row is inserted.
 //!
 //! # Cancellation and expiry
@@ -42,39 +44,41 @@ impl Store {
         how: AckHow,
         now: i64,
     ) -> Result<bool, StoreError> {
+        let first = self
+            .acknowledge_all(alert, std::slice::from_ref(member), how, now)
+            .await?;
+        Ok(!first.is_empty())
+    }
+
+    /// Records that each of these members acknowledged the alert, in one transaction: the
+    /// members a confirmed call on a shared number reached. Returns those for whom it is the
+    /// first time; the others keep the acknowledgement they had.
+    pub async fn acknowledge_all(
+        &self,
+        alert: &AlertId,
+        members: &[MemberId],
+        how: AckHow,
+        now: i64,
+    ) -> Result<Vec<MemberId>, StoreError> {
         let mut tx = self.begin_write().await?;
         if !require(&mut tx, "alerts", alert.as_str()).await? {
             return Err(StoreError::UnknownAlert(alert.clone()));
         }
-        if !require(&mut tx, "members", member.as_str()).await? {
-            return Err(StoreError::UnknownMember(member.clone()));
+        let mut first = Vec::new();
+        for member in members {
+            if !require(&mut tx, "members", member.as_str()).await? {
+                return Err(StoreError::UnknownMember(member.clone()));
+            }
+            if record(&mut tx, alert, member, how, now).await? {
+                first.push(member.clone());
+            }
         }
-        let inserted = sqlx::query(
-            "INSERT INTO acknowledgements (alert_id, member_id, how, acknowledged_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (alert_id, member_id) DO NOTHING",
-        )
-        .bind(alert.as_str())
-        .bind(member.as_str())
-        .bind(how.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
+        if first.is_empty() {
             tx.rollback().await?;
-            return Ok(false);
+        } else {
+            self.commit(tx).await?;
         }
-        sqlx::query(
-            "UPDATE deliveries SET state = $1, next_try_at = NULL, updated_at = $2 \
-             WHERE alert_id = $3 AND member_id = $4",
-        )
-        .bind(how.delivery_state().as_str())
-        .bind(now)
-        .bind(alert.as_str())
-        .bind(member.as_str())
-        .execute(&mut *tx)
-        .await?;
-        self.commit(tx).await?;
-        Ok(true)
+        Ok(first)
     }
 
     /// The alert's acknowledgements, in the order they came.
@@ -147,6 +151,40 @@ impl Store {
         self.commit(tx).await?;
         Ok(calling)
     }
+}
+
+/// Inserts the acknowledgement and marks the delivery; false when there was one already.
+async fn record(
+    tx: &mut Transaction<'static, Any>,
+    alert: &AlertId,
+    member: &MemberId,
+    how: AckHow,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO acknowledgements (alert_id, member_id, how, acknowledged_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (alert_id, member_id) DO NOTHING",
+    )
+    .bind(alert.as_str())
+    .bind(member.as_str())
+    .bind(how.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE deliveries SET state = $1, next_try_at = NULL, updated_at = $2 \
+         WHERE alert_id = $3 AND member_id = $4",
+    )
+    .bind(how.delivery_state().as_str())
+    .bind(now)
+    .bind(alert.as_str())
+    .bind(member.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
 }
 
 async fn calling(

@@ -32,7 +32,8 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         }
         let still: std::collections::HashSet<&AlertId> = sending.iter().map(|a| &a.id).collect();
         // Stopped by another process (`alert cancel`): its ringing calls end here.
-        self.stop_calls(Stop::IfRinging, |live| !still.contains(&live.alert));
+        self.lines()
+            .stop(Stop::IfRinging, |alert| !still.contains(alert));
         self.alert_runs()
             .retain(|id, run| run.creating || still.contains(id));
         Ok(next_expiry)
@@ -206,7 +207,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             AlertState::Expired => store.expire_alert(alert, now).await?,
             _ => store.cancel_alert(alert, now).await?,
         };
-        self.stop_calls(Stop::IfRinging, |live| &live.alert == alert);
+        self.lines().stop(Stop::IfRinging, |on| on == alert);
         tracing::info!(%alert, state = %to, calls_finishing = calling.len(), "alert stopped");
         self.finished(alert, to);
         self.shared.wake.notify_one();

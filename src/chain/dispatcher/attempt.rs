@@ -1,6 +1,13 @@
-//! One attempt: claim the delivery, place the call, commit an acknowledgement the moment the
-//! call program accepts the member's confirmation, and commit what the retry policy decides when the call is over. Also the
+//! One call: claim the deliveries it serves (one, or every member sharing the number), place
+//! it, commit the acknowledgement of every member it reached the moment the call program
+//! reports the confirmation, and commit what the retry policy decides for each member when
+//! the call is over. Also the
 //! attempts a crash interrupted, finished as failed.
+//!
+//! Every member a call serves gets an attempt row of their own (the number dialled, what
+//! happened on the line), so each member's retries follow their own rounds and numbers; the
+//! call's outcome counts for each of them. What makes the call a confirmation is decided by
+//! the call program; which members it confirms is decided here.
 
 use super::{ChainError, Dispatcher};
 use crate::chain::caller::{CallProgress, CallRequest, CallSummary, Caller, Stop};
@@ -10,77 +17,118 @@ use crate::chain::program_source::ProgramSource;
 use crate::media::pending::PendingProgram;
 use crate::speech::Language;
 use crate::store::{
-    AckHow, AlertId, AttemptChannel, AttemptId, AttemptResult, Delivery, DeliveryState,
+    AckHow, AlertId, AttemptChannel, AttemptId, AttemptResult, Delivery, DeliveryId, DeliveryState,
     DeliveryStep, DueDelivery, MemberId,
 };
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
+/// Whom a call reaches: the alert, and the member of each delivery it serves.
+pub(super) struct Reached {
+    alert: AlertId,
+    members: Vec<MemberId>,
+}
+
+/// An attempt to finish, with where its delivery stands.
+struct Finishing<'a> {
+    delivery: &'a Delivery,
+    attempt: &'a AttemptId,
+    progress: Progress,
+}
+
 impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
-    /// Places one call for a due delivery and records how it went. Errors are logged: a
-    /// delivery left `calling` by a failed write is picked up as in flight at the next start.
-    pub(super) async fn attempt(&self, due: DueDelivery, stop: watch::Receiver<Stop>) {
-        if let Err(e) = self.try_attempt(due, stop).await {
+    /// Places one call to `number` for the deliveries it serves (the first is the one that
+    /// came due) and records how it went. Errors are logged: a delivery left `calling` by a
+    /// failed write is picked up as in flight at the next start.
+    pub(super) async fn attempt(
+        &self,
+        served: Vec<DueDelivery>,
+        number: &str,
+        stop: watch::Receiver<Stop>,
+    ) {
+        if let Err(e) = self.try_attempt(served, number, stop).await {
             tracing::error!(error = %e, "an attempt could not be recorded");
         }
     }
 
     async fn try_attempt(
         &self,
-        due: DueDelivery,
+        served: Vec<DueDelivery>,
+        number: &str,
         stop: watch::Receiver<Stop>,
     ) -> Result<(), ChainError> {
-        let store = &self.shared.store;
-        let delivery = &due.delivery;
-        let contacts = &due.recipient.contact_points;
-        let index = usize::try_from(delivery.contact_index).unwrap_or(0);
-        let Some(contact) = contacts.get(index).or(contacts.first()) else {
-            let now = self.shared.clock.now();
-            let moved = store
-                .settle_unattempted(&delivery.id, DeliveryState::GivenUp, now)
-                .await?;
-            if moved {
-                tracing::warn!(delivery = %delivery.id, "member has no number; given up");
-                self.publish_delivery(delivery, DeliveryState::GivenUp, None);
-            }
-            return Ok(());
-        };
-        let now = self.shared.clock.now();
-        let claimed = store
-            .begin_attempt(
-                &delivery.id,
-                &[delivery.state],
-                AttemptChannel::Voice,
-                &contact.number,
-                now,
-            )
-            .await?;
-        let Some(attempt) = claimed else {
+        let served = self.claim(served, number).await?;
+        let Some((first, _)) = served.first() else {
             return Ok(()); // acknowledged, cancelled or taken meanwhile
         };
-        self.shared.events.publish(ChainEvent::Calling {
-            alert: delivery.alert_id.to_string(),
-            delivery: delivery.id.to_string(),
-            contact: index,
-        });
-        tracing::debug!(delivery = %delivery.id, number = contact.number, "calling");
-        let language = due.recipient.language.parse().unwrap_or(Language::Nl);
-        let rate = due.recipient.speech_rate as f32;
-        let program = self.make_program(&delivery.alert_id, language, rate);
-        let (summary, acknowledged) = self.call(delivery, &contact.number, program, stop).await;
-        if summary.outcome == AttemptOutcome::Acknowledged && !acknowledged {
-            self.acknowledge_by_key(&delivery.alert_id, &delivery.member_id)
-                .await?;
+        for (due, _) in &served {
+            self.shared.events.publish(ChainEvent::Calling {
+                alert: due.delivery.alert_id.to_string(),
+                delivery: due.delivery.id.to_string(),
+                contact: contact_of(&due.delivery),
+            });
         }
-        let progress = Progress {
-            contact: index,
-            contacts: contacts.len(),
-            rounds: u32::try_from(delivery.rounds).unwrap_or(u32::MAX),
-            expires_at: due.alert_expires_at,
+        tracing::debug!(number, members = served.len(), "calling");
+        // One program for the line: in the language of the member whose try came due.
+        let language = first.recipient.language.parse().unwrap_or(Language::Nl);
+        let rate = first.recipient.speech_rate as f32;
+        let program = self.make_program(&first.delivery.alert_id, language, rate);
+        let reached = Reached {
+            alert: first.delivery.alert_id.clone(),
+            members: served
+                .iter()
+                .map(|(due, _)| due.delivery.member_id.clone())
+                .collect(),
         };
-        self.finish(delivery, &attempt, &summary, progress, "")
-            .await
+        let (summary, acknowledged) = self.call(&reached, number, program, stop).await;
+        if summary.outcome == AttemptOutcome::Acknowledged && !acknowledged {
+            self.acknowledge_reached(&reached).await?;
+        }
+        let finishing: Vec<Finishing<'_>> = served
+            .iter()
+            .map(|(due, attempt)| Finishing {
+                delivery: &due.delivery,
+                attempt,
+                progress: Progress {
+                    contact: contact_of(&due.delivery),
+                    contacts: due.recipient.contact_points.len(),
+                    rounds: u32::try_from(due.delivery.rounds).unwrap_or(u32::MAX),
+                    expires_at: due.alert_expires_at,
+                },
+            })
+            .collect();
+        self.finish(&finishing, &summary, "").await
+    }
+
+    /// Claims every delivery the call serves, in one transaction; those refused (acknowledged
+    /// or stopped meanwhile) are left out of the call. The claimed ones, each with its
+    /// attempt, in the order given.
+    async fn claim(
+        &self,
+        served: Vec<DueDelivery>,
+        number: &str,
+    ) -> Result<Vec<(DueDelivery, AttemptId)>, ChainError> {
+        let expected: Vec<[DeliveryState; 1]> = served.iter().map(|d| [d.delivery.state]).collect();
+        let claims: Vec<(DeliveryId, &[DeliveryState])> = served
+            .iter()
+            .zip(&expected)
+            .map(|(d, state)| (d.delivery.id.clone(), &state[..]))
+            .collect();
+        let now = self.shared.clock.now();
+        let begun = self
+            .shared
+            .store
+            .begin_call(&claims, AttemptChannel::Voice, number, now)
+            .await?;
+        let claimed: Vec<DeliveryId> = begun.iter().map(|(d, _)| d.clone()).collect();
+        self.lines().keep(number, &claimed);
+        let mut attempts: HashMap<DeliveryId, AttemptId> = begun.into_iter().collect();
+        Ok(served
+            .into_iter()
+            .filter_map(|d| attempts.remove(&d.delivery.id).map(|a| (d, a)))
+            .collect())
     }
 
     /// Starts making the call's program beside the call: the INVITE goes out while the
@@ -108,7 +156,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// confirmation; true in the second place when it did.
     async fn call(
         &self,
-        delivery: &Delivery,
+        reached: &Reached,
         number: &str,
         program: PendingProgram,
         stop: watch::Receiver<Stop>,
@@ -130,27 +178,24 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 summary = &mut call => {
                     drop(on_line);
                     while let Ok(news) = heard.try_recv() {
-                        acknowledged |= self.on_progress(delivery, news, acknowledged).await;
+                        acknowledged |= self.on_progress(reached, news, acknowledged).await;
                     }
                     return (summary, acknowledged);
                 }
                 Some(news) = heard.recv() => {
                     let _busy = self.busy();
-                    acknowledged |= self.on_progress(delivery, news, acknowledged).await;
+                    acknowledged |= self.on_progress(reached, news, acknowledged).await;
                 }
             }
         }
     }
 
     /// True when this news committed the acknowledgement.
-    async fn on_progress(&self, delivery: &Delivery, news: CallProgress, done: bool) -> bool {
+    async fn on_progress(&self, reached: &Reached, news: CallProgress, done: bool) -> bool {
         if done || news != CallProgress::Confirmed {
             return false;
         }
-        match self
-            .acknowledge_by_key(&delivery.alert_id, &delivery.member_id)
-            .await
-        {
+        match self.acknowledge_reached(reached).await {
             Ok(()) => true,
             Err(e) => {
                 tracing::error!(error = %e, "recording a key acknowledgement failed");
@@ -159,16 +204,19 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         }
     }
 
-    async fn acknowledge_by_key(
-        &self,
-        alert: &AlertId,
-        member: &MemberId,
-    ) -> Result<(), ChainError> {
+    /// A confirmed call confirms every member it reached: on a shared number, each member
+    /// whose delivery the call served gets an acknowledgement of their own, all committed in
+    /// one transaction, and each is published.
+    async fn acknowledge_reached(&self, reached: &Reached) -> Result<(), ChainError> {
         let now = self.shared.clock.now();
-        let store = &self.shared.store;
-        if store.acknowledge(alert, member, AckHow::Dtmf, now).await? {
+        let first = self
+            .shared
+            .store
+            .acknowledge_all(&reached.alert, &reached.members, AckHow::Dtmf, now)
+            .await?;
+        for member in first {
             self.shared.events.publish(ChainEvent::Acknowledged {
-                alert: alert.to_string(),
+                alert: reached.alert.to_string(),
                 member: member.to_string(),
                 how: AckHow::Dtmf.as_str().to_owned(),
             });
@@ -176,39 +224,27 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         Ok(())
     }
 
-    /// Commits the attempt's end and the delivery's next step.
+    /// Commits the end of the call's attempts and each delivery's next step, in one
+    /// transaction; each member's step is the retry policy's for their own progress.
     async fn finish(
         &self,
-        delivery: &Delivery,
-        attempt: &AttemptId,
+        attempts: &[Finishing<'_>],
         summary: &CallSummary,
-        progress: Progress,
         note: &str,
     ) -> Result<(), ChainError> {
-        let now = self.shared.clock.now();
-        let policy = self.policy(&delivery.alert_id);
-        let decision = policy::decide(&policy, summary.outcome, progress, now);
-        let state = outcome_state(summary.outcome);
-        let step = match decision {
-            Decision::Done | Decision::Expired => DeliveryStep {
-                state,
-                next_try_at: None,
-                contact_index: i64::try_from(progress.contact).unwrap_or(0),
-                rounds: i64::from(progress.rounds),
-            },
-            Decision::NextContact { contact } => DeliveryStep {
-                state,
-                next_try_at: Some(now),
-                contact_index: i64::try_from(contact).unwrap_or(0),
-                rounds: i64::from(progress.rounds),
-            },
-            Decision::Retry { at, rounds } => DeliveryStep {
-                state,
-                next_try_at: Some(at),
-                contact_index: 0,
-                rounds: i64::from(rounds),
-            },
+        let Some(first) = attempts.first() else {
+            return Ok(());
         };
+        let now = self.shared.clock.now();
+        let policy = self.policy(&first.delivery.alert_id);
+        let state = outcome_state(summary.outcome);
+        let steps: Vec<(AttemptId, DeliveryStep)> = attempts
+            .iter()
+            .map(|a| {
+                let decision = policy::decide(&policy, summary.outcome, a.progress, now);
+                (a.attempt.clone(), step(decision, state, a.progress, now))
+            })
+            .collect();
         let outcome = if note.is_empty() {
             outcome_name(summary.outcome)
         } else {
@@ -225,13 +261,11 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             sms_id: None,
             sms_receipt: None,
         };
-        let moved = self
-            .shared
-            .store
-            .finish_attempt(attempt, &result, step)
-            .await?;
-        if moved {
-            self.publish_delivery(delivery, step.state, step.next_try_at);
+        let moved = self.shared.store.finish_call(&steps, &result).await?;
+        for ((a, (_, step)), moved) in attempts.iter().zip(&steps).zip(moved) {
+            if moved {
+                self.publish_delivery(a.delivery, step.state, step.next_try_at);
+            }
         }
         Ok(())
     }
@@ -261,20 +295,23 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 rounds: u32::try_from(delivery.rounds).unwrap_or(u32::MAX),
                 expires_at: alert.and_then(|a| a.expires_at),
             };
-            let summary = CallSummary::failed();
-            self.finish(
+            let interrupted = Finishing {
                 delivery,
-                &flight.attempt.id,
-                &summary,
+                attempt: &flight.attempt.id,
                 progress,
-                "interrupted",
-            )
-            .await?;
+            };
+            let summary = CallSummary::failed();
+            self.finish(&[interrupted], &summary, "interrupted").await?;
         }
         Ok(())
     }
 
-    fn publish_delivery(&self, delivery: &Delivery, state: DeliveryState, next: Option<i64>) {
+    pub(super) fn publish_delivery(
+        &self,
+        delivery: &Delivery,
+        state: DeliveryState,
+        next: Option<i64>,
+    ) {
         self.shared.events.publish(ChainEvent::Delivery {
             alert: delivery.alert_id.to_string(),
             delivery: delivery.id.to_string(),
@@ -297,6 +334,37 @@ impl OnLine {
 impl Drop for OnLine {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Which contact point a delivery's next try dials, as the retry policy counts it.
+fn contact_of(delivery: &Delivery) -> usize {
+    usize::try_from(delivery.contact_index).unwrap_or(0)
+}
+
+/// Where the policy's decision takes a delivery.
+/// `now` is when a next contact point is called: at once.
+fn step(decision: Decision, state: DeliveryState, progress: Progress, now: i64) -> DeliveryStep {
+    let contact_index = |contact: usize| i64::try_from(contact).unwrap_or(0);
+    match decision {
+        Decision::Done | Decision::Expired => DeliveryStep {
+            state,
+            next_try_at: None,
+            contact_index: contact_index(progress.contact),
+            rounds: i64::from(progress.rounds),
+        },
+        Decision::NextContact { contact } => DeliveryStep {
+            state,
+            next_try_at: Some(now),
+            contact_index: contact_index(contact),
+            rounds: i64::from(progress.rounds),
+        },
+        Decision::Retry { at, rounds } => DeliveryStep {
+            state,
+            next_try_at: Some(at),
+            contact_index: 0,
+            rounds: i64::from(rounds),
+        },
     }
 }
 

@@ -2,17 +2,24 @@
 //!
 //! One loop ([`Dispatcher::run`]) looks at the alerts now and then (new ones, expiry,
 //! completion) and, whenever a channel is free, takes the due deliveries (urgent first) and
-//! starts one task per call. Each task commits `begin_attempt` before the INVITE, commits
-//! the acknowledgement the moment the member presses 1, and commits `finish_attempt` with the
-//! retry policy's decision when the call is over; each change is then published on
-//! [`Events`]. Nothing is kept only in memory: after a crash, [`Dispatcher::run`] finishes
-//! the calls that were in flight as failed attempts and carries on from the database.
+//! starts one task per call. A number is dialled once at a time: a call to a number several
+//! members of the alert share (a household landline) serves all their deliveries that have a
+//! try scheduled, and a delivery whose number is in use waits for that call to end. Each
+//! task commits `begin_call` (an attempt per delivery served) before the INVITE, commits the
+//! acknowledgement of every member the call reached the moment the call confirms, and commits
+//! `finish_call` with the retry policy's decision for each member when the call is over; each
+//! change is then published on [`Events`]. Nothing is kept only in memory: after a crash,
+//! [`Dispatcher::run`] finishes the calls that were in flight as failed attempts and carries
+//! on from the database.
 //!
 //! Acknowledgements from other channels and cancellations go through [`Dispatcher`] too, so
-//! a ringing call for that member or alert is cancelled at once.
+//! a ringing call for that alert, or one that no longer serves anybody unconfirmed, is
+//! cancelled at once.
 
 mod alerts;
 mod attempt;
+mod dispatch;
+mod lines;
 #[cfg(test)]
 mod tests;
 
@@ -23,19 +30,16 @@ use crate::chain::policy::RetryPolicy;
 use crate::chain::program_source::ProgramSource;
 use crate::chain::quiet;
 use crate::store::{
-    AckHow, Alert, AlertId, AlertKind, AlertState, DeliveryId, MemberId, NewAlert, Store,
-    StoreError,
+    AckHow, Alert, AlertId, AlertKind, AlertState, MemberId, NewAlert, Store, StoreError,
 };
 use jiff::tz::TimeZone;
+use lines::Lines;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore, watch};
-
-/// How long the loop waits for a task that is claiming a due try before looking again.
-const CLAIMING: i64 = 50;
+use tokio::sync::{Notify, Semaphore};
 
 /// How the dispatcher behaves.
 #[derive(Debug, Clone)]
@@ -110,7 +114,7 @@ struct Shared<C, P> {
     settings: ChainSettings,
     wake: Notify,
     channels: Arc<Semaphore>,
-    live: Mutex<HashMap<DeliveryId, Live>>,
+    lines: Mutex<Lines>,
     alerts: Mutex<HashMap<AlertId, AlertRun>>,
     working: Arc<AtomicUsize>,
     /// A new alert was sent here: look at the alerts on the next pass.
@@ -132,13 +136,6 @@ impl Drop for Busy {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
-}
-
-/// A call the dispatcher has started (or is about to).
-struct Live {
-    alert: AlertId,
-    member: MemberId,
-    stop: watch::Sender<Stop>,
 }
 
 /// What the dispatcher keeps about a sending alert.
@@ -173,7 +170,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 settings,
                 wake: Notify::new(),
                 channels,
-                live: Mutex::new(HashMap::new()),
+                lines: Mutex::new(Lines::default()),
                 alerts: Mutex::new(HashMap::new()),
                 working: Arc::new(AtomicUsize::new(0)),
                 alerts_changed: AtomicBool::new(false),
@@ -218,7 +215,8 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     }
 
     /// Records an acknowledgement that came another way (SMS reply, callback, API) and stops
-    /// a call to that member that is still ringing; true when it was the first.
+    /// a call to that member that is still ringing, unless it also serves someone else who
+    /// has not confirmed (a shared number); true when it was the first.
     pub async fn acknowledge(
         &self,
         alert: &AlertId,
@@ -232,9 +230,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             .store
             .acknowledge(alert, member, how, now)
             .await?;
-        self.stop_calls(Stop::IfRinging, |live| {
-            &live.alert == alert && &live.member == member
-        });
+        self.lines().settled(alert, member);
         if first {
             self.shared.events.publish(ChainEvent::Acknowledged {
                 alert: alert.to_string(),
@@ -302,7 +298,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
 
     /// Calls in progress.
     pub fn calls_in_progress(&self) -> usize {
-        self.live().len()
+        self.lines().calls()
     }
 
     /// True when the dispatcher only waits: for time to pass or for calls on the line. A
@@ -315,86 +311,6 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         Busy::new(&self.shared.working)
     }
 
-    /// Takes due deliveries while channels are free; returns when to look again.
-    async fn dispatch(&self, now: i64) -> Result<Option<i64>, ChainError> {
-        let free = self.shared.channels.available_permits();
-        if free == 0 {
-            return Ok(None); // a call that ends wakes the loop
-        }
-        let busy = self.live().len();
-        let limit = u32::try_from(free + busy).unwrap_or(u32::MAX);
-        let due = self.shared.store.due_deliveries(now, limit).await?;
-        let full = due.len() >= limit as usize;
-        for delivery in due {
-            if self.live().contains_key(&delivery.delivery.id) {
-                continue;
-            }
-            if delivery.alert_kind != AlertKind::Urgent {
-                let quiet = delivery
-                    .recipient
-                    .quiet_hours
-                    .map_or(self.shared.settings.quiet_hours, |q| {
-                        (u32::from(q.start), u32::from(q.end))
-                    });
-                let allowed = quiet::next_allowed(now, quiet, &self.shared.settings.zone);
-                if allowed > now {
-                    self.postpone(&delivery.delivery.id, allowed, now).await?;
-                    continue;
-                }
-            }
-            let Ok(permit) = Arc::clone(&self.shared.channels).try_acquire_owned() else {
-                return Ok(None);
-            };
-            let (stop, stopped) = watch::channel(Stop::No);
-            self.live().insert(
-                delivery.delivery.id.clone(),
-                Live {
-                    alert: delivery.delivery.alert_id.clone(),
-                    member: delivery.delivery.member_id.clone(),
-                    stop,
-                },
-            );
-            let dispatcher = self.clone();
-            let busy = self.busy();
-            tokio::spawn(async move {
-                let _busy = busy;
-                let id = delivery.delivery.id.clone();
-                let alert = delivery.delivery.alert_id.clone();
-                dispatcher.attempt(delivery, stopped).await;
-                dispatcher.live().remove(&id);
-                drop(permit);
-                dispatcher.check_complete(&alert).await;
-                dispatcher.shared.wake.notify_one();
-            });
-        }
-        if full {
-            return Ok(Some(now));
-        }
-        // A try due already is one being claimed by its task, which wakes the loop when done.
-        let next = self.shared.store.next_due().await?;
-        Ok(next.map(|at| at.max(now.saturating_add(CLAIMING))))
-    }
-
-    async fn postpone(&self, id: &DeliveryId, at: i64, now: i64) -> Result<(), ChainError> {
-        if self.shared.store.postpone(id, at, now).await? {
-            tracing::debug!(delivery = %id, at, "quiet hours: postponed");
-        }
-        Ok(())
-    }
-
-    /// Ends the calls of live deliveries that `which` picks.
-    fn stop_calls(&self, how: Stop, which: impl Fn(&Live) -> bool) {
-        for live in self.live().values().filter(|l| which(l)) {
-            live.stop.send_if_modified(|stop| {
-                let stronger = matches!((*stop, how), (Stop::No, _) | (Stop::IfRinging, Stop::Now));
-                if stronger {
-                    *stop = how;
-                }
-                stronger
-            });
-        }
-    }
-
     /// Waits for the calls in progress, then ends those still going.
     async fn drain(&self) {
         let all = self.shared.settings.channels.max(1);
@@ -405,16 +321,16 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             return;
         }
         tracing::warn!(
-            calls = self.live().len(),
+            calls = self.calls_in_progress(),
             "ending the calls still in progress"
         );
-        self.stop_calls(Stop::Now, |_| true);
+        self.lines().stop(Stop::Now, |_| true);
         let _ = tokio::time::timeout(Duration::from_secs(10), channels.acquire_many(all)).await;
     }
 
-    fn live(&self) -> MutexGuard<'_, HashMap<DeliveryId, Live>> {
+    fn lines(&self) -> MutexGuard<'_, Lines> {
         self.shared
-            .live
+            .lines
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }

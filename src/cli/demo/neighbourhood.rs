@@ -135,6 +135,7 @@ pub fn new_member(neighbour: &Neighbour) -> NewMember {
         })
         .collect();
     NewMember {
+        external_id: None,
         name: neighbour.name.clone(),
         language: "nl".into(),
         contact_points,

@@ -117,6 +117,8 @@ pub struct Phones {
     placed: Mutex<Vec<Placed>>,
     active: AtomicUsize,
     most_at_once: AtomicUsize,
+    /// Calls on each number right now, and the most there ever were.
+    lines: Mutex<HashMap<String, (usize, usize)>>,
 }
 
 impl Phones {
@@ -133,6 +135,18 @@ impl Phones {
 
     pub fn most_at_once(&self) -> usize {
         self.most_at_once.load(Ordering::SeqCst)
+    }
+
+    /// The most calls there ever were at once to this number.
+    pub fn most_at_once_to(&self, number: &str) -> usize {
+        self.lines.lock().unwrap().get(number).map_or(0, |l| l.1)
+    }
+
+    fn line(&self, number: &str, change: isize) {
+        let mut lines = self.lines.lock().unwrap();
+        let line = lines.entry(number.to_owned()).or_default();
+        line.0 = line.0.saturating_add_signed(change);
+        line.1 = line.1.max(line.0);
     }
 
     fn next_turn(&self, number: &str) -> Turn {
@@ -156,8 +170,10 @@ impl Caller for Scripted {
         let turn = phones.next_turn(&request.number);
         let active = phones.active.fetch_add(1, Ordering::SeqCst) + 1;
         phones.most_at_once.fetch_max(active, Ordering::SeqCst);
+        phones.line(&request.number, 1);
         let started = phones.clock.now();
         let (summary, stopped) = play(&phones.clock, &turn, &mut request).await;
+        phones.line(&request.number, -1);
         phones.active.fetch_sub(1, Ordering::SeqCst);
         phones.placed.lock().unwrap().push(Placed {
             number: request.number.clone(),
@@ -297,7 +313,8 @@ async fn drive(time: Arc<ManualTime>, dispatcher: TestDispatcher) {
     }
 }
 
-/// A member: a name and numbers with their phones' turns.
+/// A member: a name and numbers with their phones' turns. Members sharing a number script
+/// it once: a number with no turns takes its script from another member.
 pub struct Person<'a> {
     pub name: &'a str,
     pub numbers: Vec<(&'a str, Vec<Turn>)>,
@@ -340,7 +357,9 @@ impl Chain {
         let mut members = Vec::new();
         for person in &people {
             for (number, script) in &person.numbers {
-                turns.insert((*number).to_owned(), script.iter().cloned().collect());
+                if !script.is_empty() {
+                    turns.insert((*number).to_owned(), script.iter().cloned().collect());
+                }
             }
             members.push(new_member(person));
         }
@@ -354,6 +373,7 @@ impl Chain {
             placed: Mutex::new(Vec::new()),
             active: AtomicUsize::new(0),
             most_at_once: AtomicUsize::new(0),
+            lines: Mutex::new(HashMap::new()),
         });
         let dispatcher = Dispatcher::new(
             store.clone(),
@@ -421,7 +441,7 @@ impl Chain {
         self.clock.sleep(Duration::from_secs(seconds)).await;
     }
 
-    /// The delivery of the member whose first number is `number`.
+    /// The delivery of the member named `name`.
     pub async fn delivery_of(&self, alert: &AlertId, name: &str) -> Delivery {
         let lines = self.store.deliveries(alert).await.expect("deliveries");
         lines
@@ -469,6 +489,7 @@ fn new_member(person: &Person<'_>) -> NewMember {
         })
         .collect();
     NewMember {
+        external_id: None,
         name: person.name.into(),
         language: "nl".into(),
         contact_points,
@@ -502,4 +523,16 @@ pub fn gaps(placed: &[Placed]) -> Vec<i64> {
         .windows(2)
         .map(|w| w[1].started - w[0].ended)
         .collect()
+}
+
+/// Writes the alert's deliveries as the dispatcher's first pages would, before it runs.
+pub async fn write_deliveries(store: &Store, alert: &AlertId, at: i64) {
+    let members = store
+        .targeted_members(alert, None, 10)
+        .await
+        .expect("members");
+    store
+        .create_deliveries(alert, &members, at)
+        .await
+        .expect("deliveries");
 }

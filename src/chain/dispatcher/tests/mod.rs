@@ -3,6 +3,7 @@
 //! was actually called and stored. Names and numbers are fictional.
 
 mod harness;
+mod households;
 mod retries;
 mod stops;
 

@@ -269,6 +269,7 @@ async fn a_member_of_two_targeted_networks_is_called_once() {
         .expect("network");
     let same = chain.store.members(&chain.network).await.expect("members");
     let again = NewMember {
+        external_id: None,
         name: same[0].name.clone(),
         language: "nl".into(),
         contact_points: same[0].contact_points.clone(),
@@ -484,16 +485,4 @@ async fn an_alert_sent_by_another_process_is_called_at_the_next_look() {
         calls[0].started <= sent + 2_000,
         "called at the next look, not the sweep 600 s later: {calls:?}"
     );
-}
-
-/// Writes the alert's deliveries as the dispatcher's first pages would, before it runs.
-async fn write_deliveries(store: &Store, alert: &AlertId, at: i64) {
-    let members = store
-        .targeted_members(alert, None, 10)
-        .await
-        .expect("members");
-    store
-        .create_deliveries(alert, &members, at)
-        .await
-        .expect("deliveries");
 }

@@ -1,0 +1,190 @@
+//! The numbers the dispatcher is calling, each with the one call on it. A number has at most
+//! one call at a time, whatever alert or member it is for: a household landline shared by
+//! three members is never rung twice at once, and a member's retry waits while the line is in
+//! use for someone else. A call serves one or more deliveries of one alert (the members
+//! reached through that number); while it is being set up and on the line those deliveries
+//! belong to it and are not taken again.
+//!
+//! Plain bookkeeping in memory, under the dispatcher's lock: the database's `calling` state
+//! is what survives a crash, and after one nothing is on the line.
+
+use crate::chain::caller::Stop;
+use crate::store::{AlertId, DeliveryId, MemberId};
+use std::collections::HashMap;
+use tokio::sync::watch;
+
+/// The calls in progress, by number dialled.
+#[derive(Default)]
+pub(super) struct Lines {
+    calls: HashMap<String, LineCall>,
+    /// Each delivery a call serves, and that call's number.
+    serving: HashMap<DeliveryId, String>,
+    /// Due deliveries the last look found waiting for their number to be free.
+    waiting: usize,
+}
+
+/// One call and whom it serves.
+struct LineCall {
+    alert: AlertId,
+    /// The deliveries it serves whose member has not acknowledged another way.
+    open: Vec<(DeliveryId, MemberId)>,
+    stop: watch::Sender<Stop>,
+}
+
+impl Lines {
+    /// Whether a call to this number is in progress.
+    pub(super) fn is_busy(&self, number: &str) -> bool {
+        self.calls.contains_key(number)
+    }
+
+    /// Whether a call in progress serves this delivery.
+    pub(super) fn serves(&self, delivery: &DeliveryId) -> bool {
+        self.serving.contains_key(delivery)
+    }
+
+    /// Calls in progress.
+    pub(super) fn calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Deliveries the calls in progress serve.
+    pub(super) fn deliveries(&self) -> usize {
+        self.serving.len()
+    }
+
+    /// Due deliveries last found waiting for a busy number.
+    pub(super) fn waiting(&self) -> usize {
+        self.waiting
+    }
+
+    /// Notes how many due deliveries wait for a busy number, so the next look reads that many
+    /// more beyond the free channels.
+    pub(super) fn set_waiting(&mut self, waiting: usize) {
+        self.waiting = waiting;
+    }
+
+    /// Puts a call to `number` on the line for these deliveries; the receiver tells the call
+    /// when to stop. `None` when the number is busy: the caller must not dial it.
+    pub(super) fn open(
+        &mut self,
+        number: &str,
+        alert: &AlertId,
+        served: Vec<(DeliveryId, MemberId)>,
+    ) -> Option<watch::Receiver<Stop>> {
+        if self.is_busy(number) {
+            return None;
+        }
+        for (delivery, _) in &served {
+            self.serving.insert(delivery.clone(), number.to_owned());
+        }
+        let (stop, stopped) = watch::channel(Stop::No);
+        let call = LineCall {
+            alert: alert.clone(),
+            open: served,
+            stop,
+        };
+        self.calls.insert(number.to_owned(), call);
+        Some(stopped)
+    }
+
+    /// Keeps only the deliveries the call could claim; the others (acknowledged or stopped
+    /// meanwhile) are no longer its.
+    pub(super) fn keep(&mut self, number: &str, claimed: &[DeliveryId]) {
+        let Some(call) = self.calls.get_mut(number) else {
+            return;
+        };
+        call.open.retain(|(delivery, _)| claimed.contains(delivery));
+        self.serving
+            .retain(|delivery, on| on != number || claimed.contains(delivery));
+    }
+
+    /// The call to `number` is over: the number is free and its deliveries may be taken again.
+    pub(super) fn close(&mut self, number: &str) {
+        self.calls.remove(number);
+        self.serving.retain(|_, on| on != number);
+    }
+
+    /// The member acknowledged another way (SMS, callback, API): a ringing call that now
+    /// serves nobody unconfirmed is cancelled. A call still needed by someone else sharing
+    /// the number rings on.
+    pub(super) fn settled(&mut self, alert: &AlertId, member: &MemberId) {
+        for call in self.calls.values_mut().filter(|c| &c.alert == alert) {
+            let before = call.open.len();
+            call.open.retain(|(_, m)| m != member);
+            if before > 0 && call.open.is_empty() {
+                ask(&call.stop, Stop::IfRinging);
+            }
+        }
+    }
+
+    /// Asks the calls of the alerts that `which` picks to stop.
+    pub(super) fn stop(&self, how: Stop, which: impl Fn(&AlertId) -> bool) {
+        for call in self.calls.values().filter(|c| which(&c.alert)) {
+            ask(&call.stop, how);
+        }
+    }
+}
+
+/// Asks a call to stop, unless a stronger stop was asked already.
+fn ask(stop: &watch::Sender<Stop>, how: Stop) {
+    stop.send_if_modified(|current| {
+        let stronger = matches!(
+            (*current, how),
+            (Stop::No, Stop::IfRinging | Stop::Now) | (Stop::IfRinging, Stop::Now)
+        );
+        if stronger {
+            *current = how;
+        }
+        stronger
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn household() -> Vec<(DeliveryId, MemberId)> {
+        ["a", "b", "c"]
+            .iter()
+            .map(|m| (DeliveryId::from(*m), MemberId::from(*m)))
+            .collect()
+    }
+
+    #[test]
+    fn a_number_has_one_call_at_a_time() {
+        let mut lines = Lines::default();
+        let alert = AlertId::from("alert");
+        let landline = "+3250000001";
+        assert!(lines.open(landline, &alert, household()).is_some());
+        assert!(lines.is_busy(landline));
+        assert!(
+            lines
+                .open(landline, &AlertId::from("other"), Vec::new())
+                .is_none()
+        );
+        assert_eq!((lines.calls(), lines.deliveries()), (1, 3));
+        lines.keep(landline, &[DeliveryId::from("a"), DeliveryId::from("c")]);
+        assert!(!lines.serves(&DeliveryId::from("b")));
+        lines.close(landline);
+        assert!(!lines.is_busy(landline));
+        assert_eq!((lines.calls(), lines.deliveries()), (0, 0));
+    }
+
+    #[test]
+    fn a_ringing_shared_call_stops_only_when_nobody_needs_it() {
+        let mut lines = Lines::default();
+        let alert = AlertId::from("alert");
+        let stop = lines
+            .open("+3250000001", &alert, household())
+            .expect("free");
+        lines.settled(&alert, &MemberId::from("a"));
+        lines.settled(&alert, &MemberId::from("b"));
+        assert_eq!(*stop.borrow(), Stop::No, "c still needs the call");
+        lines.settled(&alert, &MemberId::from("c"));
+        assert_eq!(*stop.borrow(), Stop::IfRinging);
+        lines.stop(Stop::Now, |_| true);
+        assert_eq!(*stop.borrow(), Stop::Now);
+        lines.stop(Stop::IfRinging, |_| true);
+        assert_eq!(*stop.borrow(), Stop::Now, "never weaker");
+    }
+}

@@ -61,6 +61,7 @@ async fn crash_and_resume(url: String) {
     let mut server = Server::start(scene.dir(), &scene.first_config, "serve-1");
     let seen = wait_for_the_kill(&scene, &mut server).await;
     server.kill();
+    scene.wait_for_the_killed_sessions().await;
     let at_kill = scene.snapshot().await;
     eprintln!(
         "killed with {} acknowledged, {} calls in flight, {} calls finished ({} confirmed)",
@@ -101,6 +102,10 @@ struct Scene {
     restart_config: PathBuf,
     calls: Heard,
     store: Store,
+    /// The database as the test reads it, and the PostgreSQL `application_name` the first
+    /// server's sessions carry.
+    database: String,
+    first_sessions: String,
     alert: AlertId,
     town: Town,
 }
@@ -116,14 +121,15 @@ impl Scene {
         )
         .await
         .expect("simulated exchange");
+        let first_sessions = format!("buurtbel-crash-{:08x}", rand::random::<u32>());
         let config = ConfigFile {
             exchange: exchange.addr(),
-            database,
+            database: database.clone(),
             dir: folder.path().to_owned(),
         };
         let (first, restart) = rtp_ranges();
-        let first_config = config.write("first.toml", first);
-        let restart_config = config.write("restart.toml", restart);
+        let first_config = config.write("first.toml", first, Some(&first_sessions));
+        let restart_config = config.write("restart.toml", restart, None);
         import_members(folder.path(), &first_config, &neighbours);
         let alert = send_alert(folder.path(), &first_config);
         let store = Store::open(&config.database)
@@ -136,6 +142,8 @@ impl Scene {
             restart_config,
             calls: collect_calls(exchange),
             store,
+            database,
+            first_sessions,
             alert,
             town,
         }
@@ -147,6 +155,36 @@ impl Scene {
 
     async fn snapshot(&self) -> Snapshot {
         Snapshot::read(&self.store, &self.alert, &self.calls).await
+    }
+
+    /// On PostgreSQL a killed server's last COMMIT may still be on its way: the database
+    /// carries it out when it reads it, after the process is gone. What the server wrote is
+    /// all there once its sessions have ended; SQLite has no such lag.
+    async fn wait_for_the_killed_sessions(&self) {
+        use sqlx::Connection;
+        if !self.database.starts_with("postgres") {
+            return;
+        }
+        let mut connection = sqlx::PgConnection::connect(&self.database)
+            .await
+            .expect("PostgreSQL");
+        let deadline = clock::now() + UNTIL_EXIT;
+        loop {
+            let (left,): (i64,) =
+                sqlx::query_as("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
+                    .bind(&self.first_sessions)
+                    .fetch_one(&mut connection)
+                    .await
+                    .expect("pg_stat_activity");
+            if left == 0 {
+                return;
+            }
+            assert!(
+                clock::now() < deadline,
+                "the killed server's {left} database sessions never ended"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 
@@ -300,8 +338,20 @@ struct ConfigFile {
 }
 
 impl ConfigFile {
-    /// Writes a configuration for the simulated exchange with RTP ports `rtp`; its path.
-    fn write(&self, name: &str, (low, high): (u16, u16)) -> PathBuf {
+    /// Writes a configuration for the simulated exchange with RTP ports `rtp`, its PostgreSQL
+    /// sessions named `sessions`; its path.
+    fn write(&self, name: &str, (low, high): (u16, u16), sessions: Option<&str>) -> PathBuf {
+        let database = match sessions {
+            Some(sessions) if self.database.starts_with("postgres") => {
+                let separator = if self.database.contains('?') {
+                    '&'
+                } else {
+                    '?'
+                };
+                format!("{}{separator}application_name={sessions}", self.database)
+            }
+            _ => self.database.clone(),
+        };
         let mut text = format!(
             "[sip]\nbind = \"127.0.0.1:0\"\n\n\
              [trunk]\nproxy = \"{exchange}\"\ndomain = \"sim.invalid\"\n\
@@ -315,7 +365,6 @@ impl ConfigFile {
             exchange = self.exchange,
             cache = self.dir.join("speech").display(),
             voices = self.dir.join("voices").display(),
-            database = self.database,
         );
         let policy = retry_policy();
         let rules = [

@@ -6,26 +6,15 @@
 
 #[path = "common/backends.rs"]
 mod backends;
+#[path = "common/cli.rs"]
+mod cli;
 
 use backends::each_backend;
+use cli::{buurtbel, text};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const MEMBERS: &str = "name,phone\nJan Voorbeeld,+32470000001\nAnna Voorbeeld,+32470000002\n";
-
-fn buurtbel(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_buurtbel"))
-        .args(args)
-        .current_dir(dir)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run buurtbel")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Runs `command` to its end: its exit code, standard error and peak resident memory (kB).
 #[expect(

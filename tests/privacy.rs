@@ -3,25 +3,15 @@
 //! PostgreSQL server that refuses connections is reported at once with the cause and the
 //! address, and an unwritable home does not stop `say`. Names and numbers are fictional.
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use buurtbel::speech::{Language, Speech, SpeechSettings};
+use cli::{buurtbel, text};
 use buurtbel::store::{NetworkKind, NewNetwork, Store, StoreError};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn buurtbel(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_buurtbel"))
-        .args(args)
-        .current_dir(dir)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run buurtbel")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)

@@ -199,15 +199,7 @@ impl Store {
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
-        let members: Vec<String> = rows
-            .iter()
-            .map(|row| get(row, "member_id"))
-            .collect::<Result<_, _>>()?;
-        let mut numbers = self.contact_points_of(&members).await?;
-        let mut due: Vec<DueDelivery> = rows
-            .iter()
-            .map(|row| due_from(row, &mut numbers))
-            .collect::<Result<_, _>>()?;
+        let mut due = self.due_from_rows(&rows).await?;
         self.mark_shared(&mut due).await?;
         Ok(due)
     }
@@ -343,6 +335,20 @@ impl Store {
         Ok(moved)
     }
 
+    /// Due deliveries from rows of [`due_columns`], each with its member's contact points, not
+    /// yet marked as shared.
+    pub(super) async fn due_from_rows(
+        &self,
+        rows: &[AnyRow],
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        let members: Vec<String> = rows
+            .iter()
+            .map(|row| get(row, "member_id"))
+            .collect::<Result<_, _>>()?;
+        let mut numbers = self.contact_points_of(&members).await?;
+        rows.iter().map(|row| due_from(row, &mut numbers)).collect()
+    }
+
     /// Contact points of these members, in order, read in chunks that respect the limits on
     /// bound parameters.
     pub(super) async fn contact_points_of(
@@ -448,7 +454,7 @@ pub(super) fn delivery_from(row: &AnyRow) -> Result<Delivery, StoreError> {
 }
 
 /// A due delivery from a row of [`due_columns`], not yet marked as shared.
-pub(super) fn due_from(
+fn due_from(
     row: &AnyRow,
     numbers: &mut HashMap<String, Vec<ContactPoint>>,
 ) -> Result<DueDelivery, StoreError> {

@@ -7,9 +7,9 @@
 //! handful of rows, and each leads to at most one delivery per alert through the deliveries'
 //! unique `(alert_id, member_id)`.
 
-use super::deliveries::{DueDelivery, due_columns, due_from};
+use super::deliveries::{DueDelivery, due_columns};
 use super::model::{AlertId, AlertState};
-use super::rows::{get, placeholders};
+use super::rows::placeholders;
 use super::{Store, StoreError};
 use std::collections::HashSet;
 
@@ -38,15 +38,7 @@ impl Store {
             .bind(AlertState::Sending.as_str())
             .fetch_all(&self.pool)
             .await?;
-        let members: Vec<String> = rows
-            .iter()
-            .map(|row| get(row, "member_id"))
-            .collect::<Result<_, _>>()?;
-        let mut numbers = self.contact_points_of(&members).await?;
-        let mut through: Vec<DueDelivery> = rows
-            .iter()
-            .map(|row| due_from(row, &mut numbers))
-            .collect::<Result<_, _>>()?;
+        let mut through = self.due_from_rows(&rows).await?;
         for delivery in &mut through {
             delivery.shared = true;
         }

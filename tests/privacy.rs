@@ -7,11 +7,11 @@
 mod cli;
 
 use buurtbel::speech::{Language, Speech, SpeechSettings};
-use cli::{buurtbel, text};
 use buurtbel::store::{NetworkKind, NewNetwork, Store, StoreError};
+use cli::{buurtbel, text};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)

@@ -67,6 +67,23 @@ const ABBREVIATIONS: &[Abbreviation] = &[
     Abbreviation::new("z.B.", "zum Beispiel", When::Always),
     Abbreviation::new("z. B.", "zum Beispiel", When::Always),
     Abbreviation::new("Tel.", "Telefon", When::Always),
+    Abbreviation::new("St.", "Sankt", When::BeforeName),
+    Abbreviation::new("Dr.", "Doktor", When::BeforeName),
+    Abbreviation::new("u.a.", "unter anderem", When::Always),
+    Abbreviation::new("ggf.", "gegebenenfalls", When::Always),
+    Abbreviation::new("ggfs.", "gegebenenfalls", When::Always),
+    Abbreviation::new("bzw.", "beziehungsweise", When::Always),
+    Abbreviation::new("evtl.", "eventuell", When::Always),
+    Abbreviation::new("d.h.", "das heißt", When::Always),
+    Abbreviation::new("v.a.", "vor allem", When::Always),
+    Abbreviation::new("u.U.", "unter Umständen", When::Always),
+    Abbreviation::new("bzgl.", "bezüglich", When::Always),
+    Abbreviation::new("inkl.", "inklusive", When::Always),
+    Abbreviation::new("max.", "maximal", When::Always),
+    Abbreviation::new("vgl.", "vergleiche", When::Always),
+    Abbreviation::new("Hbf.", "Hauptbahnhof", When::Always),
+    Abbreviation::new("usw.", "und so weiter", When::EndsList),
+    Abbreviation::new("o.ä.", "oder Ähnliches", When::EndsList),
 ];
 
 impl Lexicon for German {

@@ -231,3 +231,75 @@ fn ends_cleanly(end: Scan<'_, '_>) -> bool {
 fn is_upper(text: &str) -> bool {
     text.chars().all(|c| c.is_ascii_uppercase())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::nl::Dutch;
+    use super::super::tokens::tokenize;
+    use super::*;
+
+    fn found(text: &str) -> Option<String> {
+        let tokens = tokenize(text);
+        plate(&Dutch, Scan::new(&tokens, 0)).map(|f| f.spoken)
+    }
+
+    #[test]
+    fn every_country_shape_is_a_plate() {
+        for text in [
+            "AB-123-C",
+            "12-ABC-3",
+            "GH-99-JK",
+            "99-XXX-9",
+            "AB-123-CD",
+            "AB 123 CD",
+            "AC-AB 123",
+            "K AB 1234",
+            "B-MW 123E",
+            "AB 1234",
+            "AB12 CDE",
+            "AB12CDE",
+            "NL AB-12-CD",
+            "D AC-AB 123",
+            "GB AB12 CDE",
+            "UK AB12 CDE",
+            "B 1-ABC-234",
+            "B ABC-123",
+        ] {
+            assert!(found(text).is_some(), "{text}");
+        }
+        assert_eq!(
+            found("F AB-123-CD.").as_deref(),
+            Some("ef, aa, bee, één, twee, drie, cee, dee")
+        );
+    }
+
+    #[test]
+    fn words_numbers_and_roads_are_not_plates() {
+        for text in [
+            "AB-12-CD-34",
+            "AB 1234 56",
+            "Ab-12-CD",
+            "ab 1234",
+            "E40-N31",
+            "N31",
+            "E 40",
+            "BMW",
+            "12-14",
+            "26-11-2026",
+            "AB 0123",
+            "K AB 0",
+            "K AB 123X",
+            "AB-123",
+            "F 12-ABC-3",
+            "NL AB-123-CD",
+            "AB12-CDE",
+            "ABCDE 12",
+            "AB-12-CD-EF",
+        ] {
+            assert_eq!(found(text), None, "{text}");
+        }
+        let tokens = tokenize("1AB-12-CD");
+        assert_eq!(tokens[1].text, "AB");
+        assert_eq!(plate(&Dutch, Scan::new(&tokens, 1)), None);
+    }
+}

@@ -5,9 +5,10 @@
 //! one listed in lower case also matches with a capital at the start of a sentence (`O.a.` →
 //! "Onder andere"): `St.` matches in `St.-Niklaas` and `St.Vith` but not in `Stad.`. Many are
 //! also words or initials, so the lexicon says where each counts: `M.` and German `St.` only
-//! before a name ("la lettre M." and "3 St." are left alone), English `St.` and `Dr.` after a
-//! name are "Street" and "Drive", before one "Saint" and "Doctor". The first word of a sentence
-//! is no name for that purpose, so "Contact Dr. Example" is a doctor.
+//! before a name and not after a number ("la lettre M." is left alone, German `3 St. Kuchen` is
+//! "drei Stück Kuchen"), English `St.` and `Dr.` after a name are "Street" and "Drive", before
+//! one "Saint" and "Doctor". The first word of a sentence is no name for that purpose, so
+//! "Contact Dr. Example" is a doctor.
 //!
 //! A street word typed `…str.` is said with the language's `straat`/`straße` (`Kerkstr.` →
 //! "Kerkstraat"). An abbreviation's dot at the very end of the text also ends the sentence, so
@@ -49,9 +50,10 @@ fn expand(abbreviation: &Abbreviation, mut scan: Scan<'_, '_>, capitalised: bool
     let next = scan.peek_word();
     let fits = match abbreviation.when {
         When::Always | When::EndsList => true,
-        When::BeforeName => next.is_some_and(|t| t.is_capitalised()),
+        When::BeforeName => next.is_some_and(|t| t.is_capitalised()) && !after_number(scan, start),
         When::BeforeNumber => next.is_some_and(|t| t.kind == Kind::Digits),
         When::AfterName => name_before(scan, start),
+        When::AfterNumber => after_number(scan, start),
     };
     let dotted = abbreviation.text.ends_with('.');
     if !fits || !(scan.at_boundary() || dotted) {
@@ -108,6 +110,13 @@ fn name_before(scan: Scan<'_, '_>, start: usize) -> bool {
         Some(t) => t.kind == Kind::Symbol && ".!?:".contains(t.text),
     };
     name && !opens_sentence
+}
+
+/// Whether a number stands right before token `start` (German `3 St. Kuchen` counts pieces).
+fn after_number(scan: Scan<'_, '_>, start: usize) -> bool {
+    scan.behind(start)
+        .find(|t| t.kind != Kind::Space)
+        .is_some_and(|t| t.kind == Kind::Digits)
 }
 
 /// Whether nothing but white space follows.

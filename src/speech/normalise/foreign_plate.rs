@@ -159,6 +159,11 @@ fn french(plate: &[Group<'_>]) -> bool {
         && b.join != Join::Glued
 }
 
+/// Words alerts write in capitals right before a plate, which are no German district here:
+/// "een BMW AB 1234" is a BMW with a Luxembourg plate. (`BIN` is Bingen on a German plate, but
+/// in a Belgian alert it is the network.)
+const NEVER_A_DISTRICT: [&str; 9] = ["BIN", "BMW", "VW", "KIA", "DAF", "SUV", "PZ", "ZP", "GSM"];
+
 /// `AC-AB 123`, `K AB 1234`, `B-MW 1234E`.
 fn german(plate: &[Group<'_>]) -> bool {
     let (district, letters, number, suffix) = match plate {
@@ -167,6 +172,7 @@ fn german(plate: &[Group<'_>]) -> bool {
         _ => return false,
     };
     is(district, LETTERS, 1, 3)
+        && !NEVER_A_DISTRICT.contains(&district.text)
         && is(letters, LETTERS, 1, 2)
         && is(number, DIGITS, 1, 4)
         && !has_leading_zero(number.text)

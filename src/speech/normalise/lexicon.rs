@@ -35,6 +35,8 @@ pub(super) enum When {
     AfterName,
     /// Only before a number (`No. 12`).
     BeforeNumber,
+    /// Only after a number (German `3 St.`, pieces).
+    AfterNumber,
 }
 
 /// An abbreviation as typed, token for token, and what to say instead.

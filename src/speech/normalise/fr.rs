@@ -73,7 +73,8 @@ const ABBREVIATIONS: &[Abbreviation] = &[
     Abbreviation::new("c.-à-d.", "c'est-à-dire", When::Always),
     Abbreviation::new("càd", "c'est-à-dire", When::Always),
     Abbreviation::new("tél.", "téléphone", When::Always),
-    Abbreviation::new("etc.", "et cetera", When::EndsList),
+    // The 1990 spelling: espeak-ng reads "et cetera" with the conjunction's "é".
+    Abbreviation::new("etc.", "etcétéra", When::EndsList),
 ];
 
 impl Lexicon for French {

@@ -82,7 +82,7 @@ const ABBREVIATIONS: &[Abbreviation] = &[
     Abbreviation::new("u.U.", "unter Umständen", When::Always),
     Abbreviation::new("bzgl.", "bezüglich", When::Always),
     Abbreviation::new("inkl.", "inklusive", When::Always),
-    Abbreviation::new("max.", "maximal", When::Always),
+    Abbreviation::new("max.", "maximal", When::BeforeNumber),
     Abbreviation::new("vgl.", "vergleiche", When::Always),
     Abbreviation::new("Hbf.", "Hauptbahnhof", When::Always),
     Abbreviation::new("usw.", "und so weiter", When::EndsList),

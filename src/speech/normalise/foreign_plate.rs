@@ -124,8 +124,13 @@ fn with_country(plate: &[Group<'_>]) -> bool {
     }
 }
 
+/// A plate without country letters.
 fn shape_of_any_country(plate: &[Group<'_>]) -> bool {
-    dutch(plate) || french(plate) || german(plate) || luxembourgish(plate) || british(plate)
+    let word = |g: &Group<'_>| CAPITALISED_WORDS.contains(&g.text);
+    let luxembourg = luxembourgish(plate) && !plate.first().is_some_and(word);
+    let spaced = plate.iter().skip(1).all(|g| g.join != Join::Hyphen);
+    let german = german(plate) && !(spaced && plate.iter().take(2).any(word));
+    dutch(plate) || french(plate) || german || luxembourg || british(plate)
 }
 
 /// Whether `group` is letters (or digits) of `min..=max` characters.
@@ -181,6 +186,17 @@ fn german(plate: &[Group<'_>]) -> bool {
         && number.join != Join::Glued
         && suffix.is_none_or(|s| s.join == Join::Glued && matches!(s.text, "E" | "H"))
 }
+
+/// Two-letter words of the four languages, which a message typed in capitals puts before a
+/// number (`AT 1430`, `OM 1430`, `UP TO 2000`): without the country letters they start no
+/// Luxembourg plate, nor a German one written with spaces only (`IN-AB 123` still is one).
+/// "AB", German "from", stays a plate: it is also the commonest example plate.
+#[rustfmt::skip]
+const CAPITALISED_WORDS: [&str; 33] = [
+    "AT", "ON", "IN", "TO", "BY", "OF", "OR", "IS", "IT", "NO", "UP", "AN", "AS", "SO", "WE",
+    "OM", "OP", "EN", "DE", "TE", "NA", "AU", "LE", "LA", "ET", "OU", "UN", "IL", "UM", "AM",
+    "IM", "ZU", "ES",
+];
 
 /// `AB 1234`.
 fn luxembourgish(plate: &[Group<'_>]) -> bool {
@@ -270,6 +286,9 @@ mod tests {
             "UK AB12 CDE",
             "B 1-ABC-234",
             "B ABC-123",
+            "L OM 1430",
+            "IN-AB 123",
+            "D IN AB 123",
         ] {
             assert!(found(text).is_some(), "{text}");
         }
@@ -301,6 +320,11 @@ mod tests {
             "AB12-CDE",
             "ABCDE 12",
             "AB-12-CD-EF",
+            "BMW AB 1234",
+            "AT 1430",
+            "OM 1430",
+            "UP TO 2000",
+            "IN AB 123",
         ] {
             assert_eq!(found(text), None, "{text}");
         }

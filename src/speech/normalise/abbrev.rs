@@ -26,8 +26,10 @@ pub(super) fn abbreviation(lex: &dyn Lexicon, scan: Scan<'_, '_>) -> Option<Foun
         .iter()
         .find_map(|abbreviation| expand(abbreviation, scan, false))
         .or_else(|| {
+            let opening = opens_sentence(scan.behind(scan.pos));
             listed
                 .iter()
+                .filter(|_| opening)
                 .find_map(|abbreviation| expand(abbreviation, scan, true))
         })
         .or_else(|| street(lex, scan))
@@ -103,13 +105,19 @@ fn capitalise(text: &str) -> String {
 /// Whether a capitalised word stands right before token `start` and is not the first word of
 /// its sentence.
 fn name_before(scan: Scan<'_, '_>, start: usize) -> bool {
-    let mut behind = scan.behind(start).filter(|t| t.kind != Kind::Space);
-    let name = behind.next().is_some_and(|t| t.is_capitalised());
-    let opens_sentence = match behind.next() {
+    let mut behind = scan.behind(start);
+    let name = behind
+        .find(|t| t.kind != Kind::Space)
+        .is_some_and(|t| t.is_capitalised());
+    name && !opens_sentence(behind)
+}
+
+/// Whether the tokens behind a word (nearest first) put it at the start of a sentence.
+fn opens_sentence<'a>(mut behind: impl Iterator<Item = Token<'a>>) -> bool {
+    match behind.find(|t| t.kind != Kind::Space) {
         None => true,
         Some(t) => t.kind == Kind::Symbol && ".!?:".contains(t.text),
-    };
-    name && !opens_sentence
+    }
 }
 
 /// Whether a number stands right before token `start` (German `3 St. Kuchen` counts pieces).

@@ -69,6 +69,7 @@ const ABBREVIATIONS: &[Abbreviation] = &[
     Abbreviation::new("Tel.", "Telefon", When::Always),
     Abbreviation::new("St.", "Sankt", When::BeforeName),
     Abbreviation::new("St.", "Stück", When::AfterNumber),
+    Abbreviation::new("Dr. med.", "Doktor", When::BeforeName),
     Abbreviation::new("Dr.", "Doktor", When::BeforeName),
     Abbreviation::new("u.a.", "unter anderem", When::Always),
     Abbreviation::new("u. a.", "unter anderem", When::Always),

@@ -57,6 +57,24 @@ const ABBREVIATIONS: &[Abbreviation] = &[
     Abbreviation::new("n°", "numéro", When::Always),
     Abbreviation::new("N°", "numéro", When::Always),
     Abbreviation::new("ch.", "chaussée", When::Always),
+    Abbreviation::new("Mlle", "Mademoiselle", When::Always),
+    Abbreviation::new("MM.", "Messieurs", When::BeforeName),
+    Abbreviation::new("Dr", "docteur", When::BeforeName),
+    Abbreviation::new("Dr.", "docteur", When::BeforeName),
+    Abbreviation::new("svp", "s'il vous plaît", When::Always),
+    Abbreviation::new("SVP", "s'il vous plaît", When::Always),
+    Abbreviation::new("s.v.p.", "s'il vous plaît", When::Always),
+    Abbreviation::new("p.ex.", "par exemple", When::Always),
+    Abbreviation::new("p. ex.", "par exemple", When::Always),
+    Abbreviation::new("bte", "boîte", When::Always),
+    Abbreviation::new("cf.", "voir", When::Always),
+    Abbreviation::new("env.", "environ", When::Always),
+    Abbreviation::new("max.", "maximum", When::Always),
+    Abbreviation::new("c.-à-d.", "c'est-à-dire", When::Always),
+    Abbreviation::new("càd", "c'est-à-dire", When::Always),
+    Abbreviation::new("tél.", "téléphone", When::Always),
+    // The 1990 spelling: espeak-ng reads "et cetera" with the conjunction's "é".
+    Abbreviation::new("etc.", "etcétéra", When::EndsList),
 ];
 
 impl Lexicon for French {

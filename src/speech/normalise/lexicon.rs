@@ -25,12 +25,18 @@ pub(super) enum Unit {
 pub(super) enum When {
     /// Wherever the token stands on its own.
     Always,
+    /// Wherever it stands; it closes a list, so its dot also ends the sentence when a
+    /// capitalised word follows (`enz. De politie` → "enzovoort. De politie").
+    EndsList,
     /// Only before a capitalised word (`M. Dupont`, `Fr. Schmitz`).
     BeforeName,
-    /// Only after a capitalised word (`Church St.`).
+    /// Only after a capitalised word that does not start the sentence (`Church St.`); its dot
+    /// also ends the sentence when a capitalised word follows.
     AfterName,
     /// Only before a number (`No. 12`).
     BeforeNumber,
+    /// Only after a number (German `3 St.`, pieces).
+    AfterNumber,
 }
 
 /// An abbreviation as typed, token for token, and what to say instead.

@@ -7,9 +7,9 @@
 //! ordinals, units and abbreviations in full words of the message's language.
 //!
 //! One tokenizer (`tokens.rs`) and one set of recognisers (`rules.rs` tries `phone.rs`,
-//! `plate.rs`, `clock.rs`, `quantity.rs`, `service.rs`, `abbrev.rs` in turn) serve all four
-//! languages; what differs per language is only how things are said, in a lexicon per language
-//! (`nl.rs`, `fr.rs`, `de.rs`, `en.rs`). The expected outputs live in `cases.tsv`, and
+//! `plate.rs`, `foreign_plate.rs`, `clock.rs`, `quantity.rs`, `service.rs`, `abbrev.rs` in
+//! turn) serve all four languages; what differs per language is only how things are said, in
+//! a lexicon per language (`nl.rs`, `fr.rs`, `de.rs`, `en.rs`). The expected outputs live in `cases.tsv`, and
 //! `pronunciation.rs` checks with the bundled synthesiser that the words are said as meant.
 //! Control characters and terminal escape sequences are removed first (`control.rs`), so what
 //! is spoken is what a terminal shows; everything not recognised then passes through as
@@ -25,6 +25,7 @@ mod clock;
 mod control;
 mod de;
 mod en;
+mod foreign_plate;
 mod fr;
 mod lexicon;
 mod nl;

@@ -7,7 +7,7 @@
 
 use super::lexicon::Lexicon;
 use super::tokens::{Kind, Scan, Token};
-use super::{abbrev, clock, phone, plate, quantity, service};
+use super::{abbrev, clock, foreign_plate, phone, plate, quantity, service};
 
 /// A recognised stretch: where it ends (exclusive token index) and what to say for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,7 @@ pub(super) type Rule = fn(&dyn Lexicon, Scan<'_, '_>) -> Option<Found>;
 const AT_DIGITS: &[Rule] = &[
     phone::national,
     plate::current,
+    foreign_plate::plate,
     clock::date,
     clock::named_date,
     clock::time,
@@ -49,7 +50,12 @@ const AT_DIGITS: &[Rule] = &[
 ];
 
 /// Tried at a letter run.
-const AT_LETTERS: &[Rule] = &[plate::road, plate::former, abbrev::abbreviation];
+const AT_LETTERS: &[Rule] = &[
+    plate::road,
+    foreign_plate::plate,
+    plate::former,
+    abbrev::abbreviation,
+];
 
 /// Tried at a symbol.
 const AT_SYMBOL: &[Rule] = &[phone::international, quantity::amount];

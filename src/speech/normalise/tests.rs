@@ -122,6 +122,16 @@ fn output_is_clean_text_for_any_input() {
         "Str.",
         "bel bel bel 1 1 1 1 1 1",
         "\u{feff}\u{202e}101",
+        "NL",
+        "D K-",
+        "GB AB12",
+        "AB-12-CD-",
+        "K AB 0",
+        "t.h.v",
+        "O.",
+        "St.",
+        "Dr.",
+        "etc. ",
     ];
     for lang in Language::ALL {
         for text in hostile {

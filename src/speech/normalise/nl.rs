@@ -162,6 +162,7 @@ impl Lexicon for Dutch {
             Unit::Kilometre => "kilometer",
             Unit::KilometrePerHour => "kilometer per uur",
             Unit::Metre => "meter",
+            Unit::Centimetre => "centimeter",
             Unit::Percent => "procent",
             Unit::Hour => "uur",
         })
@@ -199,6 +200,10 @@ impl Lexicon for Dutch {
 
     fn hour_words(&self) -> &'static [&'static str] {
         &["uur", "u"]
+    }
+
+    fn time_words(&self) -> &'static [&'static str] {
+        &["om", "omstreeks", "rond", "vanaf"]
     }
 
     fn street_suffix(&self) -> Option<&'static str> {

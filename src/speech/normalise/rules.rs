@@ -36,6 +36,7 @@ const AT_DIGITS: &[Rule] = &[
     phone::national,
     plate::current,
     clock::date,
+    clock::day_range,
     clock::named_date,
     clock::time,
     quantity::amount,

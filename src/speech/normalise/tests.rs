@@ -5,7 +5,7 @@
 use super::*;
 
 /// Topics of the issue; each must have a case in every language.
-const TOPICS: [&str; 14] = [
+const TOPICS: [&str; 15] = [
     "acceptance",
     "service",
     "phone",
@@ -19,6 +19,7 @@ const TOPICS: [&str; 14] = [
     "abbreviation",
     "cardinal",
     "unit",
+    "height",
     "passthrough",
 ];
 

@@ -201,6 +201,7 @@ impl Lexicon for German {
             Unit::KilometrePerHour => Some("Kilometer pro Stunde"),
             Unit::Metre => Some("Meter"),
             Unit::Centimetre => Some("Zentimeter"),
+            Unit::Kilogram => Some("Kilo"),
             Unit::Percent => Some("Prozent"),
             Unit::Hour => None,
         }

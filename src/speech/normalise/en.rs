@@ -179,6 +179,8 @@ impl Lexicon for English {
             (Unit::Metre, true) => "metres",
             (Unit::Centimetre, false) => "centimetre",
             (Unit::Centimetre, true) => "centimetres",
+            (Unit::Kilogram, false) => "kilo",
+            (Unit::Kilogram, true) => "kilos",
             (Unit::Percent, _) => "per cent",
             (Unit::Hour, _) => return None,
         })

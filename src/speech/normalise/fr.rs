@@ -187,6 +187,8 @@ impl Lexicon for French {
             (Unit::Metre, true) => "mètres",
             (Unit::Centimetre, false) => "centimètre",
             (Unit::Centimetre, true) => "centimètres",
+            (Unit::Kilogram, false) => "kilo",
+            (Unit::Kilogram, true) => "kilos",
             (Unit::Percent, _) => "pour cent",
             (Unit::Hour, _) => return None,
         })

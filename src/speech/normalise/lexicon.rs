@@ -16,6 +16,8 @@ pub(super) enum Unit {
     Metre,
     /// `cm`.
     Centimetre,
+    /// `kg`, said as people say it: "kilo".
+    Kilogram,
     /// `%`.
     Percent,
     /// `u` right after a number (Dutch "uur").

@@ -163,6 +163,7 @@ impl Lexicon for Dutch {
             Unit::KilometrePerHour => "kilometer per uur",
             Unit::Metre => "meter",
             Unit::Centimetre => "centimeter",
+            Unit::Kilogram => "kilo",
             Unit::Percent => "procent",
             Unit::Hour => "uur",
         })

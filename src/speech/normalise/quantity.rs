@@ -263,6 +263,7 @@ fn unit(scan: &mut Scan<'_, '_>) -> Option<Unit> {
         }
         "m" => Unit::Metre,
         "cm" => Unit::Centimetre,
+        "kg" => Unit::Kilogram,
         "u" => Unit::Hour,
         _ => return None,
     };

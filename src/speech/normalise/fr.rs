@@ -242,6 +242,19 @@ impl Lexicon for French {
         }
     }
 
+    /// "d'un mètre quatre-vingts", "d'une heure": "de" elides before "un" and "une".
+    fn elided(&self, word: &str, next: &str) -> Option<&'static str> {
+        let first = next.split([' ', '-']).next().unwrap_or_default();
+        if !matches!(first, "un" | "une") {
+            return None;
+        }
+        match word {
+            "de" => Some("d'"),
+            "De" => Some("D'"),
+            _ => None,
+        }
+    }
+
     /// Below two is singular in French: "un virgule cinq kilomètre".
     fn plural(&self, whole: u64, _has_fraction: bool) -> bool {
         whole >= 2

@@ -154,6 +154,11 @@ pub(super) trait Lexicon: Sync {
     fn dotted_ordinal(&self, _n: u64, _before: Option<&str>, _noun: &str) -> Option<String> {
         None
     }
+    /// The elided form of `word` before the spoken `next` (French "de" before "un" is "d'"),
+    /// or `None` to keep both words apart.
+    fn elided(&self, _word: &str, _next: &str) -> Option<&'static str> {
+        None
+    }
     /// Whether a quantity takes a plural noun. French counts below two as singular.
     fn plural(&self, whole: u64, has_fraction: bool) -> bool {
         whole != 1 || has_fraction

@@ -251,9 +251,18 @@ fn continues(mut scan: Scan<'_, '_>, separator: char) -> bool {
     scan.symbol(separator) && scan.peek().is_some_and(|t| t.kind == Kind::Digits)
 }
 
-/// The word in front of the date, for German case and the English article.
+/// The word in front of the date, for German case and the English article. The second day of
+/// a pair (`am 2. und 3. Mai`) takes the word in front of the first.
 fn before<'a>(scan: &Scan<'_, 'a>, start: usize) -> Option<&'a str> {
-    scan.word_before(start).map(|t| t.text)
+    let word = scan.word_before(start)?;
+    let mut behind = scan.behind(start).filter(|t| t.kind != Kind::Space).skip(1);
+    let paired = matches!(word.text, "und" | "oder")
+        && behind.next().is_some_and(|t| t.is('.'))
+        && behind.next().is_some_and(|t| t.kind == Kind::Digits);
+    match (paired, behind.next()) {
+        (true, Some(first)) if first.kind == Kind::Letters => Some(first.text),
+        _ => Some(word.text),
+    }
 }
 
 #[cfg(test)]

@@ -338,8 +338,12 @@ fn takes_ordinal(before: &str) -> bool {
         .contains(&before.as_str())
 }
 
-/// A noun's grammatical gender, as far as a few endings and lists tell; masculine otherwise.
+/// A noun's grammatical gender, as far as a few endings and lists tell; masculine otherwise,
+/// and for a word that is no noun (`der 2. verdächtige Wagen`).
 fn gender(noun: &str) -> Gender {
+    if !noun.chars().next().is_some_and(char::is_uppercase) {
+        return Gender::Masculine;
+    }
     const FEMININE_ENDINGS: [&str; 8] = ["ung", "heit", "keit", "schaft", "ion", "tät", "ei", "e"];
     const NEUTER_ENDINGS: [&str; 4] = ["chen", "lein", "ment", "um"];
     if NEUTER_NOUNS.contains(&noun) || NEUTER_ENDINGS.iter().any(|e| noun.ends_with(e)) {

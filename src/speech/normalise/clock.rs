@@ -274,8 +274,41 @@ mod tests {
     use crate::speech::normalise::tokens::tokenize;
 
     fn first(rule: Rule, text: &str) -> Option<String> {
+        first_in(Language::Nl, rule, text)
+    }
+
+    fn first_in(lang: Language, rule: Rule, text: &str) -> Option<String> {
         let tokens = tokenize(text);
-        rule(lexicon_of(Language::Nl), Scan::new(&tokens, 0)).map(|f| f.spoken)
+        rule(lexicon_of(lang), Scan::new(&tokens, 0)).map(|f| f.spoken)
+    }
+
+    #[test]
+    fn twelve_hour_times_need_an_hour_from_one_to_twelve_and_english() {
+        let en = |text| first_in(Language::En, time, text);
+        assert_eq!(en("2.30 p.m.").as_deref(), Some("two thirty p m"));
+        assert_eq!(en("12 AM").as_deref(), Some("twelve a m"));
+        assert_eq!(
+            en("13:00 pm").as_deref(),
+            Some("one o'clock in the afternoon")
+        );
+        assert_eq!(en("0:30 am").as_deref(), Some("twelve thirty at night"));
+        assert_eq!(en("2.30 p.n."), None);
+        assert_eq!(en("2.30"), None);
+        assert_eq!(first(time, "2 pm"), None);
+        assert_eq!(first_in(Language::De, time, "2 am"), None);
+    }
+
+    #[test]
+    fn a_day_range_runs_forward_within_one_month() {
+        let en = |text| first_in(Language::En, day_range, text);
+        assert_eq!(
+            en("3rd-5th April").as_deref(),
+            Some("the third to the fifth of April")
+        );
+        assert_eq!(en("5 to 3 April"), None);
+        assert_eq!(en("3 to 31 April"), None);
+        assert_eq!(en("3 to 5 people"), None);
+        assert_eq!(first(day_range, "3 tot 5 april"), None);
     }
 
     #[test]

@@ -123,6 +123,18 @@ fn output_is_clean_text_for_any_input() {
         "Str.",
         "bel bel bel 1 1 1 1 1 1",
         "\u{feff}\u{202e}101",
+        "p.m.",
+        "1 p.m",
+        "12:00 a.",
+        "1m",
+        "1m8",
+        "9m99m",
+        "de ",
+        "de 1",
+        "1 250 250 250 250 250 250 250 250",
+        "1,250,250,250,250,250,250,250",
+        "31 to 1 May",
+        "am 999. X",
     ];
     for lang in Language::ALL {
         for text in hostile {

@@ -222,6 +222,11 @@ impl Lexicon for English {
         })
     }
 
+    /// `at 7.15`: read, like `7:15`, on the twenty-four-hour clock Belgian messages use.
+    fn time_words(&self) -> &'static [&'static str] {
+        &["at", "around"]
+    }
+
     fn suffixed_day(&self) -> bool {
         true
     }

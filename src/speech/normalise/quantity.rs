@@ -21,6 +21,12 @@ const MAX_DIGITS: usize = 12;
 /// Words (any case) after a number that make it an amount of euros.
 const EURO_WORDS: [&str; 3] = ["euro", "euros", "eur"];
 
+/// The metre written out, after which a height is still read as one (`1,80 meter`).
+#[rustfmt::skip]
+const METRE_WORDS: [&str; 9] = [
+    "meter", "Meter", "meters", "metre", "metres", "mètre", "mètres", "mtr", "Metern",
+];
+
 /// Which spaces may separate thousands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Spaces {
@@ -109,7 +115,12 @@ pub(super) fn dotted_ordinal(lex: &dyn Lexicon, mut scan: Scan<'_, '_>) -> Optio
 pub(super) fn measure(lex: &dyn Lexicon, mut scan: Scan<'_, '_>) -> Option<Found> {
     let quantity = quantity(lex, &mut scan, spaces_of(lex))?;
     scan.space();
-    let unit = unit(&mut scan)?;
+    let before_unit = scan;
+    let Some(unit) = unit(&mut scan) else {
+        scan = before_unit;
+        let metres = scan.letters().is_some_and(|w| METRE_WORDS.contains(&w));
+        return metres.then(|| height(lex, scan, quantity, Unit::Metre))?;
+    };
     if let Some(found) = height(lex, scan, quantity, unit) {
         return Some(found);
     }

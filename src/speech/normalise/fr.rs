@@ -242,10 +242,14 @@ impl Lexicon for French {
         }
     }
 
-    /// "d'un mètre quatre-vingts", "d'une heure": "de" elides before "un" and "une".
+    /// "d'un mètre quatre-vingts", "d'une heure": "de" elides before the number one, but not
+    /// before a number dialled or spelled digit by digit ("de un un deux", "de un, bé, …").
     fn elided(&self, word: &str, next: &str) -> Option<&'static str> {
-        let first = next.split([' ', '-']).next().unwrap_or_default();
-        if !matches!(first, "un" | "une") {
+        let mut words = next.split([' ', '-']);
+        let counted = matches!(words.next(), Some("un" | "une"))
+            && !next.contains(',')
+            && !words.next().is_some_and(|w| UNITS[..10].contains(&w));
+        if !counted {
             return None;
         }
         match word {

@@ -4,9 +4,13 @@
 //! One is "eins" on its own and at the end of a number ("hunderteins") but "ein" inside a
 //! compound ("einundzwanzig", "eintausend" is said "tausend") and before a noun ("ein Euro",
 //! "ein Uhr"). German writes an ordinal as a number and a dot (`1. Dezember`, `3. Stock`),
-//! which is also how a sentence ends after a number; we only read the dot as an ordinal before
-//! a month name or a floor word, and inflect it after the article or preposition in front
-//! ("am ersten Dezember", "im dritten Stock", "erster Dezember" without one).
+//! which is also how a sentence ends after a number; we read the dot as an ordinal before a
+//! month name, before a few nouns that are counted so (`3. Stock`, `2. Täter`), and before any
+//! word after an article or a preposition that asks for one (`am 2. Dienstag`, `der 3.
+//! Täter`), unless that word starts a new sentence. The ending follows the word in front and
+//! the noun's gender ("am ersten Dezember", "der dritte Täter", "ein zweites Fahrzeug",
+//! "erster Dezember" without one); the gender comes from short lists and the usual endings
+//! (-ung, -heit, -e feminine; -chen neuter), masculine otherwise.
 
 use super::lexicon::{Abbreviation, Date, Lexicon, Unit, When};
 use super::rules::spell_digits;
@@ -45,6 +49,48 @@ const MONTHS: [&str; 12] = [
 #[rustfmt::skip]
 const FLOORS: [&str; 5] = [
     "Stock", "Stockwerk", "Etage", "Obergeschoss", "Untergeschoss",
+];
+
+/// Nouns an ordinal written with a dot stands before even without an article (`2. Täter`).
+#[rustfmt::skip]
+const ORDINAL_NOUNS: [&str; 14] = [
+    "Mal", "Täter", "Tatverdächtige", "Fahrzeug", "Person", "Hälfte", "Tag", "Woche", "Montag",
+    "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
+];
+
+/// Contractions and articles in the dative or genitive: the ordinal ends in "-en".
+const DATIVE: [&str; 10] = [
+    "am", "im", "vom", "zum", "zur", "beim", "dem", "des", "den", "ins",
+];
+
+/// Capitalised words that start a new sentence rather than stand after an ordinal.
+#[rustfmt::skip]
+const SENTENCE_STARTS: [&str; 16] = [
+    "Der", "Die", "Das", "Ein", "Eine", "Er", "Sie", "Es", "Wir", "Ich", "Bitte", "Dann",
+    "Danach", "Am", "Im", "Um",
+];
+
+/// Grammatical gender, for the ending of an ordinal and for "eine".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gender {
+    Masculine,
+    Feminine,
+    Neuter,
+}
+
+#[rustfmt::skip]
+const FEMININE_NOUNS: [&str; 6] = ["Person", "Frau", "Tür", "Nacht", "Hand", "Uhr"];
+
+#[rustfmt::skip]
+const NEUTER_NOUNS: [&str; 16] = [
+    "Mal", "Fahrzeug", "Auto", "Haus", "Stockwerk", "Obergeschoss", "Untergeschoss", "Geschoss",
+    "Jahr", "Kind", "Opfer", "Fenster", "Gebäude", "Wochenende", "Motorrad", "Fahrrad",
+];
+
+/// Masculine nouns ending in "-e", which would otherwise be taken for feminine.
+#[rustfmt::skip]
+const MASCULINE_IN_E: [&str; 7] = [
+    "Junge", "Name", "Zeuge", "Kunde", "Tatverdächtige", "Beamte", "Verdächtige",
 ];
 
 /// Letter names spelled so espeak-ng says the name in running text. `-v de` reads bare
@@ -136,7 +182,7 @@ impl Lexicon for German {
 
     /// "sechsundzwanzigster November zweitausendsechsundzwanzig", "am ersten Dezember".
     fn date(&self, date: Date, before: Option<&str>) -> String {
-        let day = stem(self, u64::from(date.day)) + ending(before, false);
+        let day = stem(self, u64::from(date.day)) + ending(before, Gender::Masculine);
         let day = format!("{day} {}", self.month(date.month));
         match date.year {
             Some(year) => format!("{day} {}", self.year(year)),
@@ -175,6 +221,8 @@ impl Lexicon for German {
             Unit::Kilometre => Some("Kilometer"),
             Unit::KilometrePerHour => Some("Kilometer pro Stunde"),
             Unit::Metre => Some("Meter"),
+            Unit::Centimetre => Some("Zentimeter"),
+            Unit::Kilogram => Some("Kilo"),
             Unit::Percent => Some("Prozent"),
             Unit::Hour => None,
         }
@@ -214,6 +262,20 @@ impl Lexicon for German {
         &["Uhr"]
     }
 
+    fn time_words(&self) -> &'static [&'static str] {
+        &["um", "gegen", "ab"]
+    }
+
+    /// "eine Person", "ein Fahrzeug": one agrees with a feminine noun.
+    fn before_word(&self, n: u64, next: &str) -> String {
+        let noun = next.chars().next().is_some_and(char::is_uppercase);
+        match (n, noun) {
+            (1, true) if gender(next) == Gender::Feminine => "eine".to_owned(),
+            (_, true) => self.counting(n),
+            (_, false) => self.cardinal(n),
+        }
+    }
+
     fn dotted_day(&self) -> bool {
         true
     }
@@ -231,10 +293,11 @@ impl Lexicon for German {
         }
     }
 
-    fn dotted_ordinal(&self, n: u64, before: Option<&str>, noun: &str) -> Option<String> {
-        FLOORS
-            .contains(&noun)
-            .then(|| stem(self, n) + ending(before, noun == "Etage"))
+    fn dotted_ordinal(&self, n: u64, before: Option<&str>, next: &str) -> Option<String> {
+        let ordinal = FLOORS.contains(&next)
+            || ORDINAL_NOUNS.contains(&next)
+            || (before.is_some_and(takes_ordinal) && !SENTENCE_STARTS.contains(&next));
+        ordinal.then(|| stem(self, n) + ending(before, gender(next)))
     }
 
     /// 1100–1999 in hundreds: "neunzehnhundertfünfundachtzig".
@@ -267,14 +330,51 @@ fn stem(lex: &German, n: u64) -> String {
 }
 
 /// The adjective ending after the word in front: dative after "am", "im", "zum" …; weak after
-/// an article; strong without one.
-fn ending(before: Option<&str>, feminine: bool) -> &'static str {
-    match before.map(str::to_lowercase).as_deref() {
-        Some("am" | "im" | "vom" | "zum" | "zur" | "beim" | "dem" | "den" | "des") => "en",
-        Some("der") if feminine => "en",
-        Some("der" | "die" | "das") => "e",
-        _ if feminine => "e",
-        _ => "er",
+/// an article; strong without one, by the noun's gender. "bis" stands for "bis zum" (`vom 3.
+/// bis 5. Mai`).
+fn ending(before: Option<&str>, gender: Gender) -> &'static str {
+    let before = before.map(str::to_lowercase);
+    match (before.as_deref(), gender) {
+        (Some(word), _) if DATIVE.contains(&word) => "en",
+        (Some("einen" | "einem" | "einer" | "eines" | "bis"), _) => "en",
+        (Some("der"), Gender::Feminine) => "en",
+        (Some("der" | "die" | "das" | "eine"), _) => "e",
+        (Some("ein"), Gender::Neuter) => "es",
+        (Some("ein"), _) => "er",
+        (_, Gender::Feminine) => "e",
+        (_, Gender::Neuter) => "es",
+        (_, Gender::Masculine) => "er",
+    }
+}
+
+/// Words in front that make a dotted number before any word an ordinal (`am 2. Dienstag`,
+/// `der 3. Täter`, `zum 2. Mal`).
+fn takes_ordinal(before: &str) -> bool {
+    let before = before.to_lowercase();
+    DATIVE.contains(&before.as_str())
+        || [
+            "der", "die", "das", "den", "ein", "eine", "einen", "einem", "einer", "eines", "jeden",
+            "jeder", "jede", "jedes", "bis",
+        ]
+        .contains(&before.as_str())
+}
+
+/// A noun's grammatical gender, as far as a few endings and lists tell; masculine otherwise,
+/// and for a word that is no noun (`der 2. verdächtige Wagen`).
+fn gender(noun: &str) -> Gender {
+    if !noun.chars().next().is_some_and(char::is_uppercase) {
+        return Gender::Masculine;
+    }
+    const FEMININE_ENDINGS: [&str; 8] = ["ung", "heit", "keit", "schaft", "ion", "tät", "ei", "e"];
+    const NEUTER_ENDINGS: [&str; 4] = ["chen", "lein", "ment", "um"];
+    if NEUTER_NOUNS.contains(&noun) || NEUTER_ENDINGS.iter().any(|e| noun.ends_with(e)) {
+        Gender::Neuter
+    } else if MASCULINE_IN_E.contains(&noun) {
+        Gender::Masculine
+    } else if FEMININE_NOUNS.contains(&noun) || FEMININE_ENDINGS.iter().any(|e| noun.ends_with(e)) {
+        Gender::Feminine
+    } else {
+        Gender::Masculine
     }
 }
 

@@ -5,7 +5,10 @@
 //! five"). Clock times are said on the twelve-hour clock with the part of the day ("two thirty
 //! in the afternoon"): English speakers living in Belgium come from everywhere, and unlike
 //! "fourteen thirty", which is military or timetable English to many, the twelve-hour form is
-//! understood by every one of them, the elderly first.
+//! understood by every one of them, the elderly first. A time typed with am or pm (`2:30 pm`,
+//! `2.30 p.m.`) is said with it, "two thirty p m", not with the part of the day on top.
+//! Thousands take a comma (`€1,250`), and a day may carry its suffix and come in a range
+//! before the month ("from the third to the fifth of April").
 
 use super::lexicon::{Abbreviation, Date, Lexicon, Unit, When};
 use super::rules::spell_digits;
@@ -133,11 +136,7 @@ impl Lexicon for English {
 
     /// "the twenty-sixth of November twenty twenty-six"; no second "the" after "the".
     fn date(&self, date: Date, before: Option<&str>) -> String {
-        let the = if before.is_some_and(|w| w.eq_ignore_ascii_case("the")) {
-            ""
-        } else {
-            "the "
-        };
+        let the = the_after(before);
         let day = format!(
             "{the}{} of {}",
             self.ordinal(u64::from(date.day)),
@@ -197,6 +196,10 @@ impl Lexicon for English {
             (Unit::KilometrePerHour, true) => "kilometres per hour",
             (Unit::Metre, false) => "metre",
             (Unit::Metre, true) => "metres",
+            (Unit::Centimetre, false) => "centimetre",
+            (Unit::Centimetre, true) => "centimetres",
+            (Unit::Kilogram, false) => "kilo",
+            (Unit::Kilogram, true) => "kilos",
             (Unit::Percent, _) => "per cent",
             (Unit::Hour, _) => return None,
         })
@@ -220,6 +223,43 @@ impl Lexicon for English {
         &["call", "dial", "ring", "phone", "emergency"]
     }
 
+    /// `€1,250`: English groups thousands with a comma (a comma before one or two digits stays
+    /// a decimal comma, as typed in Belgium).
+    fn thousands_marks(&self) -> &'static [char] {
+        &['.', ',']
+    }
+
+    /// "two thirty p m", "ten a m": the writer gave the part of the day, so it is said as
+    /// written rather than as "in the afternoon".
+    fn twelve_hour_time(&self, hour: u8, minute: u8, pm: bool) -> Option<String> {
+        let part = if pm { "p m" } else { "a m" };
+        let hour = UNITS[usize::from(hour % 20)];
+        Some(match minute {
+            0 => format!("{hour} {part}"),
+            1..=9 => format!("{hour} oh {} {part}", UNITS[usize::from(minute)]),
+            m => format!("{hour} {} {part}", self.cardinal(u64::from(m))),
+        })
+    }
+
+    /// `at 7.15`: read, like `7:15`, on the twenty-four-hour clock Belgian messages use.
+    fn time_words(&self) -> &'static [&'static str] {
+        &["at", "around"]
+    }
+
+    fn suffixed_day(&self) -> bool {
+        true
+    }
+
+    /// "the third to the fifth of April".
+    fn day_range(&self, first: u8, last: Date, before: Option<&str>) -> Option<String> {
+        let the = the_after(before);
+        let last = self.date(last, Some("the"));
+        Some(format!(
+            "{the}{} to the {last}",
+            self.ordinal(u64::from(first))
+        ))
+    }
+
     /// Capitalised only: "may" and "march" are also words.
     fn month_number(&self, word: &str) -> Option<u8> {
         (1..=12).find(|&m| self.month(m) == word)
@@ -234,6 +274,14 @@ impl Lexicon for English {
             1..=9 => format!("{} oh {}", self.cardinal(century), UNITS[rest as usize]),
             _ => format!("{} {}", self.cardinal(century), self.cardinal(rest)),
         }
+    }
+}
+
+/// "the " unless the word in front already is "the".
+fn the_after(before: Option<&str>) -> &'static str {
+    match before.is_some_and(|w| w.eq_ignore_ascii_case("the")) {
+        true => "",
+        false => "the ",
     }
 }
 

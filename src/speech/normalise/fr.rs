@@ -5,7 +5,9 @@
 //! "soixante-dix-sept" as France, and an elderly one may hesitate over it. Eighty stays
 //! "quatre-vingts" (as in Brussels and most of Wallonia; "huitante" is Swiss). Hyphens follow
 //! the traditional rules (only below a hundred, "deux mille vingt-six"); espeak-ng reads both.
-//! Hours and minutes are feminine ("une heure", "vingt et une heures").
+//! Hours and minutes are feminine ("une heure", "vingt et une heures"), and so is a number
+//! before one of the common feminine nouns of police messages ("une arrestation", "vingt et
+//! une personnes"). Thousands are separated by a space, plain or no-break (`1 250 €`).
 
 use super::lexicon::{Abbreviation, Date, Lexicon, Unit, When};
 use super::rules::{spell_digits, value};
@@ -39,6 +41,23 @@ const MONTHS: [&str; 12] = [
 const LETTERS: [&str; 26] = [
     "ah", "bé", "cé", "dé", "e", "èffe", "gé", "ache", "i", "ji", "ka", "èlle", "èmme", "enne", "o",
     "pé", "ku", "erre", "èsse", "té", "u", "vé", "double vé", "ixe", "i grec", "zède",
+];
+
+/// Feminine nouns that police and neighbourhood messages count, so that one agrees with them
+/// ("une arrestation", "vingt et une personnes"). A short list of the common ones, not a
+/// dictionary: a noun missing here is counted with the masculine "un".
+#[rustfmt::skip]
+const FEMININE_NOUNS: &[&str] = &[
+    "personne", "personnes", "arrestation", "arrestations", "interpellation", "interpellations",
+    "victime", "victimes", "femme", "femmes", "fille", "filles", "jeune", "voiture", "voitures",
+    "camionnette", "camionnettes", "moto", "motos", "patrouille", "patrouilles", "plainte",
+    "plaintes", "heure", "heures", "minute", "minutes", "seconde", "secondes", "semaine",
+    "semaines", "nuit", "nuits", "journée", "journées", "année", "années", "fois", "maison",
+    "maisons", "habitation", "habitations", "porte", "portes", "fenêtre", "fenêtres", "vitre",
+    "vitres", "rue", "rues", "tentative", "tentatives", "effraction", "effractions", "adresse",
+    "adresses", "commune", "communes", "zone", "zones", "équipe", "équipes", "bande", "bandes",
+    "cambrioleuse", "suspecte", "suspectes", "plaque", "plaques", "information", "informations",
+    "intervention", "interventions", "remorque", "remorques",
 ];
 
 const ABBREVIATIONS: &[Abbreviation] = &[
@@ -184,6 +203,10 @@ impl Lexicon for French {
             (Unit::KilometrePerHour, true) => "kilomètres à l'heure",
             (Unit::Metre, false) => "mètre",
             (Unit::Metre, true) => "mètres",
+            (Unit::Centimetre, false) => "centimètre",
+            (Unit::Centimetre, true) => "centimètres",
+            (Unit::Kilogram, false) => "kilo",
+            (Unit::Kilogram, true) => "kilos",
             (Unit::Percent, _) => "pour cent",
             (Unit::Hour, _) => return None,
         })
@@ -218,6 +241,40 @@ impl Lexicon for French {
 
     fn hour_words(&self) -> &'static [&'static str] {
         &["heures", "heure", "h"]
+    }
+
+    fn time_words(&self) -> &'static [&'static str] {
+        &["à", "vers", "dès"]
+    }
+
+    /// `1 250 habitants`: French separates thousands with a space.
+    fn thousands_marks(&self) -> &'static [char] {
+        &['.', ' ']
+    }
+
+    /// "une personne", "vingt et une victimes": one agrees with a feminine noun.
+    fn before_word(&self, n: u64, next: &str) -> String {
+        match FEMININE_NOUNS.contains(&next.to_lowercase().as_str()) {
+            true => feminine(self.cardinal(n)),
+            false => self.cardinal(n),
+        }
+    }
+
+    /// "d'un mètre quatre-vingts", "d'une heure": "de" elides before the number one, but not
+    /// before a number dialled or spelled digit by digit ("de un un deux", "de un, bé, …").
+    fn elided(&self, word: &str, next: &str) -> Option<&'static str> {
+        let mut words = next.split([' ', '-']);
+        let counted = matches!(words.next(), Some("un" | "une"))
+            && !next.contains(',')
+            && !words.next().is_some_and(|w| UNITS[..10].contains(&w));
+        if !counted {
+            return None;
+        }
+        match word {
+            "de" => Some("d'"),
+            "De" => Some("D'"),
+            _ => None,
+        }
     }
 
     /// Below two is singular in French: "un virgule cinq kilomètre".

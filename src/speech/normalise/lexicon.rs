@@ -14,6 +14,10 @@ pub(super) enum Unit {
     KilometrePerHour,
     /// `m`.
     Metre,
+    /// `cm`.
+    Centimetre,
+    /// `kg`, said as people say it: "kilo".
+    Kilogram,
     /// `%`.
     Percent,
     /// `u` right after a number (Dutch "uur").
@@ -117,9 +121,48 @@ pub(super) trait Lexicon: Sync {
     fn counting(&self, n: u64) -> String {
         self.cardinal(n)
     }
+    /// `n` before the word `next` (any word, not only a noun): the counting form before a
+    /// capitalised word, where German nouns are; languages with gender agree with the noun
+    /// (French "une personne", German "eine Person").
+    fn before_word(&self, n: u64, next: &str) -> String {
+        match next.chars().next().is_some_and(char::is_uppercase) {
+            true => self.counting(n),
+            false => self.cardinal(n),
+        }
+    }
+    /// The symbols that may stand between groups of three digits, besides no-break spaces;
+    /// a plain space `' '` in the list means plain spaces too (French `1 250`).
+    fn thousands_marks(&self) -> &'static [char] {
+        &['.']
+    }
+    /// Lower-case words after which `7.15` is a clock time even without an hour word
+    /// (`om 7.15`, `um 7.15`, `at 7.15`).
+    fn time_words(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// A time on the twelve-hour clock with a.m. or p.m. (`2:30 pm`); `None` where the
+    /// language does not write times so.
+    fn twelve_hour_time(&self, _hour: u8, _minute: u8, _pm: bool) -> Option<String> {
+        None
+    }
+    /// Whether a day before a month name may carry an ordinal suffix (`1st March`), and days
+    /// may be given as a range before one month (`3 to 5 April`).
+    fn suffixed_day(&self) -> bool {
+        false
+    }
+    /// The days `first` to `last.day` of `last`'s month, `before` the word in front; `None`
+    /// where the language reads such a range word for word.
+    fn day_range(&self, _first: u8, _last: Date, _before: Option<&str>) -> Option<String> {
+        None
+    }
     /// An ordinal before `noun` (German `3. Stock`), inflected after `before`; `None` when the
     /// language does not write ordinals with a bare dot.
     fn dotted_ordinal(&self, _n: u64, _before: Option<&str>, _noun: &str) -> Option<String> {
+        None
+    }
+    /// The elided form of `word` before the spoken `next` (French "de" before "un" is "d'"),
+    /// or `None` to keep both words apart.
+    fn elided(&self, _word: &str, _next: &str) -> Option<&'static str> {
         None
     }
     /// Whether a quantity takes a plural noun. French counts below two as singular.

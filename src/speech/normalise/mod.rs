@@ -65,7 +65,7 @@ pub fn normalise(lang: Language, text: &str) -> String {
     while let Some(token) = tokens.get(pos) {
         match rules::recognise(lex, &tokens, pos) {
             Some(found) => {
-                speech.words(&found.spoken);
+                speech.words(lex, &found.spoken);
                 pos = found.end;
             }
             None => {
@@ -125,9 +125,15 @@ struct Speech {
 }
 
 impl Speech {
-    /// Appends words said for a recognised stretch.
-    fn words(&mut self, words: &str) {
-        if self.text.ends_with(char::is_alphanumeric) {
+    /// Appends words said for a recognised stretch, eliding the word in front where the
+    /// language does ("de" + "un mètre" → "d'un mètre").
+    fn words(&mut self, lex: &dyn Lexicon, words: &str) {
+        let kept = self.text.trim_end().len();
+        let start = self.text[..kept].rfind(' ').map_or(0, |at| at + 1);
+        if let Some(elided) = lex.elided(&self.text[start..kept], words) {
+            self.text.truncate(start);
+            self.text.push_str(elided);
+        } else if self.text.ends_with(char::is_alphanumeric) {
             self.text.push(' ');
         }
         self.text.push_str(words);

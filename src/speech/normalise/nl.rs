@@ -190,6 +190,8 @@ impl Lexicon for Dutch {
             Unit::Kilometre => "kilometer",
             Unit::KilometrePerHour => "kilometer per uur",
             Unit::Metre => "meter",
+            Unit::Centimetre => "centimeter",
+            Unit::Kilogram => "kilo",
             Unit::Percent => "procent",
             Unit::Hour => "uur",
         })
@@ -227,6 +229,10 @@ impl Lexicon for Dutch {
 
     fn hour_words(&self) -> &'static [&'static str] {
         &["uur", "u"]
+    }
+
+    fn time_words(&self) -> &'static [&'static str] {
+        &["om", "omstreeks", "rond", "vanaf"]
     }
 
     fn street_suffix(&self) -> Option<&'static str> {

@@ -3,9 +3,13 @@
 //!
 //! A number is typed Belgian-style: a comma before decimals (`2,5 km`, `€ 12,50`) and a dot
 //! or a no-break space between thousands (`1.500`, `1 500`). A dot before one or two digits is
-//! read as a decimal point too (`2.5`), as dispatchers type both. A number written with a
-//! leading zero (`007`) or longer than twelve digits is read digit by digit: it is a code, not
-//! a quantity.
+//! read as a decimal point too (`2.5`), as dispatchers type both. Each language adds its own
+//! thousands marks: French a plain space (`1 250 personnes`), English a comma (`€1,250`,
+//! where `2,5` stays a decimal). A number written with a leading zero (`007`) or longer than
+//! twelve digits is read digit by digit: it is a code, not a quantity.
+//!
+//! A length in metres and centimetres is said as people give a height: `1m80`, `1,80 m` and
+//! `1.80 m` are "één meter tachtig", not "één komma tachtig meter".
 
 use super::lexicon::{Lexicon, Unit};
 use super::rules::{Found, has_leading_zero, spell_digits, value};
@@ -16,6 +20,12 @@ const MAX_DIGITS: usize = 12;
 
 /// Words (any case) after a number that make it an amount of euros.
 const EURO_WORDS: [&str; 3] = ["euro", "euros", "eur"];
+
+/// The metre written out, after which a height is still read as one (`1,80 meter`).
+#[rustfmt::skip]
+const METRE_WORDS: [&str; 9] = [
+    "meter", "Meter", "meters", "metre", "metres", "mètre", "mètres", "mtr", "Metern",
+];
 
 /// Which spaces may separate thousands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +49,7 @@ pub(super) fn amount(lex: &dyn Lexicon, mut scan: Scan<'_, '_>) -> Option<Found>
     if prefixed {
         scan.space();
     }
-    let quantity = quantity(&mut scan, Spaces::Any)?;
+    let quantity = quantity(lex, &mut scan, Spaces::Any)?;
     let mut ahead = scan;
     if ahead.symbol(',') && ahead.symbol('-') {
         scan = ahead;
@@ -100,11 +110,20 @@ pub(super) fn dotted_ordinal(lex: &dyn Lexicon, mut scan: Scan<'_, '_>) -> Optio
     Some(Found::at(&scan, spoken))
 }
 
-/// A number and a unit: `50 km`, `2,5 km`, `90 km/u`, `100 m`, `5%`, Dutch `24u`.
+/// A number and a unit: `50 km`, `2,5 km`, `90 km/u`, `100 m`, `5%`, Dutch `24u`; a height
+/// `1m80`, `1,80 m`.
 pub(super) fn measure(lex: &dyn Lexicon, mut scan: Scan<'_, '_>) -> Option<Found> {
-    let quantity = quantity(&mut scan, Spaces::NoBreak)?;
+    let quantity = quantity(lex, &mut scan, spaces_of(lex))?;
     scan.space();
-    let unit = unit(&mut scan)?;
+    let before_unit = scan;
+    let Some(unit) = unit(&mut scan) else {
+        scan = before_unit;
+        let metres = scan.letters().is_some_and(|w| METRE_WORDS.contains(&w));
+        return metres.then(|| height(lex, scan, quantity, Unit::Metre))?;
+    };
+    if let Some(found) = height(lex, scan, quantity, unit) {
+        return Some(found);
+    }
     let plural = lex.plural(quantity.whole, quantity.fraction.is_some());
     let name = lex.unit(unit, plural)?;
     let number = match quantity.fraction {
@@ -113,6 +132,30 @@ pub(super) fn measure(lex: &dyn Lexicon, mut scan: Scan<'_, '_>) -> Option<Found
     };
     scan.at_boundary()
         .then(|| Found::at(&scan, format!("{number} {name}")))
+}
+
+/// Metres and two digits of centimetres, after the unit (`1m80`) or as decimals (`1,80 m`):
+/// "één meter tachtig", "un mètre quatre-vingts", "ein Meter achtzig", "one metre eighty".
+fn height(
+    lex: &dyn Lexicon,
+    mut scan: Scan<'_, '_>,
+    quantity: Quantity<'_>,
+    unit: Unit,
+) -> Option<Found> {
+    if unit != Unit::Metre || !(1..=9).contains(&quantity.whole) {
+        return None;
+    }
+    let centimetres = match quantity.fraction {
+        Some(fraction) => fraction,
+        None => scan.digits(2, 2)?,
+    };
+    let centimetres = value(centimetres).filter(|_| centimetres.len() == 2)?;
+    let metres = lex.unit(unit, lex.plural(quantity.whole, false))?;
+    let mut spoken = format!("{} {metres}", lex.counting(quantity.whole));
+    if centimetres > 0 {
+        spoken = format!("{spoken} {}", lex.cardinal(centimetres));
+    }
+    scan.at_boundary().then(|| Found::at(&scan, spoken))
 }
 
 /// `12bis`, `12ter`, `12A`, `12b`: the number, then the suffix by name.
@@ -143,22 +186,35 @@ pub(super) fn number(lex: &dyn Lexicon, mut scan: Scan<'_, '_>) -> Option<Found>
         scan.next_token();
         return Some(Found::at(&scan, spell_digits(lex, digits)));
     }
-    let quantity = quantity(&mut scan, Spaces::NoBreak)?;
-    let counts_a_noun = scan.peek_word().is_some_and(|t| t.is_capitalised());
-    let spoken = match quantity.fraction {
-        Some(fraction) => lex.decimal(quantity.whole, fraction),
-        None if counts_a_noun => lex.counting(quantity.whole),
-        None => lex.cardinal(quantity.whole),
+    let quantity = quantity(lex, &mut scan, spaces_of(lex))?;
+    let next = scan.peek_word().filter(|t| t.kind == Kind::Letters);
+    let spoken = match (quantity.fraction, next) {
+        (Some(fraction), _) => lex.decimal(quantity.whole, fraction),
+        (None, Some(word)) => lex.before_word(quantity.whole, word.text),
+        (None, None) => lex.cardinal(quantity.whole),
     };
     Some(Found::at(&scan, spoken))
 }
 
+/// Which spaces separate thousands in running text: plain ones too where the language
+/// writes them so (French).
+fn spaces_of(lex: &dyn Lexicon) -> Spaces {
+    match lex.thousands_marks().contains(&' ') {
+        true => Spaces::Any,
+        false => Spaces::NoBreak,
+    }
+}
+
 /// A number with optional thousands separators and decimals.
-fn quantity<'a>(scan: &mut Scan<'_, 'a>, spaces: Spaces) -> Option<Quantity<'a>> {
+fn quantity<'a>(
+    lex: &dyn Lexicon,
+    scan: &mut Scan<'_, 'a>,
+    spaces: Spaces,
+) -> Option<Quantity<'a>> {
     let first = scan.digits(1, MAX_DIGITS)?;
     let mut whole = value(first)?;
     if first.len() <= 3 && !has_leading_zero(first) {
-        while let Some(group) = thousands(scan, spaces) {
+        while let Some(group) = thousands(lex, scan, spaces) {
             whole = whole.checked_mul(1000)?.checked_add(value(group)?)?;
         }
     }
@@ -167,17 +223,19 @@ fn quantity<'a>(scan: &mut Scan<'_, 'a>, spaces: Spaces) -> Option<Quantity<'a>>
 }
 
 /// Consumes a thousands separator and the three digits after it.
-fn thousands<'a>(scan: &mut Scan<'_, 'a>, spaces: Spaces) -> Option<&'a str> {
+fn thousands<'a>(lex: &dyn Lexicon, scan: &mut Scan<'_, 'a>, spaces: Spaces) -> Option<&'a str> {
     let mut ahead = *scan;
     let separator = ahead.next_token()?;
     let no_break = ["\u{a0}", "\u{202f}", "\u{2009}"].contains(&separator.text);
     let space = no_break || (spaces == Spaces::Any && separator.text == " ");
-    if !(separator.is('.') || space) {
+    let mark =
+        separator.kind == Kind::Symbol && lex.thousands_marks().iter().any(|&c| separator.is(c));
+    if !(mark || space) {
         return None;
     }
     let group = ahead.digits(3, 3)?;
     let mut after = ahead;
-    let more = after.symbol('.') && after.digits(1, 2).is_some();
+    let more = separator.is('.') && after.symbol('.') && after.digits(1, 2).is_some();
     (!more).then(|| {
         *scan = ahead;
         group
@@ -215,6 +273,8 @@ fn unit(scan: &mut Scan<'_, '_>) -> Option<Unit> {
             Unit::Kilometre
         }
         "m" => Unit::Metre,
+        "cm" => Unit::Centimetre,
+        "kg" => Unit::Kilogram,
         "u" => Unit::Hour,
         _ => return None,
     };
@@ -239,12 +299,19 @@ fn plain(digits: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::speech::Language;
+    use crate::speech::normalise::lexicon_of;
     use crate::speech::normalise::tokens::tokenize;
 
     fn typed(text: &str) -> Option<(u64, Option<String>, usize)> {
+        typed_in(Language::Nl, text)
+    }
+
+    fn typed_in(lang: Language, text: &str) -> Option<(u64, Option<String>, usize)> {
         let tokens = tokenize(text);
         let mut scan = Scan::new(&tokens, 0);
-        let q = quantity(&mut scan, Spaces::NoBreak)?;
+        let lex = lexicon_of(lang);
+        let q = quantity(lex, &mut scan, spaces_of(lex))?;
         Some((q.whole, q.fraction.map(str::to_owned), scan.pos))
     }
 
@@ -261,6 +328,19 @@ mod tests {
         assert_eq!(typed("1,2,3"), Some((1, None, 1)));
         assert_eq!(typed("1500.250"), Some((1500, None, 1)));
         assert_eq!(typed("999.999.999.999.999.999.999"), None);
+    }
+
+    #[test]
+    fn each_language_groups_thousands_its_own_way() {
+        assert_eq!(typed("1,250"), Some((1, Some("250".into()), 3)));
+        assert_eq!(typed_in(Language::En, "1,250"), Some((1250, None, 3)));
+        assert_eq!(
+            typed_in(Language::En, "2,5"),
+            Some((2, Some("5".into()), 3))
+        );
+        assert_eq!(typed_in(Language::Fr, "1 250"), Some((1250, None, 3)));
+        assert_eq!(typed_in(Language::Fr, "21 22"), Some((21, None, 1)));
+        assert_eq!(typed("1 250"), Some((1, None, 1)));
     }
 
     #[test]

@@ -37,6 +37,7 @@ const AT_DIGITS: &[Rule] = &[
     plate::current,
     foreign_plate::plate,
     clock::date,
+    clock::day_range,
     clock::named_date,
     clock::time,
     quantity::amount,

@@ -5,7 +5,7 @@
 use super::*;
 
 /// Topics of the issue; each must have a case in every language.
-const TOPICS: [&str; 14] = [
+const TOPICS: [&str; 15] = [
     "acceptance",
     "service",
     "phone",
@@ -19,6 +19,7 @@ const TOPICS: [&str; 14] = [
     "abbreviation",
     "cardinal",
     "unit",
+    "height",
     "passthrough",
 ];
 
@@ -132,6 +133,18 @@ fn output_is_clean_text_for_any_input() {
         "St.",
         "Dr.",
         "etc. ",
+        "p.m.",
+        "1 p.m",
+        "12:00 a.",
+        "1m",
+        "1m8",
+        "9m99m",
+        "de ",
+        "de 1",
+        "1 250 250 250 250 250 250 250 250",
+        "1,250,250,250,250,250,250,250",
+        "31 to 1 May",
+        "am 999. X",
     ];
     for lang in Language::ALL {
         for text in hostile {

@@ -8,6 +8,9 @@ use buurtbel::speech::Language;
 use buurtbel::speech::normalise::normalise;
 use std::path::Path;
 
+/// The fewest sentences a language's tables must hold.
+const AT_LEAST: usize = 100;
+
 struct Sentence {
     /// `FILE:LINE`.
     place: String,
@@ -70,4 +73,16 @@ fn every_message_is_read_as_a_native_listener_would_say_it() {
         wrong.len(),
         wrong.join("\n")
     );
+}
+
+#[test]
+fn each_language_has_its_hundred_messages() {
+    let all = sentences();
+    for language in Language::ALL {
+        let count = all.iter().filter(|s| s.language == language).count();
+        assert!(
+            count >= AT_LEAST,
+            "{language}: {count} sentences, at least {AT_LEAST} wanted"
+        );
+    }
 }

@@ -997,7 +997,7 @@ pub fn translate_rules_phdata(
 #[allow(clippy::too_many_arguments)]
 pub fn translate_rules_ext(
     dict: &Dictionary,
-    word_buf: &[u8],
+    word_in: &[u8],
     word_start: usize,
     word_flags: u32,
     dict_flags: u32,
@@ -1025,7 +1025,12 @@ pub fn translate_rules_ext(
 
     let rules_abs_base = dict.rules_offset;
 
-    while pos < word_buf.len() {
+    // C rewrites the word in place when it drops an accent (see
+    // `without_accent` below); the copy is made only then.
+    let mut buf = std::borrow::Cow::Borrowed(word_in);
+
+    while pos < buf.len() {
+        let word_buf: &[u8] = &buf;
         let c = word_buf[pos];
         if c == 0 || c == b' ' { break; }
 
@@ -1145,6 +1150,36 @@ pub fn translate_rules_ext(
                 }
 
                 if match1.points == 0 && is_alpha(wc) {
+                    // C's "no match, try removing the accent and re-translating
+                    // the word": a letter no rule reads (Dutch `ë`, `ï`, `ö`, `ü`,
+                    // German `ë` in "Citroën") is replaced by its base letter.
+                    // Without this the word was cut at that letter: Dutch
+                    // "coördinatie" read as "co", "België" as "Belgi".
+                    //
+                    // C leaves a letter that is the whole word to be spelled with
+                    // its accent's name ("e grave"), which this port does not
+                    // implement: it said nothing at all, so Dutch "2 à 3" lost
+                    // its "à".  Such a letter is read as its base letter here.
+                    if let Some(base) = accent_base(wc) {
+                        replace_with_base(buf.to_mut(), pos, wc_bytes, base);
+                        if separates_dieresis(&dict.lang) && DIERESES.contains(&wc) {
+                            // A vowel with a dieresis starts a new syllable: keep
+                            // what was read so far and go on from the base
+                            // letter ("co|ordinatie").
+                            continue;
+                        }
+                        // Any other accent: read the whole word again with the
+                        // base letter in place.
+                        out_phonemes.clear();
+                        out_end_phonemes.clear();
+                        out_end_type = 0;
+                        out_suffix_start = 0;
+                        out_stem_ph_len = 0;
+                        *word_vowel_count = 0;
+                        *word_stressed_count = 0;
+                        pos = word_start;
+                        continue;
+                    }
                     // Unrecognised character → spell the word
                     spellword = true;
                     break;
@@ -1245,6 +1280,43 @@ pub fn translate_rules_ext(
 // ─────────────────────────────────────────────────────────────────────────────
 // Helpers
 // ─────────────────────────────────────────────────────────────────────────────
+
+/// C's `diereses_list`: the letters that, in a language with
+/// `LOPT_DIERESES`, mark the start of a new syllable.
+const DIERESES: [u32; 6] = [0xe4, 0xeb, 0xef, 0xf6, 0xfc, 0xff];
+
+/// `langopts.param[LOPT_DIERESES]`, transcribed from `tr_languages.c`
+/// (Afrikaans and Dutch).
+fn separates_dieresis(lang: &str) -> bool {
+    let primary = lang.split(['-', '_']).next().unwrap_or(lang);
+    primary.eq_ignore_ascii_case("nl") || primary.eq_ignore_ascii_case("af")
+}
+
+/// The ASCII base of an accented letter, from C's `remove_accent` table.
+fn accent_base(wc: u32) -> Option<u8> {
+    if (0xc0..0xc0 + REMOVE_ACCENT.len() as u32).contains(&wc) {
+        match REMOVE_ACCENT[(wc - 0xc0) as usize] {
+            0 => None,
+            base => Some(base),
+        }
+    } else {
+        None
+    }
+}
+
+/// Puts `base` in place of the letter at `pos` and moves the rest of the word
+/// left over its `extra` continuation bytes, padding the word's end with
+/// spaces, as C does: the buffer keeps its length and every later word its
+/// position.
+fn replace_with_base(word: &mut Vec<u8>, pos: usize, extra: usize, base: u8) {
+    word[pos] = base;
+    word.drain(pos + 1..pos + 1 + extra);
+    let end = word[pos + 1..]
+        .iter()
+        .position(|&b| b == b' ' || b == 0)
+        .map_or(word.len(), |i| pos + 1 + i);
+    word.splice(end..end, std::iter::repeat_n(b' ', extra));
+}
 
 fn make_ctx<'a>(
     word: &'a [u8],

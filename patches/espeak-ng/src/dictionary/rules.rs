@@ -1026,7 +1026,7 @@ pub fn translate_rules_ext(
     let rules_abs_base = dict.rules_offset;
 
     // C rewrites the word in place when it drops an accent (see
-    // `without_accent` below); the copy is made only then.
+    // `replace_with_base` below); the copy is made only then.
     let mut buf = std::borrow::Cow::Borrowed(word_in);
 
     while pos < buf.len() {

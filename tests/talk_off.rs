@@ -1,7 +1,8 @@
 //! Talk-off: the in-band DTMF detector must raise no digit on the project's own speech (the
 //! prompts of `voices/<lang>/prompts.toml` and a message full of digits, spoken by the built-in
-//! engine in every language) after a G.711 round trip, as a member's phone would hand it to us
-//! if our own audio leaked back.
+//! engine in every language, and the words with accented letters of
+//! `tests/data/words_whole.tsv`) after a G.711 round trip, as a member's phone would hand it to
+//! us if our own audio leaked back.
 
 use buurtbel::media::g711;
 use buurtbel::media::inband::InbandDetector;
@@ -52,6 +53,49 @@ fn no_digit_on_the_prompts_in_any_language() {
                 assert!(digits.is_empty(), "{lang} {name} raised {digits:?}");
                 checked += heard.len();
             }
+        }
+    }
+    assert!(
+        checked > 8000 * 60,
+        "at least a minute of speech checked, got {} s",
+        checked / 8000
+    );
+}
+
+/// The words the engine once cut at an accented letter, now said whole: new audio, checked too.
+#[test]
+fn no_digit_on_the_words_with_accented_letters() {
+    let cache = tempfile::tempdir().unwrap();
+    let speech = Speech::new(SpeechSettings {
+        prompts: Path::new(env!("CARGO_MANIFEST_DIR")).join("voices"),
+        cache_dir: cache.path().to_owned(),
+        ..SpeechSettings::default()
+    })
+    .unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/words_whole.tsv");
+    let table = std::fs::read_to_string(path).unwrap();
+    let mut checked = 0;
+    for lang in Language::ALL {
+        let words: Vec<&str> = table
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .filter(|(code, _)| *code == lang.code())
+            .map(|(_, word)| word)
+            .collect();
+        let message = speech.message(&words.join(", "), lang, 1.0).unwrap();
+        let laws: [Law; 2] = [
+            (g711::encode_alaw, g711::decode_alaw),
+            (g711::encode_ulaw, g711::decode_ulaw),
+        ];
+        for (encode, decode) in laws {
+            let heard = decode(&encode(&message.samples));
+            let mut detector = InbandDetector::new();
+            let digits: Vec<char> = heard
+                .chunks(160)
+                .flat_map(|frame| detector.process(frame))
+                .collect();
+            assert!(digits.is_empty(), "{lang} raised {digits:?}");
+            checked += heard.len();
         }
     }
     assert!(

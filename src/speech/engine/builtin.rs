@@ -1,4 +1,5 @@
-//! The default engine: eSpeak NG ported to Rust (the `espeak-ng` crate), with the nl, fr, de
+//! The default engine: eSpeak NG ported to Rust (the `espeak-ng` crate, patched in
+//! `patches/espeak-ng/` so a word is never cut at an accented letter), with the nl, fr, de
 //! and en dictionaries compiled into the binary. The engine reads its data from a folder, so
 //! the first use writes the embedded data under the cache folder; a marker file written last
 //! tells a complete copy from one a crash interrupted. When that folder cannot be written
@@ -13,6 +14,9 @@ use std::sync::Arc;
 
 const ENGINE: &str = "builtin";
 const COMPLETE: &str = ".complete";
+/// The fixes carried in `patches/espeak-ng/` over the crate's release, part of the engine's id
+/// so a rendering cached by the unpatched engine (a word cut at "ë") is made again.
+const PATCHED: &str = "words-whole";
 
 /// The embedded eSpeak NG.
 #[derive(Debug, Clone)]
@@ -105,7 +109,10 @@ fn list_voices(dir: &Path, voices: &mut Vec<String>) {
 
 impl SpeechEngine for Builtin {
     fn id(&self) -> String {
-        format!("builtin/espeak-ng-rs {}", espeak_ng::EspeakNg::version())
+        format!(
+            "builtin/espeak-ng-rs {}+{PATCHED}",
+            espeak_ng::EspeakNg::version()
+        )
     }
 
     fn default_voice(&self, language: Language) -> Result<String, SpeechError> {

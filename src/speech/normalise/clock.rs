@@ -333,7 +333,7 @@ mod tests {
         assert_eq!(first(time, "0u00").as_deref(), Some("nul uur"));
         assert_eq!(
             first(time, "23:59 uur").as_deref(),
-            Some("driejentwintig uur negenenvijftig")
+            Some("drieëntwintig uur negenenvijftig")
         );
     }
 }

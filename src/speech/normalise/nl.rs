@@ -5,12 +5,9 @@
 //! "honderdeen"), which espeak-ng stresses correctly. A space follows "duizend" ("tweeduizend
 //! zesentwintig"): espeak-ng slurs the unbroken compound ("tweeduizendzəzəntwintig").
 //!
-//! Twee and drie before "en" are written with the glide speakers put there, "tweejentwintig",
-//! "driejentwintig", not with the trema of the spelling ("tweeëntwintig"): the engine buurtbel
-//! speaks with by default (the bundled `espeak-ng` crate) stops a Dutch word at any letter with
-//! a trema, so "tweeëntwintig" comes out as "twee" and 22 would be heard as 2. Both engines say
-//! "tʋeːjəntʋɪntəx" for the glide spelling; `pronunciation.rs` checks both facts, so the trema
-//! can come back when the engine is fixed.
+//! Twee and drie before "en" take the trema of the spelling, "tweeëntwintig", "drieëntwintig":
+//! the text the dispatcher checks is written as Dutch is written, and both engines read it
+//! whole.
 
 use super::lexicon::{Abbreviation, Date, Lexicon, Unit, When};
 use super::rules::spell_digits;
@@ -278,7 +275,7 @@ fn below_thousand(n: u64, compound: bool) -> String {
     words
 }
 
-/// 0–99: "één" alone, "een" inside a compound; "jen" after twee and drie (see the module).
+/// 0–99: "één" alone, "een" inside a compound; "ën" after twee and drie (see the module).
 fn below_hundred(n: u64, compound: bool) -> String {
     let one = |u: u64| {
         if u == 1 && compound {
@@ -293,7 +290,7 @@ fn below_hundred(n: u64, compound: bool) -> String {
         (t, 1) => format!("eenen{}", TENS[t as usize % 10]),
         (t, u) => {
             let unit = UNITS[u as usize];
-            let and = if unit.ends_with('e') { "jen" } else { "en" };
+            let and = if unit.ends_with('e') { "ën" } else { "en" };
             format!("{unit}{and}{}", TENS[t as usize % 10])
         }
     }
@@ -313,7 +310,7 @@ mod tests {
         .collect();
         assert_eq!(
             said.join(", "),
-            "nul, één, drie, dertien, twintig, eenentwintig, tweejentwintig, driejentwintig, vierentwintig, tachtig, negenennegentig, honderd, honderdeen, honderdeenentwintig, tweehonderd, negenhonderdnegenennegentig"
+            "nul, één, drie, dertien, twintig, eenentwintig, tweeëntwintig, drieëntwintig, vierentwintig, tachtig, negenennegentig, honderd, honderdeen, honderdeenentwintig, tweehonderd, negenhonderdnegenennegentig"
         );
         assert_eq!(Dutch.cardinal(1000), "duizend");
         assert_eq!(Dutch.cardinal(1001), "duizend één");

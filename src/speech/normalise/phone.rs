@@ -6,7 +6,7 @@
 //! trunk `0` (`02 123 45 67`, `050 12 34 56`), 10 for mobiles (`0471 12 34 56`: prefixes 046–049,
 //! 0455, 0456), or the same without the `0` after `+32`. Groups are kept as written when the
 //! writer grouped them; a number typed in one run is grouped by the numbering plan. The country
-//! code is said as a number ("plus tweejendertig"), as Belgians say it.
+//! code is said as a number ("plus tweeëndertig"), as Belgians say it.
 
 use super::lexicon::Lexicon;
 use super::rules::{Found, has_leading_zero, spell_digits};

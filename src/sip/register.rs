@@ -3,7 +3,7 @@
 //! with a growing back-off, so a trunk that was down is registered again when it returns.
 
 use crate::sip::call::Transmit;
-use crate::sip::digest::{Credentials, DigestClient};
+use crate::sip::digest::{Challenge, Credentials, DigestClient};
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction, Timers, local_via};
@@ -55,6 +55,16 @@ pub enum RegistrationEvent {
     Registered {
         /// The granted expiry.
         expires: Duration,
+    },
+    /// The registrar challenged our credentials again: they are wrong for `realm`. A
+    /// [`RegistrationEvent::Failed`] follows.
+    AuthRejected {
+        /// 401 or 407.
+        status: u16,
+        /// The realm of the refusing challenge.
+        realm: String,
+        /// The user name we answered with (never the password).
+        username: String,
     },
     /// The registrar refused us or did not answer; we try again after `retry_in`.
     Failed {
@@ -230,9 +240,16 @@ impl Registration {
         if accepted && self.challenges_answered < 2 {
             self.challenges_answered += 1;
             self.send(now);
-        } else {
-            self.on_failure(now, Some(response.status), None);
+            return;
         }
+        if let Some(credentials) = &self.setup.credentials {
+            self.events.push_back(RegistrationEvent::AuthRejected {
+                status: response.status,
+                realm: Challenge::realm_of(response),
+                username: credentials.username.clone(),
+            });
+        }
+        self.on_failure(now, Some(response.status), None);
     }
 
     fn on_failure(&mut self, now: Instant, status: Option<u16>, retry_after: Option<u32>) {
@@ -368,5 +385,38 @@ mod tests {
         );
         registration.handle_timeout(start + FIRST_BACKOFF);
         assert_eq!(sent(&mut registration).method, Method::Register);
+    }
+
+    #[test]
+    fn refused_credentials_name_the_realm_and_user_then_fail() {
+        let start = crate::sip::virtual_epoch();
+        let mut registration = Registration::new(start, setup(true));
+        let challenge = [(
+            "WWW-Authenticate",
+            "Digest realm=\"trunk.test\", nonce=\"n1\", qop=\"auth\"",
+        )];
+        let first = sent(&mut registration);
+        registration.handle_response(start, reply(&first, 401, &challenge));
+        let second = sent(&mut registration);
+        registration.handle_response(start, reply(&second, 401, &challenge));
+        assert_eq!(
+            registration.poll_event(),
+            Some(RegistrationEvent::AuthRejected {
+                status: 401,
+                realm: "trunk.test".into(),
+                username: "bin-test".into(),
+            })
+        );
+        assert!(matches!(
+            registration.poll_event(),
+            Some(RegistrationEvent::Failed {
+                status: Some(401),
+                ..
+            })
+        ));
+        assert!(
+            registration.poll_transmit().is_none(),
+            "no third try at once"
+        );
     }
 }

@@ -339,6 +339,17 @@ async fn keep_registered(
                 RegistrationEvent::Registered { expires } => {
                     tracing::info!(?expires, "registered with the trunk")
                 }
+                RegistrationEvent::AuthRejected {
+                    status,
+                    realm,
+                    username,
+                } => tracing::warn!(
+                    target: "buurtbel::sip",
+                    status,
+                    realm = realm.as_str(),
+                    username = username.as_str(),
+                    "the trunk refused our credentials for REGISTER"
+                ),
                 RegistrationEvent::Failed { status, retry_in } => {
                     tracing::warn!(?status, ?retry_in, "registration with the trunk failed")
                 }

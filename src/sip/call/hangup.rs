@@ -4,7 +4,7 @@
 
 use super::{Call, CallEvent, Party, Phase};
 use crate::sip::call::build;
-use crate::sip::digest::{Challenge, Challenger};
+use crate::sip::digest::Challenge;
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
@@ -78,12 +78,7 @@ impl Call {
         let Some(credentials) = &self.setup.credentials else {
             return;
         };
-        let challenger = Challenger::for_status(response.status);
-        let realm = challenger
-            .and_then(|c| response.headers.get(c.challenge_header()))
-            .and_then(|value| Challenge::parse_all(value).into_iter().find_map(Result::ok))
-            .map(|challenge| challenge.realm)
-            .unwrap_or_default();
+        let realm = Challenge::realm_of(response);
         let method = response.headers.cseq().map(|c| c.method.to_string());
         self.events.push_back(CallEvent::AuthRejected {
             status: response.status,

@@ -221,6 +221,16 @@ impl DigestClient {
 }
 
 impl Challenge {
+    /// The realm of the first usable challenge in a 401 or 407, for telling an operator
+    /// where credentials were refused; empty when there is none.
+    pub fn realm_of(response: &Response) -> String {
+        Challenger::for_status(response.status)
+            .and_then(|c| response.headers.get(c.challenge_header()))
+            .and_then(|value| Challenge::parse_all(value).into_iter().find_map(Result::ok))
+            .map(|challenge| challenge.realm)
+            .unwrap_or_default()
+    }
+
     /// Parses one WWW-Authenticate or Proxy-Authenticate value, which may hold several
     /// challenges; challenges in other schemes are skipped. Never panics.
     pub fn parse_all(value: &str) -> Vec<Result<Challenge, DigestError>> {

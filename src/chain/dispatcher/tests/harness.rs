@@ -285,6 +285,17 @@ pub struct Chain {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     driver: JoinHandle<()>,
+    /// While above zero the driver leaves the clock alone: the test itself is working.
+    holds: Arc<AtomicUsize>,
+}
+
+/// Keeps the manual clock where it is until dropped (see [`Chain::hold`]).
+pub struct Hold(Arc<AtomicUsize>);
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Drop for Chain {
@@ -295,11 +306,11 @@ impl Drop for Chain {
 
 /// Moves the manual clock to the next moment anyone waits for, whenever the dispatcher has
 /// been idle (only waiting for time or calls) twice in a row, a millisecond apart.
-async fn drive(time: Arc<ManualTime>, dispatcher: TestDispatcher) {
+async fn drive(time: Arc<ManualTime>, dispatcher: TestDispatcher, holds: Arc<AtomicUsize>) {
     let mut still = 0;
     loop {
         tokio::time::sleep(Duration::from_millis(1)).await;
-        if !dispatcher.is_idle() {
+        if !dispatcher.is_idle() || holds.load(Ordering::SeqCst) > 0 {
             still = 0;
             continue;
         }
@@ -383,7 +394,8 @@ impl Chain {
             clock.clone(),
             settings,
         );
-        let driver = tokio::spawn(drive(time, dispatcher.clone()));
+        let holds = Arc::new(AtomicUsize::new(0));
+        let driver = tokio::spawn(drive(time, dispatcher.clone(), Arc::clone(&holds)));
         Chain {
             dispatcher,
             phones,
@@ -393,7 +405,15 @@ impl Chain {
             shutdown: None,
             task: None,
             driver,
+            holds,
         }
+    }
+
+    /// Stops the clock while the test does several things that must happen at one moment
+    /// (the dispatcher looks idle while the test awaits the database).
+    pub fn hold(&self) -> Hold {
+        self.holds.fetch_add(1, Ordering::SeqCst);
+        Hold(Arc::clone(&self.holds))
     }
 
     /// Starts the dispatcher's loop.

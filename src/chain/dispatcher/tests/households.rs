@@ -142,6 +142,7 @@ async fn a_shared_call_rings_on_until_nobody_it_serves_needs_it() {
     let chain = Chain::start(afternoon(), settings(), household(vec![rings(120)], None)).await;
     let alert = chain.send(AlertKind::Urgent).await;
     chain.wait(10).await;
+    let hold = chain.hold();
     for name in &NAMES[..2] {
         let delivery = chain.delivery_of(&alert, name).await;
         chain
@@ -150,7 +151,9 @@ async fn a_shared_call_rings_on_until_nobody_it_serves_needs_it() {
             .await
             .expect("acknowledge");
     }
+    drop(hold);
     chain.wait(10).await;
+    let hold = chain.hold();
     assert_eq!(
         chain.dispatcher.calls_in_progress(),
         1,
@@ -162,6 +165,7 @@ async fn a_shared_call_rings_on_until_nobody_it_serves_needs_it() {
         .acknowledge(&alert, &piet.member_id, AckHow::Api)
         .await
         .expect("acknowledge");
+    drop(hold);
     assert_eq!(chain.settled(&alert).await.state, AlertState::Completed);
     let placed = chain.phones.placed();
     assert_eq!(placed.len(), 1);

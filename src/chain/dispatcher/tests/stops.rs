@@ -80,6 +80,7 @@ async fn an_acknowledgement_from_elsewhere_cancels_the_ringing_call() {
     .await;
     let alert = chain.send(AlertKind::Urgent).await;
     chain.wait(10).await;
+    let hold = chain.hold();
     let delivery = chain.delivery_of(&alert, "Test Lid Een").await;
     assert_eq!(delivery.state, DeliveryState::Calling);
     let first = chain
@@ -88,6 +89,7 @@ async fn an_acknowledgement_from_elsewhere_cancels_the_ringing_call() {
         .await
         .expect("acknowledge");
     assert!(first);
+    drop(hold);
     assert_eq!(chain.settled(&alert).await.state, AlertState::Completed);
     let placed = chain.phones.placed();
     assert_eq!(placed.len(), 1);

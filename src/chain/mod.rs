@@ -9,6 +9,7 @@ pub mod clock;
 pub mod dialer_caller;
 pub mod dispatcher;
 pub mod events;
+pub mod lease;
 pub mod policy;
 pub mod program_source;
 pub mod programs;

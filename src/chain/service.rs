@@ -9,7 +9,7 @@ use crate::chain::program_source::StoredPrograms;
 use crate::chain::programs::Programs;
 use crate::config::Config;
 use crate::speech::{Speech, SpeechError};
-use crate::store::Store;
+use crate::store::{Store, TrunkLedger};
 use crate::telephony::{Dialer, DialerError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,8 +46,28 @@ pub fn settings(config: &Config) -> Result<ChainSettings, ServiceError> {
         // `alert send` from a shell reaches the trunk within about 20 ms; each look is one
         // indexed read of the sending alerts' ids.
         look: Some(Duration::from_millis(20)),
+        trunk: trunk_ledger(config),
         ..ChainSettings::default()
     })
+}
+
+/// The trunk as the shared ledger knows it: every instance that reaches the same proxy with
+/// the same account shares its channels and calls per second.
+pub fn trunk_ledger(config: &Config) -> TrunkLedger {
+    let trunk = &config.trunk;
+    let proxy = trunk
+        .proxy_address()
+        .map_or_else(|_| trunk.proxy.trim().to_owned(), |p| p.host_port());
+    let name = if trunk.username.is_empty() {
+        proxy
+    } else {
+        format!("{}@{proxy}", trunk.username)
+    };
+    TrunkLedger {
+        name,
+        max_channels: trunk.max_channels.max(1),
+        max_cps: Some(trunk.max_cps),
+    }
 }
 
 /// The number spoken on voicemail: `chain.callback_number`, else the trunk's caller ID.

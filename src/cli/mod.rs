@@ -4,6 +4,7 @@
 mod alert;
 mod call;
 mod demo;
+mod host;
 mod members;
 mod progress;
 mod say;
@@ -122,6 +123,7 @@ impl CliError {
             CliError::Usage(_) => 2,
             CliError::Service(crate::chain::service::ServiceError::Config(_)) => 2,
             CliError::Environment(_) | CliError::Service(_) => 1,
+            CliError::Chain(crate::chain::dispatcher::ChainError::LeaseLost) => 1,
         }
     }
 }

@@ -23,6 +23,31 @@ fn default_url() -> String {
     "sqlite:buurtbel.db".to_owned()
 }
 
+/// `[instance]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceConfig {
+    /// This gateway's name among those on one database (`buurtbel status` shows it); by
+    /// default the host's name. Two gateways on one host and one PostgreSQL need a name each.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+impl InstanceConfig {
+    pub(super) fn check(&self) -> Result<(), (&'static str, String)> {
+        match &self.name {
+            Some(name) if name.trim().is_empty() || name.len() > 64 => {
+                Err(("instance.name", "must be 1 to 64 characters".to_owned()))
+            }
+            Some(name) if name.chars().any(char::is_control) => Err((
+                "instance.name",
+                "must not hold control characters".to_owned(),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// `[chain]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

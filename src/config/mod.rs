@@ -7,7 +7,7 @@ mod chain;
 mod proxy;
 mod speech;
 
-pub use chain::{ChainConfig, DatabaseConfig, parse_quiet_hours};
+pub use chain::{ChainConfig, DatabaseConfig, InstanceConfig, parse_quiet_hours};
 pub use proxy::ProxyAddress;
 pub use speech::SpeechConfig;
 
@@ -70,6 +70,9 @@ pub struct Config {
     /// `[chain]`: expiry, quiet hours, retries.
     #[serde(default)]
     pub chain: ChainConfig,
+    /// `[instance]`: this gateway among others on one database.
+    #[serde(default)]
+    pub instance: InstanceConfig,
 }
 
 /// `[sip]`.
@@ -291,6 +294,7 @@ impl Config {
                 .to_ascii_lowercase(),
             ));
         }
+        self.instance.check()?;
         if trunk.domain.trim().is_empty() {
             return Err(("trunk.domain", "must not be empty".into()));
         }

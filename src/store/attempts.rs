@@ -141,18 +141,15 @@ impl Store {
                 continue;
             };
             let id = AttemptId(new_id());
-            sqlx::query(
-                "INSERT INTO attempts (id, delivery_id, seq, channel, number, started_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id.as_str())
-            .bind(delivery.as_str())
-            .bind(seq)
-            .bind(channel.as_str())
-            .bind(number)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let attempt = NewAttempt {
+                id: &id,
+                delivery,
+                seq,
+                channel,
+                number,
+                now,
+            };
+            self.insert_attempt(&mut tx, &attempt).await?;
             begun.push((delivery.clone(), id));
         }
         if begun.is_empty() {
@@ -195,17 +192,19 @@ impl Store {
             };
             moved.push(move_on(&mut tx, self.backend, &delivery, *step, result).await?);
         }
+        let ids: Vec<&str> = attempts.iter().map(|(a, _)| a.as_str()).collect();
+        super::ledger::hang_up(&mut tx, &ids).await?;
         self.commit(tx).await?;
         Ok(moved)
     }
 
-    /// Attempts without an end, oldest first: after a crash, the calls that were in flight.
+    /// Attempts without an end, oldest first, whoever placed them: the calls in flight, or
+    /// after a crash those it interrupted.
     pub async fn in_flight(&self) -> Result<Vec<InFlight>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS}, d.alert_id, d.member_id, d.state, d.attempts, d.contact_index, \
-             d.rounds, d.next_try_at, d.last_sip_status, d.created_at, d.updated_at \
-             FROM attempts t JOIN deliveries d ON d.id = t.delivery_id \
-             WHERE t.ended_at IS NULL ORDER BY t.started_at, t.id"
+            "SELECT {} FROM attempts t JOIN deliveries d ON d.id = t.delivery_id \
+             WHERE t.ended_at IS NULL ORDER BY t.started_at, t.id",
+            in_flight_columns()
         );
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         rows.iter().map(in_flight_from).collect()
@@ -234,6 +233,50 @@ impl Store {
     }
 }
 
+/// A new attempt's row.
+pub(super) struct NewAttempt<'a> {
+    pub id: &'a AttemptId,
+    pub delivery: &'a DeliveryId,
+    pub seq: i64,
+    pub channel: AttemptChannel,
+    pub number: &'a str,
+    pub now: i64,
+}
+
+impl Store {
+    /// Inserts the attempt, with the lease this store writes under (none without one).
+    pub(super) async fn insert_attempt(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        attempt: &NewAttempt<'_>,
+    ) -> Result<(), StoreError> {
+        let lease = self.lease();
+        sqlx::query(
+            "INSERT INTO attempts (id, delivery_id, seq, channel, number, started_at, \
+             instance_id, lease_generation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(attempt.id.as_str())
+        .bind(attempt.delivery.as_str())
+        .bind(attempt.seq)
+        .bind(attempt.channel.as_str())
+        .bind(attempt.number)
+        .bind(attempt.now)
+        .bind(lease.map(|l| l.instance.as_str()))
+        .bind(lease.map(|l| l.generation))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// The columns [`in_flight_from`] reads: the attempt `t` and its delivery `d`.
+pub(super) fn in_flight_columns() -> String {
+    format!(
+        "{COLUMNS}, d.alert_id, d.member_id, d.state, d.attempts, d.contact_index, \
+         d.rounds, d.next_try_at, d.last_sip_status, d.created_at, d.updated_at"
+    )
+}
+
 /// Only outcomes and `given_up`/`cancelled`/`expired` follow an attempt, and a final state
 /// schedules nothing.
 fn check(step: DeliveryStep) -> Result<(), StoreError> {
@@ -250,7 +293,7 @@ fn check(step: DeliveryStep) -> Result<(), StoreError> {
 
 /// The guarded half of `begin_attempt`: the delivery's new attempt count, or `None` when
 /// the guard refused.
-async fn claim(
+pub(super) async fn claim(
     tx: &mut Transaction<'static, Any>,
     delivery: &DeliveryId,
     expected: &[DeliveryState],
@@ -371,7 +414,7 @@ fn result_from(row: &AnyRow, ended_at: i64) -> Result<AttemptResult, StoreError>
     })
 }
 
-fn in_flight_from(row: &AnyRow) -> Result<InFlight, StoreError> {
+pub(super) fn in_flight_from(row: &AnyRow) -> Result<InFlight, StoreError> {
     let attempt = attempt_from(row)?;
     let delivery = Delivery {
         id: attempt.delivery_id.clone(),

@@ -53,6 +53,14 @@ pub enum StoreError {
     /// No such attempt.
     #[error("no attempt {0}")]
     UnknownAttempt(AttemptId),
+    /// This instance's lease has expired: it may no longer write (another instance may
+    /// have taken over its calls).
+    #[error("the lease of instance `{0}` has expired; it no longer writes")]
+    LeaseExpired(String),
+    /// Another process holds a live lease: under this instance's name, or (SQLite, one
+    /// gateway per file) under any name.
+    #[error("{}", held(.0))]
+    InstanceHeld(Box<super::instances::Instance>),
     /// An attempt that was already finished.
     #[error("attempt {0} is already finished")]
     AttemptFinished(AttemptId),
@@ -158,4 +166,18 @@ pub enum AlertProblem {
     /// `activation_of` on an alert that is not feedback.
     #[error("only a feedback alert follows up an activation")]
     ActivationOfNotFeedback,
+}
+
+/// Names the process that holds the lease, and what to do.
+fn held(holder: &super::instances::Instance) -> String {
+    let left = (holder.lease_expires_at - holder.read_at).max(0);
+    format!(
+        "instance `{}` (pid {} on {}) is serving this database, its lease runs {:.1} s more; \
+         stop it first, or give this one another `[instance] name` (PostgreSQL only: on \
+         SQLite one gateway serves a file)",
+        holder.id,
+        holder.pid,
+        holder.host,
+        left as f64 / 1000.0
+    )
 }

@@ -47,6 +47,8 @@ mod deliveries;
 mod error;
 mod identify;
 mod import;
+mod instances;
+mod ledger;
 mod members;
 mod model;
 mod networks;
@@ -60,6 +62,8 @@ pub use connect::{CONNECT_TIMEOUT, redacted_url};
 pub use deliveries::{Delivery, DeliveryLine, DueDelivery, Recipient};
 pub use error::{AlertProblem, MemberProblem, StoreError};
 pub use import::{ImportSummary, NewMember};
+pub use instances::{Instance, Lease, Registration};
+pub use ledger::{CallClaim, LineClaim, TrunkLedger};
 pub use members::{ContactPoint, Member};
 pub use model::{
     AckHow, AlertId, AlertKind, AlertState, AttemptChannel, AttemptId, Channel, ContactKind,
@@ -180,6 +184,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     writes: Arc<AtomicU64>,
+    /// The lease every write transaction checks first, once the instance has registered.
+    lease: Option<Arc<Lease>>,
 }
 
 impl Store {
@@ -204,6 +210,7 @@ impl Store {
             pool,
             backend,
             writes,
+            lease: None,
         })
     }
 
@@ -228,8 +235,13 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Begins a write transaction; under a lease, refused unless the lease is live.
     async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        Ok(self.pool.begin_with(self.backend.begin_write()).await?)
+        let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
+        if let Some(lease) = &self.lease {
+            instances::check_lease(&mut tx, self.backend, lease).await?;
+        }
+        Ok(tx)
     }
 
     async fn commit(&self, transaction: Transaction<'static, Any>) -> Result<(), StoreError> {

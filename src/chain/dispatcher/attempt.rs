@@ -17,13 +17,18 @@ use crate::chain::program_source::ProgramSource;
 use crate::media::pending::PendingProgram;
 use crate::speech::Language;
 use crate::store::{
-    AckHow, AlertId, AttemptChannel, AttemptId, AttemptResult, Delivery, DeliveryId, DeliveryState,
-    DeliveryStep, DueDelivery, MemberId,
+    AckHow, AlertId, AttemptId, AttemptResult, CallClaim, Delivery, DeliveryId, DeliveryState,
+    DeliveryStep, DueDelivery, LineClaim, MemberId, StoreError,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
+
+/// How long a delivery held for a call elsewhere (another instance's, or another alert's
+/// to the same member), or a full trunk, waits before the next look, unless a call ends
+/// sooner.
+const LOOK_AGAIN_MS: i64 = 1_000;
 
 /// Whom a call reaches: the alert, and the member of each delivery it serves.
 pub(super) struct Reached {
@@ -40,16 +45,21 @@ struct Finishing<'a> {
 
 impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// Places one call to `number` for the deliveries it serves (the first is the one that
-    /// came due) and records how it went. Errors are logged: a delivery left `calling` by a
-    /// failed write is picked up as in flight at the next start.
+    /// came due) and records how it went; true when a call was claimed (and so its line is
+    /// free again now). Errors are logged: a delivery left `calling` by a failed write is
+    /// picked up as in flight at the next start.
     pub(super) async fn attempt(
         &self,
         served: Vec<DueDelivery>,
         number: &str,
         stop: watch::Receiver<Stop>,
-    ) {
-        if let Err(e) = self.try_attempt(served, number, stop).await {
-            tracing::error!(error = %e, "an attempt could not be recorded");
+    ) -> bool {
+        match self.try_attempt(served, number, stop).await {
+            Ok(placed) => placed,
+            Err(e) => {
+                tracing::error!(error = %e, "an attempt could not be recorded");
+                true
+            }
         }
     }
 
@@ -58,11 +68,16 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         served: Vec<DueDelivery>,
         number: &str,
         stop: watch::Receiver<Stop>,
-    ) -> Result<(), ChainError> {
-        let served = self.claim(served, number).await?;
+    ) -> Result<bool, ChainError> {
+        let (served, wait) = self.claim(served, number).await?;
         let Some((first, _)) = served.first() else {
-            return Ok(()); // acknowledged, cancelled or taken meanwhile
+            return Ok(false); // acknowledged, cancelled, taken meanwhile, or on another call
         };
+        if !wait.is_zero() {
+            // The trunk's calls per second, shared with the other instances.
+            let at = self.shared.clock.now().saturating_add(millis(wait));
+            self.shared.clock.sleep_until(at).await;
+        }
         for (due, _) in &served {
             self.shared.events.publish(ChainEvent::Calling {
                 alert: due.delivery.alert_id.to_string(),
@@ -99,36 +114,59 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 },
             })
             .collect();
-        self.finish(&finishing, &summary, "").await
+        self.finish(&finishing, &summary, "").await?;
+        Ok(true)
     }
 
-    /// Claims every delivery the call serves, in one transaction; those refused (acknowledged
-    /// or stopped meanwhile) are left out of the call. The claimed ones, each with its
-    /// attempt, in the order given.
+    /// Claims every delivery the call serves and puts the call on the trunk's shared line,
+    /// in one transaction; those refused (acknowledged or stopped meanwhile, or their member
+    /// on another call) are left out of the call. The claimed ones, each with its attempt, in
+    /// the order given, and how long the trunk's calls per second make the INVITE wait. When
+    /// the number is on another instance's or alert's call, or the trunk is full, nothing is
+    /// claimed and the deliveries wait for a call to end.
     async fn claim(
         &self,
         served: Vec<DueDelivery>,
         number: &str,
-    ) -> Result<Vec<(DueDelivery, AttemptId)>, ChainError> {
+    ) -> Result<(Vec<(DueDelivery, AttemptId)>, Duration), ChainError> {
         let expected: Vec<[DeliveryState; 1]> = served.iter().map(|d| [d.delivery.state]).collect();
-        let claims: Vec<(DeliveryId, &[DeliveryState])> = served
+        let claims: Vec<LineClaim<'_>> = served
             .iter()
             .zip(&expected)
-            .map(|(d, state)| (d.delivery.id.clone(), &state[..]))
+            .map(|(d, state)| LineClaim {
+                delivery: d.delivery.id.clone(),
+                member: d.delivery.member_id.clone(),
+                expected: &state[..],
+            })
             .collect();
         let now = self.shared.clock.now();
-        let begun = self
+        let trunk = &self.shared.settings.trunk;
+        let claim = self
             .shared
             .store
-            .begin_call(&claims, AttemptChannel::Voice, number, now)
+            .begin_line_call(&claims, number, trunk, now)
             .await?;
+        let (begun, wait) = match claim {
+            CallClaim::Begun { attempts, wait } => (attempts, wait),
+            CallClaim::Busy => {
+                let held = served.iter().map(|d| d.delivery.id.clone());
+                self.lines().hold(held, now.saturating_add(LOOK_AGAIN_MS));
+                (Vec::new(), Duration::ZERO)
+            }
+            CallClaim::TrunkFull => {
+                self.lines().trunk_full(now.saturating_add(LOOK_AGAIN_MS));
+                (Vec::new(), Duration::ZERO)
+            }
+            CallClaim::Nobody => (Vec::new(), Duration::ZERO),
+        };
         let claimed: Vec<DeliveryId> = begun.iter().map(|(d, _)| d.clone()).collect();
         self.lines().keep(number, &claimed);
         let mut attempts: HashMap<DeliveryId, AttemptId> = begun.into_iter().collect();
-        Ok(served
+        let served = served
             .into_iter()
             .filter_map(|d| attempts.remove(&d.delivery.id).map(|a| (d, a)))
-            .collect())
+            .collect();
+        Ok((served, wait))
     }
 
     /// Starts making the call's program beside the call: the INVITE goes out while the
@@ -270,15 +308,26 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         Ok(())
     }
 
-    /// After a crash: every attempt without an end becomes a failed attempt, and the retry
-    /// policy decides what follows, as for any other failure.
-    pub(super) async fn resume(&self) -> Result<(), ChainError> {
+    /// After a crash, or when another instance's lease is dead: every attempt without an end
+    /// under a dead lease (with `unowned`, also those written without a lease) becomes a
+    /// failed attempt, and the retry policy decides what follows, as for any other failure.
+    /// A live instance's calls are never touched; an attempt another instance finished
+    /// meanwhile is left as it is.
+    pub(super) async fn resume(&self, unowned: bool) -> Result<(), ChainError> {
         let store = &self.shared.store;
-        let interrupted = store.in_flight().await?;
+        let dead = store.take_over_dead().await?;
+        for lease in &dead {
+            tracing::warn!(
+                instance = %lease.instance,
+                generation = lease.generation,
+                "taking over the calls of an instance whose lease expired"
+            );
+        }
+        let interrupted = store.orphaned_attempts(unowned).await?;
         if !interrupted.is_empty() {
             tracing::warn!(
                 calls = interrupted.len(),
-                "calls were in flight when the chain last stopped; recording them as failed"
+                "calls were in flight when their instance stopped; recording them as failed"
             );
         }
         for flight in interrupted {
@@ -301,7 +350,10 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 progress,
             };
             let summary = CallSummary::failed();
-            self.finish(&[interrupted], &summary, "interrupted").await?;
+            match self.finish(&[interrupted], &summary, "interrupted").await {
+                Ok(()) | Err(ChainError::Store(StoreError::AttemptFinished(_))) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
     }

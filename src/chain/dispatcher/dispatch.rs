@@ -11,6 +11,7 @@
 
 use super::{ChainError, Dispatcher};
 use crate::chain::caller::{Caller, Stop};
+use crate::chain::lease::Standing;
 use crate::chain::program_source::ProgramSource;
 use crate::chain::quiet;
 use crate::store::{AlertKind, DeliveryId, DeliveryState, DueDelivery};
@@ -20,9 +21,15 @@ use tokio::sync::watch;
 impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// Takes due deliveries while channels are free; returns when to look again.
     pub(super) async fn dispatch(&self, now: i64) -> Result<Option<i64>, ChainError> {
+        if self.standing() != Standing::Live {
+            return Ok(None); // a renewed lease wakes the loop
+        }
         let free = self.shared.channels.available_permits();
         if free == 0 {
             return Ok(None); // a call that ends wakes the loop
+        }
+        if let Some(until) = self.lines().trunk_full_until(now) {
+            return Ok(Some(until)); // so do calls ending elsewhere, on PostgreSQL
         }
         let (serving, waiting) = {
             let lines = self.lines();
@@ -32,8 +39,14 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         let due = self.shared.store.due_deliveries(now, limit).await?;
         let full = due.len() >= limit as usize;
         let mut waiting = 0;
+        let mut held_until: Option<i64> = None;
         for delivery in due {
             if self.lines().serves(&delivery.delivery.id) {
+                continue;
+            }
+            if let Some(until) = self.lines().held_until(&delivery.delivery.id, now) {
+                waiting += 1;
+                held_until = Some(held_until.map_or(until, |h| h.min(until)));
                 continue;
             }
             if let Some(allowed) = self.quiet_until(&delivery, now) {
@@ -61,8 +74,8 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             let busy = self.busy();
             tokio::spawn(async move {
                 let _busy = busy;
-                dispatcher.attempt(served, &number, stop).await;
-                dispatcher.lines().close(&number);
+                let placed = dispatcher.attempt(served, &number, stop).await;
+                dispatcher.lines().close(&number, placed);
                 drop(permit);
                 dispatcher.check_complete(&alert).await;
                 dispatcher.shared.wake.notify_one();
@@ -73,8 +86,12 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             return Ok(Some(now));
         }
         // Every try due by now is in hand: started, waiting for a call that wakes the loop
-        // when it ends, or moved on. Only later tries need a look.
-        Ok(self.shared.store.next_due_after(now).await?)
+        // when it ends, held for a call elsewhere, or moved on. Only later tries need a look.
+        let next = self.shared.store.next_due_after(now).await?;
+        Ok(match (next, held_until) {
+            (Some(next), Some(held)) => Some(next.min(held)),
+            (next, held) => next.or(held),
+        })
     }
 
     /// The deliveries a call for `first` serves: `first`, and when its number is shared, every

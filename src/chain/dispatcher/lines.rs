@@ -14,13 +14,29 @@ use std::collections::HashMap;
 use tokio::sync::watch;
 
 /// The calls in progress, by number dialled.
-#[derive(Default)]
 pub(super) struct Lines {
     calls: HashMap<String, LineCall>,
     /// Each delivery a call serves, and that call's number.
     serving: HashMap<DeliveryId, String>,
     /// Due deliveries the last look found waiting for their number to be free.
     waiting: usize,
+    /// Deliveries whose number or member the ledger found on another instance's or alert's
+    /// call, each with when to look again (sooner when any call ends).
+    held: HashMap<DeliveryId, i64>,
+    /// Until when the trunk's ledger is full (every channel on the line, across instances).
+    trunk_full_until: i64,
+}
+
+impl Default for Lines {
+    fn default() -> Lines {
+        Lines {
+            calls: HashMap::new(),
+            serving: HashMap::new(),
+            waiting: 0,
+            held: HashMap::new(),
+            trunk_full_until: i64::MIN,
+        }
+    }
 }
 
 /// One call and whom it serves.
@@ -98,10 +114,45 @@ impl Lines {
             .retain(|delivery, on| on != number || claimed.contains(delivery));
     }
 
-    /// The call to `number` is over: the number is free and its deliveries may be taken again.
-    pub(super) fn close(&mut self, number: &str) {
+    /// The call to `number` is over (`placed`), or was never placed: the number is free and
+    /// its deliveries may be taken again. A call that was on the line may also have held
+    /// others up (the same member, the trunk's last channel): they are looked at again.
+    pub(super) fn close(&mut self, number: &str, placed: bool) {
         self.calls.remove(number);
         self.serving.retain(|_, on| on != number);
+        if placed {
+            self.line_freed();
+        }
+    }
+
+    /// Some call ended, here or in another instance: look again at once at what waited.
+    pub(super) fn line_freed(&mut self) {
+        self.held.clear();
+        self.trunk_full_until = i64::MIN;
+    }
+
+    /// The ledger found these deliveries' number or member on another call: leave them until
+    /// `until` or until a call ends.
+    pub(super) fn hold(&mut self, deliveries: impl IntoIterator<Item = DeliveryId>, until: i64) {
+        self.held.extend(deliveries.into_iter().map(|d| (d, until)));
+    }
+
+    /// Until when the delivery is held, if it is at `now`.
+    pub(super) fn held_until(&self, delivery: &DeliveryId, now: i64) -> Option<i64> {
+        self.held
+            .get(delivery)
+            .copied()
+            .filter(|until| *until > now)
+    }
+
+    /// The ledger found the trunk full: start no call before `until` or a call's end.
+    pub(super) fn trunk_full(&mut self, until: i64) {
+        self.trunk_full_until = until;
+    }
+
+    /// Until when the trunk is full, if it is at `now`.
+    pub(super) fn trunk_full_until(&self, now: i64) -> Option<i64> {
+        (self.trunk_full_until > now).then_some(self.trunk_full_until)
     }
 
     /// The member acknowledged another way (SMS, callback, API): a ringing call that now
@@ -165,7 +216,7 @@ mod tests {
         assert_eq!((lines.calls(), lines.deliveries()), (1, 3));
         lines.keep(landline, &[DeliveryId::from("a"), DeliveryId::from("c")]);
         assert!(!lines.serves(&DeliveryId::from("b")));
-        lines.close(landline);
+        lines.close(landline, true);
         assert!(!lines.is_busy(landline));
         assert_eq!((lines.calls(), lines.deliveries()), (0, 0));
     }

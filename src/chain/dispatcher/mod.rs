@@ -19,6 +19,7 @@
 mod alerts;
 mod attempt;
 mod dispatch;
+mod instance;
 mod lines;
 #[cfg(test)]
 mod tests;
@@ -26,11 +27,13 @@ mod tests;
 use crate::chain::caller::{Caller, Stop};
 use crate::chain::clock::ChainClock;
 use crate::chain::events::{ChainEvent, Events};
+use crate::chain::lease::Standing;
 use crate::chain::policy::RetryPolicy;
 use crate::chain::program_source::ProgramSource;
 use crate::chain::quiet;
 use crate::store::{
     AckHow, Alert, AlertId, AlertKind, AlertState, MemberId, NewAlert, Store, StoreError,
+    TrunkLedger,
 };
 use jiff::tz::TimeZone;
 use lines::Lines;
@@ -39,7 +42,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, Semaphore, watch};
 
 /// How the dispatcher behaves.
 #[derive(Debug, Clone)]
@@ -65,6 +68,9 @@ pub struct ChainSettings {
     pub page: u32,
     /// At shutdown, how long calls in progress may go on before they are ended.
     pub drain: Duration,
+    /// The trunk's shared ledger: calls on the line and calls per second across every
+    /// instance on the database.
+    pub trunk: TrunkLedger,
 }
 
 impl Default for ChainSettings {
@@ -80,6 +86,11 @@ impl Default for ChainSettings {
             first_page: 100,
             page: 1000,
             drain: Duration::from_secs(120),
+            trunk: TrunkLedger {
+                name: "trunk".to_owned(),
+                max_channels: 30,
+                max_cps: None,
+            },
         }
     }
 }
@@ -90,6 +101,10 @@ pub enum ChainError {
     /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The instance lost its lease: its calls were ended and it stopped, so that another
+    /// instance can take them over.
+    #[error("the instance's lease was lost (the database did not renew it); calls ended")]
+    LeaseLost,
 }
 
 /// Runs the alert chain; cheap to clone.
@@ -119,6 +134,8 @@ struct Shared<C, P> {
     working: Arc<AtomicUsize>,
     /// A new alert was sent here: look at the alerts on the next pass.
     alerts_changed: AtomicBool,
+    /// Where the instance stands with its lease; always live without one.
+    standing: watch::Sender<Standing>,
 }
 
 /// Counts a piece of work under way (a loop pass, a write, a call being set up or recorded)
@@ -174,6 +191,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 alerts: Mutex::new(HashMap::new()),
                 working: Arc::new(AtomicUsize::new(0)),
                 alerts_changed: AtomicBool::new(false),
+                standing: watch::Sender::new(Standing::Live),
             }),
         }
     }
@@ -253,9 +271,10 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// progress finish (at most [`ChainSettings::drain`], then ends them) and returns.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), ChainError> {
         let busy = self.busy();
-        self.resume().await?;
+        self.resume(true).await?;
         drop(busy);
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut standing = self.shared.standing.subscribe();
         let sweep = millis(self.shared.settings.sweep);
         let look = self.shared.settings.look.map(millis);
         let mut next_sweep = i64::MIN;
@@ -290,6 +309,11 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 () = &mut shutdown => break,
                 () = self.shared.wake.notified() => {}
                 () = self.shared.clock.sleep_until(wake_at) => {}
+                Ok(()) = standing.changed() => {
+                    if *standing.borrow_and_update() == Standing::Lost {
+                        return self.fenced().await;
+                    }
+                }
             }
         }
         self.drain().await;

@@ -1,0 +1,124 @@
+//! The dispatcher as one instance among several on a database: keeping its lease, fencing
+//! itself when it cannot, and finishing what dead instances left.
+//!
+//! A store with a lease checks it in every write; this keeps it alive. Every
+//! [`LeaseSettings::renew_every`] the lease is renewed; the [`LeaseClock`] turns the answers
+//! into a [`Standing`] the dispatch loop obeys: no call starts unless the standing is live,
+//! and when it is lost every call is ended and [`Dispatcher::run`] returns
+//! [`ChainError::LeaseLost`]. After each renewal the instance looks for open attempts or
+//! calls under dead leases (a crashed or fenced instance) and takes them over: it marks the
+//! dead instance's row (waiting for a write it had begun), frees its lines, and finishes each
+//! of its attempts as `interrupted` under the retry policy, as a restart does.
+
+use super::{ChainError, Dispatcher};
+use crate::chain::caller::{Caller, Stop};
+use crate::chain::lease::{LeaseClock, LeaseSettings, Standing};
+use crate::chain::program_source::ProgramSource;
+use crate::telephony::clock;
+use std::time::{Duration, Instant};
+
+impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
+    /// Keeps the store's lease, granted by a registration sent at `granted`, until it is
+    /// lost (or forever, for the caller to abort at shutdown). Without a lease, returns at
+    /// once.
+    pub async fn keep_lease(&self, settings: LeaseSettings, granted: Instant) {
+        let Some(lease) = self.shared.store.lease().cloned() else {
+            return;
+        };
+        let store = &self.shared.store;
+        let mut lease_clock = LeaseClock::new(settings, granted);
+        loop {
+            let sent = clock::now();
+            let renewal = store.renew_lease(&lease, settings.lease);
+            let deadline = lease_clock
+                .next_change(sent)
+                .min(sent + settings.renew_every);
+            let answer = tokio::time::timeout_at(deadline.into(), renewal).await;
+            match answer {
+                Ok(Ok(true)) => lease_clock.renewed(sent),
+                Ok(Ok(false)) => {
+                    tracing::error!(instance = %lease.instance, "the lease had expired");
+                    lease_clock.refused();
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "renewing the lease failed");
+                    lease_clock.failed();
+                }
+                Err(_) => lease_clock.failed(),
+            }
+            if self.stand(lease_clock.standing(clock::now())) == Standing::Lost {
+                return;
+            }
+            if lease_clock.standing(clock::now()) == Standing::Live {
+                self.take_over_dead().await;
+            }
+            loop {
+                let now = clock::now();
+                let next = lease_clock
+                    .next_change(now)
+                    .min(sent + settings.renew_every);
+                if next <= now {
+                    break;
+                }
+                tokio::time::sleep_until(next.into()).await;
+                if self.stand(lease_clock.standing(clock::now())) == Standing::Lost {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Where the instance stands now.
+    pub fn standing(&self) -> Standing {
+        *self.shared.standing.borrow()
+    }
+
+    /// Publishes the standing to the dispatch loop, logging a change; returns it.
+    fn stand(&self, standing: Standing) -> Standing {
+        let changed = self.shared.standing.send_if_modified(|current| {
+            let changed = *current != standing && *current != Standing::Lost;
+            if changed {
+                *current = standing;
+            }
+            changed
+        });
+        if changed {
+            match standing {
+                Standing::Live => tracing::info!("lease renewed: calls start again"),
+                Standing::Doubtful => {
+                    tracing::warn!("the lease cannot be renewed: no new calls until it is")
+                }
+                Standing::Lost => tracing::error!(
+                    calls = self.calls_in_progress(),
+                    "the lease may run out: ending every call and stopping"
+                ),
+            }
+        }
+        *self.shared.standing.borrow()
+    }
+
+    /// Takes over the calls of instances whose lease is dead, if there are any.
+    async fn take_over_dead(&self) {
+        match self.shared.store.orphans_exist().await {
+            Ok(false) => return,
+            Ok(true) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "looking for dead instances failed");
+                return;
+            }
+        }
+        if let Err(e) = self.resume(false).await {
+            tracing::error!(error = %e, "taking over a dead instance's calls failed");
+        }
+        self.shared.wake.notify_one();
+    }
+
+    /// The lease is lost: every call ends now, and the dispatcher stops.
+    pub(super) async fn fenced(&self) -> Result<(), ChainError> {
+        self.lines().stop(Stop::Now, |_| true);
+        let all = u32::try_from(self.shared.settings.channels.max(1)).unwrap_or(u32::MAX);
+        let channels = std::sync::Arc::clone(&self.shared.channels);
+        let _ = tokio::time::timeout(Duration::from_secs(5), channels.acquire_many(all)).await;
+        Err(ChainError::LeaseLost)
+    }
+}

@@ -709,6 +709,78 @@ mod tests {
     use super::*;
 
     #[test]
+    fn speed_factors_follow_set_speed() {
+        // 175 wpm: speed_lookup gives 87.
+        let speed = SpeedFactors::for_wpm(175);
+        assert_eq!(speed.len_speeds, [87, 80, 78]);
+        assert_eq!(speed.wav_factor, 110 + 150 * 87 / 128);
+        assert_eq!(speed.pause_factor, 256 * 87 / 115);
+        // Below 170 wpm recorded sounds stretch by the other formula.
+        assert_eq!(SpeedFactors::for_wpm(150).wav_factor, 128 + 128 * 112 / 130);
+        assert_eq!(speed.pause_ms(1, false), speed.min_pause);
+    }
+
+    /// `_ t a: t _`: one word, a long vowel at `stress` between two stops.
+    fn word(stress: u8) -> Vec<ListPhoneme> {
+        let stop = |newword| ListPhoneme { code: 40, typ: PH_STOP, length_mod: 2, stress, newword, ..Default::default() };
+        vec![
+            ListPhoneme { length_mod: 1, ..ListPhoneme::pause(0) },
+            stop(true),
+            ListPhoneme { code: 41, typ: PH_VOWEL, std_length: 100, stress, length: 128, ..Default::default() },
+            stop(false),
+            ListPhoneme { length_mod: 1, end_of_clause: true, newword: true, ..ListPhoneme::pause(0) },
+            ListPhoneme { length_mod: 1, ..ListPhoneme::pause(0) },
+        ]
+    }
+
+    #[test]
+    fn a_tonic_vowel_is_longer_than_an_unstressed_one() {
+        let options = LengthOptions::for_language("en", None);
+        let speed = SpeedFactors::for_wpm(175);
+        let mut tonic = word(7);
+        let mut unstressed = word(1);
+        calc_lengths(&mut tonic, &options, &speed);
+        calc_lengths(&mut unstressed, &options, &speed);
+        // (105 * 87 / 128 + 20) * 280, lengthened at the clause's end, / 128
+        let expected = (105 * 87 / 128 + 20) * 280 * (256 + (280 - 200) / 3) / 256 / 128;
+        assert_eq!(tonic[2].length, expected);
+        assert!(unstressed[2].length < tonic[2].length * 3 / 4);
+        // A stop in a stressed syllable waits longer.
+        assert_eq!((tonic[1].prepause, tonic[3].prepause), (60, 60));
+        assert_eq!((unstressed[1].prepause, unstressed[3].prepause), (48, 48));
+    }
+
+    #[test]
+    fn dutch_takes_its_own_stress_lengths() {
+        let speed = SpeedFactors::for_wpm(175);
+        let mut en = word(4);
+        let mut nl = word(4);
+        calc_lengths(&mut en, &LengthOptions::for_language("en", None), &speed);
+        calc_lengths(&mut nl, &LengthOptions::for_language("nl", None), &speed);
+        // Dutch has no length for level 4 and takes level 6's, 260 against 220.
+        assert!((nl[2].length * 220 / 260 - en[2].length).abs() <= 1, "{} {}", nl[2].length, en[2].length);
+    }
+
+    #[test]
+    fn a_vowel_body_is_normalised_then_scaled() {
+        let mut lengths = vec![20, 20, 20, 0];
+        normalise_vowel_body(&mut lengths, 4, 200, 0, 0);
+        assert_eq!(lengths, vec![51, 51, 51, 0]); // 155 ms over three frames
+        let speed = SpeedFactors::for_wpm(175);
+        let samples = spect_lengths(&lengths, &[0; 4], 128, 0, &speed);
+        assert_eq!(samples, vec![562, 562, 562, 0]); // half of 51 ms at 22 050 Hz
+    }
+
+    #[test]
+    fn a_stop_burst_does_not_grow_past_its_length() {
+        let speed = SpeedFactors::for_wpm(80);
+        assert!(speed.wav_factor > 256);
+        assert_eq!(sample_length(1000, 0, 0, true, &speed), 1000);
+        assert!(sample_length(1000, 0, 0, false, &speed) > 1000);
+        assert_eq!(sample_length(100, 0, 0, true, &speed), speed.min_sample_len as usize);
+    }
+
+    #[test]
     fn stress_code_mapping() {
         assert_eq!(stress_code_to_level(6), 6); // primary
         assert_eq!(stress_code_to_level(7), 7); // tonic

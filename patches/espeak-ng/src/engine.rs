@@ -1088,6 +1088,23 @@ impl EspeakNg {
             }
         }
 
+        // `stressLength <l0…l7>` from the language's voice file, when it
+        // declares one (the built-in table is English's).
+        let stress_lengths = crate::voices::voice_stress_length(
+            &self.data_dir,
+            self.voice_spec.effective_lang(),
+        )
+        .and_then(|v| {
+            let mut out = [0u32; 8];
+            // C reads eight values; a short list leaves the rest at the
+            // English default rather than at zero.
+            out.copy_from_slice(&crate::synthesize::setlengths::STRESS_LENGTHS_EN);
+            for (i, &x) in v.iter().take(8).enumerate() {
+                out[i] = x.max(0) as u32;
+            }
+            (v.len() >= 8).then_some(out)
+        });
+
         // Map volume (0–200) to amplitude (0–100)
         let amplitude = (volume / 2).clamp(0, 100);
 
@@ -1104,20 +1121,11 @@ impl EspeakNg {
             formant_factor,
             // `stressLength <l0…l7>` from the language's voice file, when it
             // declares one (the built-in table is English's).
-            stress_lengths: crate::voices::voice_stress_length(
-                &self.data_dir,
+            stress_lengths,
+            length_options: crate::synthesize::setlengths::LengthOptions::for_language(
                 self.voice_spec.effective_lang(),
-            )
-            .and_then(|v| {
-                let mut out = [0u32; 8];
-                // C reads eight values; a short list leaves the rest at the
-                // English default rather than at zero.
-                out.copy_from_slice(&crate::synthesize::setlengths::STRESS_LENGTHS_EN);
-                for (i, &x) in v.iter().take(8).enumerate() {
-                    out[i] = x.max(0) as u32;
-                }
-                (v.len() >= 8).then_some(out)
-            }),
+                stress_lengths.as_ref(),
+            ),
             // `intonation <n>` from the language's voice file, when it sets one
             // (upstream #1466: read the language configuration from data).
             // `intonation <n>` from the language's voice file, when it sets one

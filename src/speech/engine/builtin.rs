@@ -1,5 +1,6 @@
 //! The default engine: eSpeak NG ported to Rust (the `espeak-ng` crate, patched in
-//! `patches/espeak-ng/` so a word is never cut at an accented letter), with the nl, fr, de
+//! `patches/espeak-ng/` so a word is never cut at an accented letter and its phonemes last as
+//! long as eSpeak NG makes them), with the nl, fr, de
 //! and en dictionaries compiled into the binary. The engine reads its data from a folder, so
 //! the first use writes the embedded data under the cache folder; a marker file written last
 //! tells a complete copy from one a crash interrupted. When that folder cannot be written
@@ -15,8 +16,9 @@ use std::sync::Arc;
 const ENGINE: &str = "builtin";
 const COMPLETE: &str = ".complete";
 /// The fixes carried in `patches/espeak-ng/` over the crate's release, part of the engine's id
-/// so a rendering cached by the unpatched engine (a word cut at "ë") is made again.
-const PATCHED: &str = "words-whole";
+/// so a rendering cached by an engine without them (a word cut at "ë", phonemes timed by the
+/// port's old length model) is made again.
+const PATCHED: &str = "words-whole+timing";
 
 /// The embedded eSpeak NG.
 #[derive(Debug, Clone)]

@@ -115,8 +115,14 @@ pub struct PhonemeExtract {
 
     /// VowelStart address (for vowel onset transitions).
     pub vwlstart_addr: Option<u32>,
+    /// The VowelStart's parameter (`sound_param[pd_VWLSTART]`): ms added to
+    /// the vowel's length.
+    pub vwlstart_param: i8,
     /// VowelEnding address (for vowel coda transitions).
     pub vwlending_addr: Option<u32>,
+    /// The VowelEnding's parameter (`sound_param[pd_VWLEND]`): ms added to
+    /// the vowel's length.
+    pub vwlending_param: i8,
 
     /// If the phoneme does an unconditional ChangePhoneme(code), the target code.
     /// The caller should look up this code's synthesis data as a fallback.
@@ -843,9 +849,11 @@ where
     }
     if sound_addr[2] != 0 {
         result.vwlstart_addr = Some(sound_addr[2]);
+        result.vwlstart_param = sound_param[2];
     }
     if sound_addr[3] != 0 {
         result.vwlending_addr = Some(sound_addr[3]);
+        result.vwlending_param = sound_param[3];
     }
     result.change_phoneme_code = change_phoneme;
     result.vowel_transition = vowel_transition;

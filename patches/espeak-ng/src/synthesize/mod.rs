@@ -58,7 +58,18 @@ pub mod klatt;
 pub mod tempo;
 
 use crate::error::{Error, Result};
-use crate::phoneme::{PH_PAUSE, PH_VOWEL};
+use crate::phoneme::{
+    PH_FRICATIVE, PH_LIQUID, PH_NASAL, PH_PAUSE, PH_STOP, PH_VFRICATIVE, PH_VOWEL, PH_VSTOP,
+};
+
+/// `samples` at an inline `\x01<n>S` rate change's `factor`.
+fn scaled(samples: usize, factor: f64) -> usize {
+    if factor == 1.0 {
+        samples
+    } else {
+        (samples as f64 * factor) as usize
+    }
+}
 
 /// Extra duration a `:` length modifier adds to a vowel, in ms — C looks up
 /// `phoneme_tab[phonLENGTHEN]->std_length`, which is 50 in every shipped table.
@@ -195,6 +206,9 @@ pub struct VoiceParams {
     /// twenty shipped languages replace the built-in table this way
     /// (upstream #1466: read the language configuration from data).
     pub stress_lengths: Option<[u32; 8]>,
+    /// The language's timing options (`tr_languages.c`), `stress_lengths`
+    /// included.
+    pub length_options: setlengths::LengthOptions,
     /// `langopts.intonation_group` — selects a row of `punct_to_tone`.
     pub intonation_group: usize,
     /// Formant frequency scale factor (100 = normal)
@@ -291,6 +305,7 @@ impl Default for VoiceParams {
             pitch_hz:       118,  // male default
             pitch_range_units: 3888.0, // espeak's default `pitch 82 118`
             stress_lengths: None,
+            length_options: setlengths::LengthOptions::for_language("en", None),
             intonation_group: 1,
             pitch_range:    100,
             formant_scale:  100,
@@ -445,10 +460,11 @@ impl Synthesizer {
         use crate::mbrola::MbrPhoneme;
 
         let speed_factor = 100.0 / self.voice.speed_percent.max(1) as f64;
+        let speed = setlengths::SpeedFactors::for_wpm(self.voice.user_rate_wpm);
         let sr = self.voice.sample_rate as f64;
         let ms = |samples: usize| -> u32 { (samples as f64 * 1000.0 / sr).round() as u32 };
 
-        let annotated = annotate_codes(codes, phdata);
+        let annotated = annotate_codes(codes, phdata, &self.voice.length_options, &speed);
 
         // Clause intonation, exactly as the audio path computes it: one syllable
         // per vowel, then the tune assigns each an envelope and pitch span.
@@ -502,9 +518,6 @@ impl Synthesizer {
                     push_pause(&mut out, (d * speed_factor).round() as u32);
                     newword = true;
                 }
-                AnnCode::PrepauseSamples(n) => {
-                    push_pause(&mut out, ms(*n));
-                }
                 // An embedded rate/pitch change doesn't affect the `.pho`
                 // phoneme list (MBROLA gets explicit durations and pitch).
                 AnnCode::Embedded(_) => {}
@@ -527,18 +540,18 @@ impl Synthesizer {
                     };
                     let syl = syllable.unwrap_or_default();
                     let ph = phdata.get(info.code);
-                    let (samples, prepause) = match synthesize_phoneme_info(
-                        info, phdata, speed_factor, self.voice.formant_factor,
-                        self.voice.stress_lengths.as_ref(),
+                    let prepause = setlengths::pause_samples(info.prepause, true, &speed);
+                    let (samples, lead) = match synthesize_phoneme_info(
+                        info, phdata, &speed, &self.voice.length_options, self.voice.formant_factor,
                     )
                     {
-                        PhonemeRender::Frames { frames, lead_silence, trail_silence, .. } => (
-                            frames.iter().map(|f| f.length as usize * 64).sum::<usize>()
-                                + trail_silence,
+                        PhonemeRender::Frames { samples, lead_silence, trail_silence, .. } => (
+                            samples.iter().sum::<usize>() + trail_silence,
                             lead_silence,
                         ),
                         PhonemeRender::Pcm(pcm) => (pcm.len(), 0),
                     };
+                    let prepause = prepause + lead;
                     out.push(MbrPhoneme {
                         mnemonic: ph.map(|p| p.mnemonic_display()).unwrap_or_default(),
                         ph_type: info.ph_type,
@@ -685,9 +698,10 @@ impl Synthesizer {
         // curve (`setlengths::speed_duration_factor`) and already carries the
         // calibration against the C reference, so this is the whole factor.
         let speed_factor = 100.0 / self.voice.speed_percent.max(1) as f64;
+        let speed = setlengths::SpeedFactors::for_wpm(self.voice.user_rate_wpm);
 
         // ── Pass 1: annotate each code with synthesis context ─────────────
-        let annotated = annotate_codes(codes, phdata);
+        let annotated = annotate_codes(codes, phdata, &self.voice.length_options, &speed);
 
         // ── Pass 2: synthesize ─────────────────────────────────────────────
         let mut output_i16: Vec<i16> = Vec::new();
@@ -700,7 +714,7 @@ impl Synthesizer {
         let mut run_amps: Vec<f64> = Vec::new();
         let mut run_pitch: Vec<f64> = Vec::new();
         // Per-frame duration multiplier from inline `\x01<n>S` commands.
-        let mut run_speed: Vec<f64> = Vec::new();
+        let mut run_samples: Vec<usize> = Vec::new();
         // Absolute frame indices of each vowel's centre within the current run
         // (syllable anchors for SmoothSpect).
         let mut run_centres: Vec<usize> = Vec::new();
@@ -744,23 +758,6 @@ impl Synthesizer {
         let sil_samples = |ms: f64, embed: f64| -> usize {
             ((ms / 1000.0) * 22050.0 * speed_factor * embed) as usize
         };
-
-        // Inter-word gap and end-of-utterance trailing silence.  eSpeak NG
-        // appends a fixed ~0.30 s of silence at the end of every clause; the
-        // Rust engine previously emitted none, making short utterances end
-        // abruptly.  Tuned against the C reference via the wav-analysis harness.
-        const WORD_GAP_MS: f64 = 10.0;
-        // eSpeak lengthens the final word of a clause (and reduces the rest).
-        // We don't model per-syllable final lengthening, but our base lengths
-        // already match the *lengthened* value, so shorten non-final words to
-        // approximate it.  Tuned against the C reference.
-        const NONFINAL_LEN: f64 = 0.85;
-        let total_words = annotated
-            .iter()
-            .filter(|a| matches!(a, AnnCode::WordBoundary))
-            .count()
-            + 1;
-        let mut word_idx = 0usize;
 
         // Word 0 begins at the start of the audio; each later `WordBoundary`
         // records the first sample of the next word (for `EventKind::Word`).
@@ -826,7 +823,7 @@ impl Synthesizer {
                     }
                 }
                 AnnCode::Pause(ms) => {
-                    flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_speed, &mut run_centres,
+                    flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_samples, &mut run_centres,
                               &mut output_i16, &self.voice, &mut wavephase);
                     let n = sil_samples(*ms, embed_speed);
                     output_i16.extend(std::iter::repeat(0i16).take(n));
@@ -837,7 +834,7 @@ impl Synthesizer {
                     // which drives non-final lengthening).  Only the *marks* are
                     // new: the following clause starts a new sentence and a new
                     // word.
-                    flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_speed, &mut run_centres,
+                    flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_samples, &mut run_centres,
                               &mut output_i16, &self.voice, &mut wavephase);
                     let n = sil_samples(*ms, embed_speed);
                     output_i16.extend(std::iter::repeat(0i16).take(n));
@@ -858,21 +855,13 @@ impl Synthesizer {
                     }
                 }
                 AnnCode::WordBoundary => {
-                    // Small inter-word gap.  espeak lets words flow together
-                    // (the perceived gap comes mostly from stop prepauses), so
-                    // this is short; a large fixed gap over-lengthens sentences.
-                    flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_speed, &mut run_centres,
+                    // No gap: eSpeak lets words flow together, the perceived
+                    // gap coming from the pre-pauses of stops and fricatives
+                    // at a word's start (`CalcLengths`).
+                    flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_samples, &mut run_centres,
                               &mut output_i16, &self.voice, &mut wavephase);
-                    let n = sil_samples(WORD_GAP_MS, embed_speed);
-                    output_i16.extend(std::iter::repeat(0i16).take(n));
-                    word_idx += 1;
                     // Start sample of the word that follows this boundary.
                     word_marks.push(flushed + output_i16.len());
-                }
-                AnnCode::PrepauseSamples(n) => {
-                    flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_speed, &mut run_centres,
-                              &mut output_i16, &self.voice, &mut wavephase);
-                    output_i16.extend(std::iter::repeat(0i16).take(*n));
                 }
                 AnnCode::Phoneme(info) => {
                     let _ = total_phonemes;
@@ -904,24 +893,31 @@ impl Synthesizer {
                     let ph_pitch = carried_pitch.max(25.0)
                         * flutter_factor(phoneme_idx, self.voice.flutter)
                         * embed_pitch;
-                    // Shorten non-final words (approximate final-word lengthening).
-                    let ph_speed = if word_idx + 1 < total_words {
-                        speed_factor * NONFINAL_LEN
-                    } else {
-                        speed_factor
-                    } * embed_speed;
                     let is_vowel = info.ph_type == 2;
+                    // The silence before a stop or fricative (`DoPause(p->prepause, 1)`).
+                    let prepause = if info.phflags & crate::phoneme::PH_PREVOICE == 0 {
+                        scaled(setlengths::pause_samples(info.prepause, true, &speed), embed_speed)
+                    } else {
+                        0
+                    };
+                    if prepause > 0 {
+                        flush_run(&mut run_frames, &mut run_amps, &mut run_pitch,
+                                  &mut run_samples, &mut run_centres, &mut output_i16,
+                                  &self.voice, &mut wavephase);
+                        output_i16.extend(std::iter::repeat(0i16).take(prepause));
+                    }
                     match synthesize_phoneme_info(
-                        info, phdata, ph_speed, self.voice.formant_factor,
-                        self.voice.stress_lengths.as_ref(),
+                        info, phdata, &speed, &self.voice.length_options, self.voice.formant_factor,
                     ) {
-                        PhonemeRender::Frames { frames, amp_factor, lead_silence, trail_silence } => {
+                        PhonemeRender::Frames { frames, samples, amp_factor, lead_silence, trail_silence } => {
+                            let lead_silence = scaled(lead_silence, embed_speed);
+                            let trail_silence = scaled(trail_silence, embed_speed);
                             // `PauseBefore <ms>`: a real gap, so the formant run
                             // ends here (German puts 15-30 ms before /r/ after a
                             // stop).
                             if lead_silence > 0 {
                                 flush_run(&mut run_frames, &mut run_amps, &mut run_pitch,
-                                          &mut run_speed, &mut run_centres, &mut output_i16,
+                                          &mut run_samples, &mut run_centres, &mut output_i16,
                                           &self.voice, &mut wavephase);
                                 output_i16.extend(std::iter::repeat(0i16).take(lead_silence));
                             }
@@ -965,17 +961,17 @@ impl Synthesizer {
                                 _ => run_pitch
                                     .extend(std::iter::repeat(ph_pitch).take(frames.len())),
                             }
-                            run_speed.extend(std::iter::repeat(embed_speed).take(frames.len()));
+                            run_samples.extend(samples.iter().map(|&n| scaled(n, embed_speed)));
                             run_frames.extend(frames);
                             if trail_silence > 0 {
                                 flush_run(&mut run_frames, &mut run_amps, &mut run_pitch,
-                                          &mut run_speed, &mut run_centres, &mut output_i16,
+                                          &mut run_samples, &mut run_centres, &mut output_i16,
                                           &self.voice, &mut wavephase);
                                 output_i16.extend(std::iter::repeat(0i16).take(trail_silence));
                             }
                         }
                         PhonemeRender::Pcm(pcm) => {
-                            flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_speed, &mut run_centres,
+                            flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_samples, &mut run_centres,
                                       &mut output_i16, &self.voice, &mut wavephase);
                             output_i16.extend_from_slice(&pcm);
                         }
@@ -984,7 +980,7 @@ impl Synthesizer {
             }
         }
         // Flush any trailing formant run.
-        flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_speed, &mut run_centres,
+        flush_run(&mut run_frames, &mut run_amps, &mut run_pitch, &mut run_samples, &mut run_centres,
                   &mut output_i16, &self.voice, &mut wavephase);
 
         // End-of-utterance trailing silence (only when there was speech, and
@@ -1018,21 +1014,23 @@ struct PhonemeInfo {
     code: u8,
     /// Phoneme type from PhonemeTab (phVOWEL=2, phSTOP=4, phFRICATIVE=6, …)
     ph_type: u8,
+    /// `ph->phflags`.
+    phflags: u32,
     /// Espeak stress level (0–7), already after the 0↔1 swap.
     stress_level: u8,
+    /// The stress level as `CalcLengths` and `intonation.c` count it: 0
+    /// diminished, 1 unstressed, 2-3 secondary, 4-6 primary.  The clause's
+    /// tonic syllable becomes 7 in [`set_lengths`].
+    syllable_stress: u8,
     /// LENGTHEN (:) modifier — extend duration.
     lengthen: bool,
-    // ── CalcLengths inputs for vowels ─────────────────────────────────────
-    /// `ph->length_mod` of the NEXT phoneme (0–9).
-    next_lm: u8,
-    /// `ph->length_mod` of the phoneme after that (0–9).
-    next2_lm: u8,
-    /// `false` = this is the last syllable in its word.
-    more_syllables: bool,
-    /// `true` = this is the last vowel before the clause boundary.
-    end_of_clause: bool,
     /// `ph->std_length` (mS/2 units).
     std_length: u8,
+    // ── From CalcLengths (`setlengths::calc_lengths`) ─────────────────────
+    /// `p->length`: the length modifier, 256 = unchanged.
+    length: i32,
+    /// `p->prepause`: silence before the phoneme, nominal ms.
+    prepause: i32,
     // ── Neighbour context for coarticulation (GAPS §36, Stage 1) ──────────
     // Consumed from Stage 2 onward (InterpretPhoneme on neighbours for
     // vowel_transition + VWLSTART/VWLEND selection).
@@ -1068,8 +1066,6 @@ enum AnnCode {
     ClauseBoundary(f64),
     /// Word-boundary gap.
     WordBoundary,
-    /// Pre-phoneme silence already computed in samples.
-    PrepauseSamples(usize),
     /// A real phoneme with full context.
     Phoneme(PhonemeInfo),
     /// An inline embedded command (`\x01[±]<value><letter>`): rate, pitch or
@@ -1083,19 +1079,22 @@ enum AnnCode {
 // ---------------------------------------------------------------------------
 
 /// Pre-scan the code stream, resolving stress markers, word boundaries,
-/// and CalcLengths context for each phoneme.
+/// and each phoneme's length and pre-pause (`CalcLengths`, with the
+/// language's `options` at the rate `speed`).
 fn annotate_codes(
     codes: &[crate::translate::PhonemeCode],
     phdata: &crate::phoneme::PhonemeData,
+    options: &setlengths::LengthOptions,
+    speed: &setlengths::SpeedFactors,
 ) -> Vec<AnnCode> {
     let mut result = Vec::new();
 
-    // Helper: get ph_type and length_mod of a real phoneme code
-    let ph_info = |c: u8| -> (u8, u8, u8) {
+    // Helper: get ph_type and std_length of a real phoneme code
+    let ph_info = |c: u8| -> (u8, u8) {
         if let Some(ph) = phdata.get(c) {
-            (ph.typ, ph.length_mod, ph.std_length)
+            (ph.typ, ph.std_length)
         } else {
-            (0, 0, 0)
+            (0, 0)
         }
     };
 
@@ -1180,7 +1179,7 @@ fn annotate_codes(
             }
             _ => {
                 // Real phoneme (including code 13 = schwa)
-                let (ph_type, ph_lm, std_length) = ph_info(code);
+                let (ph_type, std_length) = ph_info(code);
 
                 // ── CalcLengths context ─────────────────────────────────
 
@@ -1188,7 +1187,6 @@ fn annotate_codes(
                 // whether a word boundary / pause was crossed to reach it
                 // (→ `sourceix != 0` for that neighbour in C terms).
                 let mut next_code = 0u8;
-                let mut next_is_boundary = false;
                 let mut next_wordstart = false;
                 let mut j = i;
                 while j < n {
@@ -1198,7 +1196,6 @@ fn annotate_codes(
                     if nc == 12 { continue; }
                     if nc >= 1 && nc <= 7 { continue; }
                     next_code = nc;
-                    next_is_boundary = nb;
                     break;
                 }
 
@@ -1216,49 +1213,27 @@ fn annotate_codes(
                 }
                 let this_wordstart = word_start_pending;
 
-                let (next_type, next_lm, _) = ph_info(next_code);
-                let (next2_type, next2_lm, _) = ph_info(next2_code);
-
-                // For EOC and more_syllables, scan forward in same word
-                let end_of_clause = next_code == 0 || (next_code == 15 && next_is_boundary);
-                let more_syllables = {
-                    // Count vowels after this one before END_WORD / clause boundary
-                    let mut has_more = false;
-                    for jj in i..n {
-                        let (c2, b2) = flat[jj];
-                        if b2 { break; } // END_WORD or pause boundary
-                        if c2 == 0 || c2 == 15 { break; }
-                        if c2 >= 1 && c2 <= 7 { continue; }
-                        if let Some(ph) = phdata.get(c2) {
-                            if ph.typ == 2 /* phVOWEL */ { has_more = true; break; }
-                        }
-                    }
-                    has_more
-                };
-
-                // Pre-pause for stops/fricatives (mirrors prepause in setlengths.c)
-                let prepause_samples = compute_prepause(
-                    ph_type, next_type, next2_type, ph_lm, code,
-                    &mut result,
-                );
+                let (next_type, _) = ph_info(next_code);
 
                 let stress_level = setlengths::stress_code_to_level(pending_stress);
+                // A stress mark's level is its `std_length`; an unmarked
+                // vowel is unstressed.
+                let syllable_stress = match pending_stress {
+                    0 => 1,
+                    code => phdata.get(code).map_or(1, |ph| ph.std_length.min(7)),
+                };
                 pending_stress = 0;
-
-                if prepause_samples > 0 {
-                    result.push(AnnCode::PrepauseSamples(prepause_samples));
-                }
 
                 result.push(AnnCode::Phoneme(PhonemeInfo {
                     code,
                     ph_type,
+                    phflags: phdata.get(code).map_or(0, |ph| ph.phflags),
                     stress_level,
+                    syllable_stress,
                     lengthen: pending_lengthen,
-                    next_lm,
-                    next2_lm,
-                    more_syllables,
-                    end_of_clause,
                     std_length,
+                    length: 0,
+                    prepause: 0,
                     prev_type,
                     prev_code,
                     next_type,
@@ -1277,7 +1252,6 @@ fn annotate_codes(
                 prev_wordstart = this_wordstart;
                 word_start_pending = false;
 
-                let _ = next2_type; // next2_type is only used for prepause
             }
         }
     }
@@ -1285,34 +1259,108 @@ fn annotate_codes(
     for &(_, cmd) in &pending_embedded[next_embedded..] {
         result.push(AnnCode::Embedded(cmd));
     }
+    set_lengths(&mut result, phdata, options, speed);
     result
 }
 
-// ---------------------------------------------------------------------------
-// compute_prepause — prepause silence before consonants
-// ---------------------------------------------------------------------------
-
-/// Compute prepause samples for stops/fricatives (mirrors setlengths.c).
-/// Returns the number of prepause samples.
-fn compute_prepause(
-    ph_type: u8,
-    _next_type: u8,
-    _next2_type: u8,
-    _ph_lm: u8,
-    _code: u8,
-    _result: &mut Vec<AnnCode>,
-) -> usize {
-    // phSTOP=4, phFRICATIVE=6 get pre-pauses; others don't
-    // Simplified: use typical values from setlengths.c
-    let prepause_ms: f64 = match ph_type {
-        4 /* phSTOP */ => 48.0,
-        // phFRICATIVE at word boundary — skip for now, handled by WAV length
-        _ => 0.0,
+/// Runs `CalcLengths` over the annotated clause(s) and stores each phoneme's
+/// length modifier and pre-pause.
+///
+/// The list is laid out as C's phoneme list is: a pause first, a pause with
+/// `PHLIST_END_OF_CLAUSE` at each clause's end, the first phoneme of each word
+/// marked `newword`; each clause's last primary-stressed syllable (or, with
+/// none, its most stressed) is its tonic, stress 7, as `CalcPitches` sets it.
+fn set_lengths(
+    annotated: &mut [AnnCode],
+    phdata: &crate::phoneme::PhonemeData,
+    options: &setlengths::LengthOptions,
+    speed: &setlengths::SpeedFactors,
+) {
+    use crate::phoneme::{PHON_PAUSE, PHON_PAUSE_SHORT};
+    use setlengths::ListPhoneme;
+    // A pause phoneme's `length_mod` group counts for the vowel before it.
+    let pause = |code: u8, ms: i32| ListPhoneme {
+        code,
+        length_mod: phdata.get(code).map_or(0, |ph| ph.length_mod),
+        ..ListPhoneme::pause(ms)
     };
-    if prepause_ms > 0.0 {
-        (prepause_ms / 1000.0 * 22050.0) as usize
-    } else {
-        0
+    let mut list = vec![pause(PHON_PAUSE_SHORT, 0)];
+    // `list` index of each annotated phoneme.
+    let mut places = Vec::new();
+    let mut newword = true;
+    let mut clause_start = 1;
+    let end_clause = |list: &mut Vec<ListPhoneme>, start: usize| {
+        mark_tonic(&mut list[start..]);
+        list.push(ListPhoneme { end_of_clause: true, newword: true, ..pause(PHON_PAUSE, 0) });
+        list.push(pause(PHON_PAUSE_SHORT, 0));
+        list.len()
+    };
+    for (ix, ann) in annotated.iter().enumerate() {
+        match ann {
+            AnnCode::Phoneme(info) => {
+                let ph = phdata.get(info.code);
+                let voiced = matches!(info.ph_type, 2 | 3 | 5 | 7 | 8)
+                    || ph.is_some_and(|ph| ph.phflags & crate::phoneme::PH_PREVOICE != 0);
+                list.push(ListPhoneme {
+                    code: info.code,
+                    typ: info.ph_type,
+                    phflags: info.phflags,
+                    length_mod: ph.map_or(0, |ph| ph.length_mod),
+                    std_length: info.std_length,
+                    stress: info.syllable_stress,
+                    newword,
+                    lengthen: info.lengthen,
+                    length: if voiced { 128 } else { i32::from(info.std_length) * 2 },
+                    ..ListPhoneme::default()
+                });
+                places.push((ix, list.len() - 1));
+                newword = false;
+            }
+            AnnCode::Pause(ms) => {
+                list.push(ListPhoneme { newword, ..pause(PHON_PAUSE, *ms as i32) });
+                newword = true;
+            }
+            AnnCode::ClauseBoundary(_) => {
+                clause_start = end_clause(&mut list, clause_start);
+                newword = true;
+            }
+            AnnCode::WordBoundary => newword = true,
+            AnnCode::Embedded(_) => {}
+        }
+    }
+    if clause_start < list.len() {
+        end_clause(&mut list, clause_start);
+    }
+    setlengths::calc_lengths(&mut list, options, speed);
+    for (ix, place) in places {
+        if let AnnCode::Phoneme(info) = &mut annotated[ix] {
+            info.length = list[place].length;
+            info.prepause = list[place].prepause;
+        }
+    }
+}
+
+/// Gives the clause's tonic syllable stress 7 and each consonant the stress
+/// of the syllable it leads into (`CalcPitches` copies the syllable's stress to
+/// every phoneme up to its vowel).
+fn mark_tonic(clause: &mut [setlengths::ListPhoneme]) {
+    let vowels: Vec<usize> = (0..clause.len()).filter(|&i| clause[i].typ == PH_VOWEL).collect();
+    let tonic = vowels
+        .iter()
+        .rev()
+        .find(|&&i| clause[i].stress >= 4)
+        .or_else(|| vowels.iter().max_by_key(|&&i| clause[i].stress))
+        .copied();
+    if let Some(tonic) = tonic {
+        clause[tonic].stress = 7;
+    }
+    let mut stress = 0;
+    for p in clause.iter_mut().rev() {
+        if p.typ == PH_VOWEL {
+            stress = p.stress;
+        } else {
+            p.stress = stress;
+        }
     }
 }
 
@@ -1480,25 +1528,86 @@ fn smooth_spect(frames: &mut [phondata::SpectFrame], centre: usize) {
     }
 }
 
-/// Apply a vowel entry (`which=1`) or exit (`which=2`) formant transition using
-/// the adjacent consonant's `vowel_transition` data.  Core of `FormantTransition2`
-/// (the glottal-stop and vowel-colour edge cases are not yet ported).
-fn apply_vowel_transition(
-    frames: &mut Vec<phondata::SpectFrame>,
+/// A formant sequence as `LookupSpect` hands it to `DoSpect2`: the frames and,
+/// per frame, its length in ms and its flags (C's `frameref_t`).
+struct FrameRefs {
+    frames: Vec<phondata::SpectFrame>,
+    lengths: Vec<i32>,
+    flags: Vec<u16>,
+}
+
+impl FrameRefs {
+    /// The sequence at `addr`, or `None` if there is none.
+    fn parse(phdata: &crate::phoneme::PhonemeData, addr: u32) -> Option<FrameRefs> {
+        let seq = phondata::SpectSeq::parse(&phdata.phondata, addr as usize)?;
+        if seq.frames.is_empty() {
+            return None;
+        }
+        Some(FrameRefs {
+            lengths: seq.frames.iter().map(|f| i32::from(f.length)).collect(),
+            flags: seq.frames.iter().map(|f| f.frflags).collect(),
+            frames: seq.frames,
+        })
+    }
+
+    /// The part `LookupSpect` plays: up to and including the last frame
+    /// marked as the vowel's centre for a vowel's start (`which == 1`), from
+    /// it on otherwise; the whole sequence when none is marked.
+    fn part(mut self, which: u8) -> FrameRefs {
+        let centre = self.flags.iter().rposition(|f| f & phondata::FRFLAG_VOWEL_CENTRE != 0);
+        match centre {
+            Some(centre) if centre > 0 => {
+                if which == 1 {
+                    self.frames.truncate(centre + 1);
+                    self.lengths.truncate(centre + 1);
+                    self.flags.truncate(centre + 1);
+                } else {
+                    self.frames.drain(..centre);
+                    self.lengths.drain(..centre);
+                    self.flags.drain(..centre);
+                }
+                self
+            }
+            _ => self,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    fn push(&mut self, frame: phondata::SpectFrame, length: i32) {
+        self.flags.push(frame.frflags);
+        self.lengths.push(length);
+        self.frames.push(frame);
+    }
+}
+
+/// `FormantTransition2`: bends a vowel's first frame (`which == 1`) or adds a
+/// bent copy of its last (`which == 2`) toward the consonant's locus in
+/// `data1`/`data2`, setting the lengths involved.  Returns what it adds to the
+/// sequence's length adjustment (`seq_len_adjust`), in ms.
+fn formant_transition(
+    seq: &mut FrameRefs,
     data1: u32,
     data2: u32,
     which: u8,
     formant_factor: i32,
-) {
+) -> i32 {
     const RMS_START: i32 = 28;
-    if frames.len() < 2 {
-        return;
+    const RMS_GLOTTAL1: i32 = 35;
+    const VOWEL_FRONT_LENGTH: i32 = 50;
+    if seq.len() < 2 {
+        return 0;
     }
+    let len = (data1 & 0x3f) as i32 * 2;
     let t = unpack_transition(data1, data2);
-    if which == 1 {
-        // entry to vowel — modify the first frame
-        let next_rms = frames[1].rms as i32;
-        let fr = &mut frames[0];
+    let mut adjust = 0;
+    let changed = if which == 1 {
+        seq.lengths[0] = if len > 0 { len } else { VOWEL_FRONT_LENGTH };
+        seq.flags[0] |= setlengths::FRFLAG_LEN_MOD2;
+        let next_rms = i32::from(seq.frames[1].rms);
+        let fr = &mut seq.frames[0];
         if t.f2 != 0 {
             if t.rms & 0x20 != 0 {
                 set_frame_rms(fr, next_rms * (t.rms & 0x1f) / 30);
@@ -1508,21 +1617,47 @@ fn apply_vowel_transition(
             if t.rms & 0x20 == 0 {
                 set_frame_rms(fr, t.rms * 2);
             }
+        } else if t.flags & 8 != 0 {
+            set_frame_rms(fr, next_rms * 24 / 32);
         } else {
             set_frame_rms(fr, RMS_START);
         }
-    } else {
-        // exit from vowel — append a bent duplicate of the last frame
-        if t.f2 != 0 || t.flags != 0 {
-            let mut fr = frames[frames.len() - 1].clone();
+        Some(0)
+    } else if t.f2 != 0 || t.flags != 0 {
+        let last = seq.len() - 1;
+        if t.flags & 8 != 0 {
+            // before a glottal stop
+            set_frame_rms(&mut seq.frames[last], RMS_GLOTTAL1);
+            Some(last)
+        } else {
+            seq.lengths[last] = len;
+            let mut fr = seq.frames[last].clone();
+            if len > 36 {
+                adjust += len - 36;
+            }
             if t.f2 != 0 {
                 adjust_formants(&mut fr, t.f2, t.f2_min, t.f2_max, t.f1, t.f3_adj, t.f3_amp,
                                 t.flags, formant_factor);
             }
             set_frame_rms(&mut fr, t.rms * 2);
-            frames.push(fr);
+            seq.push(fr, 0);
+            Some(last + 1)
+        }
+    } else {
+        None
+    };
+    if let Some(ix) = changed {
+        if t.flags & 4 != 0 {
+            seq.frames[ix].frflags |= phondata::FRFLAG_FORMANT_RATE;
+        }
+        if t.flags & 2 != 0 {
+            seq.frames[ix].frflags |= phondata::FRFLAG_BREAK;
         }
     }
+    if t.flags & 16 != 0 {
+        adjust += len;
+    }
+    adjust
 }
 
 /// Result of preparing one phoneme for synthesis.  Formant-path phonemes yield
@@ -1530,11 +1665,13 @@ fn apply_vowel_transition(
 /// so boundaries interpolate continuously); WAV stops/fricatives and silence
 /// yield PCM directly.
 enum PhonemeRender {
-    /// Formant frames plus this phoneme's amplitude factor (applied per frame
-    /// when the run is rendered), and any silence its program asked for on
-    /// either side (`PauseBefore` / `PauseAfter`, in samples).
+    /// Formant frames, the samples each lasts (`DoSpect2`; a frame is the
+    /// start of an interpolation to the next), this phoneme's amplitude factor
+    /// (applied per frame when the run is rendered), and silence before and
+    /// after it, in samples.
     Frames {
         frames: Vec<phondata::SpectFrame>,
+        samples: Vec<usize>,
         amp_factor: f64,
         lead_silence: usize,
         trail_silence: usize,
@@ -1551,7 +1688,7 @@ fn flush_run(
     run_frames: &mut Vec<phondata::SpectFrame>,
     run_amps: &mut Vec<f64>,
     run_pitch: &mut Vec<f64>,
-    run_speed: &mut Vec<f64>,
+    run_samples: &mut Vec<usize>,
     run_centres: &mut Vec<usize>,
     output: &mut Vec<i16>,
     voice: &VoiceParams,
@@ -1560,6 +1697,11 @@ fn flush_run(
     if run_frames.is_empty() {
         run_centres.clear();
         return;
+    }
+    // Smoothing and the Klatt path read a frame's duration from its `length`,
+    // in STEPSIZE (64-sample) units.
+    for (fr, &n) in run_frames.iter_mut().zip(run_samples.iter()) {
+        fr.length = ((n + 32) / 64).min(255) as u8;
     }
     // C `SmoothSpect` (formant-rate limiting) anchored **per syllable**: a run
     // can span several syllables, so split it at the midpoints between adjacent
@@ -1592,32 +1734,26 @@ fn flush_run(
         klatt::synthesize_frames_klatt(run_frames, run_amps, run_pitch, voice.sample_rate)
     } else {
         wavegen::synthesize_frames_seq(
-            run_frames, run_amps, run_pitch, run_speed, voice, wavephase,
+            run_frames, run_amps, run_pitch, run_samples, voice, wavephase,
         )
     };
     output.extend_from_slice(&agc_clip(&raw));
     run_frames.clear();
     run_amps.clear();
     run_pitch.clear();
-    run_speed.clear();
+    run_samples.clear();
     run_centres.clear();
 }
 
 fn synthesize_phoneme_info(
     info: &PhonemeInfo,
     phdata: &crate::phoneme::PhonemeData,
-    speed_factor: f64,
+    speed: &setlengths::SpeedFactors,
+    options: &setlengths::LengthOptions,
     // `voice->formant_factor` × 256 — the vowel-transition targets are scaled
     // by it, so a voice pitched away from the default shifts its formants too.
     formant_factor: i32,
-    // The language's `stressLength` table, when its voice file declares one.
-    stress_lengths: Option<&[u32; 8]>,
 ) -> PhonemeRender {
-    use setlengths::{calc_vowel_length_mod, length_mod_to_samples};
-
-    // Constants matching espeak-ng defaults
-    const SAMPLERATE: u32 = 22050;
-
     // ── Look up bytecode ──────────────────────────────────────────────────
     let ph_tab = match phdata.get(info.code) {
         Some(p) => p,
@@ -1663,290 +1799,85 @@ fn synthesize_phoneme_info(
         }
     }
 
-    // `PauseBefore`/`PauseAfter <ms>` from the phoneme's own program (C keeps
-    // them in `phdata.pd_param[]` and `synthesize.c` adds them to the phoneme's
-    // prepause): German inserts 15-30 ms of silence before /r/ after a stop.
-    let lead_silence = (extract.pause_before_ms as f64 / 1000.0 * SAMPLERATE as f64
-        * speed_factor) as usize;
-    let trail_silence = (extract.pause_after_ms as f64 / 1000.0 * SAMPLERATE as f64
-        * speed_factor) as usize;
+    // `pd_param[i_SET_LENGTH] * 2`: the phoneme's length in ms, which its
+    // program may set (`length <n>`) or adjust (`LengthAdd <n>`).
+    let std_ms = i32::from(extract.set_length.unwrap_or(info.std_length))
+        + i32::from(extract.add_length);
+    let std_ms = std_ms * 2;
 
-    // phSTOP(4) and phFRICATIVE(6): use WAV noise sample
-    // phVSTOP(5) and phVFRICATIVE(7): fall through to formant synthesis
-    if info.ph_type == 4 || info.ph_type == 6 {
+    // A liquid's `PauseBefore <ms>`, less the pre-pause it already has
+    // (German puts 15-30 ms before /r/ after a stop).
+    let lead_silence = if info.ph_type == PH_LIQUID {
+        setlengths::pause_samples(i32::from(extract.pause_before_ms) - info.prepause, true, speed)
+    } else {
+        0
+    };
+    // A voiced stop inside a word pauses before a fricative.
+    let trail_silence = if info.ph_type == PH_VSTOP
+        && !info.this_wordstart
+        && !info.next_wordstart
+        && !info.next2_wordstart
+    {
+        match info.next_type {
+            PH_VFRICATIVE => setlengths::pause_samples(20, false, speed),
+            PH_FRICATIVE => setlengths::pause_samples(12, false, speed),
+            _ => 0,
+        }
+    } else {
+        0
+    };
+
+    // phSTOP and phFRICATIVE: a recorded sound (`DoSample3`), a stop's
+    // burst at its own length, a fricative's scaled by its length modifier
+    // and played twice when lengthened.
+    if info.ph_type == PH_STOP || info.ph_type == PH_FRICATIVE {
         // A noise burst breaks formant continuity with the next phoneme (it ends
         // the current render run in the caller).
         if let Some(wav_addr) = extract.wav_addr {
-            if let Some(pcm) = sample::parse_wav_sample(
-                wav_addr, &phdata.phondata, speed_factor, extract.wav_param as i32,
-            ) {
-                if lead_silence == 0 && trail_silence == 0 {
-                    return PhonemeRender::Pcm(pcm);
-                }
-                let mut out = vec![0i16; lead_silence];
-                out.extend_from_slice(&pcm);
-                out.extend(std::iter::repeat(0i16).take(trail_silence));
-                return PhonemeRender::Pcm(out);
+            let stop = info.ph_type == PH_STOP;
+            let length_mod = if stop { 0 } else { info.length };
+            let length = sample::wav_sample_len(wav_addr, &phdata.phondata)
+                .map(|len| setlengths::sample_length(len, std_ms, length_mod, stop, speed));
+            if let Some(pcm) = length.and_then(|length| {
+                sample::parse_wav_sample(wav_addr, &phdata.phondata, length, extract.wav_param as i32)
+            }) {
+                let times = if !stop && info.lengthen { 2 } else { 1 };
+                return PhonemeRender::Pcm(pcm.repeat(times));
             }
         }
         // Fallback: short silence if no WAV data
-        let n = (50.0 / 1000.0 * SAMPLERATE as f64 * speed_factor) as usize;
-        return PhonemeRender::Pcm(vec![0i16; n]);
+        return PhonemeRender::Pcm(vec![0i16; setlengths::pause_samples(50, true, speed)]);
     }
 
     // ── Formant synthesis path (VOWEL, LIQUID, NASAL, VSTOP, VFRICATIVE) ─
     let fmt_addr = match extract.fmt_addr {
-        Some(a) => a as usize,
+        Some(a) => a,
         None => return PhonemeRender::Pcm(Vec::new()),
     };
-    let mut seq = match phondata::SpectSeq::parse(&phdata.phondata, fmt_addr) {
-        Some(s) => s,
-        None => return PhonemeRender::Pcm(Vec::new()),
-    };
-
-    if seq.frames.is_empty() {
-        return PhonemeRender::Pcm(Vec::new());
-    }
-
-    // ── Coarticulation (GAPS §36) ─────────────────────────────────────────
-    // A vowel's onset glide is a *separate* SPECT_SEQ (`pd_VWLSTART`, the C
-    // `which=1` pass) that must be rendered ahead of the body (`pd_FMT`,
-    // `which=2`).  We extract `vwlstart_addr` but previously ignored it, so
-    // vowels had flat formants (no onset transition — the main reason speech
-    // was unintelligible; verified with scripts/dump_c_frames.sh).  The exit is
-    // bent toward the next phoneme's VOWELOUT locus.
-    // Number of onset (which=1) frames prepended below; they keep their own
-    // (ms-based) duration and are excluded from the body length normalisation.
-    let mut onset_count = 0usize;
-    // Trailing exit (VWLEND / `fmt2_addr`) frames: appended after the body and,
-    // like C `LookupSpect`, kept OUT of the body length normalisation (they keep
-    // their own durations).  0 for the `use_vowelin` exit (that path leaves the
-    // single appended frame as the sequence's final target frame).
-    let mut tail_count = 0usize;
-    if info.ph_type == 2 {
-        // FRFLAG_VOWEL_CENTRE split (C `LookupSpect`): a vowel's own FMT sequence
-        // often embeds onset frames *before* a centre-marked frame.  The body
-        // (`which=2`) begins at that centre; the pre-centre frames are the
-        // vowel's intrinsic onset (`which=1`), used only when no external
-        // VowelStart applies.  Without this split the vowel body kept its
-        // pre-centre frames and started on the wrong formants.
-        let seq_break = seq
-            .frames
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.frflags & phondata::FRFLAG_VOWEL_CENTRE != 0)
-            .map(|(i, _)| i)
-            .next_back()
-            .unwrap_or(0);
-        let pre_centre: Vec<_> = if seq_break > 0 {
-            seq.frames[..seq_break].to_vec()
-        } else {
-            Vec::new()
-        };
-        if seq_break > 0 {
-            seq.frames.drain(..seq_break); // body = frames[seq_break..]
-        }
-
-        // Interpret the previous phoneme with THIS vowel as its `next`, so a
-        // consonant's `NextVowelStarts` switch — often hidden inside a CALLed
-        // procedure (e.g. `l`'s `CALL vowelstart_l`) that the linear scanner
-        // cannot follow — resolves to the onset glide it specifies for this
-        // vowel's category.  Mirrors the vowel branch of Synthesize().
-        let prev_extract = if info.prev_code != 0 {
-            phdata.get(info.prev_code).map(|prev| {
-                let prev_nb = bytecode::Neighbours {
-                    this: info.prev_code,
-                    next: info.code,
-                    next2: info.next_code,
-                    // prev-of-prev unknown here; not needed for NextVowelStarts.
-                    ..Default::default()
-                };
-                bytecode::interpret_phoneme(
-                    prev.program, &phdata.phonindex, &prev_nb,
-                    |c| phdata.get(c).cloned(),
-                )
-            })
-        } else {
-            None
-        };
-
-        // (a) Onset SPECT_SEQ (C DoSpect2 which=1): use the vowel's *own*
-        // VowelStart unless it is a "for-next-phoneme" glide (pd_FORNEXTPH);
-        // otherwise use the previous consonant's VowelStart, but only when that
-        // consonant marked it pd_FORNEXTPH (i.e. it is meant for this vowel).
-        let onset_addr = if extract.vwlstart_addr.is_some() && !extract.pd_fornextph {
-            extract.vwlstart_addr
-        } else {
-            prev_extract.as_ref().and_then(|pe| {
-                if pe.pd_fornextph { pe.vwlstart_addr } else { None }
-            })
-        };
-        let mut used_external_onset = false;
-        if let Some(vs_addr) = onset_addr {
-            if let Some(vs) = phondata::SpectSeq::parse(&phdata.phondata, vs_addr as usize) {
-                if !vs.frames.is_empty() {
-                    onset_count = vs.frames.len();
-                    used_external_onset = true;
-                    let mut combined = vs.frames;
-                    combined.append(&mut seq.frames);
-                    seq.frames = combined;
-                }
-            }
-        }
-
-        // (b) No external VowelStart (C `use_vowelin` case): use the vowel's own
-        // pre-centre frames as the onset and bend the first frame toward the
-        // previous consonant's VOWELIN locus (FormantTransition2 which=1).
-        if !used_external_onset {
-            if !pre_centre.is_empty() {
-                onset_count = pre_centre.len();
-                let mut combined = pre_centre;
-                combined.append(&mut seq.frames);
-                seq.frames = combined;
-            }
-            let prev_vt = prev_extract
-                .as_ref()
-                .map(|pe| pe.vowel_transition)
-                .unwrap_or([0; 4]);
-            if (prev_vt[0] != 0 || prev_vt[1] != 0) && seq.frames.len() >= 2 {
-                apply_vowel_transition(&mut seq.frames, prev_vt[0], prev_vt[1], 1, formant_factor);
-            }
-        }
-
-        // (c) Exit (C DoSpect2 which=2): prefer a VWLEND SPECT_SEQ — the vowel's
-        // own, or the next consonant's `PrevVowelEndings` glide (selected by this
-        // vowel's end_type, resolved by interpreting the next phoneme with this
-        // vowel as its `prev`).  Per C `LookupSpect`, the VWLEND's first frame
-        // only sets the length of the vowel's last body frame; the remaining
-        // frames are appended as a `tail` kept OUT of the body length
-        // normalisation.  With no VWLEND, fall back to bending the tail toward
-        // the next phoneme's VOWELOUT locus (`use_vowelin`).
-        if !seq.frames.is_empty() && info.next_code != 0 {
-            let next_extract = phdata.get(info.next_code).map(|next| {
-                let next_nb = bytecode::Neighbours {
-                    this: info.next_code,
-                    prev: info.code,
-                    next: info.next2_code,
-                    ..Default::default()
-                };
-                bytecode::interpret_phoneme(
-                    next.program, &phdata.phonindex, &next_nb,
-                    |c| phdata.get(c).cloned(),
-                )
-            });
-            let vwlend_addr = extract
-                .vwlending_addr
-                .or_else(|| next_extract.as_ref().and_then(|ne| ne.vwlending_addr));
-            if let Some(ve_addr) = vwlend_addr {
-                if let Some(ve) = phondata::SpectSeq::parse(&phdata.phondata, ve_addr as usize) {
-                    if !ve.frames.is_empty() {
-                        if let Some(last) = seq.frames.last_mut() {
-                            last.length = ve.frames[0].length; // fmt2[0] sets last-body length
-                        }
-                        let appended: Vec<_> = ve.frames.into_iter().skip(1).collect();
-                        tail_count = appended.len();
-                        seq.frames.extend(appended);
-                    }
-                }
-            } else if seq.frames.len() >= 2 {
-                let next_vt = next_extract
-                    .as_ref()
-                    .map(|ne| ne.vowel_transition)
-                    .unwrap_or([0; 4]);
-                if next_vt[2] != 0 || next_vt[3] != 0 {
-                    apply_vowel_transition(&mut seq.frames, next_vt[2], next_vt[3], 2, formant_factor);
-                }
-            }
-        }
-    }
-
-    // ── Duration calculation ──────────────────────────────────────────────
-    // For vowels (typ=2): use CalcLengths formula.
-    // For others: use raw frame lengths from the SPECT_SEQ.
-    if info.ph_type == 2 /* phVOWEL */ {
-        // A `length <n>` (or `LengthAdd <n>`) instruction inside the phoneme's
-        // program overrides its declared `std_length` for this context — C seeds
-        // `pd_param[i_SET_LENGTH]` with `std_length` and lets the program change
-        // it.  German uses this on most of its vowels.
-        let std_length = extract
-            .set_length
-            .unwrap_or(info.std_length)
-            .saturating_add_signed(extract.add_length);
-        let length_mod = calc_vowel_length_mod(
-            info.stress_level,
-            info.next_lm,
-            info.next2_lm,
-            info.more_syllables,
-            info.end_of_clause,
-            std_length,
-            stress_lengths,
-        );
-
-        // Extra lengthening from `:` modifier
-        let length_mod = if info.lengthen { length_mod * 4 / 3 } else { length_mod };
-
-        let target_samples = length_mod_to_samples(length_mod, SAMPLERATE, speed_factor);
-
-        // The onset (which=1) frames keep their own duration: convert them
-        // ms→STEPSIZE (like consonants) so the glide plays at natural speed
-        // rather than being crushed into the vowel body's target length.
-        if onset_count > 0 {
-            let ms_to_stepsize = (SAMPLERATE as f64 / 1000.0) / 64.0;
-            let end = onset_count.min(seq.frames.len());
-            for fr in &mut seq.frames[..end] {
-                fr.length = ((fr.length as f64 * ms_to_stepsize * speed_factor).round() as usize)
-                    .clamp(1, 255) as u8;
-            }
-        }
-
-        if target_samples > 0 {
-            // Scale the BODY (which=2) frames to hit target_samples.  Exclude the
-            // onset (which=1) frames, the trailing VWLEND `tail` frames, and the
-            // final body frame (a target only): scale frames[body_start..body_end-1].
-            let n = seq.frames.len();
-            let body_end = n.saturating_sub(tail_count);
-            let body_start = onset_count.min(body_end.saturating_sub(1));
-            if body_end > body_start + 1 {
-                let raw_sum: usize = seq.frames[body_start..body_end-1].iter()
-                    .map(|f| f.length as usize).sum::<usize>().max(1);
-                let scaled_sum = (raw_sum as f64 * 64.0 * speed_factor) as usize;
-                if scaled_sum > 0 {
-                    let scale256 = target_samples * 256 / scaled_sum.max(1);
-                    for fr in &mut seq.frames[body_start..body_end-1] {
-                        let new_len = ((fr.length as usize * scale256 / 256).max(1) as u8).min(255);
-                        fr.length = new_len;
-                    }
-                }
-            }
-            // The VWLEND tail (and the last body frame whose length fmt2[0] set)
-            // keep their own durations: convert ms→STEPSIZE like consonants.
-            if tail_count > 0 && body_end >= 1 {
-                let ms_to_stepsize = (SAMPLERATE as f64 / 1000.0) / 64.0;
-                for fr in &mut seq.frames[body_end - 1..n] {
-                    fr.length = ((fr.length as f64 * ms_to_stepsize * speed_factor).round() as usize)
-                        .clamp(1, 255) as u8;
-                }
-            }
+    let (frames, samples) = if info.ph_type == PH_VOWEL {
+        match vowel_frames(info, phdata, &extract, fmt_addr, std_ms, speed, options, formant_factor) {
+            Some(parts) => parts,
+            None => return PhonemeRender::Pcm(Vec::new()),
         }
     } else {
-        // Consonant / sonorant (nasal, liquid, voiced stop/fricative): the
-        // SPECT_SEQ `length` field is in milliseconds (C `DoSpect2`:
-        // `len = frame_length * samplerate / 1000`).  Our `dur_samples`
-        // multiplies by STEPSIZE (64), so convert ms → STEPSIZE units first:
-        // factor = (samplerate/1000) / 64 ≈ 0.345.  (Vowels are rescaled to an
-        // explicit target above, so this only affects consonants/sonorants.)
-        let ms_to_stepsize = (SAMPLERATE as f64 / 1000.0) / 64.0;
-        for fr in &mut seq.frames {
-            let new_len = ((fr.length as f64 * ms_to_stepsize * speed_factor).round() as usize).max(1);
-            fr.length = new_len.min(255) as u8;
+        // A consonant's sequence (`which == 0`): a nasal's, liquid's or voiced
+        // fricative's stretched to its standard length, then all scaled by
+        // the length modifier.
+        let Some(mut seq) = FrameRefs::parse(phdata, fmt_addr).map(|s| s.part(0)) else {
+            return PhonemeRender::Pcm(Vec::new());
+        };
+        if std_ms > 0 && info.ph_type != PH_VSTOP {
+            let n = seq.len().saturating_sub(1);
+            let length1: i32 = seq.lengths[..n].iter().sum();
+            setlengths::adjust_sequence(&mut seq.lengths, std_ms - length1);
         }
-    }
-
-    // Lengthen for consonants too (double middle frame)
-    if info.lengthen && seq.frames.len() > 1 {
-        let mid = seq.frames.len() / 2;
-        let extra = seq.frames[mid].clone();
-        seq.frames.insert(mid, extra);
+        let samples = setlengths::spect_lengths(
+            &seq.lengths, &seq.flags, info.length, setlengths::spect_length_min(false), speed,
+        );
+        (seq.frames, samples)
+    };
+    if frames.is_empty() {
+        return PhonemeRender::Pcm(Vec::new());
     }
 
     // ── Harmonic synthesis ────────────────────────────────────────────────
@@ -1974,11 +1905,11 @@ fn synthesize_phoneme_info(
         use std::io::Write;
         if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
             let mnem = phdata.get(info.code).map(|p| p.mnemonic_str()).unwrap_or_default();
-            let _ = writeln!(f, "PH {} nf={}", mnem, seq.frames.len());
-            for fr in &seq.frames {
+            let _ = writeln!(f, "PH {} nf={}", mnem, frames.len());
+            for (fr, n) in frames.iter().zip(&samples) {
                 let _ = writeln!(
-                    f, "  len={} rms={} ffreq={},{},{},{},{},{},{}",
-                    fr.length, fr.rms,
+                    f, "  samples={} rms={} ffreq={},{},{},{},{},{},{}",
+                    n, fr.rms,
                     fr.ffreq[0], fr.ffreq[1], fr.ffreq[2], fr.ffreq[3],
                     fr.ffreq[4], fr.ffreq[5], fr.ffreq[6],
                 );
@@ -1989,11 +1920,142 @@ fn synthesize_phoneme_info(
     // Return the finalised frames; the caller batches consecutive formant
     // phonemes into a run and renders them together (cross-phoneme continuity).
     PhonemeRender::Frames {
-        frames: seq.frames,
+        frames,
+        samples,
         amp_factor,
         lead_silence,
         trail_silence,
     }
+}
+
+/// A vowel's frames and the samples each lasts: its start (`which == 1`)
+/// then its body (`which == 2`), as `Generate`'s vowel case builds them —
+/// `LookupSpect` choosing and stretching the frames, `DoSpect2` scaling them by
+/// the vowel's length modifier.
+#[allow(clippy::too_many_arguments)]
+fn vowel_frames(
+    info: &PhonemeInfo,
+    phdata: &crate::phoneme::PhonemeData,
+    extract: &bytecode::PhonemeExtract,
+    fmt_addr: u32,
+    std_ms: i32,
+    speed: &setlengths::SpeedFactors,
+    options: &setlengths::LengthOptions,
+    formant_factor: i32,
+) -> Option<(Vec<phondata::SpectFrame>, Vec<usize>)> {
+    let interpret = |code: u8, prev: u8, next: u8, next2: u8| {
+        phdata.get(code).map(|ph| {
+            let nb = bytecode::Neighbours { prev, this: code, next, next2, ..Default::default() };
+            bytecode::interpret_phoneme(ph.program, &phdata.phonindex, &nb, |c| phdata.get(c).cloned())
+        })
+    };
+
+    // ── Start (which = 1): the vowel's own VowelStart, else the one the
+    // consonant before gives for it, else the front of its own sequence bent
+    // toward that consonant (`use_vowelin`).
+    let mut fmt_length = 0;
+    let mut start_adjust = 0;
+    let mut use_vowelin = false;
+    let mut transition = [0u32; 2];
+    let mut start_addr = extract.vwlstart_addr.filter(|_| !extract.pd_fornextph);
+    if start_addr.is_some() {
+        fmt_length = i32::from(extract.vwlstart_param);
+    } else if info.prev_type != PH_PAUSE {
+        // Interpret the previous phoneme with THIS vowel as its `next`, so a
+        // consonant's `NextVowelStarts` switch resolves to the onset glide it
+        // specifies for this vowel's category.
+        if let Some(prev) = interpret(info.prev_code, 0, info.code, info.next_code) {
+            if prev.pd_fornextph {
+                start_addr = prev.vwlstart_addr;
+                start_adjust = i32::from(prev.vwlstart_param);
+            }
+            transition = [prev.vowel_transition[0], prev.vowel_transition[1]];
+        }
+    }
+    let start_addr = match start_addr {
+        Some(addr) => addr,
+        None => {
+            use_vowelin = true;
+            fmt_addr
+        }
+    };
+    let mut start = FrameRefs::parse(phdata, start_addr)?.part(1);
+    let mut adjust = start_adjust + fmt_length;
+    if use_vowelin {
+        adjust += formant_transition(&mut start, transition[0], transition[1], 1, formant_factor);
+    }
+    let n = start.len() - 1;
+    let length1: i32 = start.lengths[..n].iter().sum();
+    if length1 > 0 {
+        if use_vowelin && std_ms < 130 {
+            // a short vowel has a shorter front
+            start.lengths[0] = start.lengths[0] * std_ms / 130;
+        }
+        if adjust != 0 {
+            let factor = (length1 + adjust) * 256 / length1;
+            for len in &mut start.lengths[..n] {
+                *len = *len * factor / 256;
+            }
+        }
+    }
+    // After a liquid or nasal, a vowel's start shortens less.
+    let mut start_mod = if info.length == 0 { 256 } else { info.length };
+    if matches!(info.prev_type, PH_LIQUID | PH_NASAL) {
+        start_mod = start_mod.max(options.sonorant_min);
+    }
+    let start_samples = setlengths::spect_lengths(
+        &start.lengths, &start.flags, start_mod, setlengths::spect_length_min(false), speed,
+    );
+
+    // ── Body (which = 2): its own sequence from the centre on, ending in
+    // its own VowelEnding, else the next consonant's, else bent toward it.
+    let mut body = FrameRefs::parse(phdata, fmt_addr)?.part(2);
+    let mut end_adjust = 0;
+    let mut transition = [0u32; 2];
+    let mut end_addr = extract.vwlending_addr;
+    if end_addr.is_some() {
+        end_adjust = i32::from(extract.vwlending_param);
+    } else if info.next_type != PH_PAUSE {
+        use_vowelin = true;
+        if let Some(next) = interpret(info.next_code, info.code, info.next2_code, 0) {
+            transition = [next.vowel_transition[2], next.vowel_transition[3]];
+            if next.vwlending_addr.is_some() {
+                end_addr = next.vwlending_addr;
+                end_adjust = i32::from(next.vwlending_param);
+            }
+        }
+    }
+    let mut adjust = end_adjust + fmt_length;
+    if end_addr.is_none() && use_vowelin {
+        adjust += formant_transition(&mut body, transition[0], transition[1], 2, formant_factor);
+    }
+    let body_len = body.len();
+    if let Some(ending) = end_addr.and_then(|addr| FrameRefs::parse(phdata, addr)) {
+        // The ending's first frame only sets the length of the body's last.
+        body.lengths[body_len - 1] = ending.lengths[0];
+        for ix in 1..ending.len() {
+            body.push(ending.frames[ix].clone(), ending.lengths[ix]);
+        }
+    }
+    let lengthen_ms = if info.lengthen {
+        phdata.get(crate::phoneme::PHON_LENGTHEN).map_or(0, |ph| i32::from(ph.std_length) * 2)
+    } else {
+        0
+    };
+    setlengths::normalise_vowel_body(&mut body.lengths, body_len, std_ms, adjust, lengthen_ms);
+    let long = options.long_vowel_threshold > 0
+        && (i32::from(info.std_length) >= options.long_vowel_threshold
+            || info.lengthen
+            || phdata.get(info.code).is_some_and(|ph| ph.phflags & crate::phoneme::PH_LONG != 0));
+    let body_samples = setlengths::spect_lengths(
+        &body.lengths, &body.flags, info.length, setlengths::spect_length_min(long), speed,
+    );
+
+    let mut frames = start.frames;
+    frames.extend(body.frames);
+    let mut samples = start_samples;
+    samples.extend(body_samples);
+    Some((frames, samples))
 }
 
 // ---------------------------------------------------------------------------

@@ -27,7 +27,21 @@ pub const CONSONANT_AMP: i32 = 26;
 /// Default general amplitude (GetAmplitude with EMBED_A=100).
 pub const GENERAL_AMPLITUDE: i32 = 55;
 
-/// Parse and decode a WAV noise sample from phondata.
+/// The number of samples in the WAV sample at `addr`, or `None` if there is
+/// none there.
+pub fn wav_sample_len(addr: u32, phondata: &[u8]) -> Option<usize> {
+    let idx = (addr as usize) & 0x7f_ffff;
+    let header = phondata.get(idx..idx + 4)?;
+    let bytes = usize::from(header[0]) | (usize::from(header[1]) << 8);
+    match (bytes, header[2]) {
+        (0, _) => None,
+        (bytes, 0) => Some(bytes / 2), // 16-bit samples
+        (bytes, _) => Some(bytes),
+    }
+}
+
+/// Parse and decode a WAV noise sample from phondata, played for `target_len`
+/// samples (`setlengths::sample_length`).
 ///
 /// Returns the decoded PCM samples as `Vec<i16>`, or `None` if the address
 /// is out of range or the data is malformed.
@@ -39,7 +53,7 @@ pub const GENERAL_AMPLITUDE: i32 = 55;
 pub fn parse_wav_sample(
     addr: u32,
     phondata: &[u8],
-    speed_factor: f64,
+    target_len: usize,
     wav_param: i32,
 ) -> Option<Vec<i16>> {
     let idx = (addr as usize) & 0x7f_ffff;
@@ -93,8 +107,7 @@ pub fn parse_wav_sample(
         p * 32 / 100
     };
 
-    // Target length in output samples.
-    let target_len = (((raw.len() as f64) * speed_factor) as usize).max(1);
+    let target_len = target_len.max(1);
     let wav_length = raw.len();
     let len4 = wav_length / 4;
 
@@ -178,14 +191,15 @@ mod tests {
         }
 
         // The reader decodes the right number of samples from the compiled data.
-        let decoded = parse_wav_sample(0, &bytes, 1.0, 100).expect("decode compiled wav");
+        let decoded = parse_wav_sample(0, &bytes, samples.len(), 100).expect("decode compiled wav");
         assert_eq!(decoded.len(), samples.len());
     }
 
     #[test]
     fn empty_wav_data_returns_none() {
         let data = vec![0u8, 0u8, 0u8, 0u8]; // wav_length = 0
-        assert!(parse_wav_sample(0, &data, 1.0, 0).is_none());
+        assert!(parse_wav_sample(0, &data, 1, 0).is_none());
+        assert!(wav_sample_len(0, &data).is_none());
     }
 
     #[test]
@@ -193,7 +207,8 @@ mod tests {
         // Header: length=3, scale=1 (8-bit), padding
         let mut data = vec![3u8, 0, 1, 0]; // length=3, scale=1
         data.extend_from_slice(&[100u8, 200u8, 50u8]); // 3 bytes of 8-bit data
-        let result = parse_wav_sample(0, &data, 1.0, 0);
+        assert_eq!(wav_sample_len(0, &data), Some(3));
+        let result = parse_wav_sample(0, &data, 3, 0);
         assert!(result.is_some());
         let pcm = result.unwrap();
         assert!(!pcm.is_empty());
@@ -206,7 +221,8 @@ mod tests {
         // Two 16-bit samples: 1000 and -1000
         data.extend_from_slice(&(1000i16).to_le_bytes());
         data.extend_from_slice(&(-1000i16).to_le_bytes());
-        let result = parse_wav_sample(0, &data, 1.0, 0);
+        assert_eq!(wav_sample_len(0, &data), Some(2));
+        let result = parse_wav_sample(0, &data, 2, 0);
         assert!(result.is_some());
         let pcm = result.unwrap();
         assert_eq!(pcm.len(), 2);
@@ -221,7 +237,7 @@ mod tests {
             data.extend_from_slice(&((i as i16) * 1000).to_le_bytes());
         }
         // Stretch past the sample length → the looping path (not resampling).
-        let out = parse_wav_sample(0, &data, 2.5, 100).unwrap();
+        let out = parse_wav_sample(0, &data, n * 5 / 2, 100).unwrap();
         assert!(out.len() > n, "should be stretched: {}", out.len());
         // Looping the steady-state middle resets the ramp repeatedly (a sawtooth);
         // a linear resample of a ramp would be (weakly) monotonic non-decreasing.
@@ -237,20 +253,20 @@ mod tests {
         for i in 0..n {
             data.extend_from_slice(&((i as i16) * 1000).to_le_bytes());
         }
-        let out = parse_wav_sample(0, &data, 0.5, 100).unwrap();
-        assert_eq!(out.len(), n / 2, "0.5× → half length");
+        let out = parse_wav_sample(0, &data, n / 2, 100).unwrap();
+        assert_eq!(out.len(), n / 2, "half the length → the first half");
         // Truncation keeps the ramp monotonic (no loop reset).
         assert!(out.windows(2).all(|w| w[1] >= w[0]), "truncated ramp stays monotonic: {out:?}");
     }
 
     #[test]
-    fn speed_factor_changes_length() {
+    fn target_sets_length() {
         let mut data = vec![4u8, 0, 0, 0]; // 2 16-bit samples
         data.extend_from_slice(&(1000i16).to_le_bytes());
         data.extend_from_slice(&(-1000i16).to_le_bytes());
 
-        let slow = parse_wav_sample(0, &data, 2.0, 0).unwrap();
-        let fast = parse_wav_sample(0, &data, 0.5, 0).unwrap();
-        assert!(slow.len() > fast.len(), "slower playback → more samples");
+        let slow = parse_wav_sample(0, &data, 4, 0).unwrap();
+        let fast = parse_wav_sample(0, &data, 1, 0).unwrap();
+        assert_eq!((slow.len(), fast.len()), (4, 1));
     }
 }

@@ -742,9 +742,9 @@ pub fn synthesize_frames_seq(
     frames: &[super::phondata::SpectFrame],
     amps: &[f64],
     pitches_hz: &[f64],
-    // Per-frame duration multiplier: `1.0` is the voice's own rate, and an
-    // inline `\x01<n>S` command scales the frames after it.
-    speeds: &[f64],
+    // The samples each frame lasts (`DoSpect2`, rate included); a frame
+    // without one lasts its `length` in STEPSIZE units at the voice's rate.
+    samples: &[usize],
     voice: &VoiceParams,
     wavephase: &mut i32,
 ) -> Vec<i32> {
@@ -763,8 +763,10 @@ pub fn synthesize_frames_seq(
     for i in 0..n {
         let fr1 = &frames[i];
         let fr2 = if i + 1 < n { &frames[i + 1] } else { fr1 };
-        let n_samples =
-            fr1.dur_samples(speed_factor * speeds.get(i).copied().unwrap_or(1.0));
+        let n_samples = samples
+            .get(i)
+            .copied()
+            .unwrap_or_else(|| fr1.dur_samples(speed_factor));
 
         // Voiced/noise character (en voices are non-Klatt, so Fric = 0).
         let av = fr1.klattp[0];

@@ -19,6 +19,8 @@
 
 #[path = "common/backends.rs"]
 mod backends;
+#[path = "common/serve.rs"]
+mod serve;
 
 use backends::each_backend;
 use buurtbel::chain::policy::{self, AttemptOutcome, Decision, Progress, RetryPolicy, Rule};
@@ -28,11 +30,11 @@ use buurtbel::store::{
     MemberId, Store,
 };
 use buurtbel::telephony::clock;
+use serve::{Deadline, Server, UNTIL_EXIT, buurtbel, write_prompts};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -48,7 +50,6 @@ const ACKS_BEFORE_KILL: usize = 4;
 const CALLING_AT_KILL: usize = 2;
 const UNTIL_KILL: Duration = Duration::from_secs(60);
 const UNTIL_DONE: Duration = Duration::from_secs(90);
-const UNTIL_EXIT: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_server_finishes_the_alert_after_a_restart() {
@@ -389,20 +390,6 @@ impl ConfigFile {
     }
 }
 
-/// Short recorded prompts (300 ms tones), so the spoken message ends about 1.5 s after the
-/// answer and a 1 pressed from 2 s on comes after it, when it confirms.
-fn write_prompts(voices: &Path) {
-    let nl = voices.join("nl");
-    std::fs::create_dir_all(&nl).expect("voices folder");
-    for (name, hz) in [("intro", 500.0), ("menu", 600.0), ("thanks", 700.0)] {
-        let tone: Vec<i16> = (0..2_400)
-            .map(|n| (6_000.0 * (std::f32::consts::TAU * hz * n as f32 / 8_000.0).sin()) as i16)
-            .collect();
-        buurtbel::speech::wav::write_8k(&nl.join(format!("{name}.wav")), &tone)
-            .expect("write a prompt");
-    }
-}
-
 /// Two RTP port ranges, one per server process, at a random place below the ephemeral
 /// ports. A phone whose call the kill left up keeps sending RTP to the dead server's port;
 /// a restarted server that bound that port for a new call would latch onto the stray stream
@@ -436,108 +423,6 @@ fn send_alert(dir: &Path, config: &Path) -> AlertId {
         "unexpected output of alert send: {out}"
     );
     AlertId::from(words[1])
-}
-
-/// Runs `buurtbel ARGS… --config CONFIG MORE…` to the end; its standard output.
-fn buurtbel(dir: &Path, config: &Path, args: &[&str], more: &[&std::ffi::OsStr]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_buurtbel"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .args(more)
-        .current_dir(dir)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run buurtbel");
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    assert!(
-        output.status.success(),
-        "buurtbel {args:?} failed ({}):\n{}{}",
-        output.status,
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
-}
-
-/// A running `buurtbel serve`, its output in files; killed if the test ends first.
-struct Server {
-    child: Option<Child>,
-    stderr: PathBuf,
-}
-
-impl Server {
-    fn start(dir: &Path, config: &Path, name: &str) -> Server {
-        let file = |ext: &str| std::fs::File::create(dir.join(format!("{name}.{ext}")));
-        let child = Command::new(env!("CARGO_BIN_EXE_buurtbel"))
-            .arg("serve")
-            .arg("--config")
-            .arg(config)
-            .current_dir(dir)
-            .env("RUST_LOG", "info,buurtbel=debug")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(file("stdout").expect("stdout file"))
-            .stderr(file("stderr").expect("stderr file"))
-            .spawn()
-            .expect("start buurtbel serve");
-        Server {
-            child: Some(child),
-            stderr: dir.join(format!("{name}.stderr")),
-        }
-    }
-
-    /// SIGKILL, and waits for the process to be gone.
-    fn kill(&mut self) {
-        let mut child = self.child.take().expect("running");
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap the killed server");
-    }
-
-    /// SIGTERM, and waits for the server to exit on its own.
-    async fn stop(&mut self) -> ExitStatus {
-        let child = self.child.as_mut().expect("running");
-        let pid = libc::pid_t::try_from(child.id()).expect("a pid");
-        // SAFETY: signals a child of ours that has not been reaped, so the pid is still its.
-        let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
-        assert_eq!(sent, 0, "SIGTERM: {}", std::io::Error::last_os_error());
-        let started = clock::now();
-        loop {
-            if let Some(status) = self.exited() {
-                self.child = None;
-                return status;
-            }
-            assert!(
-                started.elapsed() < UNTIL_EXIT,
-                "serve still running {UNTIL_EXIT:?} after SIGTERM\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn exited(&mut self) -> Option<ExitStatus> {
-        let child = self.child.as_mut()?;
-        child.try_wait().expect("look at the server")
-    }
-
-    /// The end of its log, for failure messages.
-    fn log(&self) -> String {
-        let text = std::fs::read_to_string(&self.stderr).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        let tail = lines[lines.len().saturating_sub(80)..].join("\n");
-        format!("--- {} (last 80 lines)\n{tail}", self.stderr.display())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(child) = self.child.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 // ---- waiting ----
@@ -574,42 +459,6 @@ async fn wait_until_done(scene: &Scene, server: &mut Server) -> AlertState {
             return alert.state;
         }
         deadline.wait(server).await;
-    }
-}
-
-/// A wait for something the server does, polled every 100 ms.
-struct Deadline {
-    started: Instant,
-    limit: Duration,
-    what: String,
-}
-
-impl Deadline {
-    fn new(limit: Duration, what: String) -> Deadline {
-        Deadline {
-            started: clock::now(),
-            limit,
-            what,
-        }
-    }
-
-    /// Sleeps before the next look; fails with the server's log when the deadline has passed
-    /// or the server exited.
-    async fn wait(&self, server: &mut Server) {
-        let what = &self.what;
-        if let Some(status) = server.exited() {
-            panic!(
-                "serve exited ({status}) while waiting for {what}\n{}",
-                server.log()
-            );
-        }
-        assert!(
-            self.started.elapsed() < self.limit,
-            "waited {:?} for {what}\n{}",
-            self.limit,
-            server.log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -10,7 +10,10 @@ use crate::chain::programs::Programs;
 use crate::config::Config;
 use crate::speech::{Speech, SpeechError};
 use crate::store::{Store, TrunkLedger};
+use crate::telephony::limits::SharedPace;
 use crate::telephony::{Dialer, DialerError};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,6 +95,9 @@ pub async fn start(
         .map_err(|(key, problem)| ServiceError::Config(format!("{key}: {problem}")))?;
     let speech = Arc::new(Speech::new(speech)?);
     let dialer = Dialer::start(config).await?;
+    if let Some(pace) = LedgerPace::of(&store, &settings.trunk) {
+        dialer.limits().share_pace(Arc::new(pace));
+    }
     let programs = StoredPrograms::new(
         store.clone(),
         Arc::new(Programs::new(speech)),
@@ -105,4 +111,42 @@ pub async fn start(
         ChainClock::system(),
         settings,
     ))
+}
+
+/// The trunk's calls per second, kept across every instance through the database's ledger.
+struct LedgerPace {
+    store: Store,
+    trunk: String,
+    spacing: Duration,
+}
+
+impl LedgerPace {
+    /// The pace of `trunk`, if it has a calls-per-second limit. The spacing is `1/max_cps`
+    /// plus 5 %: an INVITE may go out up to [`crate::telephony::limits::LATE_LIMIT`] after its slot (and a few
+    /// milliseconds more on its way out), and `max_cps` slots must still span more than a
+    /// second, so a trunk counting over any one-second window never sees one too many.
+    fn of(store: &Store, trunk: &TrunkLedger) -> Option<LedgerPace> {
+        let cps = trunk.max_cps.filter(|c| c.is_finite() && *c > 0.0)?;
+        Some(LedgerPace {
+            store: store.clone(),
+            trunk: trunk.name.clone(),
+            spacing: Duration::from_secs_f64(1.05 / cps),
+        })
+    }
+}
+
+impl SharedPace for LedgerPace {
+    fn next_slot(&self) -> Pin<Box<dyn Future<Output = Duration> + Send + '_>> {
+        Box::pin(async move {
+            match self.store.next_invite_slot(&self.trunk, self.spacing).await {
+                Ok(wait) => wait,
+                Err(e) => {
+                    // This process's own bucket still paces; the lease fences it soon if the
+                    // database stays away.
+                    tracing::warn!(error = %e, "the trunk's shared pace is unreadable");
+                    Duration::ZERO
+                }
+            }
+        })
+    }
 }

@@ -34,6 +34,8 @@ pub struct SimCall {
     pub pressed: Vec<char>,
     /// Where each forged key event was sent from, in order.
     pub forged_from: Vec<SocketAddr>,
+    /// When the call ended on the phone's side (final refusal, BYE or CANCEL either way).
+    pub ended_at: Option<std::time::Instant>,
 }
 
 impl SimCall {
@@ -43,10 +45,24 @@ impl SimCall {
     }
 }
 
+/// A call as it arrived, before it ends (a call whose caller died never ends).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimInvite {
+    /// The dialled user part (the number).
+    pub user: String,
+    /// The Call-ID.
+    pub call_id: String,
+    /// Where the INVITE came from.
+    pub caller: SocketAddr,
+    /// When it arrived.
+    pub at: std::time::Instant,
+}
+
 /// A running exchange.
 pub struct Exchange {
     addr: SocketAddr,
     calls: mpsc::UnboundedReceiver<SimCall>,
+    invites: Arc<std::sync::Mutex<Vec<SimInvite>>>,
 }
 
 impl Exchange {
@@ -59,15 +75,34 @@ impl Exchange {
         let socket = Arc::new(UdpSocket::bind(bind).await?);
         let addr = socket.local_addr()?;
         let (done, calls) = mpsc::unbounded_channel();
+        let invites = Arc::default();
         let switch = Switch {
             socket,
             scripts,
             default,
             lines: HashMap::new(),
             done,
+            invites: Arc::clone(&invites),
         };
         tokio::spawn(switch.run());
-        Ok(Exchange { addr, calls })
+        Ok(Exchange {
+            addr,
+            calls,
+            invites,
+        })
+    }
+
+    /// Every call that has arrived so far, in order, ended or not.
+    pub fn invites(&self) -> Vec<SimInvite> {
+        self.invites
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// A handle on the arrivals that outlives the exchange's own handle.
+    pub fn invite_log(&self) -> Arc<std::sync::Mutex<Vec<SimInvite>>> {
+        Arc::clone(&self.invites)
     }
 
     /// Where to send INVITEs.
@@ -87,6 +122,7 @@ struct Switch {
     default: PhoneScript,
     lines: HashMap<String, mpsc::UnboundedSender<Message>>,
     done: mpsc::UnboundedSender<SimCall>,
+    invites: Arc<std::sync::Mutex<Vec<SimInvite>>>,
 }
 
 impl Switch {
@@ -117,6 +153,15 @@ impl Switch {
                         .to_owned();
                     let script = self.scripts.get(&user).unwrap_or(&self.default).clone();
                     let (tx, rx) = mpsc::unbounded_channel();
+                    self.invites
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(SimInvite {
+                            user: user.clone(),
+                            call_id: call_id.clone(),
+                            caller: from,
+                            at: crate::telephony::clock::now(),
+                        });
                     self.lines.insert(call_id, tx);
                     let line =
                         line::Line::new(Arc::clone(&self.socket), from, invite, script, user);

@@ -75,7 +75,13 @@ impl Line {
         }
     }
 
-    pub(super) async fn run(mut self, mut inbox: UnboundedReceiver<Message>) -> SimCall {
+    pub(super) async fn run(self, inbox: UnboundedReceiver<Message>) -> SimCall {
+        let mut report = self.serve(inbox).await;
+        report.ended_at = Some(crate::telephony::clock::now());
+        report
+    }
+
+    async fn serve(mut self, mut inbox: UnboundedReceiver<Message>) -> SimCall {
         self.reply(100, "Trying").await;
         self.reply(180, "Ringing").await;
         if !self.ring(&mut inbox).await {

@@ -13,7 +13,7 @@ mod forge;
 mod line;
 mod script;
 
-pub use exchange::{Exchange, SimCall};
+pub use exchange::{Exchange, SimCall, SimInvite};
 pub use script::{
     BEEP, BEEP_HZ, ForgedSource, Forgery, MACHINE_RECORDS, PhoneScript, Pickup, Press, PressMethod,
 };

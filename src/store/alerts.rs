@@ -172,6 +172,7 @@ impl Store {
         let moved = query.execute(&self.pool).await?.rows_affected() == 1;
         if moved {
             self.count_write();
+            self.notify(super::Notice::Alerts).await?;
         }
         Ok(moved)
     }

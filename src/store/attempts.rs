@@ -193,7 +193,9 @@ impl Store {
             moved.push(move_on(&mut tx, self.backend, &delivery, *step, result).await?);
         }
         let ids: Vec<&str> = attempts.iter().map(|(a, _)| a.as_str()).collect();
-        super::ledger::hang_up(&mut tx, &ids).await?;
+        if super::ledger::hang_up(&mut tx, &ids).await? {
+            super::notices::notify_on_commit(&mut tx, self.backend, super::Notice::Line).await?;
+        }
         self.commit(tx).await?;
         Ok(moved)
     }

@@ -120,6 +120,17 @@ pub(super) async fn postgres_pool(url: &str) -> Result<AnyPool, StoreError> {
     }
     Ok(AnyPoolOptions::new()
         .max_connections(10)
+        .after_connect(|connection, _| {
+            Box::pin(async move {
+                // A gateway paused or cut off in the middle of a transaction must not hold
+                // its row locks past its lease: the server ends such a session well before
+                // another instance needs the rows to take over.
+                sqlx::query("SET idle_in_transaction_session_timeout = '5s'")
+                    .execute(connection)
+                    .await?;
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await?)
 }

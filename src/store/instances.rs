@@ -282,7 +282,9 @@ impl Store {
                 })
             })
             .collect::<Result<_, StoreError>>()?;
-        free_dead_lines(&mut tx, self.backend).await?;
+        if free_dead_lines(&mut tx, self.backend).await? {
+            super::notices::notify_on_commit(&mut tx, self.backend, super::Notice::Line).await?;
+        }
         self.commit(tx).await?;
         Ok(taken)
     }
@@ -351,11 +353,11 @@ pub(super) async fn check_lease(
     }
 }
 
-/// Frees the lines held under dead leases.
+/// Frees the lines held under dead leases; true when there were any.
 async fn free_dead_lines(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let sql = format!(
         "DELETE FROM calls_in_progress WHERE NOT EXISTS (SELECT 1 FROM instances i \
          WHERE i.id = calls_in_progress.instance_id \
@@ -363,8 +365,7 @@ async fn free_dead_lines(
          AND i.lease_expires_at > {})",
         backend.clock()
     );
-    sqlx::query(&sql).execute(&mut **tx).await?;
-    Ok(())
+    Ok(sqlx::query(&sql).execute(&mut **tx).await?.rows_affected() > 0)
 }
 
 fn instance_from(row: &AnyRow) -> Result<Instance, StoreError> {

@@ -4,10 +4,11 @@
 //! [`Store::begin_line_call`] is [`Store::begin_call`] with the line taken in the same
 //! transaction: it locks the trunk's row (so calls through one trunk are claimed one after
 //! another, whichever instance claims them), refuses when `max_channels` calls are on the
-//! line already, refuses a number or a member already on a call (for any alert, from any
-//! instance), and hands out the next INVITE slot `1/max_cps` after the last one, on the
-//! database's clock. [`Store::finish_call`] takes the call off the line in the transaction
-//! that records its end; a take-over frees the lines of a dead lease.
+//! line already, and refuses a number or a member already on a call (for any alert, from
+//! any instance). [`Store::finish_call`] takes the call off the line in the transaction that
+//! records its end; a take-over frees the lines of a dead lease. Right before each INVITE,
+//! [`Store::next_invite_slot`] hands out the next slot `1/max_cps` after the last one, on the
+//! database's clock.
 //!
 //! The call's row in `calls_in_progress` has the id of its first attempt.
 
@@ -33,14 +34,8 @@ pub struct TrunkLedger {
 /// What [`Store::begin_line_call`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallClaim {
-    /// The call is on the line: the deliveries claimed with their attempts, and how long to
-    /// wait before the INVITE (the trunk's calls per second).
-    Begun {
-        /// Each claimed delivery with its attempt, in the order given.
-        attempts: Vec<(DeliveryId, AttemptId)>,
-        /// Until the INVITE may go out.
-        wait: Duration,
-    },
+    /// The call is on the line: each claimed delivery with its attempt, in the order given.
+    Begun(Vec<(DeliveryId, AttemptId)>),
     /// The number, or every member it would reach, is on another call.
     Busy,
     /// The trunk has `max_channels` calls on the line.
@@ -72,7 +67,7 @@ impl Store {
         now: i64,
     ) -> Result<CallClaim, StoreError> {
         let mut tx = self.begin_write().await?;
-        let (next_invite_at, clock) = self.lock_trunk(&mut tx, &trunk.name).await?;
+        self.lock_trunk(&mut tx, &trunk.name).await?;
         let on_line: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM calls_in_progress WHERE trunk = $1")
                 .bind(&trunk.name)
@@ -125,18 +120,33 @@ impl Store {
                 CallClaim::Nobody
             });
         }
-        let slot = next_invite_at.max(clock);
-        if let Some(cps) = trunk.max_cps.filter(|c| *c > 0.0) {
-            let spacing = (1000.0 / cps).ceil() as i64;
-            sqlx::query("UPDATE trunks SET next_invite_at = $1 WHERE name = $2")
-                .bind(slot.saturating_add(spacing))
-                .bind(&trunk.name)
-                .execute(&mut *tx)
-                .await?;
-        }
         self.commit(tx).await?;
-        let wait = Duration::from_millis(u64::try_from(slot - clock).unwrap_or(0));
-        Ok(CallClaim::Begun { attempts, wait })
+        Ok(CallClaim::Begun(attempts))
+    }
+
+    /// Reserves the trunk's next INVITE slot, `spacing` after the last one and not before
+    /// now on the database's clock; how long until it comes. Asked right before each INVITE,
+    /// so the slots of every instance are `spacing` apart on the wire too.
+    pub async fn next_invite_slot(
+        &self,
+        trunk: &str,
+        spacing: Duration,
+    ) -> Result<Duration, StoreError> {
+        let clock = self.backend.clock();
+        let sql = format!(
+            "INSERT INTO trunks (name, next_invite_at) VALUES ($1, {clock} + $2) \
+             ON CONFLICT (name) DO UPDATE SET next_invite_at = CASE \
+             WHEN trunks.next_invite_at > {clock} THEN trunks.next_invite_at ELSE {clock} END + $2 \
+             RETURNING next_invite_at - $2 - {clock} AS wait"
+        );
+        // Whole milliseconds, rounded up: never closer than asked.
+        let spacing = i64::try_from(spacing.as_micros().div_ceil(1000)).unwrap_or(i64::MAX);
+        let wait: i64 = sqlx::query_scalar(&sql)
+            .bind(trunk)
+            .bind(spacing)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Duration::from_millis(u64::try_from(wait).unwrap_or(0)))
     }
 
     /// The calls on each trunk's line, by instance: `(trunk, instance, calls)`.
@@ -158,21 +168,20 @@ impl Store {
             .collect()
     }
 
-    /// Creates the trunk's row if needed and locks it for this transaction; its next INVITE
-    /// slot and the database's clock.
+    /// Creates the trunk's row if needed and locks it for this transaction.
     async fn lock_trunk(
         &self,
         tx: &mut Transaction<'static, Any>,
         trunk: &str,
-    ) -> Result<(i64, i64), StoreError> {
-        let sql = format!(
+    ) -> Result<(), StoreError> {
+        sqlx::query(
             "INSERT INTO trunks (name, next_invite_at) VALUES ($1, 0) \
-             ON CONFLICT (name) DO UPDATE SET next_invite_at = trunks.next_invite_at \
-             RETURNING next_invite_at, {} AS clock",
-            self.backend.clock()
-        );
-        let row = sqlx::query(&sql).bind(trunk).fetch_one(&mut **tx).await?;
-        Ok((get(&row, "next_invite_at")?, get(&row, "clock")?))
+             ON CONFLICT (name) DO UPDATE SET next_invite_at = trunks.next_invite_at",
+        )
+        .bind(trunk)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
     }
 
     /// Puts the call on the line unless its number is on one; true when it did.
@@ -229,14 +238,14 @@ async fn member_off_line(
     Ok(())
 }
 
-/// Takes the call whose attempts these are off the line (with its members); nothing when it
+/// Takes the call whose attempts these are off the line (with its members); false when it
 /// was not on one.
 pub(super) async fn hang_up(
     tx: &mut Transaction<'static, Any>,
     attempts: &[&str],
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     if attempts.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let sql = format!(
         "DELETE FROM calls_in_progress WHERE id IN ({})",
@@ -246,6 +255,5 @@ pub(super) async fn hang_up(
     for id in attempts {
         query = query.bind(*id);
     }
-    query.execute(&mut **tx).await?;
-    Ok(())
+    Ok(query.execute(&mut **tx).await?.rows_affected() > 0)
 }

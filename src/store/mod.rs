@@ -52,6 +52,7 @@ mod ledger;
 mod members;
 mod model;
 mod networks;
+mod notices;
 mod rows;
 mod settle;
 mod shared_lines;
@@ -71,6 +72,7 @@ pub use model::{
     QuietHours, UnknownText,
 };
 pub use networks::{Network, NewNetwork};
+pub use notices::{Notice, Notices};
 pub use settle::Acknowledgement;
 
 use sqlx::AnyPool;
@@ -186,6 +188,8 @@ pub struct Store {
     writes: Arc<AtomicU64>,
     /// The lease every write transaction checks first, once the instance has registered.
     lease: Option<Arc<Lease>>,
+    /// On PostgreSQL, the URL a listening connection opens.
+    postgres_url: Option<Arc<str>>,
 }
 
 impl Store {
@@ -211,6 +215,7 @@ impl Store {
             backend,
             writes,
             lease: None,
+            postgres_url: (backend == Backend::Postgres).then(|| Arc::from(url)),
         })
     }
 

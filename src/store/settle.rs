@@ -148,6 +148,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let calling = calling(&mut tx, alert).await?;
+        super::notices::notify_on_commit(&mut tx, self.backend, super::Notice::Alerts).await?;
         self.commit(tx).await?;
         Ok(calling)
     }

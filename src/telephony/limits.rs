@@ -7,7 +7,9 @@
 //! alert's first call does not wait behind the pace of calls that were never placed.
 
 use crate::telephony::clock;
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, MutexGuard, OwnedSemaphorePermit, Semaphore};
 
@@ -63,11 +65,30 @@ impl Drop for Turn<'_> {
     }
 }
 
+/// A pace shared with the trunk's other users (other gateways on one database): asked for
+/// the next INVITE slot at the last moment, after this process's own bucket, so an INVITE
+/// goes out at most a few milliseconds after a slot no other process holds.
+pub trait SharedPace: Send + Sync + 'static {
+    /// Reserves the next slot; how long until it comes.
+    fn next_slot(&self) -> Pin<Box<dyn Future<Output = Duration> + Send + '_>>;
+}
+
 /// The limits of one trunk.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TrunkLimits {
     channels: Arc<Semaphore>,
     bucket: Arc<Mutex<TokenBucket>>,
+    shared: Arc<OnceLock<Arc<dyn SharedPace>>>,
+}
+
+impl std::fmt::Debug for TrunkLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrunkLimits")
+            .field("channels", &self.channels)
+            .field("bucket", &self.bucket)
+            .field("shared", &self.shared.get().is_some())
+            .finish()
+    }
 }
 
 /// A held channel; dropping it frees the channel.
@@ -82,7 +103,13 @@ impl TrunkLimits {
         TrunkLimits {
             channels: Arc::new(Semaphore::new(max_channels as usize)),
             bucket: Arc::new(Mutex::new(TokenBucket::new(max_cps))),
+            shared: Arc::default(),
         }
+    }
+
+    /// Also keeps to `pace`, shared with other processes; once, before the first call.
+    pub fn share_pace(&self, pace: Arc<dyn SharedPace>) {
+        let _ = self.shared.set(pace);
     }
 
     /// Waits for a free channel, then for the call's turn under the CPS limit.
@@ -101,12 +128,38 @@ impl TrunkLimits {
             tokio::time::sleep_until(at.into()).await;
             turn.reserved = None;
         }
+        if let Some(shared) = self.shared.get() {
+            wait_for_shared_slot(shared.as_ref()).await;
+        }
         Channel { _permit: permit }
     }
 
     /// Channels free right now.
     pub fn free_channels(&self) -> usize {
         self.channels.available_permits()
+    }
+}
+
+/// How late after its slot an INVITE may still go out; one woken later (a busy machine)
+/// takes another slot, so it never crowds the INVITEs of the slots after it.
+pub const LATE_LIMIT: Duration = Duration::from_millis(20);
+
+/// Waits for a slot of the shared pace that this process can use on time. The database
+/// chose the slot between the ask and the answer, so sleeping until `answered + wait` is
+/// never early, and the lateness is counted from `asked + wait`, never less than it is.
+async fn wait_for_shared_slot(shared: &dyn SharedPace) {
+    loop {
+        let asked = clock::tokio_now();
+        let wait = shared.next_slot().await;
+        let answered = clock::tokio_now();
+        tokio::time::sleep_until(answered + wait).await;
+        if clock::tokio_now() <= asked + wait + LATE_LIMIT {
+            return;
+        }
+        tracing::debug!(
+            wait_ms = wait.as_millis() as u64,
+            "woken late for an INVITE slot; another"
+        );
     }
 }
 

@@ -6,6 +6,7 @@
 use std::future::Future;
 
 /// Runs `test` on SQLite, then on PostgreSQL if configured, each in a database of its own.
+#[allow(dead_code)] // not every test binary runs on both
 pub async fn each_backend<F, Fut>(test: F)
 where
     F: Fn(String) -> Fut,
@@ -28,6 +29,29 @@ where
     admin(&base, &format!("DROP SCHEMA {schema} CASCADE")).await;
     if let Err(panic) = outcome {
         eprintln!("failed on PostgreSQL");
+        std::panic::resume_unwind(panic.into_panic());
+    }
+}
+
+/// Runs `test` on PostgreSQL only, in a fresh schema; skipped (with a note) when
+/// `BUURTBEL_TEST_POSTGRES` is not set.
+#[allow(dead_code)] // not every test binary needs PostgreSQL alone
+pub async fn on_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Ok(base) = std::env::var("BUURTBEL_TEST_POSTGRES") else {
+        eprintln!("BUURTBEL_TEST_POSTGRES is not set; skipped (.ci/run sets it)");
+        return;
+    };
+    let schema = format!("buurtbel_test_{:016x}", rand::random::<u64>());
+    admin(&base, &format!("CREATE SCHEMA {schema}")).await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+    let outcome = tokio::spawn(test(url)).await;
+    admin(&base, &format!("DROP SCHEMA {schema} CASCADE")).await;
+    if let Err(panic) = outcome {
         std::panic::resume_unwind(panic.into_panic());
     }
 }

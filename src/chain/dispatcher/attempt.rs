@@ -69,15 +69,10 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         number: &str,
         stop: watch::Receiver<Stop>,
     ) -> Result<bool, ChainError> {
-        let (served, wait) = self.claim(served, number).await?;
+        let served = self.claim(served, number).await?;
         let Some((first, _)) = served.first() else {
             return Ok(false); // acknowledged, cancelled, taken meanwhile, or on another call
         };
-        if !wait.is_zero() {
-            // The trunk's calls per second, shared with the other instances.
-            let at = self.shared.clock.now().saturating_add(millis(wait));
-            self.shared.clock.sleep_until(at).await;
-        }
         for (due, _) in &served {
             self.shared.events.publish(ChainEvent::Calling {
                 alert: due.delivery.alert_id.to_string(),
@@ -121,14 +116,13 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// Claims every delivery the call serves and puts the call on the trunk's shared line,
     /// in one transaction; those refused (acknowledged or stopped meanwhile, or their member
     /// on another call) are left out of the call. The claimed ones, each with its attempt, in
-    /// the order given, and how long the trunk's calls per second make the INVITE wait. When
-    /// the number is on another instance's or alert's call, or the trunk is full, nothing is
+    /// the order given. When the number is on another instance's or alert's call, or the trunk is full, nothing is
     /// claimed and the deliveries wait for a call to end.
     async fn claim(
         &self,
         served: Vec<DueDelivery>,
         number: &str,
-    ) -> Result<(Vec<(DueDelivery, AttemptId)>, Duration), ChainError> {
+    ) -> Result<Vec<(DueDelivery, AttemptId)>, ChainError> {
         let expected: Vec<[DeliveryState; 1]> = served.iter().map(|d| [d.delivery.state]).collect();
         let claims: Vec<LineClaim<'_>> = served
             .iter()
@@ -146,27 +140,26 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             .store
             .begin_line_call(&claims, number, trunk, now)
             .await?;
-        let (begun, wait) = match claim {
-            CallClaim::Begun { attempts, wait } => (attempts, wait),
+        let begun = match claim {
+            CallClaim::Begun(attempts) => attempts,
             CallClaim::Busy => {
                 let held = served.iter().map(|d| d.delivery.id.clone());
                 self.lines().hold(held, now.saturating_add(LOOK_AGAIN_MS));
-                (Vec::new(), Duration::ZERO)
+                Vec::new()
             }
             CallClaim::TrunkFull => {
                 self.lines().trunk_full(now.saturating_add(LOOK_AGAIN_MS));
-                (Vec::new(), Duration::ZERO)
+                Vec::new()
             }
-            CallClaim::Nobody => (Vec::new(), Duration::ZERO),
+            CallClaim::Nobody => Vec::new(),
         };
         let claimed: Vec<DeliveryId> = begun.iter().map(|(d, _)| d.clone()).collect();
         self.lines().keep(number, &claimed);
         let mut attempts: HashMap<DeliveryId, AttemptId> = begun.into_iter().collect();
-        let served = served
+        Ok(served
             .into_iter()
             .filter_map(|d| attempts.remove(&d.delivery.id).map(|a| (d, a)))
-            .collect();
-        Ok((served, wait))
+            .collect())
     }
 
     /// Starts making the call's program beside the call: the INVITE goes out while the

@@ -10,8 +10,9 @@
 //! settled, and only the killed gateway's calls ended `interrupted`.
 //!
 //! On SQLite, one gateway serves a file: a second is refused with a message naming the
-//! holder; once the holder's lease has expired (it is frozen with SIGSTOP) the second
-//! starts, and the first, woken, finds its lease gone and stops without calling anyone.
+//! holder; once the holder's lease has expired (it is frozen with SIGSTOP, as a paused
+//! machine would be) the second starts and serves the next alert, and the first, woken,
+//! finds its lease gone and stops without calling anyone.
 //!
 //! Each gateway binds its own loopback address (127.0.0.11, .12, .13), so the phones know
 //! who placed each call. Nothing asserts on timing; every wait is a deadline that fails with
@@ -43,6 +44,107 @@ const CPS: u32 = 4;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn gateways_share_an_alert_and_finish_a_killed_ones_calls() {
     on_postgres(share_and_take_over).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_gateway_serves_a_sqlite_file_until_its_lease_expires() {
+    let folder = tempfile::TempDir::with_prefix("buurtbel-sqlite-").expect("temp dir");
+    let dir = folder.path();
+    let database = format!("sqlite:{}", dir.join("buurtbel.db").display());
+    let town = Town::new(20, 0);
+    let exchange = Exchange::start(
+        "127.0.0.1:0".parse().expect("address"),
+        town.scripts(),
+        PhoneScript::refuse(404, Duration::ZERO),
+    )
+    .await
+    .expect("simulated exchange");
+    let gateways = gateways();
+    let configs: Vec<PathBuf> = gateways[..2]
+        .iter()
+        .map(|g| write_config(dir, exchange.addr(), &database, g))
+        .collect();
+    let phones = Phones::listen(exchange);
+    let members = dir.join("members.csv");
+    std::fs::write(&members, town.csv()).expect("member file");
+    let import = ["members", "import", "--network", NETWORK, "--create"];
+    buurtbel(dir, &configs[0], &import, &[members.as_os_str()]);
+    let first_alert = send_alert(dir, &configs[0], town.members.len());
+    let store = Store::open(&database).await.expect("open the database");
+
+    // gw-a serves the file; gw-b, started while gw-a calls, is refused and names it.
+    let mut a = Server::start(dir, &configs[0], "gw-a");
+    wait_for(&store, &first_alert, &mut [&mut a], "gw-a calling", |s| {
+        s.open_of("gw-a") >= 1
+    })
+    .await;
+    let mut refused = Server::start(dir, &configs[1], "gw-b-refused");
+    let status = refused.wait_for_exit("starting beside gw-a").await;
+    let log = refused.whole_log();
+    assert!(!status.success(), "a second gateway served the file\n{log}");
+    assert!(
+        log.contains("instance `gw-a`") && log.contains(&format!("pid {}", a.pid())),
+        "the refusal does not name the holder\n{log}"
+    );
+    wait_for(
+        &store,
+        &first_alert,
+        &mut [&mut a],
+        "the first alert",
+        |s| s.state != AlertState::Sending,
+    )
+    .await;
+
+    // gw-a freezes (a paused machine): once its lease has expired, gw-b starts.
+    a.freeze();
+    let deadline = Deadline::new(Duration::from_secs(60), "gw-a's lease to expire".into());
+    while store
+        .instances()
+        .await
+        .expect("read")
+        .iter()
+        .any(|i| i.id == "gw-a" && i.is_live())
+    {
+        deadline.wait(&mut a).await;
+    }
+    let mut b = Server::start(dir, &configs[1], "gw-b");
+    let second_alert = send_alert(dir, &configs[1], town.members.len());
+    wait_for(&store, &second_alert, &mut [&mut b], "gw-b calling", |s| {
+        s.open_of("gw-b") >= 1
+    })
+    .await;
+
+    // gw-a wakes: it finds its lease gone, places no call and stops with an error.
+    let thawed = clock::now();
+    a.thaw();
+    let status = a.wait_for_exit("waking with an expired lease").await;
+    assert!(
+        !status.success(),
+        "gw-a went on without a lease\n{}",
+        a.log()
+    );
+    assert!(a.whole_log().contains("lease"), "{}", a.log());
+    let state = wait_for(
+        &store,
+        &second_alert,
+        &mut [&mut b],
+        "the second alert",
+        |s| s.state != AlertState::Sending,
+    )
+    .await
+    .state;
+    assert_eq!(state, AlertState::Completed);
+    let status = b.stop().await;
+    assert!(status.success(), "{status}\n{}", b.log());
+    let late = phones
+        .calls()
+        .into_iter()
+        .filter(|c| c.invite.caller.ip() == gateways[0].ip && c.invite.at >= thawed)
+        .count();
+    assert_eq!(late, 0, "gw-a placed calls after its lease expired");
+    let report = Report::read(&store, &second_alert, &town).await;
+    report.check_everyone_settled(&town);
+    store.close().await;
 }
 
 /// What a member's phone does.
@@ -281,6 +383,15 @@ async fn share_and_take_over(database: String) {
     wait_for(
         &store,
         &alert,
+        &mut [&mut c, &mut a, &mut b],
+        "gw-c to register",
+        |s| s.open.contains_key("gw-c"),
+    )
+    .await;
+    check_status_shows_the_gateways(dir, &configs[1], &alert);
+    wait_for(
+        &store,
+        &alert,
         &mut [&mut a, &mut b, &mut c],
         "60 acknowledgements and gw-a calling 2 members",
         |s| s.acks >= 60 && s.open_of("gw-a") >= 2,
@@ -323,6 +434,21 @@ async fn share_and_take_over(database: String) {
     check_nobody_confirmed_is_called_again(&calls, &town, &report);
     check_trunk_limits(&calls, &ends);
     store.close().await;
+}
+
+/// `buurtbel status --json` lists the gateways with live leases and the alert sending.
+fn check_status_shows_the_gateways(dir: &Path, config: &Path, alert: &AlertId) {
+    let out = buurtbel(dir, config, &["status", "--json"], &[]);
+    let status: serde_json::Value = serde_json::from_str(&out).expect("status --json");
+    let live: Vec<&str> = status["instances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .filter(|i| i["live"] == true)
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert_eq!(live, ["gw-a", "gw-b", "gw-c"], "{out}");
+    assert_eq!(status["alerts_sending"][0]["id"], alert.as_str(), "{out}");
 }
 
 /// Sends the urgent alert; its id.

@@ -9,6 +9,7 @@ mod members;
 mod progress;
 mod say;
 mod serve;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -35,6 +36,8 @@ pub enum Command {
     Alert(alert::AlertArgs),
     /// Run the alert chain: place the calls of every alert sent, until SIGTERM.
     Serve(serve::ServeArgs),
+    /// The gateways serving the database, their leases and calls, and the alerts sending.
+    Status(status::StatusArgs),
     /// The whole chain with simulated phones on this machine, nothing to configure.
     Demo(demo::DemoArgs),
 }
@@ -136,6 +139,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Members(args) => members::run(args).await,
         Command::Alert(args) => alert::run(args).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Status(args) => status::run(args).await,
         Command::Demo(args) => demo::run(args).await,
     }
 }

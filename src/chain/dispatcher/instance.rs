@@ -14,7 +14,9 @@ use super::{ChainError, Dispatcher};
 use crate::chain::caller::{Caller, Stop};
 use crate::chain::lease::{LeaseClock, LeaseSettings, Standing};
 use crate::chain::program_source::ProgramSource;
+use crate::store::Notice;
 use crate::telephony::clock;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
@@ -109,6 +111,52 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         }
         if let Err(e) = self.resume(false).await {
             tracing::error!(error = %e, "taking over a dead instance's calls failed");
+        }
+        self.shared.wake.notify_one();
+    }
+
+    /// On PostgreSQL, listens for news from the other instances and the command line: an
+    /// alert sent or stopped sweeps the alerts at once, a call that left the line looks again
+    /// at what waited for it. `None` where the database cannot tell (SQLite) or the listening
+    /// connection could not be opened; the loop then polls.
+    pub(super) async fn listen(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let mut notices = match self.shared.store.listen().await {
+            Ok(Some(notices)) => notices,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for news from other instances; polling");
+                return None;
+            }
+        };
+        let dispatcher = self.clone();
+        Some(tokio::spawn(async move {
+            let mut broken = false;
+            loop {
+                match notices.next().await {
+                    Ok(Some(notice)) => {
+                        broken = false;
+                        dispatcher.heard(notice);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        if !broken {
+                            tracing::warn!(error = %e, "listening for news broke; reconnecting");
+                        }
+                        broken = true;
+                        // What was said meanwhile is lost: look at everything once.
+                        dispatcher.heard(Notice::Alerts);
+                        dispatcher.heard(Notice::Line);
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        }))
+    }
+
+    fn heard(&self, notice: Notice) {
+        match notice {
+            Notice::Alerts => self.shared.alerts_changed.store(true, Ordering::SeqCst),
+            Notice::Line => self.lines().line_freed(),
         }
         self.shared.wake.notify_one();
     }

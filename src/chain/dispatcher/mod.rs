@@ -68,6 +68,9 @@ pub struct ChainSettings {
     pub page: u32,
     /// At shutdown, how long calls in progress may go on before they are ended.
     pub drain: Duration,
+    /// How often alerts are looked at while the database tells of changes (PostgreSQL's
+    /// `NOTIFY`): only a fallback for news lost while the listening connection was down.
+    pub listening_sweep: Duration,
     /// The trunk's shared ledger: calls on the line and calls per second across every
     /// instance on the database.
     pub trunk: TrunkLedger,
@@ -86,6 +89,7 @@ impl Default for ChainSettings {
             first_page: 100,
             page: 1000,
             drain: Duration::from_secs(120),
+            listening_sweep: Duration::from_secs(5),
             trunk: TrunkLedger {
                 name: "trunk".to_owned(),
                 max_channels: 30,
@@ -275,8 +279,12 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         drop(busy);
         let mut shutdown = std::pin::pin!(shutdown);
         let mut standing = self.shared.standing.subscribe();
-        let sweep = millis(self.shared.settings.sweep);
-        let look = self.shared.settings.look.map(millis);
+        let listener = self.listen().await;
+        let settings = &self.shared.settings;
+        let (sweep, look) = match listener {
+            Some(_) => (millis(settings.listening_sweep), None),
+            None => (millis(settings.sweep), settings.look.map(millis)),
+        };
         let mut next_sweep = i64::MIN;
         let mut next_look = i64::MIN;
         loop {
@@ -311,11 +319,13 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 () = self.shared.clock.sleep_until(wake_at) => {}
                 Ok(()) = standing.changed() => {
                     if *standing.borrow_and_update() == Standing::Lost {
+                        listener.inspect(tokio::task::JoinHandle::abort);
                         return self.fenced().await;
                     }
                 }
             }
         }
+        listener.inspect(tokio::task::JoinHandle::abort);
         self.drain().await;
         Ok(())
     }

@@ -52,7 +52,9 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 return;
             }
             if lease_clock.standing(clock::now()) == Standing::Live {
-                self.take_over_dead().await;
+                // Beside the renewals: a long take-over must not let this lease lapse.
+                let dispatcher = self.clone();
+                tokio::spawn(async move { dispatcher.take_over_dead().await });
             }
             loop {
                 let now = clock::now();
@@ -99,8 +101,17 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         *self.shared.standing.borrow()
     }
 
-    /// Takes over the calls of instances whose lease is dead, if there are any.
+    /// Takes over the calls of instances whose lease is dead, if there are any; one take-over
+    /// at a time.
     async fn take_over_dead(&self) {
+        if self.shared.taking_over.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.take_over_now().await;
+        self.shared.taking_over.store(false, Ordering::SeqCst);
+    }
+
+    async fn take_over_now(&self) {
         match self.shared.store.orphans_exist().await {
             Ok(false) => return,
             Ok(true) => {}

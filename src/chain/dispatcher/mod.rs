@@ -140,6 +140,8 @@ struct Shared<C, P> {
     alerts_changed: AtomicBool,
     /// Where the instance stands with its lease; always live without one.
     standing: watch::Sender<Standing>,
+    /// A take-over of dead instances' calls is under way.
+    taking_over: AtomicBool,
 }
 
 /// Counts a piece of work under way (a loop pass, a write, a call being set up or recorded)
@@ -196,6 +198,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 working: Arc::new(AtomicUsize::new(0)),
                 alerts_changed: AtomicBool::new(false),
                 standing: watch::Sender::new(Standing::Live),
+                taking_over: AtomicBool::new(false),
             }),
         }
     }

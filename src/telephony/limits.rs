@@ -144,21 +144,33 @@ impl TrunkLimits {
 /// takes another slot, so it never crowds the INVITEs of the slots after it.
 pub const LATE_LIMIT: Duration = Duration::from_millis(20);
 
+/// How many slots a process woken late takes before it goes with the last one anyway: a
+/// machine too busy to wake on time must still place its calls.
+const LATE_TRIES: u32 = 5;
+
 /// Waits for a slot of the shared pace that this process can use on time. The database
 /// chose the slot between the ask and the answer, so sleeping until `answered + wait` is
 /// never early, and the lateness is counted from `asked + wait`, never less than it is.
 async fn wait_for_shared_slot(shared: &dyn SharedPace) {
-    loop {
+    for tries in 1..=LATE_TRIES {
         let asked = clock::tokio_now();
         let wait = shared.next_slot().await;
         let answered = clock::tokio_now();
         tokio::time::sleep_until(answered + wait).await;
-        if clock::tokio_now() <= asked + wait + LATE_LIMIT {
+        let late = clock::tokio_now().saturating_duration_since(asked + wait);
+        if late <= LATE_LIMIT {
+            return;
+        }
+        if tries == LATE_TRIES {
+            tracing::warn!(
+                late_ms = late.as_millis() as u64,
+                "woken late for every INVITE slot; the trunk may count one call too many"
+            );
             return;
         }
         tracing::debug!(
-            wait_ms = wait.as_millis() as u64,
-            "woken late for an INVITE slot; another"
+            late_ms = late.as_millis() as u64,
+            "woken late for an INVITE slot"
         );
     }
 }
@@ -166,6 +178,55 @@ async fn wait_for_shared_slot(shared: &dyn SharedPace) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// A shared pace whose answer takes `answer_after` for the first `slow` asks, then none;
+    /// every slot is `wait` away.
+    struct Pace {
+        asks: AtomicU32,
+        slow: u32,
+        answer_after: Duration,
+        wait: Duration,
+    }
+
+    impl SharedPace for Pace {
+        fn next_slot(&self) -> Pin<Box<dyn Future<Output = Duration> + Send + '_>> {
+            Box::pin(async move {
+                let ask = self.asks.fetch_add(1, Ordering::SeqCst);
+                if ask < self.slow {
+                    tokio::time::sleep(self.answer_after).await;
+                }
+                self.wait
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_used_late_is_given_up_for_the_next() {
+        let pace = Pace {
+            asks: AtomicU32::new(0),
+            slow: 1,
+            answer_after: Duration::from_millis(30),
+            wait: Duration::from_millis(100),
+        };
+        let start = clock::tokio_now();
+        wait_for_shared_slot(&pace).await;
+        assert_eq!(pace.asks.load(Ordering::SeqCst), 2);
+        // The first slot was reached 30 ms late; the second on time, 100 ms after the ask.
+        assert_eq!(clock::tokio_now() - start, Duration::from_millis(230));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_process_always_late_goes_with_its_last_try() {
+        let pace = Pace {
+            asks: AtomicU32::new(0),
+            slow: u32::MAX,
+            answer_after: Duration::from_millis(25),
+            wait: Duration::ZERO,
+        };
+        wait_for_shared_slot(&pace).await;
+        assert_eq!(pace.asks.load(Ordering::SeqCst), LATE_TRIES);
+    }
 
     #[test]
     fn bucket_spaces_calls_evenly() {

@@ -8,7 +8,7 @@
 //! unique `(alert_id, member_id)`.
 
 use super::deliveries::{DueDelivery, due_columns};
-use super::model::{AlertId, AlertState};
+use super::model::{AlertId, AlertState, MemberId, MemberStatus};
 use super::rows::placeholders;
 use super::{Store, StoreError};
 use std::collections::HashSet;
@@ -43,6 +43,40 @@ impl Store {
             delivery.shared = true;
         }
         Ok(through)
+    }
+
+    /// The members the alert targets (active, in one of its networks) who share a number
+    /// with one of `members` and are not among them: written with them, a household's
+    /// deliveries exist together, so its first call serves all of them, whichever page of the
+    /// alert's members each falls in.
+    pub async fn housemates(
+        &self,
+        alert: &AlertId,
+        members: &[MemberId],
+    ) -> Result<Vec<MemberId>, StoreError> {
+        let given: HashSet<&str> = members.iter().map(MemberId::as_str).collect();
+        let mut found = std::collections::BTreeSet::new();
+        for chunk in members.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT DISTINCT other.member_id FROM contact_points mine \
+                 JOIN contact_points other ON other.number = mine.number \
+                 AND other.member_id <> mine.member_id \
+                 JOIN members m ON m.id = other.member_id AND m.status = $2 \
+                 WHERE mine.member_id IN ({}) AND EXISTS (SELECT 1 FROM network_members nm \
+                 JOIN alert_networks an ON an.network_id = nm.network_id \
+                 WHERE nm.member_id = other.member_id AND an.alert_id = $1)",
+                placeholders(3, chunk.len())
+            );
+            let mut query = sqlx::query_scalar(&sql)
+                .bind(alert.as_str())
+                .bind(MemberStatus::Active.as_str());
+            for member in chunk {
+                query = query.bind(member.as_str());
+            }
+            let ids: Vec<String> = query.fetch_all(&self.pool).await?;
+            found.extend(ids.into_iter().filter(|id| !given.contains(id.as_str())));
+        }
+        Ok(found.into_iter().map(MemberId).collect())
     }
 
     /// Sets [`DueDelivery::shared`] on each delivery whose next number another member has.

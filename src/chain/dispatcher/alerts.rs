@@ -94,8 +94,10 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         });
     }
 
-    /// Pages through the targeted members; each page is one transaction, due at once. The
-    /// first page is small and each next one twice the last, up to the full page.
+    /// Pages through the targeted members; each page is one transaction, due at once, with
+    /// the members of later pages who share a number with one of its own (a household is
+    /// called together from its first call). The first page is small and each next one
+    /// twice the last, up to the full page.
     async fn create_deliveries(&self, alert: &AlertId) -> Result<(), ChainError> {
         let store = &self.shared.store;
         let mut after: Option<MemberId> = None;
@@ -106,8 +108,11 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             let Some(last) = members.last().cloned() else {
                 break;
             };
+            // A household's members are written together, whatever page each falls in.
+            let mut written = members.clone();
+            written.extend(store.housemates(alert, &members).await?);
             let now = self.shared.clock.now();
-            total += store.create_deliveries(alert, &members, now).await?;
+            total += store.create_deliveries(alert, &written, now).await?;
             self.shared.events.publish(ChainEvent::DeliveriesCreated {
                 alert: alert.to_string(),
                 total,

@@ -70,6 +70,28 @@ async fn a_household_gets_one_call_and_its_1_confirms_all_three() {
 }
 
 #[tokio::test]
+async fn a_household_on_several_pages_of_the_alert_still_gets_one_call() {
+    // One member per page: without its housemates written with it, Jan's first call would
+    // serve him alone and Marie and Piet would each get a call of their own afterwards.
+    let one_per_page = ChainSettings {
+        first_page: 1,
+        page: 1,
+        ..settings()
+    };
+    let mut everyone = vec![person("Test Lid Buur", NEIGHBOUR, vec![listens()])];
+    everyone.extend(household(vec![presses("1")], None));
+    let chain = Chain::start(afternoon(), one_per_page, everyone).await;
+    let alert = chain.send(AlertKind::Urgent).await;
+    assert_eq!(chain.settled(&alert).await.state, AlertState::Completed);
+    assert_eq!(chain.phones.calls_to(LANDLINE).len(), 1);
+    for name in NAMES {
+        let delivery = chain.delivery_of(&alert, name).await;
+        assert_eq!(delivery.state, DeliveryState::Acknowledged, "{name}");
+        assert_eq!(attempts_of(&chain, &alert, name).await.len(), 1, "{name}");
+    }
+}
+
+#[tokio::test]
 async fn a_busy_household_is_retried_together_as_one_call() {
     let chain = Chain::start(
         afternoon(),

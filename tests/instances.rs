@@ -412,6 +412,11 @@ async fn share_and_take_over(database: String) {
     for server in [&mut b, &mut c] {
         let status = server.stop().await;
         assert!(status.success(), "{status}\n{}", server.log());
+        assert!(
+            !server.whole_log().contains("cannot listen"),
+            "a gateway polled instead of listening\n{}",
+            server.log()
+        );
     }
 
     let deaths = HashMap::from([(gateways[0].ip, death)]);

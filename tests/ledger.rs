@@ -1,7 +1,8 @@
 //! Instances and the trunk's ledger in the store, on SQLite always and on PostgreSQL when
 //! `BUURTBEL_TEST_POSTGRES` is set: leases on the database's clock, writes refused under an
-//! expired lease, take-over of a dead lease's attempts only, and the shared line (one call
-//! per number and per member, at most `max_channels` calls, INVITE slots `1/max_cps` apart).
+//! expired lease, take-over of a dead lease's attempts only, the shared line (one call per
+//! number and per member, at most `max_channels` calls, INVITE slots `1/max_cps` apart), and
+//! news between processes (`NOTIFY` on PostgreSQL, a notice file beside a SQLite file).
 
 #[path = "common/backends.rs"]
 mod backends;
@@ -275,6 +276,47 @@ async fn invite_slots_are_a_spacing_apart_on_the_databases_clock() {
             );
         }
         store.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn another_process_hears_of_an_alert_sent_or_stopped() {
+    each_backend(|url| async move {
+        let sender = Store::open(&url).await.expect("open");
+        let server = Store::open(&url).await.expect("open again");
+        let bin = network(&sender, "BIN Een").await;
+        let mut notices = server.listen().await.expect("listen");
+        if notices.is_none() {
+            // SQLite: the first look sets what later looks compare with.
+            assert_eq!(server.alerts_noticed(), Some(false));
+            assert_eq!(server.alerts_noticed(), Some(false), "nothing happened");
+        }
+        let alert = sending_alert(&sender, &[&bin], AlertKind::Urgent).await;
+        match &mut notices {
+            Some(notices) => {
+                let heard = tokio::time::timeout(Duration::from_secs(10), notices.next()).await;
+                let heard = heard.expect("a notice within 10 s").expect("listening");
+                assert_eq!(heard, Some(Notice::Alerts));
+            }
+            None => {
+                assert_eq!(server.alerts_noticed(), Some(true));
+                assert_eq!(server.alerts_noticed(), Some(false), "told once");
+            }
+        }
+        sender.cancel_alert(&alert, T0 + 5).await.expect("cancel");
+        match &mut notices {
+            Some(notices) => {
+                let heard = tokio::time::timeout(Duration::from_secs(10), notices.next()).await;
+                assert_eq!(
+                    heard.expect("in time").expect("listening"),
+                    Some(Notice::Alerts)
+                );
+            }
+            None => assert_eq!(server.alerts_noticed(), Some(true)),
+        }
+        sender.close().await;
+        server.close().await;
     })
     .await;
 }

@@ -76,6 +76,34 @@ pub(super) fn create_private_sqlite(url: &str) {
     let _ = create_private_file(path);
 }
 
+/// The notice file beside a SQLite database file (`buurtbel.db.notice`); `None` in memory.
+pub(super) fn sqlite_notice_file(url: &str) -> Option<std::path::PathBuf> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() {
+        return None;
+    }
+    let mut name = path.as_os_str().to_owned();
+    name.push(".notice");
+    Some(name.into())
+}
+
+/// Writes `content` to the file, creating it readable by its owner only.
+pub(super) fn write_private(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = match create_private_file(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::OpenOptions::new().write(true).open(path)?
+        }
+        Err(e) => return Err(e),
+    };
+    file.write_all(content)
+}
+
 #[cfg(unix)]
 fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;

@@ -190,6 +190,8 @@ pub struct Store {
     lease: Option<Arc<Lease>>,
     /// On PostgreSQL, the URL a listening connection opens.
     postgres_url: Option<Arc<str>>,
+    /// On a SQLite file, the file whose change tells a `serve` of news (see `notices`).
+    notice_file: Option<Arc<notices::NoticeFile>>,
 }
 
 impl Store {
@@ -216,6 +218,9 @@ impl Store {
             writes,
             lease: None,
             postgres_url: (backend == Backend::Postgres).then(|| Arc::from(url)),
+            notice_file: connect::sqlite_notice_file(url)
+                .filter(|_| backend == Backend::Sqlite)
+                .map(|path| Arc::new(notices::NoticeFile::new(path))),
         })
     }
 

@@ -150,6 +150,9 @@ impl Store {
         let calling = calling(&mut tx, alert).await?;
         super::notices::notify_on_commit(&mut tx, self.backend, super::Notice::Alerts).await?;
         self.commit(tx).await?;
+        if self.backend == super::Backend::Sqlite {
+            self.notify(super::Notice::Alerts).await?;
+        }
         Ok(calling)
     }
 }

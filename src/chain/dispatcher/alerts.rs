@@ -40,8 +40,11 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     }
 
     /// True when the sending alerts are not the ones this dispatcher runs: another process
-    /// sent or stopped one.
+    /// sent or stopped one. Beside a SQLite file, the notice file says so without a query.
     pub(super) async fn alerts_moved(&self) -> bool {
+        if let Some(noticed) = self.shared.store.alerts_noticed() {
+            return noticed;
+        }
         let sending = match self
             .shared
             .store

@@ -284,9 +284,14 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         let mut standing = self.shared.standing.subscribe();
         let listener = self.listen().await;
         let settings = &self.shared.settings;
-        let (sweep, look) = match listener {
-            Some(_) => (millis(settings.listening_sweep), None),
-            None => (millis(settings.sweep), settings.look.map(millis)),
+        // The first look at a notice file sets what later looks compare with: before the
+        // first sweep, so news between the two is not taken for the old state.
+        let noticed = self.shared.store.alerts_noticed().is_some();
+        let (sweep, look) = match (&listener, noticed) {
+            (Some(_), _) => (millis(settings.listening_sweep), None),
+            // Each look is a `stat` of the notice file, not a query.
+            (None, true) => (millis(settings.listening_sweep), settings.look.map(millis)),
+            (None, false) => (millis(settings.sweep), settings.look.map(millis)),
         };
         let mut next_sweep = i64::MIN;
         let mut next_look = i64::MIN;

@@ -146,6 +146,15 @@ async fn run_lane(
     let mut buffer = Vec::with_capacity(256);
     let mut tick: u32 = 0;
     loop {
+        if calls.is_empty() {
+            // Idle: no tick until a call joins, then the grid's next point after now.
+            let Some(media) = joining.recv().await else {
+                return;
+            };
+            calls.push(media);
+            let elapsed = clock::now().saturating_duration_since(origin);
+            tick = u32::try_from(elapsed.as_nanos() / FRAME.as_nanos()).unwrap_or(u32::MAX);
+        }
         tick = tick.wrapping_add(1);
         let deadline = origin + FRAME * tick;
         tokio::time::sleep_until(deadline.into()).await;

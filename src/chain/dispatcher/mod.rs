@@ -44,6 +44,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, watch};
 
+/// After a failed look at the due deliveries, when to look again.
+const RETRY_AFTER_ERROR_MS: i64 = 1_000;
+
 /// How the dispatcher behaves.
 #[derive(Debug, Clone)]
 pub struct ChainSettings {
@@ -295,6 +298,10 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         };
         let mut next_sweep = i64::MIN;
         let mut next_look = i64::MIN;
+        // When due deliveries next need taking, unless something wakes the loop sooner; a
+        // look that finds nothing new takes nothing (and reads nothing).
+        let mut next_dispatch = i64::MIN;
+        let mut nudged = true;
         loop {
             let busy = self.busy();
             let now = self.shared.clock.now();
@@ -306,7 +313,9 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 next_look = now.saturating_add(look);
                 wake_at = wake_at.min(next_look);
             }
+            let mut swept = false;
             if now >= next_sweep || self.shared.alerts_changed.swap(false, Ordering::SeqCst) {
+                swept = true;
                 match self.sweep(now).await {
                     Ok(expiry) => {
                         next_sweep = now.saturating_add(sweep).min(expiry.unwrap_or(i64::MAX))
@@ -315,21 +324,28 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 }
             }
             wake_at = wake_at.min(next_sweep);
-            match self.dispatch(now).await {
-                Ok(Some(next)) => wake_at = wake_at.min(next),
-                Ok(None) => {}
-                Err(e) => tracing::error!(error = %e, "taking due deliveries failed"),
+            if nudged || swept || now >= next_dispatch {
+                next_dispatch = match self.dispatch(now).await {
+                    Ok(next) => next.unwrap_or(i64::MAX),
+                    Err(e) => {
+                        tracing::error!(error = %e, "taking due deliveries failed");
+                        now.saturating_add(RETRY_AFTER_ERROR_MS)
+                    }
+                };
             }
+            wake_at = wake_at.min(next_dispatch);
+            nudged = false;
             drop(busy);
             tokio::select! {
                 () = &mut shutdown => break,
-                () = self.shared.wake.notified() => {}
+                () = self.shared.wake.notified() => nudged = true,
                 () = self.shared.clock.sleep_until(wake_at) => {}
                 Ok(()) = standing.changed() => {
                     if *standing.borrow_and_update() == Standing::Lost {
                         listener.inspect(tokio::task::JoinHandle::abort);
                         return self.fenced().await;
                     }
+                    nudged = true;
                 }
             }
         }

@@ -47,6 +47,117 @@ async fn gateways_share_an_alert_and_finish_a_killed_ones_calls() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_gateway_cut_off_from_the_database_ends_its_calls_and_stops() {
+    on_postgres(lose_the_lease).await;
+}
+
+/// gw-a and gw-b share an alert; gw-a is cut off from the database (its role may no longer
+/// log in and its sessions are ended, as a network cut would). gw-a must stop starting calls,
+/// end every call before its lease can run out, and exit with an error; gw-b takes over what
+/// it left once the lease has expired, and no member has two calls at once.
+async fn lose_the_lease(database: String) {
+    let folder = tempfile::TempDir::with_prefix("buurtbel-fenced-").expect("temp dir");
+    let dir = folder.path();
+    let town = Town::new(40, 0);
+    let exchange = Exchange::start(
+        "127.0.0.1:0".parse().expect("address"),
+        town.scripts(),
+        PhoneScript::refuse(404, Duration::ZERO),
+    )
+    .await
+    .expect("simulated exchange");
+    let gateways = gateways();
+    let role = format!("buurtbel_gw_a_{:08x}", rand::random::<u32>());
+    let cut_off = database.replacen("postgres@", &format!("{role}@"), 1);
+    assert_ne!(cut_off, database, "the test URL names the user postgres");
+    admin(&database, &format!("CREATE ROLE {role} LOGIN SUPERUSER")).await;
+    let configs = [
+        write_config(dir, exchange.addr(), &cut_off, &gateways[0]),
+        write_config(dir, exchange.addr(), &database, &gateways[1]),
+    ];
+    let phones = Phones::listen(exchange);
+    let members = dir.join("members.csv");
+    std::fs::write(&members, town.csv()).expect("member file");
+    let import = ["members", "import", "--network", NETWORK, "--create"];
+    buurtbel(dir, &configs[1], &import, &[members.as_os_str()]);
+    let alert = send_alert(dir, &configs[1], town.members.len());
+    let store = Store::open(&database).await.expect("open the database");
+
+    let mut a = Server::start(dir, &configs[0], "gw-a");
+    let mut b = Server::start(dir, &configs[1], "gw-b");
+    wait_for(
+        &store,
+        &alert,
+        &mut [&mut a, &mut b],
+        "gw-a calling 3 members",
+        |s| s.open_of("gw-a") >= 3,
+    )
+    .await;
+    admin(&database, &format!("ALTER ROLE {role} NOLOGIN")).await;
+    admin(
+        &database,
+        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"),
+    )
+    .await;
+    let cut = clock::now();
+    let status = a.wait_for_exit("being cut off from the database").await;
+    let stopped = clock::now();
+    assert!(
+        !status.success(),
+        "gw-a went on without its lease\n{}",
+        a.log()
+    );
+    assert!(a.whole_log().contains("ending every call"), "{}", a.log());
+    let state = wait_for(&store, &alert, &mut [&mut b], "the alert to finish", |s| {
+        s.state != AlertState::Sending
+    })
+    .await
+    .state;
+    let status = b.stop().await;
+    assert!(status.success(), "{status}\n{}", b.log());
+    admin(&database, &format!("DROP ROLE {role}")).await;
+
+    let calls = phones.calls();
+    for call in calls
+        .iter()
+        .filter(|c| c.invite.caller.ip() == gateways[0].ip)
+    {
+        let ended = call.call.as_ref().and_then(|c| c.ended_at);
+        assert!(
+            ended.is_some_and(|at| at <= stopped),
+            "gw-a's call {} was still up when it stopped",
+            call.invite.call_id
+        );
+    }
+    let report = Report::read(&store, &alert, &town).await;
+    assert_eq!(state, AlertState::Completed, "{}", report.table);
+    report.check_everyone_settled(&town);
+    let ends = Ends {
+        deaths: HashMap::new(),
+        now: clock::now(),
+    };
+    check_one_call_per_member_at_a_time(&calls, &town, &ends);
+    let from_a = |c: &PhoneCall| c.invite.caller.ip() == gateways[0].ip;
+    let after_the_cut = |c: &PhoneCall| {
+        from_a(c)
+            && c.call
+                .as_ref()
+                .and_then(|c| c.ended_at)
+                .is_some_and(|at| at >= cut)
+    };
+    check_nobody_confirmed_is_called_again(&calls, &town, &report, &after_the_cut);
+    store.close().await;
+}
+
+/// Runs one statement as the test's PostgreSQL user.
+async fn admin(url: &str, sql: &str) {
+    use sqlx::{Connection, Executor};
+    let mut connection = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
+    connection.execute(sql).await.expect(sql);
+    connection.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_gateway_serves_a_sqlite_file_until_its_lease_expires() {
     let folder = tempfile::TempDir::with_prefix("buurtbel-sqlite-").expect("temp dir");
     let dir = folder.path();
@@ -436,7 +547,7 @@ async fn share_and_take_over(database: String) {
     report.check_everyone_settled(&town);
     report.check_only_the_killed_gateway_was_interrupted();
     check_one_call_per_member_at_a_time(&calls, &town, &ends);
-    check_nobody_confirmed_is_called_again(&calls, &town, &report);
+    check_nobody_confirmed_is_called_again(&calls, &town, &report, &|_| false);
     check_trunk_limits(&calls, &ends);
     store.close().await;
 }
@@ -690,7 +801,15 @@ fn check_one_call_per_member_at_a_time(calls: &[PhoneCall], town: &Town, ends: &
 /// (a household's too: its members are served by one call together), no call reaches that
 /// number again, and every confirmed call is stored as an acknowledgement of the members on
 /// that number.
-fn check_nobody_confirmed_is_called_again(calls: &[PhoneCall], town: &Town, report: &Report) {
+///
+/// A confirmation the gateway could not record (`unrecorded`: it was cut off from the
+/// database by then) is not one: that member is rightly called again.
+fn check_nobody_confirmed_is_called_again(
+    calls: &[PhoneCall],
+    town: &Town,
+    report: &Report,
+    unrecorded: &dyn Fn(&PhoneCall) -> bool,
+) {
     for (member, attempts) in &report.attempts_started {
         if let Some(acknowledged) = report.acknowledged_at.get(member) {
             for started in attempts {
@@ -715,7 +834,7 @@ fn check_nobody_confirmed_is_called_again(calls: &[PhoneCall], town: &Town, repo
                 report.table
             );
         }
-        if call.confirmed() {
+        if call.confirmed() && !unrecorded(call) {
             let ended = call.call.as_ref().and_then(|c| c.ended_at).expect("ended");
             confirmed_until.entry(number).or_insert(ended);
             for member in members_of(town, number) {

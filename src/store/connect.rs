@@ -126,6 +126,11 @@ fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
 /// unanswered connection is an error within [`CONNECT_TIMEOUT`] naming `host:port` and the
 /// cause, where the pool would retry for 30 s and then say only that it timed out.
 pub(super) async fn postgres_pool(url: &str) -> Result<AnyPool, StoreError> {
+    postgres_pool_of(url, 10).await
+}
+
+/// A pool of at most `connections` to a PostgreSQL server; see [`postgres_pool`].
+pub(super) async fn postgres_pool_of(url: &str, connections: u32) -> Result<AnyPool, StoreError> {
     let address = postgres_address(url);
     let unreachable = |cause: String| StoreError::Unreachable {
         address: address.clone(),
@@ -147,7 +152,7 @@ pub(super) async fn postgres_pool(url: &str) -> Result<AnyPool, StoreError> {
         }
     }
     Ok(AnyPoolOptions::new()
-        .max_connections(10)
+        .max_connections(connections)
         .after_connect(|connection, _| {
             Box::pin(async move {
                 // A gateway paused or cut off in the middle of a transaction must not hold

@@ -6,8 +6,9 @@
 //! clock, is ahead; once it has passed it is dead for good (a renewal needs a live lease), so
 //! a write checked against it can never succeed later. A [`Store`] that carries a lease
 //! ([`Store::with_lease`]) checks it at the start of every write transaction, on PostgreSQL
-//! with a shared lock on the instance's row: a take-over, which locks that row to mark it,
-//! waits for a write already under way, and every write after it is refused.
+//! with a key-share lock on the instance's row: a take-over, which locks that row `FOR
+//! UPDATE`, waits for a write already under way, and every write after it is refused; the
+//! lease's renewal, an update of other columns, waits for none of them.
 //!
 //! The open attempts of a dead lease are orphans ([`Store::orphaned_attempts`]): another
 //! instance finishes them as interrupted, as a restart does after a crash; a live
@@ -95,12 +96,13 @@ impl Backend {
         }
     }
 
-    /// Locks a row read in a write transaction against a concurrent update (SQLite's one
-    /// writer needs nothing).
-    pub(super) fn for_share(self) -> &'static str {
+    /// Locks a row read in a write transaction against `FOR UPDATE` (SQLite's one writer
+    /// needs nothing). A key share: an update of other columns (the lease's renewal) does
+    /// not wait for it.
+    pub(super) fn for_key_share(self) -> &'static str {
         match self {
             Backend::Sqlite => "",
-            Backend::Postgres => " FOR SHARE",
+            Backend::Postgres => " FOR KEY SHARE",
         }
     }
 
@@ -129,6 +131,17 @@ impl Store {
     /// The lease this store writes under.
     pub fn lease(&self) -> Option<&Lease> {
         self.lease.as_deref()
+    }
+
+    /// This store on a connection of its own (PostgreSQL; SQLite's pool is shared), for the
+    /// lease's renewals, which must not wait behind the calls' statements for a connection.
+    pub async fn own_connection(&self) -> Result<Store, StoreError> {
+        let Some(url) = self.postgres_url.as_deref() else {
+            return Ok(self.clone());
+        };
+        let mut store = self.clone();
+        store.pool = super::connect::postgres_pool_of(url, 1).await?;
+        Ok(store)
     }
 
     /// The database's clock, epoch milliseconds.
@@ -264,6 +277,13 @@ impl Store {
         let clock = self.backend.clock();
         let by = self.lease().map_or("", |l| l.instance.as_str());
         let mut tx = self.begin_write().await?;
+        // Waits for a write the dead instance began while its lease was live (each holds a
+        // key share on its row), so none lands after the take-over.
+        let sql = format!(
+            "SELECT id FROM instances WHERE lease_expires_at <= {clock}{}",
+            self.backend.for_update()
+        );
+        sqlx::query(&sql).fetch_all(&mut *tx).await?;
         let sql = format!(
             "UPDATE instances SET taken_over_by = $1, taken_over_at = {clock} \
              WHERE lease_expires_at <= {clock} AND (EXISTS (SELECT 1 FROM attempts t WHERE t.ended_at IS NULL \
@@ -340,7 +360,7 @@ pub(super) async fn check_lease(
         "SELECT id FROM instances WHERE id = $1 AND generation = $2 \
          AND lease_expires_at > {}{}",
         backend.clock(),
-        backend.for_share()
+        backend.for_key_share()
     );
     let live: Option<String> = sqlx::query_scalar(&sql)
         .bind(&lease.instance)

@@ -27,26 +27,41 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         let Some(lease) = self.shared.store.lease().cloned() else {
             return;
         };
-        let store = &self.shared.store;
+        // Renewals on a connection of their own: a pool busy with calls must not hold them up.
+        let store = match self.shared.store.own_connection().await {
+            Ok(store) => store,
+            Err(e) => {
+                tracing::warn!(error = %e, "no connection of its own for the lease; sharing");
+                self.shared.store.clone()
+            }
+        };
         let mut lease_clock = LeaseClock::new(settings, granted);
         loop {
             let sent = clock::now();
-            let renewal = store.renew_lease(&lease, settings.lease);
-            let deadline = lease_clock
-                .next_change(sent)
-                .min(sent + settings.renew_every);
-            let answer = tokio::time::timeout_at(deadline.into(), renewal).await;
+            // A slow renewal is waited for, not abandoned: if it succeeds, the lease runs from
+            // when it was sent. Meanwhile the standing follows the clock.
+            let mut renewal = std::pin::pin!(store.renew_lease(&lease, settings.lease));
+            let answer = loop {
+                let change = lease_clock.next_change(clock::now());
+                tokio::select! {
+                    answer = &mut renewal => break answer,
+                    () = tokio::time::sleep_until(change.into()) => {
+                        if self.stand(lease_clock.standing(clock::now())) == Standing::Lost {
+                            return;
+                        }
+                    }
+                }
+            };
             match answer {
-                Ok(Ok(true)) => lease_clock.renewed(sent),
-                Ok(Ok(false)) => {
+                Ok(true) => lease_clock.renewed(sent),
+                Ok(false) => {
                     tracing::error!(instance = %lease.instance, "the lease had expired");
                     lease_clock.refused();
                 }
-                Ok(Err(e)) => {
+                Err(e) => {
                     tracing::warn!(error = %e, "renewing the lease failed");
                     lease_clock.failed();
                 }
-                Err(_) => lease_clock.failed(),
             }
             if self.stand(lease_clock.standing(clock::now())) == Standing::Lost {
                 return;

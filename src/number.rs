@@ -142,14 +142,12 @@ fn names_method(text: &str) -> bool {
 /// only its last two digits; one of four digits or fewer keeps none.
 pub fn masked(number: &str) -> String {
     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-    let country = phonenumber::parse(None, number)
-        .ok()
-        .map(|parsed| parsed.code().value().to_string())
-        .filter(|code| number.starts_with('+') && digits.starts_with(code.as_str()));
-    let national = match &country {
-        Some(code) => &digits[code.len()..],
-        None => digits.as_str(),
+    let country = if number.starts_with('+') {
+        country_code(&digits)
+    } else {
+        None
     };
+    let national = &digits[country.map_or(0, str::len)..];
     let shown = if national.len() > 4 { 2 } else { 0 };
     let hidden = national.len() - shown;
     let veiled: String = "•".repeat(hidden) + &national[hidden..];
@@ -158,6 +156,18 @@ pub fn masked(number: &str) -> String {
         Some(code) => format!("+{code} {grouped}"),
         None => grouped,
     }
+}
+
+/// The country calling code `digits` start with: E.164 codes (one to three digits) are
+/// prefix-free, so the first prefix libphonenumber's metadata knows is the one. A look-up,
+/// not a parse: a report masks thousands of numbers.
+fn country_code(digits: &str) -> Option<&str> {
+    (1..=3.min(digits.len()))
+        .map(|n| &digits[..n])
+        .find(|prefix| {
+            let code = prefix.parse::<u16>().unwrap_or_default();
+            phonenumber::metadata::DATABASE.by_code(&code).is_some()
+        })
 }
 
 /// `abcdefghi` as `abc de fg hi`: pairs from the right, a lone first character joining the
@@ -277,6 +287,8 @@ mod tests {
         assert_eq!(masked("+3250000001"), "+32 •• •• •• 01");
         assert_eq!(masked("+31612345678"), "+31 ••• •• •• 78");
         assert_eq!(masked("+352621123456"), "+352 ••• •• •• 56");
+        assert_eq!(masked("+12025550123"), "+1 •• •• •• •• 23");
+        assert_eq!(masked("+9991234567"), "•• •• •• •• 67");
         assert_eq!(masked("0470123412"), "•• •• •• •• 12");
         assert_eq!(masked("1234"), "•• ••");
         assert_eq!(masked("+"), "");

@@ -136,6 +136,52 @@ fn names_method(text: &str) -> bool {
         .any(|name| name.eq_ignore_ascii_case("method"))
 }
 
+/// A number as reports show it: the country code and the last two digits, every other digit
+/// a `•`, in groups of two from the right (`+32470123412` → `+32 ••• •• •• 12`). Enough to
+/// tell a member's numbers apart, not enough to call them. A number that is not E.164 keeps
+/// only its last two digits; one of four digits or fewer keeps none.
+pub fn masked(number: &str) -> String {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let country = if number.starts_with('+') {
+        country_code(&digits)
+    } else {
+        None
+    };
+    let national = &digits[country.map_or(0, str::len)..];
+    let shown = if national.len() > 4 { 2 } else { 0 };
+    let hidden = national.len() - shown;
+    let veiled: String = "•".repeat(hidden) + &national[hidden..];
+    let grouped = pairs_from_the_right(&veiled);
+    match country {
+        Some(code) => format!("+{code} {grouped}"),
+        None => grouped,
+    }
+}
+
+/// The country calling code `digits` start with: E.164 codes (one to three digits) are
+/// prefix-free, so the first prefix libphonenumber's metadata knows is the one. A look-up,
+/// not a parse: a report masks thousands of numbers.
+fn country_code(digits: &str) -> Option<&str> {
+    (1..=3.min(digits.len()))
+        .map(|n| &digits[..n])
+        .find(|prefix| {
+            let code = prefix.parse::<u16>().unwrap_or_default();
+            phonenumber::metadata::DATABASE.by_code(&code).is_some()
+        })
+}
+
+/// `abcdefghi` as `abc de fg hi`: pairs from the right, a lone first character joining the
+/// next pair.
+fn pairs_from_the_right(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let lead = if chars.len() % 2 == 1 { 3 } else { 2 };
+    let (first, rest) = chars.split_at(lead.min(chars.len()));
+    let mut groups = vec![first.iter().collect::<String>()];
+    groups.extend(rest.chunks(2).map(|pair| pair.iter().collect::<String>()));
+    groups.retain(|g| !g.is_empty());
+    groups.join(" ")
+}
+
 fn is_separator(c: char) -> bool {
     matches!(c, ' ' | '.' | '-' | '/' | '(' | ')' | '\u{a0}')
 }
@@ -233,5 +279,26 @@ mod tests {
         // `?` in the user part is an unreserved character, not a header.
         assert!(dial_uri("sip:a?b@127.0.0.1:5070", domain).is_ok());
         assert!(dial_uri("sip:phone@127.0.0.1:5070;transport=tcp", domain).is_ok());
+    }
+
+    #[test]
+    fn masked_numbers_keep_the_country_code_and_last_two_digits() {
+        assert_eq!(masked("+32470123412"), "+32 ••• •• •• 12");
+        assert_eq!(masked("+3250000001"), "+32 •• •• •• 01");
+        assert_eq!(masked("+31612345678"), "+31 ••• •• •• 78");
+        assert_eq!(masked("+352621123456"), "+352 ••• •• •• 56");
+        assert_eq!(masked("+12025550123"), "+1 •• •• •• •• 23");
+        assert_eq!(masked("+9991234567"), "•• •• •• •• 67");
+        assert_eq!(masked("0470123412"), "•• •• •• •• 12");
+        assert_eq!(masked("1234"), "•• ••");
+        assert_eq!(masked("+"), "");
+        for number in ["+32470123412", "+3250000001", "0470123412"] {
+            let shown: String = masked(number)
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            let last_two = &number[number.len() - 2..];
+            assert!(shown.ends_with(last_two) && shown.len() <= 5, "{shown}");
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! `buurtbel alert send` and `buurtbel alert cancel`: hand an alert to the dispatcher
 //! (`buurtbel serve`, running against the same database) and, with `--follow`, watch it to
-//! the end.
+//! the end. `alert list` and `alert show` read alerts back afterwards ([`super::history`]).
 
 use super::CliError;
 use super::members::{DatabaseArgs, database_url, existing_network};
@@ -28,6 +28,10 @@ pub enum AlertCommand {
     Send(Box<SendArgs>),
     /// Cancel an alert: no new calls, ringing calls end, calls being heard finish.
     Cancel(CancelArgs),
+    /// The alerts sent lately, newest first, with how many members confirmed.
+    List(super::history::ListArgs),
+    /// One alert: what was sent, how far it got, and with --members how it went for each.
+    Show(super::history::ShowArgs),
 }
 
 /// Arguments of `buurtbel alert send`.
@@ -102,6 +106,8 @@ pub async fn run(args: AlertArgs) -> Result<(), CliError> {
     match args.command {
         AlertCommand::Send(args) => send(*args).await,
         AlertCommand::Cancel(args) => cancel(args).await,
+        AlertCommand::List(args) => super::history::list(args).await,
+        AlertCommand::Show(args) => super::history::show(args).await,
     }
 }
 

@@ -4,6 +4,7 @@
 mod alert;
 mod call;
 mod demo;
+mod history;
 mod host;
 mod members;
 mod progress;
@@ -32,7 +33,7 @@ pub enum Command {
     Say(say::SayArgs),
     /// Import or export a network's members.
     Members(members::MembersArgs),
-    /// Send (or cancel) an alert; `serve` places the calls.
+    /// Send, cancel, list or show alerts; `serve` places the calls.
     Alert(alert::AlertArgs),
     /// Run the alert chain: place the calls of every alert sent, until SIGTERM.
     Serve(serve::ServeArgs),
@@ -100,6 +101,9 @@ pub enum CliError {
     /// Starting the chain's telephony or speech.
     #[error(transparent)]
     Service(#[from] crate::chain::service::ServiceError),
+    /// An alert id that names no alert.
+    #[error("no alert `{0}` (`buurtbel alert list` shows the alerts of the last 7 days)")]
+    NoAlert(crate::store::AlertId),
     /// A network name that names no network.
     #[error(
         "no network named `{name}` ({}; `members import --create` adds one)",
@@ -123,6 +127,7 @@ impl CliError {
             CliError::Store(e)
             | CliError::Chain(crate::chain::dispatcher::ChainError::Store(e)) => store_exit_code(e),
             CliError::Read { .. } | CliError::MemberFile { .. } | CliError::NoNetwork { .. } => 2,
+            CliError::NoAlert(_) => 2,
             CliError::Usage(_) => 2,
             CliError::Service(crate::chain::service::ServiceError::Config(_)) => 2,
             CliError::Environment(_) | CliError::Service(_) => 1,

@@ -88,7 +88,7 @@ pub enum MessageBody {
     Recording(Vec<u8>),
 }
 
-const COLUMNS: &str = "id, kind, activation_of, created_by, state, created_at, updated_at, \
+pub(super) const COLUMNS: &str = "id, kind, activation_of, created_by, state, created_at, updated_at, \
                        expires_at, drill, idempotency_key";
 
 impl Store {
@@ -242,20 +242,7 @@ impl Store {
         .bind(&id)
         .fetch_all(&self.pool)
         .await?;
-        let activation_of: Option<String> = get(row, "activation_of")?;
-        Ok(Alert {
-            id: AlertId(id),
-            kind: parse(row, "alerts", "kind")?,
-            activation_of: activation_of.map(AlertId),
-            created_by: get(row, "created_by")?,
-            state: parse(row, "alerts", "state")?,
-            created_at: get(row, "created_at")?,
-            updated_at: get(row, "updated_at")?,
-            expires_at: get(row, "expires_at")?,
-            drill: get::<i64>(row, "drill")? != 0,
-            idempotency_key: get(row, "idempotency_key")?,
-            networks: networks.into_iter().map(NetworkId).collect(),
-        })
+        alert_with_networks(row, networks.into_iter().map(NetworkId).collect())
     }
 
     /// Every targeted network and the followed-up activation must exist: a clear error here
@@ -401,6 +388,27 @@ async fn insert_targets(
         .await?;
     }
     Ok(())
+}
+
+/// An alert from a row of [`COLUMNS`], with its networks (sorted) read apart.
+pub(super) fn alert_with_networks(
+    row: &AnyRow,
+    networks: Vec<NetworkId>,
+) -> Result<Alert, StoreError> {
+    let activation_of: Option<String> = get(row, "activation_of")?;
+    Ok(Alert {
+        id: AlertId(get(row, "id")?),
+        kind: parse(row, "alerts", "kind")?,
+        activation_of: activation_of.map(AlertId),
+        created_by: get(row, "created_by")?,
+        state: parse(row, "alerts", "state")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+        expires_at: get(row, "expires_at")?,
+        drill: get::<i64>(row, "drill")? != 0,
+        idempotency_key: get(row, "idempotency_key")?,
+        networks,
+    })
 }
 
 fn message_from(row: &AnyRow) -> Result<Message, StoreError> {

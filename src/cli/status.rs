@@ -1,8 +1,10 @@
 //! `buurtbel status`: the gateways on a database with their leases, the alerts sending, and
-//! the calls on each trunk's line per gateway. Times are the database's clock; with `--json`,
-//! one object for scripts and monitoring.
+//! the calls on each trunk's line per gateway. Times are read on the database's clock and shown
+//! in Brussels time, as `alert list` shows them; with `--json`, one object (epoch ms and the
+//! stored codes) for scripts and monitoring.
 
 use super::CliError;
+use super::history::words::{self, time};
 use super::members::{DatabaseArgs, database_url};
 use crate::store::{Alert, AlertState, DeliveryState, Instance, Store};
 use serde_json::{Value, json};
@@ -92,7 +94,7 @@ fn as_text(
         let states: Vec<String> = s
             .counts
             .iter()
-            .map(|(state, n)| format!("{n} {state}"))
+            .map(|(state, n)| format!("{n} {}", words::state(*state)))
             .collect();
         out.push_str(&format!(
             "  {} ({}{})  {total} members: {}\n",
@@ -175,13 +177,6 @@ fn as_json(
     })
 }
 
-/// Epoch milliseconds as UTC, to the second.
-fn time(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_else(|_| ms.to_string())
-}
-
 fn seconds(ms: i64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
@@ -232,7 +227,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("taken over by gw-b at 2023-11-14 22:14:42 UTC"),
+            text.contains("taken over by gw-b at 2023-11-14 23:14:42 CET"),
             "{text}"
         );
         assert!(text.contains("alerts sending\n  none"), "{text}");

@@ -7,7 +7,7 @@
 
 mod json;
 mod text;
-mod words;
+pub(super) mod words;
 
 use super::CliError;
 use super::members::{DatabaseArgs, database_url, existing_network};

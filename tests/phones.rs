@@ -5,8 +5,9 @@
 //! too early, or after hearing it again, are acknowledged; the busy one is busy, and so on.
 //! The phones print one line per call with the number masked.
 //!
-//! On SQLite in a temporary folder, with the real prompts and speech; no retries, so each
-//! member's first call is their last. Nothing asserts on timing: each wait is a generous
+//! On SQLite in a temporary folder, with the real prompts and speech, the message spoken twice
+//! with the configured pause between (a silence the phones must not take for the menu's key
+//! wait); no retries, so each member's first call is their last. Nothing asserts on timing: each wait is a generous
 //! deadline. Names and numbers are fictional (`+32 50 00 00 0n`).
 
 #[path = "common/serve.rs"]
@@ -116,7 +117,8 @@ fn database(dir: &Path) -> String {
     format!("sqlite:{}", dir.join("buurtbel-local.db").display())
 }
 
-/// `config/local.toml` with free ports and the folder's own database and cache; no retries.
+/// `config/local.toml` with free ports, the folder's own database and cache, the message
+/// spoken twice each time it plays, and no retries.
 fn write_config(dir: &Path) -> PathBuf {
     let shipped = include_str!("../config/local.toml");
     let proxy = std::net::UdpSocket::bind("127.0.0.1:0")
@@ -128,8 +130,10 @@ fn write_config(dir: &Path) -> PathBuf {
         let line = match line.split_once(" = ").map(|(key, _)| key) {
             Some("proxy") => format!("proxy = \"{proxy}\""),
             Some("rtp_ports") => format!("rtp_ports = \"{low}-{}\"", low + 199),
+            // The message twice, so a pause inside what the member hears is as long as
+            // `speech.repeat_pause` allows: no key may land there.
             Some("cache_dir") => format!(
-                "cache_dir = \"{}\"\nvoices = \"{}\"",
+                "cache_dir = \"{}\"\nvoices = \"{}\"\nmessage_repeats = 2",
                 dir.join("cache").display(),
                 Path::new(env!("CARGO_MANIFEST_DIR"))
                     .join("voices")

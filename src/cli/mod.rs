@@ -7,6 +7,7 @@ mod demo;
 mod history;
 mod host;
 mod members;
+mod phones;
 mod progress;
 mod say;
 mod serve;
@@ -41,6 +42,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// The whole chain with simulated phones on this machine, nothing to configure.
     Demo(demo::DemoArgs),
+    /// Simulated phones on the configuration's trunk address, to try `serve` on this machine.
+    Phones(phones::PhonesArgs),
 }
 
 /// Why a command could not run.
@@ -146,6 +149,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(args).await,
         Command::Status(args) => status::run(args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Phones(args) => phones::run(args).await,
     }
 }
 

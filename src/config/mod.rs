@@ -535,6 +535,17 @@ mod tests {
     }
 
     #[test]
+    fn local_file_points_at_the_phones_on_this_machine() {
+        let text = include_str!("../../config/local.toml");
+        let config = Config::parse(text, "config/local.toml").unwrap();
+        let proxy = config.trunk.proxy_address().unwrap();
+        assert_eq!((proxy.host.as_str(), proxy.port), ("127.0.0.1", 5070));
+        assert!(config.sip.bind.ip().is_loopback());
+        assert!(config.database.url.starts_with("sqlite:"));
+        assert!(config.speech.cache_dir.is_some());
+    }
+
+    #[test]
     fn the_proxy_is_a_host_an_address_or_a_sip_uri() {
         let with = |proxy: &str, transport: &str| {
             let text = format!(

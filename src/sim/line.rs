@@ -2,6 +2,7 @@
 //! and the script's spoken clip, until either side hangs up. One 20 ms tick per call drives
 //! everything it sends; the clip is encoded a packet at a time as it goes out.
 
+use super::ear::Ear;
 use super::exchange::SimCall;
 use super::forge;
 use super::script::{Forgery, PhoneScript, Pickup, PressMethod};
@@ -49,6 +50,8 @@ struct Media {
     silence: u8,
     /// Samples of the script's clip already due (sent, or covered by a key).
     spoken: usize,
+    /// Listens for the cues of the script's cued keys.
+    ear: Ear,
 }
 
 impl Line {
@@ -179,6 +182,8 @@ impl Line {
         let mut tick = tokio::time::interval(Duration::from_millis(20));
         let mut presses = self.script.presses.clone();
         presses.sort_by_key(|p| p.after);
+        let mut cued = self.script.cued.clone();
+        cued.reverse();
         let mut forgeries = self.script.forgeries.clone();
         forgeries.sort_by_key(|f| f.after);
         let mut tone: Option<(char, Instant)> = None;
@@ -195,12 +200,11 @@ impl Line {
                     }
                     while presses.first().is_some_and(|p| answered + p.after <= now) {
                         let press = presses.remove(0);
-                        self.report.pressed.push(press.digit);
-                        match press.method {
-                            PressMethod::Inband => tone = Some((press.digit, now + PRESS)),
-                            PressMethod::Rfc4733 => event = Some((press.digit, media.timestamp, 0)),
-                            PressMethod::Info => self.send_info(press.digit).await,
-                        }
+                        self.press(media, press.digit, press.method, now, &mut tone, &mut event).await;
+                    }
+                    while cued.last().is_some_and(|p| media.ear.answers(p.cue, now.into_std())) {
+                        let Some(press) = cued.pop() else { break };
+                        self.press(media, press.digit, press.method, now, &mut tone, &mut event).await;
                     }
                     while forgeries.first().is_some_and(|f| answered + f.after <= now) {
                         self.forge(media, &forgeries.remove(0)).await;
@@ -226,6 +230,24 @@ impl Line {
                     None => return,
                 },
             }
+        }
+    }
+
+    /// Starts a key on its way.
+    async fn press(
+        &mut self,
+        media: &Media,
+        digit: char,
+        method: PressMethod,
+        now: Instant,
+        tone: &mut Option<(char, Instant)>,
+        event: &mut Option<(char, u32, u32)>,
+    ) {
+        self.report.pressed.push(digit);
+        match method {
+            PressMethod::Inband => *tone = Some((digit, now + PRESS)),
+            PressMethod::Rfc4733 => *event = Some((digit, media.timestamp, 0)),
+            PressMethod::Info => self.send_info(digit).await,
         }
     }
 
@@ -285,7 +307,7 @@ impl Line {
         Some(payload)
     }
 
-    fn hear(&mut self, media: &Media, datagram: &[u8]) {
+    fn hear(&mut self, media: &mut Media, datagram: &[u8]) {
         let Some((payload_type, payload)) = rtp_payload(datagram) else {
             return;
         };
@@ -293,9 +315,12 @@ impl Line {
             return;
         }
         self.report.rtp_received += 1;
+        let start = self.report.heard.len();
         self.report
             .heard
             .extend(payload.iter().map(|b| decode(payload_type, *b)));
+        let samples = self.report.heard.get(start..).unwrap_or_default();
+        media.ear.hear(now().into_std(), samples);
     }
 
     async fn hang_up(&mut self, inbox: &mut UnboundedReceiver<Message>) {
@@ -415,6 +440,7 @@ impl Line {
             timestamp: rng.random(),
             silence: encode(payload_type, 0),
             spoken: 0,
+            ear: Ear::default(),
         })
     }
 

@@ -1,19 +1,23 @@
 //! Simulated member phones: a SIP exchange on loopback that answers each number by its own
 //! script (answer after N ms, busy, never answer, say something, press digits by RFC 4733,
-//! SIP INFO or in-band tones, hang up, or be an answering machine: greeting, beep, record)
-//! and records what it heard. Beside a phone, a forger can send key events to the caller from
+//! SIP INFO or in-band tones at set times or on cues it hears (speech, then a pause for a
+//! key), hang up, or be an answering machine: greeting, beep, record) and records what it
+//! heard. Beside a phone, a forger can send key events to the caller from
 //! other sockets, as an attacker on the network would.
 //!
 //! Real SIP and RTP over sockets, written independently of the gateway's call code: it builds
 //! its own RTP headers and answers with its own responses, so the tests, the benchmark and the
 //! demo exercise the gateway as a real phone network would.
 
+mod ear;
 mod exchange;
 mod forge;
 mod line;
 mod script;
 
+pub use ear::CUE_SPEECH;
 pub use exchange::{Exchange, SimCall, SimInvite};
 pub use script::{
-    BEEP, BEEP_HZ, ForgedSource, Forgery, MACHINE_RECORDS, PhoneScript, Pickup, Press, PressMethod,
+    BEEP, BEEP_HZ, Cue, CuedPress, ForgedSource, Forgery, MACHINE_RECORDS, PhoneScript, Pickup,
+    Press, PressMethod,
 };

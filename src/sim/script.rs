@@ -46,6 +46,29 @@ pub struct Press {
     pub method: PressMethod,
 }
 
+/// What a phone waits to hear before a cued key ([`PhoneScript::press_on`]). Each cue is
+/// listened for from the answer or the previous cued key on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cue {
+    /// This much speech heard: the phone cuts in while the caller speaks.
+    Speech(Duration),
+    /// At least [`CUE_SPEECH`](super::CUE_SPEECH) of speech heard, then this much silence:
+    /// the caller waits for a key. Longer than any pause inside what it plays before its
+    /// menu, shorter than the wait after the menu.
+    Pause(Duration),
+}
+
+/// A key pressed when the phone hears its cue, whenever that is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CuedPress {
+    /// What it waits for.
+    pub cue: Cue,
+    /// `0`-`9`, `*`, `#`, `A`-`D`.
+    pub digit: char,
+    /// How it is sent.
+    pub method: PressMethod,
+}
+
 /// Where a forged key event comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ForgedSource {
@@ -76,6 +99,8 @@ pub struct PhoneScript {
     pub pickup: Pickup,
     /// Keys pressed after answer.
     pub presses: Vec<Press>,
+    /// Keys pressed on cues, in order: the second is listened for once the first is pressed.
+    pub cued: Vec<CuedPress>,
     /// Key events forged from other sockets after answer.
     pub forgeries: Vec<Forgery>,
     /// Hang up (BYE) this long after answer.
@@ -96,6 +121,7 @@ impl PhoneScript {
             ring,
             pickup: Pickup::Answer,
             presses: Vec::new(),
+            cued: Vec::new(),
             forgeries: Vec::new(),
             hang_up_after: None,
             send_audio: true,
@@ -144,6 +170,12 @@ impl PhoneScript {
             digit,
             method,
         });
+        self
+    }
+
+    /// Adds a key pressed when `cue` is heard, after the cued keys before it.
+    pub fn press_on(mut self, cue: Cue, digit: char, method: PressMethod) -> PhoneScript {
+        self.cued.push(CuedPress { cue, digit, method });
         self
     }
 

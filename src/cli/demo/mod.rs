@@ -3,7 +3,7 @@
 //! urgent Dutch alert sent through the same dispatcher `serve` runs, live progress, and at
 //! the end a table of every member, the totals, and a WAV of what one member heard.
 
-mod neighbourhood;
+pub(super) mod neighbourhood;
 mod report;
 
 use super::CliError;

@@ -59,7 +59,8 @@ fn import_creates_members_and_a_second_import_changes_nothing() {
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert_eq!(
         text(&first.stdout).trim(),
-        "BIN Teststraat (new network): 3 created, 0 updated, 0 unchanged"
+        "BIN Teststraat (new network): 3 created, 0 updated, 0 unchanged; \
+         columns separated by commas"
     );
 
     let again = import(dir.path(), &db, "members.csv", &["--json"]);
@@ -82,6 +83,58 @@ fn import_creates_members_and_a_second_import_changes_nothing() {
         ["Test Lid Drie", "Test Lid Een", "Test Lid Twee"]
     );
     assert_eq!(rows[2].phones, ["+32470000002", "+3250000003"]);
+}
+
+/// What a spreadsheet program in a Belgian locale saves: `;` between columns, a decimal
+/// comma, a byte-order mark, CRLF line ends, and a `;` inside a quoted name.
+const SEMICOLONS: &str = "\u{feff}name;phone;phone2;language;channel;speech_rate\r\n\
+                          \"Lid; Test Een\";+3250000001;;nl;voice;0,85\r\n\
+                          Test Lid Twee;0470 00 00 02;+3250000003;fr;voice_then_sms;\r\n";
+
+#[test]
+fn a_semicolon_file_is_read_and_the_summary_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path(), "chain.db");
+    std::fs::write(dir.path().join("leden.csv"), SEMICOLONS).unwrap();
+    let run = import(dir.path(), &db, "leden.csv", &["--create"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(
+        text(&run.stdout).trim(),
+        "BIN Teststraat (new network): 2 created, 0 updated, 0 unchanged; \
+         columns separated by semicolons"
+    );
+    let rows = export(dir.path(), &db);
+    assert_eq!(names(&rows), ["Lid; Test Een", "Test Lid Twee"]);
+    assert_eq!(rows[0].speech_rate, 0.85);
+    assert_eq!(rows[1].phones, ["+32470000002", "+3250000003"]);
+
+    let again = import(dir.path(), &db, "leden.csv", &["--json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&again.stdout).expect("one object");
+    assert_eq!(summary["separator"], ";");
+    assert_eq!(summary["unchanged"], 2);
+
+    let bad = "name;phone\r\nTest Lid Een;+3250000001\r\nTest Lid Twee;12\r\n";
+    std::fs::write(dir.path().join("bad.csv"), bad).unwrap();
+    let run = import(dir.path(), &db, "bad.csv", &[]);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("bad.csv:3: phone"),
+        "the line as an editor counts it: {stderr}"
+    );
+
+    std::fs::write(
+        dir.path().join("typo.csv"),
+        "name;phonee\nTest Lid Een;+3250000001\n",
+    )
+    .unwrap();
+    let typo = import(dir.path(), &db, "typo.csv", &[]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        text(&typo.stderr).contains("typo.csv:1: unknown column `phonee`"),
+        "{}",
+        text(&typo.stderr)
+    );
 }
 
 #[test]
@@ -155,7 +208,8 @@ fn export_then_import_into_a_fresh_database_gives_the_same_rows() {
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert_eq!(
         text(&run.stdout).trim(),
-        "BIN Teststraat (new network): 2 created, 0 updated, 0 unchanged"
+        "BIN Teststraat (new network): 2 created, 0 updated, 0 unchanged; \
+         columns separated by commas"
     );
     let original = read_csv(file.as_bytes()).unwrap();
     assert_eq!(read_csv(exported.as_slice()).unwrap(), original);
@@ -243,7 +297,7 @@ fn a_shared_number_is_three_members_and_the_summary_says_so() {
     assert_eq!(
         text(&run.stdout).trim(),
         "BIN Teststraat (new network): 4 created, 0 updated, 0 unchanged; \
-         3 members share 1 number"
+         3 members share 1 number; columns separated by commas"
     );
     let rows = export(dir.path(), &db);
     assert_eq!(
@@ -296,7 +350,8 @@ fn a_corrected_file_updates_and_never_duplicates() {
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert_eq!(
         text(&run.stdout).trim(),
-        "BIN Teststraat: 0 created, 3 updated, 0 unchanged; 2 members share 1 number"
+        "BIN Teststraat: 0 created, 3 updated, 0 unchanged; 2 members share 1 number; \
+         columns separated by commas"
     );
     let rows = export(dir.path(), &db);
     assert_eq!(

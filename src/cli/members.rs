@@ -10,7 +10,9 @@
 
 use super::CliError;
 use crate::config::{ConfigError, DatabaseConfig};
-use crate::members::{ImportError, MemberRow, RowProblem, read_csv_lines, write_csv};
+use crate::members::{
+    ImportError, MemberFile, MemberRow, RowProblem, Separator, read_member_file, write_csv,
+};
 use crate::speech::Language;
 use crate::store::{
     Channel, ContactKind, ContactPoint, ImportSummary, Member, MemberProblem, MemberStatus,
@@ -32,7 +34,8 @@ pub struct MembersArgs {
 pub enum MembersAction {
     /// Import a member CSV into a network: all rows or none.
     ///
-    /// The file has a header row and one member per row. Columns (any order, any case):
+    /// The file has a header row and one member per row, its columns separated by , or ;
+    /// (the header row decides; the summary says which). Columns (any order, any case):
     /// name, phone (required), member_id (your own id for the member), phone2, language (nl,
     /// fr, de, en; default nl), channel (voice, sms, voice_then_sms; default voice),
     /// speech_rate (0.5-2.0), quiet_start and quiet_end (HH:MM). Every problem is printed as
@@ -154,17 +157,18 @@ struct Outcome {
     unchanged: usize,
     shared_numbers: usize,
     members_sharing: usize,
+    separator: Separator,
 }
 
 async fn import(args: ImportArgs) -> Result<(), CliError> {
-    let rows = read_member_file(&args.file)?;
+    let MemberFile { separator, rows } = member_file(&args.file)?;
     let store = Store::open(&database_url(&args.database)?).await?;
     let (network, network_created) = network_for_import(&store, &args).await?;
     let members: Vec<NewMember> = rows.iter().map(|(_, row)| new_member(row)).collect();
     let imported = store.import_members(&network.id, members, now_ms()).await;
     store.close().await;
     let summary = imported.map_err(|e| refused_row(&args.file, &rows, e))?;
-    let outcome = Outcome::new(&network, network_created, &summary);
+    let outcome = Outcome::new(&network, network_created, &summary, separator);
     tracing::info!(network = %network.name, created = outcome.created, updated = outcome.updated,
         unchanged = outcome.unchanged, shared_numbers = outcome.shared_numbers, "members imported");
     println!("{}", outcome.line(args.json));
@@ -227,12 +231,12 @@ async fn export(args: ExportArgs) -> Result<(), CliError> {
 
 /// Reads and checks the whole file, each row with its line; each problem goes to standard
 /// error as `FILE:LINE: problem`.
-fn read_member_file(path: &Path) -> Result<Vec<(u64, MemberRow)>, CliError> {
+fn member_file(path: &Path) -> Result<MemberFile, CliError> {
     let file = std::fs::File::open(path).map_err(|source| CliError::Read {
         path: path.to_owned(),
         source,
     })?;
-    read_csv_lines(std::io::BufReader::new(file)).map_err(|source| {
+    read_member_file(file).map_err(|source| {
         report(path, &source);
         CliError::MemberFile {
             path: path.to_owned(),
@@ -408,7 +412,12 @@ fn member_row(member: &Member) -> Result<MemberRow, StoreError> {
 }
 
 impl Outcome {
-    fn new(network: &Network, created_now: bool, summary: &ImportSummary) -> Outcome {
+    fn new(
+        network: &Network,
+        created_now: bool,
+        summary: &ImportSummary,
+        separator: Separator,
+    ) -> Outcome {
         Outcome {
             network: network.name.clone(),
             network_created: created_now,
@@ -417,6 +426,7 @@ impl Outcome {
             unchanged: summary.unchanged,
             shared_numbers: summary.shared_numbers,
             members_sharing: summary.members_sharing,
+            separator,
         }
     }
 
@@ -431,6 +441,7 @@ impl Outcome {
                 "unchanged": self.unchanged,
                 "shared_numbers": self.shared_numbers,
                 "members_sharing": self.members_sharing,
+                "separator": self.separator.to_string(),
             })
             .to_string();
         }
@@ -440,12 +451,13 @@ impl Outcome {
             ""
         };
         format!(
-            "{}{new_network}: {} created, {} updated, {} unchanged{}",
+            "{}{new_network}: {} created, {} updated, {} unchanged{}; columns separated by {}",
             self.network,
             self.created,
             self.updated,
             self.unchanged,
-            self.sharing()
+            self.sharing(),
+            self.separator.plural()
         )
     }
 
@@ -634,10 +646,11 @@ mod tests {
             shared_numbers: 0,
             members_sharing: 0,
         };
-        let outcome = Outcome::new(&network, true, &summary);
+        let outcome = Outcome::new(&network, true, &summary, Separator::Comma);
         assert_eq!(
             outcome.line(false),
-            "BIN Teststraat (new network): 1 created, 1 updated, 2 unchanged"
+            "BIN Teststraat (new network): 1 created, 1 updated, 2 unchanged; \
+             columns separated by commas"
         );
         let json: serde_json::Value = serde_json::from_str(&outcome.line(true)).unwrap();
         assert_eq!(json["members"], 4);
@@ -648,10 +661,11 @@ mod tests {
             members_sharing: 3,
             ..summary
         };
-        let outcome = Outcome::new(&network, false, &household);
+        let outcome = Outcome::new(&network, false, &household, Separator::Semicolon);
         assert_eq!(
             outcome.line(false),
-            "BIN Teststraat: 1 created, 1 updated, 2 unchanged; 3 members share 1 number"
+            "BIN Teststraat: 1 created, 1 updated, 2 unchanged; 3 members share 1 number; \
+             columns separated by semicolons"
         );
         let json: serde_json::Value = serde_json::from_str(&outcome.line(true)).unwrap();
         assert_eq!(
@@ -661,6 +675,7 @@ mod tests {
             ),
             (1.into(), 3.into())
         );
+        assert_eq!(json["separator"], ";");
     }
 
     #[test]

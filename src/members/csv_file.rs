@@ -5,8 +5,11 @@
 //! (`HH:MM`, for non-urgent messages). Unknown columns are an error: a typo in a header must
 //! not silently drop a column. The same member twice (see [`super::identity`]) is a problem
 //! of the later line, naming the earlier one: the later row would silently overwrite it.
+//! Columns are separated by `,` or `;`, as the header row shows (see [`super::separator`]).
 
 use super::identity::{self, Identity, Sameness};
+use super::line_ends::UnixLineEnds;
+use super::separator::{self, Separator};
 use crate::number::to_e164;
 use crate::speech::Language;
 use std::io::{Read, Write};
@@ -92,16 +95,29 @@ pub const MAX_MEMBER_ID: usize = 64;
 
 /// Reads and checks every row; all or nothing.
 pub fn read_csv(input: impl Read) -> Result<Vec<MemberRow>, ImportError> {
-    Ok(read_csv_lines(input)?
+    Ok(read_member_file(input)?
+        .rows
         .into_iter()
         .map(|(_, row)| row)
         .collect())
 }
 
-/// As [`read_csv`], each row with the line it starts on (the header is line 1), so a later
-/// problem with a row (the store refusing it) can be named by its line too.
-pub fn read_csv_lines(input: impl Read) -> Result<Vec<(u64, MemberRow)>, ImportError> {
+/// A member file read whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberFile {
+    /// What separates its columns, as its header showed.
+    pub separator: Separator,
+    /// Every row with the line it starts on (the header is line 1), so a later problem with
+    /// a row (the store refusing it) can be named by its line too.
+    pub rows: Vec<(u64, MemberRow)>,
+}
+
+/// As [`read_csv`], with the separator the header showed and each row's line.
+pub fn read_member_file(input: impl Read) -> Result<MemberFile, ImportError> {
+    let (separator, input) = separator::detect(UnixLineEnds::new(input))
+        .map_err(|e| ImportError::Header(format!("unreadable: {e}")))?;
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator.byte())
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(input);
@@ -139,7 +155,7 @@ pub fn read_csv_lines(input: impl Read) -> Result<Vec<(u64, MemberRow)>, ImportE
     if rows.is_empty() {
         return Err(ImportError::Empty);
     }
-    Ok(rows)
+    Ok(MemberFile { separator, rows })
 }
 
 /// Writes members in the same format `read_csv` reads.
@@ -348,6 +364,37 @@ mod tests {
         assert_eq!(rows[1].language, Language::Fr);
         assert_eq!(rows[1].channel, "voice_then_sms");
         assert_eq!(rows[1].quiet_hours, Some((22 * 60, 7 * 60 + 30)));
+    }
+
+    #[test]
+    fn a_semicolon_file_reads_as_the_comma_file_does() {
+        let commas = "member_id,name,phone,speech_rate,quiet_start,quiet_end\n\
+                      A-1,\"Voorbeeld; Jan\",0470 00 00 01,\"0,85\",22:00,07:00\n\
+                      A-2,Marie Voorbeeld,0470 00 00 02,,,\n";
+        let semicolons = "member_id;name;phone;speech_rate;quiet_start;quiet_end\r\n\
+                          A-1;Voorbeeld; Jan;0470 00 00 01;0,85;22:00;07:00\r\n\
+                          A-2;\"Marie Voorbeeld\";0470 00 00 02;;;\r\n";
+        let from_commas = read_member_file(commas.as_bytes()).unwrap();
+        assert_eq!(from_commas.rows[1].0, 3);
+        assert_eq!(from_commas.separator, Separator::Comma);
+        let Err(ImportError::Rows(problems)) = read_member_file(semicolons.as_bytes()) else {
+            panic!("a `;` inside an unquoted name splits it");
+        };
+        assert_eq!(problems[0].line, 2, "{problems:?}");
+        let quoted = semicolons.replace("Voorbeeld; Jan", "\"Voorbeeld; Jan\"");
+        let from_semicolons = read_member_file(quoted.as_bytes()).unwrap();
+        assert_eq!(from_semicolons.separator, Separator::Semicolon);
+        assert_eq!(from_semicolons.rows, from_commas.rows);
+        assert_eq!(from_commas.rows[0].1.name, "Voorbeeld; Jan");
+        assert_eq!(from_commas.rows[0].1.speech_rate, 0.85);
+    }
+
+    #[test]
+    fn a_semicolon_header_with_a_typo_names_the_column_not_the_whole_line() {
+        let error = read_csv("name;phonee\nA;0470000001\n".as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown column `phonee`"), "{error}");
     }
 
     #[test]

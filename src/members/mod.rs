@@ -6,7 +6,11 @@
 
 mod csv_file;
 pub mod identity;
+mod line_ends;
+mod separator;
 
 pub use csv_file::{
-    ImportError, MAX_MEMBER_ID, MemberRow, RowProblem, read_csv, read_csv_lines, write_csv,
+    ImportError, MAX_MEMBER_ID, MemberFile, MemberRow, RowProblem, read_csv, read_member_file,
+    write_csv,
 };
+pub use separator::Separator;

@@ -3,9 +3,8 @@
 //! the end. `alert list` and `alert show` read alerts back afterwards ([`super::history`]).
 
 use super::CliError;
-use super::members::{DatabaseArgs, database_url, existing_network};
+use super::members::{DatabaseArgs, configuration, database_url, existing_network};
 use crate::chain::dispatcher::submit;
-use crate::config::{ChainConfig, Config};
 use crate::speech::wav::Recording;
 use crate::speech::{Language, Speech, SpeechSettings};
 use crate::store::{Alert, AlertId, AlertKind, AlertState, Message, MessageBody, NewAlert, Store};
@@ -36,6 +35,11 @@ pub enum AlertCommand {
 
 /// Arguments of `buurtbel alert send`.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("config", |config| config.help(
+    "A configuration file (see sip.example.toml), checked whole; its [database] url, [chain] \
+     expiries and [speech] settings are used, and [trunk] may be left out (defaults: \
+     sqlite:buurtbel.db in the working directory, and each section's own)"
+)))]
 pub struct SendArgs {
     /// Where the networks are kept.
     #[command(flatten)]
@@ -112,7 +116,8 @@ pub async fn run(args: AlertArgs) -> Result<(), CliError> {
 }
 
 async fn send(args: SendArgs) -> Result<(), CliError> {
-    let chain = chain_section(&args.database)?;
+    let config = configuration(&args.database)?;
+    let chain = config.chain.clone();
     let expires_in = match args.expires_in {
         Some(asked) => Some(
             chain
@@ -121,9 +126,13 @@ async fn send(args: SendArgs) -> Result<(), CliError> {
         ),
         None => None,
     };
-    let speech = speech_settings(&args.database)?;
-    let messages = messages(&args, speech).await?;
-    let store = Store::open(&database_url(&args.database)?).await?;
+    let messages = messages(&args, config.speech_settings()?).await?;
+    let url = args
+        .database
+        .database
+        .clone()
+        .unwrap_or(config.database.url);
+    let store = Store::open(&url).await?;
     let mut networks = Vec::new();
     for name in &args.network {
         networks.push(existing_network(&store, name).await?.id);
@@ -289,19 +298,4 @@ async fn summary(store: &Store, alert: &Alert, state: Option<AlertState>) -> Res
 /// Says that an alert is a drill wherever it is named, as its calls do.
 fn drill_mark(alert: &Alert) -> &'static str {
     if alert.drill { ", drill" } else { "" }
-}
-
-/// The `[chain]` section, for the urgent expiry; defaults without a configuration.
-fn chain_section(args: &DatabaseArgs) -> Result<ChainConfig, CliError> {
-    match &args.config {
-        Some(path) => Ok(Config::load(path)?.chain),
-        None => Ok(ChainConfig::default()),
-    }
-}
-
-fn speech_settings(args: &DatabaseArgs) -> Result<SpeechSettings, CliError> {
-    match &args.config {
-        Some(path) => Ok(Config::load_speech(path)?),
-        None => Ok(SpeechSettings::default()),
-    }
 }

@@ -86,15 +86,7 @@ fn playback(args: &CallArgs, config: &Config) -> Result<Playback, CliError> {
     if args.wav.is_none() && args.text.is_none() {
         return Ok(Playback::Hold(args.hold));
     }
-    let mut settings =
-        config
-            .speech
-            .settings()
-            .map_err(|(key, problem)| crate::config::ConfigError::Key {
-                path: "configuration".into(),
-                key: key.into(),
-                problem,
-            })?;
+    let mut settings = config.speech_settings()?;
     if let Some(voices) = &args.voices {
         settings.prompts = voices.clone();
     }

@@ -9,7 +9,7 @@
 //! error where the coordinator fixes the file; never to a log above debug level.
 
 use super::CliError;
-use crate::config::{ConfigError, DatabaseConfig};
+use crate::config::Config;
 use crate::members::{
     ImportError, MemberFile, MemberRow, RowProblem, Separator, read_member_file, write_csv,
 };
@@ -64,8 +64,8 @@ pub enum MembersAction {
 /// Where the members are kept.
 #[derive(Debug, clap::Args)]
 pub struct DatabaseArgs {
-    /// A configuration file; only its `[database]` section is read (default: sqlite:buurtbel.db
-    /// in the working directory).
+    /// A configuration file (see sip.example.toml), checked whole; its [database] url is used
+    /// (default: sqlite:buurtbel.db in the working directory).
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// The database URL (sqlite:PATH or postgres://…), instead of the configuration's.
@@ -254,38 +254,17 @@ fn report(path: &Path, error: &ImportError) {
 
 /// `--database`, else the configuration's `[database] url`, else its default.
 pub(super) fn database_url(args: &DatabaseArgs) -> Result<String, CliError> {
-    if let Some(url) = &args.database {
-        return Ok(url.clone());
-    }
-    Ok(match &args.config {
-        Some(path) => database_section(path)?.url,
-        None => DatabaseConfig::default().url,
-    })
+    let configured = configuration(args)?.database.url;
+    Ok(args.database.clone().unwrap_or(configured))
 }
 
-/// Only the `[database]` section of a configuration file: importing members needs no trunk.
-fn database_section(path: &Path) -> Result<DatabaseConfig, ConfigError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: shown.clone(),
-        source,
-    })?;
-    let mut table: toml::Table =
-        text.parse()
-            .map_err(|e: toml::de::Error| ConfigError::Syntax {
-                path: shown.clone(),
-                message: e.message().to_owned(),
-            })?;
-    let Some(section) = table.remove("database") else {
-        return Ok(DatabaseConfig::default());
-    };
-    section
-        .try_into()
-        .map_err(|e: toml::de::Error| ConfigError::Key {
-            path: shown,
-            key: "database".to_owned(),
-            problem: e.message().to_owned(),
-        })
+/// The configuration file, checked whole as `call` checks it (though `[trunk]` may be left
+/// out), or the defaults without one.
+pub(super) fn configuration(args: &DatabaseArgs) -> Result<Config, CliError> {
+    Ok(match &args.config {
+        Some(path) => Config::load_without_trunk(path)?,
+        None => Config::default(),
+    })
 }
 
 /// The network to import into, and whether it was created now.
@@ -592,16 +571,16 @@ mod tests {
     #[test]
     fn the_database_url_comes_from_the_flag_the_file_or_the_default() {
         let dir = tempfile::tempdir().unwrap();
-        let with = dir.path().join("with.toml");
-        std::fs::write(
-            &with,
-            "[trunk]\nproxy = 1\n[database]\nurl = \"sqlite:x.db\"\n",
-        )
-        .unwrap();
-        let without = dir.path().join("without.toml");
-        std::fs::write(&without, "[speech]\nengine = \"builtin\"\n").unwrap();
-        let bad = dir.path().join("bad.toml");
-        std::fs::write(&bad, "[database]\nuri = \"sqlite:x.db\"\n").unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let with = write(
+            "with.toml",
+            "[trunk]\nproxy = \"127.0.0.1\"\ndomain = \"d\"\n[database]\nurl = \"sqlite:x.db\"\n",
+        );
+        let without = write("without.toml", "[speech]\nengine = \"builtin\"\n");
         let url = |config: &Path, database: Option<&str>| {
             database_url(&DatabaseArgs {
                 config: Some(config.to_owned()),
@@ -611,11 +590,6 @@ mod tests {
         assert_eq!(url(&with, None).unwrap(), "sqlite:x.db");
         assert_eq!(url(&with, Some("sqlite:y.db")).unwrap(), "sqlite:y.db");
         assert_eq!(url(&without, None).unwrap(), "sqlite:buurtbel.db");
-        let error = url(&bad, None).unwrap_err().to_string();
-        assert!(
-            error.contains("key `database`") && error.contains("uri"),
-            "{error}"
-        );
         let missing = url(&dir.path().join("missing.toml"), None).unwrap_err();
         assert_eq!(missing.exit_code(), 2);
         let default = DatabaseArgs {
@@ -623,6 +597,36 @@ mod tests {
             database: None,
         };
         assert_eq!(database_url(&default).unwrap(), "sqlite:buurtbel.db");
+    }
+
+    #[test]
+    fn a_typo_anywhere_in_the_file_is_refused_as_call_refuses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        for typo in [
+            "[database]\nuri = \"sqlite:x.db\"\n",
+            "[trunk]\nproxy = 1\ndomain = \"d\"\n[database]\nurl = \"sqlite:x.db\"\n",
+            "[trunk]\nproxy = \"127.0.0.1\"\ndomain = \"d\"\n[media]\ncodec = [\"PCMA\"]\n",
+            "[speech]\nmax_chars = 0\n",
+            "[chain]\nquiet_hours = \"late\"\n",
+            "[sip]\ntransport = \"sctp\"\n",
+        ] {
+            let path = dir.path().join("typo.toml");
+            std::fs::write(&path, typo).unwrap();
+            let args = DatabaseArgs {
+                config: Some(path.clone()),
+                database: Some("sqlite:y.db".to_owned()),
+            };
+            let refused = database_url(&args).unwrap_err();
+            assert_eq!(refused.exit_code(), 2, "{typo}");
+            let with_trunk = if typo.contains("[trunk]") {
+                typo.to_owned()
+            } else {
+                format!("[trunk]\nproxy = \"127.0.0.1\"\ndomain = \"d\"\n{typo}")
+            };
+            std::fs::write(&path, with_trunk).unwrap();
+            let by_call = Config::load(&path).unwrap_err();
+            assert_eq!(refused.to_string(), by_call.to_string(), "{typo}");
+        }
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub struct SayArgs {
     /// Print the text as it will be read, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// A configuration file; only its `[speech]` section is used.
+    /// A configuration file (see sip.example.toml), checked whole; its [speech] section is
+    /// used.
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
@@ -38,7 +39,7 @@ pub struct SayArgs {
 /// Speaks or shows the text.
 pub fn run(args: SayArgs) -> Result<(), CliError> {
     let mut settings = match &args.config {
-        Some(path) => Config::load_speech(path)?,
+        Some(path) => Config::load_without_trunk(path)?.speech_settings()?,
         None => SpeechSettings::default(),
     };
     if let Some(engine) = args.engine {

@@ -21,6 +21,12 @@ use std::time::Duration;
 /// Why a configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// There is no such file.
+    #[error("cannot read {path}: no such file; copy sip.example.toml to start")]
+    Missing {
+        /// The file.
+        path: String,
+    },
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -56,7 +62,8 @@ pub struct Config {
     /// `[sip]`: our side of the signalling.
     #[serde(default)]
     pub sip: SipConfig,
-    /// `[trunk]`: the SIP trunk calls go through.
+    /// `[trunk]`: the SIP trunk calls go through; only commands that place calls need it.
+    #[serde(default)]
     pub trunk: TrunkConfig,
     /// `[media]`: RTP.
     #[serde(default)]
@@ -230,55 +237,74 @@ impl TrunkConfig {
 }
 
 impl Config {
-    /// Reads and checks a file.
+    /// Reads and checks a file for a command that places calls: `[trunk]` is required.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        Config::parse(&text, &shown)
+        Config::parse(&read(path)?, &path.display().to_string())
+    }
+
+    /// Reads and checks a file for a command that places no call: every key is checked as
+    /// [`Config::load`] checks it, with the same errors, so a typo anywhere is refused by
+    /// every command; only `[trunk]` may be left out.
+    pub fn load_without_trunk(path: &Path) -> Result<Config, ConfigError> {
+        Config::parse_without_trunk(&read(path)?, &path.display().to_string())
     }
 
     /// Parses and checks TOML text; `path` only labels errors.
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
-        let table = table(text, path)?;
-        let config: Config = typed(table, path, "")?;
-        config.check().map_err(|(key, problem)| ConfigError::Key {
-            path: path.to_owned(),
-            key: key.to_owned(),
-            problem,
-        })?;
-        Ok(config)
+        Config::parse_sections(text, path, true)
     }
 
-    /// Only the `[speech]` section of a file, for commands that place no call.
-    pub fn load_speech(path: &Path) -> Result<crate::speech::SpeechSettings, ConfigError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        let mut table = table(&text, &shown)?;
-        let section = table
-            .remove("speech")
-            .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
-        let speech: SpeechConfig = typed(section, &shown, "speech.")?;
-        speech
+    /// As [`Config::parse`], with `[trunk]` optional.
+    pub fn parse_without_trunk(text: &str, path: &str) -> Result<Config, ConfigError> {
+        Config::parse_sections(text, path, false)
+    }
+
+    /// The `[speech]` section as settings (checked when the file was read).
+    pub fn speech_settings(&self) -> Result<crate::speech::SpeechSettings, ConfigError> {
+        self.speech
             .settings()
             .map_err(|(key, problem)| ConfigError::Key {
-                path: shown,
+                path: "configuration".to_owned(),
                 key: key.to_owned(),
                 problem,
             })
     }
 
+    fn parse_sections(text: &str, path: &str, trunk_required: bool) -> Result<Config, ConfigError> {
+        let table = table(text, path)?;
+        let has_trunk = table.contains_key("trunk");
+        let config: Config = typed(table, path, "")?;
+        let key_error = |(key, problem): (&str, String)| ConfigError::Key {
+            path: path.to_owned(),
+            key: key.to_owned(),
+            problem,
+        };
+        config.check().map_err(key_error)?;
+        if has_trunk {
+            config.check_trunk().map_err(key_error)?;
+        } else if trunk_required {
+            return Err(key_error((
+                "trunk",
+                "missing: the SIP trunk calls go through (proxy and domain at least)".to_owned(),
+            )));
+        }
+        Ok(config)
+    }
+
+    /// Every section but `[trunk]`.
     fn check(&self) -> Result<(), (&'static str, String)> {
         self.speech.settings()?;
         self.chain
             .quiet_minutes()
             .map_err(|problem| ("chain.quiet_hours", problem))?;
         self.chain.check_expiries()?;
+        self.instance.check()?;
+        self.check_media()?;
+        self.check_sip()
+    }
+
+    /// `[trunk]`, and whether it agrees with `[sip]`.
+    fn check_trunk(&self) -> Result<(), (&'static str, String)> {
         let trunk = &self.trunk;
         let proxy = trunk
             .proxy_address()
@@ -294,7 +320,6 @@ impl Config {
                 .to_ascii_lowercase(),
             ));
         }
-        self.instance.check()?;
         if trunk.domain.trim().is_empty() {
             return Err(("trunk.domain", "must not be empty".into()));
         }
@@ -310,6 +335,10 @@ impl Config {
         if trunk.register && trunk.register_expiry < Duration::from_secs(60) {
             return Err(("trunk.register_expiry", "must be at least 60 s".into()));
         }
+        Ok(())
+    }
+
+    fn check_media(&self) -> Result<(), (&'static str, String)> {
         if self.media.codecs.is_empty() {
             return Err((
                 "media.codecs",
@@ -322,6 +351,10 @@ impl Config {
         if self.media.rtp_timeout < Duration::from_secs(1) {
             return Err(("media.rtp_timeout", "must be at least 1 s".into()));
         }
+        Ok(())
+    }
+
+    fn check_sip(&self) -> Result<(), (&'static str, String)> {
         if self.sip.t1.is_zero() || self.sip.t2 < self.sip.t1 {
             return Err(("sip.t2", "T1 must be above 0 and T2 at least T1".into()));
         }
@@ -333,6 +366,18 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The file's text; a missing file says how to start one.
+fn read(path: &Path) -> Result<String, ConfigError> {
+    let shown = path.display().to_string();
+    std::fs::read_to_string(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => ConfigError::Missing { path: shown },
+        _ => ConfigError::Read {
+            path: shown,
+            source,
+        },
+    })
 }
 
 fn table(text: &str, path: &str) -> Result<toml::Table, ConfigError> {
@@ -573,6 +618,45 @@ mod tests {
             bad.contains("host, host:port, [IPv6]:port or sip:host:port;transport=udp|tcp"),
             "{bad}"
         );
+    }
+
+    #[test]
+    fn the_trunk_may_be_left_out_only_where_no_call_is_placed() {
+        let text = "[database]\nurl = \"sqlite:x.db\"\n";
+        let config = Config::parse_without_trunk(text, "t.toml").unwrap();
+        assert_eq!(config.database.url, "sqlite:x.db");
+        let err = Config::parse(text, "t.toml").unwrap_err().to_string();
+        assert!(err.starts_with("t.toml: key `trunk`: missing"), "{err}");
+        let half = "[trunk]\ndomain = \"d\"\n";
+        for parsed in [
+            Config::parse(half, "t.toml"),
+            Config::parse_without_trunk(half, "t.toml"),
+        ] {
+            let err = parsed.unwrap_err().to_string();
+            assert!(err.contains("missing field `proxy`"), "{err}");
+        }
+        let unknown = "[trunk]\nproxy = \"p\"\ndomain = \"d\"\n[database]\nuri = \"x\"\n";
+        assert_eq!(
+            Config::parse(unknown, "t.toml").unwrap_err().to_string(),
+            Config::parse_without_trunk(unknown, "t.toml")
+                .unwrap_err()
+                .to_string()
+        );
+    }
+
+    #[test]
+    fn a_missing_file_points_at_the_example() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sip.toml");
+        let err = Config::load(&path).unwrap_err();
+        assert!(matches!(err, ConfigError::Missing { .. }));
+        assert!(
+            err.to_string()
+                .ends_with("sip.toml: no such file; copy sip.example.toml to start"),
+            "{err}"
+        );
+        let folder = Config::load_without_trunk(dir.path()).unwrap_err();
+        assert!(matches!(folder, ConfigError::Read { .. }), "{folder}");
     }
 
     #[test]

@@ -1,0 +1,169 @@
+//! What the command line says when it refuses, through the real binary: a configuration file
+//! is checked whole by every command, with the same words; a missing one points at the
+//! example. Names and numbers are fictional.
+
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::{buurtbel, text};
+use std::path::Path;
+use std::process::Output;
+
+const TRUNK: &str = "[trunk]\nproxy = \"127.0.0.1:9\"\ndomain = \"trunk.test\"\n";
+
+/// The `error: …` line of a refused run, after checking it exited 2.
+fn refusal(run: &Output, what: &str) -> String {
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{what}: {stderr}");
+    stderr
+        .lines()
+        .find(|line| line.starts_with("error:"))
+        .unwrap_or_else(|| panic!("{what}: no error line in {stderr}"))
+        .to_owned()
+}
+
+/// Every command that takes `--config`, reading `sip.toml`.
+fn every_command() -> Vec<(&'static str, Vec<&'static str>)> {
+    let config = ["--config", "sip.toml"];
+    let with = |args: &[&'static str]| [args, &config[..]].concat();
+    vec![
+        ("call", with(&["call", "--to", "1234"])),
+        ("serve", with(&["serve"])),
+        ("members export", with(&["members", "export"])),
+        (
+            "members import",
+            with(&["members", "import", "--network", "BIN Een", "leden.csv"]),
+        ),
+        (
+            "alert send",
+            with(&[
+                "alert",
+                "send",
+                "--network",
+                "BIN Een",
+                "--kind",
+                "urgent",
+                "--text-nl",
+                "Een test.",
+            ]),
+        ),
+        ("alert cancel", with(&["alert", "cancel", "no-such-alert"])),
+        ("status", with(&["status"])),
+        ("say", with(&["say", "--text", "hallo", "--dry-run"])),
+    ]
+}
+
+fn write(dir: &Path, name: &str, contents: &str) {
+    std::fs::write(dir.join(name), contents).unwrap();
+}
+
+#[test]
+fn a_typo_anywhere_in_the_configuration_is_refused_by_every_command_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "leden.csv",
+        "name,phone\nJan Voorbeeld,+32470000001\n",
+    );
+    for (typo, said) in [
+        (
+            "[media]\ncodec = [\"PCMA\"]\n",
+            "sip.toml: key `media.codec`: unknown field `codec`",
+        ),
+        (
+            "[database]\nuri = \"sqlite:chain.db\"\n",
+            "sip.toml: key `database.uri`: unknown field `uri`",
+        ),
+        (
+            "[speech]\nmessage_repeats = 9\n",
+            "sip.toml: key `speech.message_repeats`: must be 1 to 5",
+        ),
+        ("[sip]\nt1 = 0\n", "sip.toml: key `sip.t2`"),
+        (
+            "[trunk]\nproxy = \"127.0.0.1:9\"\ndomain = \"\"\n",
+            "key `trunk.domain`",
+        ),
+    ] {
+        let file = if typo.starts_with("[trunk]") {
+            typo.to_owned()
+        } else {
+            format!("{TRUNK}{typo}")
+        };
+        write(dir.path(), "sip.toml", &file);
+        let mut lines = Vec::new();
+        for (command, args) in every_command() {
+            let line = refusal(&buurtbel(dir.path(), &args), command);
+            assert!(line.contains(said), "{command}: {line}");
+            lines.push((command, line));
+        }
+        let (_, by_call) = &lines[0];
+        for (command, line) in &lines {
+            assert_eq!(line, by_call, "{command} says what call says");
+        }
+    }
+}
+
+#[test]
+fn a_command_that_places_no_call_needs_no_trunk_but_one_that_does_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("chain.db");
+    write(
+        dir.path(),
+        "sip.toml",
+        &format!("[database]\nurl = \"sqlite:{}\"\n", db.display()),
+    );
+    let export = buurtbel(dir.path(), &["members", "export", "--config", "sip.toml"]);
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    let say = buurtbel(
+        dir.path(),
+        &[
+            "say",
+            "--config",
+            "sip.toml",
+            "--text",
+            "hallo",
+            "--dry-run",
+        ],
+    );
+    assert!(say.status.success(), "{}", text(&say.stderr));
+
+    let call = buurtbel(
+        dir.path(),
+        &["call", "--config", "sip.toml", "--to", "1234"],
+    );
+    let line = refusal(&call, "call");
+    assert!(line.contains("sip.toml: key `trunk`: missing"), "{line}");
+}
+
+#[test]
+fn a_missing_configuration_points_at_the_example() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "leden.csv",
+        "name,phone\nJan Voorbeeld,+32470000001\n",
+    );
+    for (command, args) in every_command() {
+        let line = refusal(&buurtbel(dir.path(), &args), command);
+        assert_eq!(
+            line, "error: cannot read sip.toml: no such file; copy sip.example.toml to start",
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn alert_send_help_says_what_it_reads_of_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = text(&buurtbel(dir.path(), &["alert", "send", "--help"]).stdout);
+    let config = help
+        .split("--config <CONFIG>")
+        .nth(1)
+        .expect("--config in the help");
+    let config = config.split("--database").next().unwrap_or_default();
+    let config = config.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!config.contains("only"), "{config}");
+    for section in ["[database]", "[chain]", "[speech]", "checked whole"] {
+        assert!(config.contains(section), "{section}: {config}");
+    }
+}

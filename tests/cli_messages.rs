@@ -1,6 +1,6 @@
 //! What the command line says when it refuses, through the real binary: a configuration file
 //! is checked whole by every command, with the same words; a missing one points at the
-//! example. Names and numbers are fictional.
+//! example; a flag taking one of a few words lists them. Names and numbers are fictional.
 
 #[path = "common/cli.rs"]
 mod cli;
@@ -166,4 +166,67 @@ fn alert_send_help_says_what_it_reads_of_the_configuration() {
     for section in ["[database]", "[chain]", "[speech]", "checked whole"] {
         assert!(config.contains(section), "{section}: {config}");
     }
+}
+
+#[test]
+fn a_flag_taking_one_of_a_few_words_lists_them_when_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, said) in [
+        (
+            &["alert", "send", "--network", "BIN Een", "--kind", "urgnet"][..],
+            "invalid value 'urgnet' for '--kind <KIND>'\n  [possible values: urgent, prevention, feedback]",
+        ),
+        (
+            &[
+                "members",
+                "import",
+                "--network",
+                "BIN Een",
+                "--create",
+                "--kind",
+                "village",
+                "leden.csv",
+            ],
+            "invalid value 'village' for '--kind <KIND>'\n  [possible values: residential, business, rural]",
+        ),
+        (
+            &[
+                "members",
+                "import",
+                "--network",
+                "BIN Een",
+                "--create",
+                "--language",
+                "nederlands",
+                "leden.csv",
+            ],
+            "invalid value 'nederlands' for '--language <LANGUAGE>'\n  [possible values: nl, fr, de, en]",
+        ),
+        (
+            &["say", "--lang", "vlaams", "--text", "hallo", "--dry-run"],
+            "invalid value 'vlaams' for '--lang <LANG>'\n  [possible values: nl, fr, de, en]",
+        ),
+        (
+            &[
+                "call", "--config", "sip.toml", "--to", "1234", "--lang", "be",
+            ],
+            "invalid value 'be' for '--lang <LANG>'\n  [possible values: nl, fr, de, en]",
+        ),
+        (
+            &["say", "--engine", "espeak", "--text", "hallo", "--dry-run"],
+            "invalid value 'espeak' for '--engine <ENGINE>'\n  [possible values: builtin, espeak-ng, piper, command]",
+        ),
+    ] {
+        let run = buurtbel(dir.path(), args);
+        let stderr = text(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+        assert!(!stderr.contains("is not a"), "{stderr}");
+    }
+    let regional = buurtbel(
+        dir.path(),
+        &["say", "--lang", "nl-BE", "--text", "bel 101", "--dry-run"],
+    );
+    assert!(regional.status.success(), "{}", text(&regional.stderr));
+    assert_eq!(text(&regional.stdout).trim(), "bel één nul één");
 }

@@ -4,6 +4,7 @@
 
 use super::CliError;
 use super::members::{DatabaseArgs, configuration, database_url, existing_network};
+use super::values::one_of;
 use crate::chain::dispatcher::submit;
 use crate::speech::wav::Recording;
 use crate::speech::{Language, Speech, SpeechSettings};
@@ -48,7 +49,7 @@ pub struct SendArgs {
     #[arg(long, required = true)]
     pub network: Vec<String>,
     /// urgent (calls now, day and night), prevention or feedback (wait out quiet hours).
-    #[arg(long)]
+    #[arg(long, value_parser = one_of(AlertKind::ALL, AlertKind::as_str))]
     pub kind: AlertKind,
     /// The message in Dutch, read by the speech engine.
     #[arg(long, conflicts_with = "wav_nl")]

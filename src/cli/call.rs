@@ -1,6 +1,7 @@
 //! `buurtbel call`: one call, its result on standard output.
 
 use super::CliError;
+use super::values::one_of;
 use crate::config::Config;
 use crate::media::audio::EncodedProgram;
 use crate::media::pending::PendingProgram;
@@ -39,7 +40,7 @@ pub struct CallArgs {
     #[arg(long)]
     pub text: Option<String>,
     /// Language of the message and the prompts around it: nl, fr, de, en.
-    #[arg(long, default_value = "nl")]
+    #[arg(long, default_value = "nl", value_parser = one_of(&Language::ALL, Language::code))]
     pub lang: Language,
     /// Speed of the speech: 1.0 normal, 0.85 slower.
     #[arg(long, default_value_t = 1.0)]

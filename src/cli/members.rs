@@ -9,6 +9,7 @@
 //! error where the coordinator fixes the file; never to a log above debug level.
 
 use super::CliError;
+use super::values::one_of;
 use crate::config::Config;
 use crate::members::{
     ImportError, MemberFile, MemberRow, RowProblem, Separator, read_member_file, write_csv,
@@ -86,10 +87,10 @@ pub struct ImportArgs {
     #[arg(long)]
     pub create: bool,
     /// What a created network covers: residential, business or rural (default residential).
-    #[arg(long, requires = "create")]
+    #[arg(long, requires = "create", value_parser = one_of(NetworkKind::ALL, NetworkKind::as_str))]
     pub kind: Option<NetworkKind>,
     /// A created network's language: nl, fr, de, en (default nl).
-    #[arg(long, requires = "create")]
+    #[arg(long, requires = "create", value_parser = one_of(&Language::ALL, Language::code))]
     pub language: Option<Language>,
     /// The police zone that activates a created network.
     #[arg(long, requires = "create")]

@@ -12,6 +12,7 @@ mod progress;
 mod say;
 mod serve;
 mod status;
+mod values;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};

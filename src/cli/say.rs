@@ -2,6 +2,7 @@
 //! will be read, so a dispatcher can check plates and numbers before sending.
 
 use super::CliError;
+use super::values::one_of;
 use crate::config::Config;
 use crate::speech::{EngineKind, Language, Speech, SpeechSettings};
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct SayArgs {
     /// Language of the text: nl, fr, de, en.
-    #[arg(long, default_value = "nl")]
+    #[arg(long, default_value = "nl", value_parser = one_of(&Language::ALL, Language::code))]
     pub lang: Language,
     /// What to say.
     #[arg(long)]

@@ -1,6 +1,7 @@
-//! What the command line says when it refuses, through the real binary: a configuration file
-//! is checked whole by every command, with the same words; a missing one points at the
-//! example; a flag taking one of a few words lists them. Names and numbers are fictional.
+//! What the command line says, through the real binary: a configuration file is checked
+//! whole by every command, with the same words; a missing one points at the example; a flag
+//! taking one of a few words lists them; one of a thing is not "1 things"; logs are coloured
+//! only on a terminal. Names and numbers are fictional.
 
 #[path = "common/cli.rs"]
 mod cli;
@@ -229,4 +230,131 @@ fn a_flag_taking_one_of_a_few_words_lists_them_when_refused() {
     );
     assert!(regional.status.success(), "{}", text(&regional.stderr));
     assert_eq!(text(&regional.stdout).trim(), "bel één nul één");
+}
+
+#[test]
+fn one_member_and_no_call_are_counted_in_good_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("chain.db").display());
+    write(
+        dir.path(),
+        "leden.csv",
+        "name,phone\nJan Voorbeeld,+32470000001\n",
+    );
+    let import = [
+        "members",
+        "import",
+        "--database",
+        &db,
+        "--network",
+        "BIN Een",
+    ];
+    let run = buurtbel(
+        dir.path(),
+        &[&import[..], &["--create", "leden.csv"]].concat(),
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+
+    let send = [
+        "alert",
+        "send",
+        "--database",
+        &db,
+        "--network",
+        "BIN Een",
+        "--kind",
+        "urgent",
+        "--text-nl",
+        "Een test.",
+        "--key",
+        "oefening-1",
+    ];
+    let run = buurtbel(dir.path(), &send);
+    let said = text(&run.stdout);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        said.trim_end().ends_with("(urgent) sending to 1 member"),
+        "{said}"
+    );
+    let id = said.split_whitespace().nth(1).expect("the alert's id");
+
+    let run = buurtbel(dir.path(), &["alert", "cancel", "--database", &db, id]);
+    assert_eq!(
+        text(&run.stdout).trim(),
+        format!("alert {id} cancelled; 0 calls in progress are ending")
+    );
+
+    // Followed again under its key: the summary of an alert that called nobody.
+    let run = buurtbel(dir.path(), &[&send[..], &["--follow"]].concat());
+    let said = text(&run.stdout);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        said.contains(&format!("alert {id} cancelled: nobody was called")),
+        "{said}"
+    );
+}
+
+/// Runs `buurtbel ARGS` on a terminal (through `script`), `NO_COLOR` as given; what the
+/// terminal showed. `None` where `script` is missing.
+fn on_a_terminal(dir: &Path, args: &str, no_color: Option<&str>) -> Option<String> {
+    let mut script = std::process::Command::new("script");
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_buurtbel"));
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir)
+        .env("RUST_LOG", "info")
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env_remove("NO_COLOR");
+    if let Some(value) = no_color {
+        script.env("NO_COLOR", value);
+    }
+    let output = script.output().ok()?;
+    assert!(output.status.success(), "{}", text(&output.stdout));
+    Some(text(&output.stdout))
+}
+
+#[test]
+fn logs_are_coloured_only_on_a_terminal_and_never_with_no_color() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "leden.csv",
+        "name,phone\nJan Voorbeeld,+32470000001\n",
+    );
+    let import = "members import --database sqlite:chain.db --network 'BIN Een' --create leden.csv";
+
+    let mut piped = std::process::Command::new(env!("CARGO_BIN_EXE_buurtbel"));
+    piped
+        .args([
+            "members",
+            "import",
+            "--database",
+            "sqlite:piped.db",
+            "--network",
+            "BIN Een",
+        ])
+        .args(["--create", "leden.csv"])
+        .current_dir(dir.path())
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR");
+    let run = piped.output().expect("run buurtbel");
+    let logged = text(&run.stderr);
+    assert!(logged.contains("members imported"), "{logged}");
+    assert!(
+        !logged.contains('\u{1b}'),
+        "no colour into a pipe: {logged:?}"
+    );
+
+    let Some(coloured) = on_a_terminal(dir.path(), import, None) else {
+        eprintln!("skipped on a terminal: no `script` program");
+        return;
+    };
+    assert!(coloured.contains("members imported"), "{coloured}");
+    assert!(
+        coloured.contains("\u{1b}["),
+        "colour on a terminal: {coloured:?}"
+    );
+    let plain = on_a_terminal(dir.path(), import, Some("1")).expect("script ran before");
+    assert!(plain.contains("members imported"), "{plain}");
+    assert!(!plain.contains('\u{1b}'), "NO_COLOR: {plain:?}");
 }

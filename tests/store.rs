@@ -630,10 +630,20 @@ async fn cancel_returns_the_calls_in_flight_and_cancels_the_rest() {
         );
         let counts = store.delivery_counts(&alert).await.expect("counts");
         assert_eq!(counts.get(&DeliveryState::Cancelled), Some(&2));
+        let tally = store.delivery_tally(&alert).await.expect("tally");
+        assert_eq!(
+            (tally.settled_count(), tally.open_count()),
+            (2, 1),
+            "{tally:?}"
+        );
+        assert_eq!(tally.open.get(&DeliveryState::Calling), Some(&1));
         let moved = store
             .finish_attempt(&attempt, &answered(T0 + 2), no_ack_retry())
             .await;
         assert!(moved.expect("finish"));
+        let tally = store.delivery_tally(&alert).await.expect("tally");
+        assert_eq!(tally.settled.get(&DeliveryState::AnsweredNoAck), Some(&1));
+        assert_eq!(tally.open_count(), 0, "{tally:?}");
         let stored = store
             .delivery(&calling)
             .await
@@ -646,6 +656,25 @@ async fn cancel_returns_the_calls_in_flight_and_cancels_the_rest() {
         assert_eq!(store.open_deliveries(&alert).await.expect("open"), 0);
         let alert = store.alert(&alert).await.expect("read").expect("alert");
         assert_eq!(alert.state, AlertState::Cancelled);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_delivery_waiting_to_retry_is_open_though_its_state_is_an_outcome() {
+    each_backend(|url| async move {
+        let store = Store::open(&url).await.expect("open");
+        let (alert, _, delivery) = one_delivery(&store).await;
+        let pending = store.delivery_tally(&alert).await.expect("tally");
+        assert_eq!(pending.open.get(&DeliveryState::Pending), Some(&1));
+        let attempt = begin(&store, &delivery).await.expect("call");
+        let moved = store
+            .finish_attempt(&attempt, &answered(T0 + 2), no_ack_retry())
+            .await;
+        assert!(moved.expect("finish"));
+        let tally = store.delivery_tally(&alert).await.expect("tally");
+        assert_eq!(tally.settled_count(), 0, "{tally:?}");
+        assert_eq!(tally.open.get(&DeliveryState::AnsweredNoAck), Some(&1));
     })
     .await;
 }

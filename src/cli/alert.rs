@@ -5,6 +5,7 @@
 use super::CliError;
 use super::members::{DatabaseArgs, configuration, database_url, existing_network};
 use super::values::one_of;
+use super::words;
 use crate::chain::dispatcher::submit;
 use crate::speech::wav::Recording;
 use crate::speech::{Language, Speech, SpeechSettings};
@@ -154,10 +155,11 @@ async fn send(args: SendArgs) -> Result<(), CliError> {
     let members = targeted(&store, &alert.id).await?;
     if created {
         println!(
-            "alert {} ({}{}) sending to {members} members",
+            "alert {} ({}{}) sending to {}",
             alert.id,
             alert.kind,
-            drill_mark(&alert)
+            drill_mark(&alert),
+            words::count(i64::try_from(members).unwrap_or(i64::MAX), "member")
         );
     } else {
         println!(
@@ -179,8 +181,13 @@ async fn cancel(args: CancelArgs) -> Result<(), CliError> {
     let alert = store.alert(&id).await?;
     match alert {
         Some(alert) if alert.state == AlertState::Cancelled => println!(
-            "alert {id} cancelled; {} calls in progress are ending",
-            still_calling.len()
+            "alert {id} cancelled; {} in progress {} ending",
+            words::count(still_calling.len() as i64, "call"),
+            if still_calling.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
         ),
         Some(alert) => println!("alert {id} was not sending ({})", alert.state),
         None => unreachable_alert(&id),
@@ -273,12 +280,11 @@ async fn follow(store: &Store, alert: &Alert, members: u64) -> Result<(), CliErr
 async fn summary(store: &Store, alert: &Alert, state: Option<AlertState>) -> Result<(), CliError> {
     let counts = store.delivery_counts(&alert.id).await?;
     let state = state.map_or("gone".to_owned(), |s| s.to_string());
-    println!(
-        "alert {} {state}{}: {}",
-        alert.id,
-        drill_mark(alert),
-        super::progress::tally(&counts)
-    );
+    let tally = match super::progress::tally(&counts) {
+        tally if tally.is_empty() => "nobody was called".to_owned(),
+        tally => tally,
+    };
+    println!("alert {} {state}{}: {tally}", alert.id, drill_mark(alert));
     let lines = store.deliveries(&alert.id).await?;
     let unconfirmed: Vec<_> = lines
         .iter()
@@ -288,8 +294,10 @@ async fn summary(store: &Store, alert: &Alert, state: Option<AlertState>) -> Res
         println!("not confirmed ({}):", unconfirmed.len());
         for line in unconfirmed {
             println!(
-                "  {:<32} {:<16} {} calls",
-                line.member_name, line.delivery.state, line.delivery.attempts
+                "  {:<32} {:<28} {}",
+                line.member_name,
+                words::state(line.delivery.state),
+                words::count(line.delivery.attempts, "call")
             );
         }
     }

@@ -13,6 +13,7 @@ mod say;
 mod serve;
 mod status;
 mod values;
+mod words;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -184,12 +185,36 @@ fn write_wav_atomically(path: &Path, samples: &[i16]) -> Result<(), CliError> {
     })
 }
 
-/// Logs to standard error; `RUST_LOG` overrides the default level (info).
+/// Logs to standard error, above a progress bar if one shows; `RUST_LOG` overrides the
+/// default level (info). Coloured only on a terminal, and never with `NO_COLOR` set.
 pub fn init_logging() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let no_color = std::env::var_os("NO_COLOR");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(progress::LogWriter)
+        .with_ansi(colour(std::io::stderr().is_terminal(), no_color.as_deref()))
         .try_init();
+}
+
+/// Whether to colour standard error: on a terminal, unless `NO_COLOR` is set to anything
+/// but nothing (<https://no-color.org>).
+fn colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(std::ffi::OsStr::is_empty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_and_never_with_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some(OsStr::new(""))));
+        assert!(!colour(true, Some(OsStr::new("1"))));
+        assert!(!colour(false, None));
+    }
 }

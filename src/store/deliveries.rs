@@ -27,6 +27,29 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use std::collections::{BTreeMap, HashMap};
 
+/// An alert's deliveries counted by state at one moment: those settled (no call in flight,
+/// no try scheduled: the state is final) apart from those still open, which the same words
+/// can describe (`busy` with a retry to come is open; `busy` with no tries left is settled).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryTally {
+    /// Settled deliveries by their final state.
+    pub settled: BTreeMap<DeliveryState, i64>,
+    /// Open deliveries by the state they are in now.
+    pub open: BTreeMap<DeliveryState, i64>,
+}
+
+impl DeliveryTally {
+    /// How many are settled.
+    pub fn settled_count(&self) -> i64 {
+        self.settled.values().sum()
+    }
+
+    /// How many are open.
+    pub fn open_count(&self) -> i64 {
+        self.open.values().sum()
+    }
+}
+
 /// One delivery as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -248,6 +271,33 @@ impl Store {
         rows.iter()
             .map(|row| Ok((parse(row, "deliveries", "state")?, get(row, "n")?)))
             .collect()
+    }
+
+    /// The alert's deliveries by state, those settled apart from those still open, read in
+    /// one statement so the two add up at one moment.
+    pub async fn delivery_tally(&self, alert: &AlertId) -> Result<DeliveryTally, StoreError> {
+        let rows = sqlx::query(
+            "SELECT state, \
+                    CASE WHEN next_try_at IS NULL AND state <> $2 THEN 1 ELSE 0 END AS settled, \
+                    COUNT(*) AS n \
+             FROM deliveries WHERE alert_id = $1 GROUP BY state, settled",
+        )
+        .bind(alert.as_str())
+        .bind(DeliveryState::Calling.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tally = DeliveryTally::default();
+        for row in &rows {
+            let state = parse(row, "deliveries", "state")?;
+            let settled: i64 = get(row, "settled")?;
+            let side = if settled == 1 {
+                &mut tally.settled
+            } else {
+                &mut tally.open
+            };
+            *side.entry(state).or_default() += get::<i64>(row, "n")?;
+        }
+        Ok(tally)
     }
 
     /// Deliveries of the alert still in flight or with a try scheduled; the alert is

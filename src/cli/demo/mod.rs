@@ -48,9 +48,9 @@ pub struct DemoArgs {
 pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     let folder = demo_folder(args.seed)?;
     let neighbours = neighbourhood::neighbours(usize::from(args.members), args.seed);
+    let counted = super::words::count(neighbours.len() as i64, "member");
     eprintln!(
-        "buurtbel demo: {} members, simulated phones on loopback, files in {}",
-        neighbours.len(),
+        "buurtbel demo: {counted}, simulated phones on loopback, files in {}",
         folder.display()
     );
     let speech_settings = SpeechSettings {
@@ -99,10 +99,8 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     let started = crate::telephony::clock::now();
     let (alert, _) = dispatcher.send(demo_alert(network.id.clone())).await?;
     eprintln!(
-        "urgent alert {} (a drill) sent to {} members of {}",
-        alert.id,
-        neighbours.len(),
-        network.name
+        "urgent alert {} (a drill) sent to {counted} of {}",
+        alert.id, network.name
     );
     let every = Duration::from_millis(250);
     super::progress::watch(&store, &alert.id, neighbours.len() as u64, every, false).await?;

@@ -1,6 +1,8 @@
 //! `buurtbel demo` end to end: the real binary, a temporary database, simulated phones on
 //! loopback. Every member must end under the state their phone's behaviour leads to, each
-//! counted once, and the WAV of what one member heard must hold the message.
+//! counted once, and the WAV of what one member heard must hold the message. The table reads
+//! as the totals do: states in words, keys one by one, why a member was not reached, and
+//! that it was a drill.
 
 use serde_json::Value;
 use std::process::Command;
@@ -61,4 +63,84 @@ fn the_demo_tells_the_whole_story() {
     let loud = samples.iter().filter(|s| s.abs() > 0.05).count();
     assert!(loud * 4 > samples.len(), "mostly speech, not silence");
     assert!(stdout.contains(wav), "the path is printed");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour off a terminal: {stderr:?}"
+    );
+    the_table_reads_as_the_totals_do(&stdout, rows);
+}
+
+/// The table's lines: from its heading to the blank line after it.
+fn table(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("member "))
+        .take_while(|line| !line.is_empty())
+        .collect()
+}
+
+fn the_table_reads_as_the_totals_do(stdout: &str, rows: &[Value]) {
+    assert!(stdout.starts_with("A drill:"), "{stdout}");
+    let totals = stdout
+        .lines()
+        .find(|line| line.contains(" calls (a drill): "))
+        .unwrap_or_else(|| panic!("the totals say it was a drill:\n{stdout}"));
+    assert!(totals.starts_with("12 members in "), "{totals}");
+
+    let table = table(stdout);
+    let heading: Vec<&str> = table[0]
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert!(heading.contains(&"simulated behaviour"), "{heading:?}");
+    assert!(!heading.contains(&"phone"), "{heading:?}");
+    assert_eq!(heading.last(), Some(&"why"), "{heading:?}");
+    assert_eq!(table.len(), rows.len() + 1, "{stdout}");
+    for code in ["answered_no_ack", "no_answer", "_"] {
+        assert!(
+            table.iter().all(|l| !l.contains(code)),
+            "{code} in\n{stdout}"
+        );
+    }
+
+    let line_of = |behaviour: &str| -> &str {
+        let row = rows
+            .iter()
+            .find(|r| r["behaviour"] == behaviour)
+            .unwrap_or_else(|| panic!("a member who {behaviour}"));
+        let member = row["member"].as_str().expect("a name");
+        table
+            .iter()
+            .find(|l| l.starts_with(member))
+            .unwrap_or_else(|| panic!("{member} in the table"))
+    };
+    for (behaviour, shown) in [
+        ("presses 2, then 1", "acknowledged"),
+        ("presses 2, then 1", "2, 1"),
+        ("listens, presses nothing", "answered without confirming"),
+        ("never answers", "no answer"),
+        ("never answers", "no answer (487)"),
+        ("busy", "busy (486)"),
+        ("number out of service", "failed (404)"),
+    ] {
+        let line = line_of(behaviour);
+        assert!(line.contains(shown), "{behaviour}: {shown} in {line:?}");
+    }
+    for reached in [
+        "presses 1 when asked",
+        "answering machine",
+        "listens, presses nothing",
+    ] {
+        let line = line_of(reached);
+        assert!(!line.contains('('), "a reached member has no why: {line:?}");
+    }
+    let busy = rows
+        .iter()
+        .find(|r| r["behaviour"] == "busy")
+        .expect("busy");
+    assert_eq!(
+        (&busy["outcome"], &busy["sip_status"]),
+        (&"busy".into(), &486.into())
+    );
 }

@@ -1,8 +1,9 @@
 //! What the store records, as a person reads it: delivery states in words (`answered without
-//! confirming`, not `answered_no_ack`) and counts with their noun (`1 call`, `2 calls`). JSON
-//! output keeps the stored codes for scripts; these words are for the eye.
+//! confirming`, not `answered_no_ack`), keys as pressed (`2, 1`), why a call reached no one
+//! (`busy (486)`), and counts with their noun (`1 call`, `2 calls`). JSON output keeps the
+//! stored codes for scripts; these words are for the eye.
 
-use crate::store::DeliveryState;
+use crate::store::{AttemptResult, DeliveryState};
 
 /// A delivery state in words.
 pub fn state(state: DeliveryState) -> &'static str {
@@ -21,6 +22,27 @@ pub fn state(state: DeliveryState) -> &'static str {
         DeliveryState::GivenUp => "given up",
         DeliveryState::Cancelled => "cancelled",
         DeliveryState::Expired => "expired",
+    }
+}
+
+/// Keys as pressed, one by one: `21` is `2, 1`.
+pub fn keys(digits: &str) -> String {
+    digits
+        .chars()
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How a call ended, with its SIP status: `busy (486)`, `no answer (487)`, `interrupted`.
+pub fn why(result: &AttemptResult) -> String {
+    let outcome = match result.outcome.parse::<DeliveryState>() {
+        Ok(outcome) => state(outcome).to_owned(),
+        Err(_) => result.outcome.replace('_', " "),
+    };
+    match result.sip_status {
+        Some(status) => format!("{outcome} ({status})"),
+        None => outcome,
     }
 }
 
@@ -49,6 +71,25 @@ mod tests {
         words.dedup();
         assert_eq!(words.len(), DeliveryState::ALL.len());
         assert!(words.iter().all(|w| !w.contains('_')));
+    }
+
+    #[test]
+    fn keys_are_listed_one_by_one() {
+        assert_eq!(keys("21"), "2, 1");
+        assert_eq!(keys("1"), "1");
+        assert_eq!(keys(""), "");
+    }
+
+    #[test]
+    fn why_gives_the_outcome_and_the_status() {
+        let result = |outcome: &str, sip_status| AttemptResult {
+            outcome: outcome.to_owned(),
+            sip_status,
+            ..AttemptResult::default()
+        };
+        assert_eq!(why(&result("busy", Some(486))), "busy (486)");
+        assert_eq!(why(&result("no_answer", Some(487))), "no answer (487)");
+        assert_eq!(why(&result("interrupted", None)), "interrupted");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The demo's ending: every member under their final state, the totals, and the same as one
-//! JSON object on the last line of standard output with `--json`.
+//! JSON object on the last line of standard output with `--json`. The table is for people:
+//! states in the words of the totals, keys one by one, and for a member who did not confirm
+//! why, as their last call ended; the JSON keeps the stored codes.
 
 use super::neighbourhood::Neighbour;
-use crate::cli::CliError;
-use crate::store::{AlertId, DeliveryState, Store};
+use crate::cli::{CliError, words};
+use crate::store::{AlertId, Attempt, AttemptResult, DeliveryState, Store};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -11,11 +13,17 @@ use std::path::PathBuf;
 #[derive(Debug, Serialize)]
 pub struct Row {
     member: String,
+    /// What the simulated phone was scripted to do.
     behaviour: &'static str,
     expected: &'static str,
     state: String,
     calls: i64,
     keys: String,
+    /// How the member's last call ended (`busy`, `no_answer`…) and its SIP status.
+    outcome: Option<String>,
+    sip_status: Option<u16>,
+    #[serde(skip)]
+    last: Option<AttemptResult>,
 }
 
 /// Everything the demo reports.
@@ -55,6 +63,7 @@ impl Report {
                 .iter()
                 .filter_map(|a| a.result.as_ref()?.digits.clone())
                 .collect();
+            let last = last_result(&attempts);
             let behaviour = neighbours
                 .iter()
                 .find(|n| n.name == line.member_name)
@@ -66,6 +75,9 @@ impl Report {
                 state: line.delivery.state.to_string(),
                 calls: line.delivery.attempts,
                 keys,
+                outcome: last.as_ref().map(|r| r.outcome.clone()),
+                sip_status: last.as_ref().and_then(|r| r.sip_status),
+                last,
             });
         }
         let count =
@@ -108,40 +120,9 @@ impl Report {
         if self.drill {
             println!("A drill: every member first heard \"this is an exercise\".");
         }
-        println!(
-            "{:<9} {:<36} {:<16} {:>5}  keys",
-            "member", "phone", "final state", "calls"
-        );
-        for row in &self.rows {
-            let mark = if row.state == row.expected {
-                ""
-            } else {
-                "  (!)"
-            };
-            println!(
-                "{:<9} {:<36} {:<16} {:>5}  {}{mark}",
-                row.member, row.behaviour, row.state, row.calls, row.keys
-            );
-        }
+        self.print_table();
         println!();
-        println!(
-            "{} members in {:.1} s, {} calls: {} acknowledged, {} voicemail, {} no answer, \
-             {} busy, {} answered without confirming, {} failed{}",
-            self.members,
-            self.seconds,
-            self.calls_placed,
-            self.acknowledged,
-            self.voicemail,
-            self.no_answer,
-            self.busy,
-            self.answered_no_ack,
-            self.failed,
-            if self.other > 0 {
-                format!(", {} other", self.other)
-            } else {
-                String::new()
-            }
-        );
+        println!("{}", self.totals());
         if let (Some(member), Some(path)) = (&self.heard_member, &self.heard_wav) {
             println!("what {member} heard: {}", path.display());
         }
@@ -152,4 +133,83 @@ impl Report {
             }
         }
     }
+
+    /// Every member: what their phone was scripted to do, how it ended, and why not
+    /// confirmed; `(!)` where the story expected another end.
+    fn print_table(&self) {
+        println!(
+            "{:<9} {:<36} {:<27} {:>5}  {:<7} why",
+            "member", "simulated behaviour", "final state", "calls", "keys"
+        );
+        for row in &self.rows {
+            let mark = if row.state == row.expected {
+                ""
+            } else {
+                "  (!)"
+            };
+            let line = format!(
+                "{:<9} {:<36} {:<27} {:>5}  {:<7} {}{mark}",
+                row.member,
+                row.behaviour,
+                row.state_in_words(),
+                row.calls,
+                words::keys(&row.keys),
+                row.why()
+            );
+            println!("{}", line.trim_end());
+        }
+    }
+
+    fn totals(&self) -> String {
+        let other = if self.other > 0 {
+            format!(", {} other", self.other)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} in {:.1} s, {}{}: {} acknowledged, {} voicemail, {} no answer, {} busy, \
+             {} answered without confirming, {} failed{other}",
+            words::count(self.members as i64, "member"),
+            self.seconds,
+            words::count(self.calls_placed, "call"),
+            if self.drill { " (a drill)" } else { "" },
+            self.acknowledged,
+            self.voicemail,
+            self.no_answer,
+            self.busy,
+            self.answered_no_ack,
+            self.failed,
+        )
+    }
+}
+
+impl Row {
+    fn state_in_words(&self) -> &str {
+        match self.state.parse::<DeliveryState>() {
+            Ok(state) => words::state(state),
+            Err(_) => &self.state,
+        }
+    }
+
+    /// For a member no call reached, how their last call ended: `busy (486)`. A member who
+    /// answered (or whose machine did) was reached; their state says the rest.
+    fn why(&self) -> String {
+        let reached = [
+            DeliveryState::Acknowledged,
+            DeliveryState::AnsweredNoAck,
+            DeliveryState::Voicemail,
+        ];
+        match &self.last {
+            Some(last) if !reached.iter().any(|s| s.as_str() == self.state) => words::why(last),
+            _ => String::new(),
+        }
+    }
+}
+
+/// The result of the last attempt that has one.
+fn last_result(attempts: &[Attempt]) -> Option<AttemptResult> {
+    attempts
+        .iter()
+        .filter_map(|a| a.result.clone())
+        .max_by_key(|r| r.ended_at)
 }

@@ -4,8 +4,8 @@
 //! stored codes) for scripts and monitoring.
 
 use super::CliError;
-use super::history::words::{self, time};
 use super::members::{DatabaseArgs, database_url};
+use super::words::{self, time};
 use crate::store::{Alert, AlertState, DeliveryState, Instance, Store};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

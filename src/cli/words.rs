@@ -1,14 +1,17 @@
-//! What the store records, as a person reads it: delivery states in words (`answered without
-//! confirming`, not `answered_no_ack`), keys as pressed (`2, 1`), why a call reached no one
-//! (`busy (486)`), and counts with their noun (`1 call`, `2 calls`). JSON output keeps the
-//! stored codes for scripts; these words are for the eye.
+//! How the command line names things for a person (`alert list` and `show`, `status`, the
+//! progress bar and the summaries, the demo's table): delivery states and outcomes in words
+//! (`answered without confirming`, not `answered_no_ack`), SIP statuses with their reason
+//! phrase, times on the clock of Brussels, keys as pressed (`2, 1`), and counts with their
+//! noun (`1 call`, `2 calls`). The JSON keeps the stored codes instead, which do not change
+//! with the wording.
 
-use crate::store::{AttemptResult, DeliveryState};
+use crate::chain::quiet::brussels;
+use crate::store::{AckHow, AttemptResult, DeliveryState};
 
-/// A delivery state in words.
+/// A delivery state in words, as the demo's totals say them.
 pub fn state(state: DeliveryState) -> &'static str {
     match state {
-        DeliveryState::Pending => "waiting",
+        DeliveryState::Pending => "not called yet",
         DeliveryState::Calling => "calling",
         DeliveryState::Acknowledged => "acknowledged",
         DeliveryState::AnsweredNoAck => "answered without confirming",
@@ -25,6 +28,37 @@ pub fn state(state: DeliveryState) -> &'static str {
     }
 }
 
+/// How a member confirmed, in words.
+pub fn confirmed_how(how: AckHow) -> &'static str {
+    match how {
+        AckHow::Dtmf => "key press",
+        AckHow::SmsReply => "SMS reply",
+        AckHow::Callback => "callback",
+        AckHow::Api => "API",
+    }
+}
+
+/// An attempt's recorded outcome in words: the dispatcher records a delivery state's text,
+/// `answered`, or `interrupted` for a call a stopped gateway left behind.
+pub fn outcome(outcome: &str) -> String {
+    if let Ok(as_state) = outcome.parse::<DeliveryState>() {
+        return state(as_state).to_owned();
+    }
+    match outcome {
+        "interrupted" => "interrupted (its gateway stopped)".to_owned(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// How a call ended, briefly, for a table: its outcome and SIP status, `busy (486)`.
+pub fn why(result: &AttemptResult) -> String {
+    let outcome = outcome(&result.outcome);
+    match result.sip_status {
+        Some(status) => format!("{outcome} ({status})"),
+        None => outcome,
+    }
+}
+
 /// Keys as pressed, one by one: `21` is `2, 1`.
 pub fn keys(digits: &str) -> String {
     digits
@@ -32,18 +66,6 @@ pub fn keys(digits: &str) -> String {
         .map(String::from)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// How a call ended, with its SIP status: `busy (486)`, `no answer (487)`, `interrupted`.
-pub fn why(result: &AttemptResult) -> String {
-    let outcome = match result.outcome.parse::<DeliveryState>() {
-        Ok(outcome) => state(outcome).to_owned(),
-        Err(_) => result.outcome.replace('_', " "),
-    };
-    match result.sip_status {
-        Some(status) => format!("{outcome} ({status})"),
-        None => outcome,
-    }
 }
 
 /// `n` and the noun, plural unless one: `1 call`, `2 calls`, `0 calls`.
@@ -55,29 +77,75 @@ pub fn count(n: i64, noun: &str) -> String {
     }
 }
 
+/// `SIP 486 Busy Here`; the reason phrase for the statuses a trunk commonly ends a call with.
+pub fn sip_status(status: u16) -> String {
+    match reason_phrase(status) {
+        Some(phrase) => format!("SIP {status} {phrase}"),
+        None => format!("SIP {status}"),
+    }
+}
+
+/// Epoch milliseconds as local time in Brussels, to the second, with the zone's abbreviation
+/// (CET or CEST), so a time is read as the network's own.
+pub fn time(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(instant) => instant
+            .to_zoned_datetime(brussels())
+            .strftime("%Y-%m-%d %H:%M:%S %Z")
+            .to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
+
+/// RFC 3261 §21 reason phrases (and RFC 4028's 422).
+fn reason_phrase(status: u16) -> Option<&'static str> {
+    Some(match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        410 => "Gone",
+        422 => "Session Interval Too Small",
+        480 => "Temporarily Unavailable",
+        481 => "Call/Transaction Does Not Exist",
+        484 => "Address Incomplete",
+        486 => "Busy Here",
+        487 => "Request Terminated",
+        488 => "Not Acceptable Here",
+        500 => "Server Internal Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Server Time-out",
+        600 => "Busy Everywhere",
+        603 => "Decline",
+        604 => "Does Not Exist Anywhere",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn states_read_as_words_and_each_differently() {
-        assert_eq!(
-            state(DeliveryState::AnsweredNoAck),
-            "answered without confirming"
-        );
-        assert_eq!(state(DeliveryState::NoAnswer), "no answer");
-        let mut words: Vec<&str> = DeliveryState::ALL.iter().map(|s| state(*s)).collect();
-        words.sort_unstable();
-        words.dedup();
-        assert_eq!(words.len(), DeliveryState::ALL.len());
-        assert!(words.iter().all(|w| !w.contains('_')));
+    fn times_are_brussels_time_summer_and_winter() {
+        assert_eq!(time(1_700_000_000_000), "2023-11-14 23:13:20 CET");
+        assert_eq!(time(1_690_000_000_000), "2023-07-22 06:26:40 CEST");
     }
 
     #[test]
-    fn keys_are_listed_one_by_one() {
-        assert_eq!(keys("21"), "2, 1");
-        assert_eq!(keys("1"), "1");
-        assert_eq!(keys(""), "");
+    fn every_state_has_words_and_outcomes_read_as_states() {
+        for s in DeliveryState::ALL {
+            assert!(!state(*s).contains('_'), "{s}");
+        }
+        assert_eq!(outcome("answered_no_ack"), "answered without confirming");
+        assert_eq!(outcome("answered"), "answered");
+        assert_eq!(outcome("something_new"), "something new");
+        assert_eq!(sip_status(486), "SIP 486 Busy Here");
+        assert_eq!(sip_status(499), "SIP 499");
     }
 
     #[test]
@@ -89,7 +157,17 @@ mod tests {
         };
         assert_eq!(why(&result("busy", Some(486))), "busy (486)");
         assert_eq!(why(&result("no_answer", Some(487))), "no answer (487)");
-        assert_eq!(why(&result("interrupted", None)), "interrupted");
+        assert_eq!(
+            why(&result("interrupted", None)),
+            "interrupted (its gateway stopped)"
+        );
+    }
+
+    #[test]
+    fn keys_are_listed_one_by_one() {
+        assert_eq!(keys("21"), "2, 1");
+        assert_eq!(keys("1"), "1");
+        assert_eq!(keys(""), "");
     }
 
     #[test]

@@ -7,7 +7,6 @@
 
 mod json;
 mod text;
-pub(super) mod words;
 
 use super::CliError;
 use super::members::{DatabaseArgs, database_url, existing_network};

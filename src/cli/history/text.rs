@@ -1,7 +1,8 @@
 //! `alert list` and `alert show` as text: aligned columns, states in words, times in
 //! Brussels, numbers masked.
 
-use super::{Shown, words};
+use super::Shown;
+use crate::cli::words;
 use crate::number::masked;
 use crate::store::{AlertSummary, DeliveryState, MemberResult, Message, MessageBody};
 use std::fmt::Write;

@@ -49,6 +49,8 @@ fn every_command() -> Vec<(&'static str, Vec<&'static str>)> {
             ]),
         ),
         ("alert cancel", with(&["alert", "cancel", "no-such-alert"])),
+        ("alert list", with(&["alert", "list"])),
+        ("alert show", with(&["alert", "show", "no-such-alert"])),
         ("status", with(&["status"])),
         ("say", with(&["say", "--text", "hallo", "--dry-run"])),
     ]

@@ -30,6 +30,7 @@ fn every_command() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
         ("call", with(&["call", "--to", "1234"])),
         ("serve", with(&["serve"])),
+        ("phones", with(&["phones"])),
         ("members export", with(&["members", "export"])),
         (
             "members import",
@@ -149,7 +150,9 @@ fn a_missing_configuration_points_at_the_example() {
     for (command, args) in every_command() {
         let line = refusal(&buurtbel(dir.path(), &args), command);
         assert_eq!(
-            line, "error: cannot read sip.toml: no such file; copy sip.example.toml to start",
+            line,
+            "error: cannot read sip.toml: no such file; copy sip.example.toml to start \
+             (installed: /usr/share/doc/buurtbel/sip.example.toml)",
             "{command}"
         );
     }

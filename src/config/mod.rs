@@ -21,8 +21,12 @@ use std::time::Duration;
 /// Why a configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// There is no such file.
-    #[error("cannot read {path}: no such file; copy sip.example.toml to start")]
+    /// There is no such file. The example is in the source folder, and where the package
+    /// installs it (`packaging/`).
+    #[error(
+        "cannot read {path}: no such file; copy sip.example.toml to start \
+         (installed: /usr/share/doc/buurtbel/sip.example.toml)"
+    )]
     Missing {
         /// The file.
         path: String,
@@ -650,10 +654,11 @@ mod tests {
         let path = dir.path().join("sip.toml");
         let err = Config::load(&path).unwrap_err();
         assert!(matches!(err, ConfigError::Missing { .. }));
+        let said = err.to_string();
+        assert!(said.contains("sip.toml: no such file; copy sip.example.toml to start"));
         assert!(
-            err.to_string()
-                .ends_with("sip.toml: no such file; copy sip.example.toml to start"),
-            "{err}"
+            said.contains("/usr/share/doc/buurtbel/sip.example.toml"),
+            "{said}"
         );
         let folder = Config::load_without_trunk(dir.path()).unwrap_err();
         assert!(matches!(folder, ConfigError::Read { .. }), "{folder}");

@@ -93,7 +93,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 run.created = created.is_ok();
                 run.policy = policy;
             }
-            dispatcher.shared.wake.notify_one();
+            dispatcher.poke();
         });
     }
 
@@ -120,7 +120,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 alert: alert.to_string(),
                 total,
             });
-            self.shared.wake.notify_one();
+            self.poke();
             if members.len() < page as usize {
                 break;
             }
@@ -218,7 +218,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         self.lines().stop(Stop::IfRinging, |on| on == alert);
         tracing::info!(%alert, state = %to, calls_finishing = calling.len(), "alert stopped");
         self.finished(alert, to);
-        self.shared.wake.notify_one();
+        self.poke();
         Ok(true)
     }
 

@@ -78,7 +78,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 dispatcher.lines().close(&number, placed);
                 drop(permit);
                 dispatcher.check_complete(&alert).await;
-                dispatcher.shared.wake.notify_one();
+                dispatcher.poke();
             });
         }
         self.lines().set_waiting(waiting);

@@ -138,7 +138,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         if let Err(e) = self.resume(false).await {
             tracing::error!(error = %e, "taking over a dead instance's calls failed");
         }
-        self.shared.wake.notify_one();
+        self.poke();
     }
 
     /// On PostgreSQL, listens for news from the other instances and the command line: an
@@ -184,7 +184,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             Notice::Alerts => self.shared.alerts_changed.store(true, Ordering::SeqCst),
             Notice::Line => self.lines().line_freed(),
         }
-        self.shared.wake.notify_one();
+        self.poke();
     }
 
     /// The lease is lost: every call ends now, and the dispatcher stops.

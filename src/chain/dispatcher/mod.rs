@@ -141,6 +141,9 @@ struct Shared<C, P> {
     working: Arc<AtomicUsize>,
     /// A new alert was sent here: look at the alerts on the next pass.
     alerts_changed: AtomicBool,
+    /// The loop was woken and has not yet looked: it counts as working until it has, so a
+    /// test's clock does not move in between.
+    poked: AtomicBool,
     /// Where the instance stands with its lease; always live without one.
     standing: watch::Sender<Standing>,
     /// A take-over of dead instances' calls is under way.
@@ -200,6 +203,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 alerts: Mutex::new(HashMap::new()),
                 working: Arc::new(AtomicUsize::new(0)),
                 alerts_changed: AtomicBool::new(false),
+                poked: AtomicBool::new(false),
                 standing: watch::Sender::new(Standing::Live),
                 taking_over: AtomicBool::new(false),
             }),
@@ -237,7 +241,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         if stored.state == AlertState::Sending {
             self.start_creating(&stored.id);
             self.shared.alerts_changed.store(true, Ordering::SeqCst);
-            self.shared.wake.notify_one();
+            self.poke();
         }
         Ok((stored, created))
     }
@@ -304,6 +308,9 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         let mut nudged = true;
         loop {
             let busy = self.busy();
+            if self.shared.poked.swap(false, Ordering::SeqCst) {
+                self.shared.working.fetch_sub(1, Ordering::SeqCst);
+            }
             let now = self.shared.clock.now();
             let mut wake_at = now.saturating_add(sweep);
             if let Some(look) = look {
@@ -367,6 +374,14 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
 
     fn busy(&self) -> Busy {
         Busy::new(&self.shared.working)
+    }
+
+    /// Wakes the loop for a look at once; until that look, the dispatcher is not idle.
+    fn poke(&self) {
+        if !self.shared.poked.swap(true, Ordering::SeqCst) {
+            self.shared.working.fetch_add(1, Ordering::SeqCst);
+        }
+        self.shared.wake.notify_one();
     }
 
     /// Waits for the calls in progress, then ends those still going.

@@ -103,7 +103,11 @@ fn say_refuses_bad_input_and_writes_nothing() {
         (&["--text", "   "], 2, "empty"),
         (&["--text", "\u{1b}[31m\u{7}\u{1b}[0m"], 2, "empty"),
         (&["--text", &long], 2, "1001 characters"),
-        (&["--lang", "xx", "--text", "hallo"], 2, "unknown language"),
+        (
+            &["--lang", "xx", "--text", "hallo"],
+            2,
+            "possible values: nl, fr, de, en",
+        ),
         (&["--text", "hallo", "--rate", "3"], 2, "rate"),
     ];
     for (args, code, message) in cases {

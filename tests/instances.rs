@@ -23,7 +23,7 @@ mod backends;
 #[path = "common/serve.rs"]
 mod serve;
 
-use backends::on_postgres;
+use backends::{admin, on_postgres};
 use buurtbel::sim::{Exchange, PhoneScript, PressMethod, SimCall, SimInvite};
 use buurtbel::store::{AlertId, AlertState, DeliveryState, MemberId, Store};
 use buurtbel::telephony::clock;
@@ -59,13 +59,7 @@ async fn lose_the_lease(database: String) {
     let folder = tempfile::TempDir::with_prefix("buurtbel-fenced-").expect("temp dir");
     let dir = folder.path();
     let town = Town::new(40, 0);
-    let exchange = Exchange::start(
-        "127.0.0.1:0".parse().expect("address"),
-        town.scripts(),
-        PhoneScript::refuse(404, Duration::ZERO),
-    )
-    .await
-    .expect("simulated exchange");
+    let exchange = town.exchange().await;
     let gateways = gateways();
     let role = format!("buurtbel_gw_a_{:08x}", rand::random::<u32>());
     let cut_off = database.replacen("postgres@", &format!("{role}@"), 1);
@@ -76,10 +70,7 @@ async fn lose_the_lease(database: String) {
         write_config(dir, exchange.addr(), &database, &gateways[1]),
     ];
     let phones = Phones::listen(exchange);
-    let members = dir.join("members.csv");
-    std::fs::write(&members, town.csv()).expect("member file");
-    let import = ["members", "import", "--network", NETWORK, "--create"];
-    buurtbel(dir, &configs[1], &import, &[members.as_os_str()]);
+    town.import(dir, &configs[1]);
     let alert = send_alert(dir, &configs[1], town.members.len());
     let store = Store::open(&database).await.expect("open the database");
 
@@ -149,37 +140,20 @@ async fn lose_the_lease(database: String) {
     store.close().await;
 }
 
-/// Runs one statement as the test's PostgreSQL user.
-async fn admin(url: &str, sql: &str) {
-    use sqlx::{Connection, Executor};
-    let mut connection = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
-    connection.execute(sql).await.expect(sql);
-    connection.close().await.expect("close");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_gateway_serves_a_sqlite_file_until_its_lease_expires() {
     let folder = tempfile::TempDir::with_prefix("buurtbel-sqlite-").expect("temp dir");
     let dir = folder.path();
     let database = format!("sqlite:{}", dir.join("buurtbel.db").display());
     let town = Town::new(20, 0);
-    let exchange = Exchange::start(
-        "127.0.0.1:0".parse().expect("address"),
-        town.scripts(),
-        PhoneScript::refuse(404, Duration::ZERO),
-    )
-    .await
-    .expect("simulated exchange");
+    let exchange = town.exchange().await;
     let gateways = gateways();
     let configs: Vec<PathBuf> = gateways[..2]
         .iter()
         .map(|g| write_config(dir, exchange.addr(), &database, g))
         .collect();
     let phones = Phones::listen(exchange);
-    let members = dir.join("members.csv");
-    std::fs::write(&members, town.csv()).expect("member file");
-    let import = ["members", "import", "--network", NETWORK, "--create"];
-    buurtbel(dir, &configs[0], &import, &[members.as_os_str()]);
+    town.import(dir, &configs[0]);
     let first_alert = send_alert(dir, &configs[0], town.members.len());
     let store = Store::open(&database).await.expect("open the database");
 
@@ -330,6 +304,25 @@ impl Town {
         csv
     }
 
+    /// Their phones on a simulated exchange on loopback.
+    async fn exchange(&self) -> Exchange {
+        Exchange::start(
+            "127.0.0.1:0".parse().expect("address"),
+            self.scripts(),
+            PhoneScript::refuse(404, Duration::ZERO),
+        )
+        .await
+        .expect("simulated exchange")
+    }
+
+    /// Imports them with `buurtbel members import`.
+    fn import(&self, dir: &Path, config: &Path) {
+        let members = dir.join("members.csv");
+        std::fs::write(&members, self.csv()).expect("member file");
+        let import = ["members", "import", "--network", NETWORK, "--create"];
+        buurtbel(dir, config, &import, &[members.as_os_str()]);
+    }
+
     fn numbers(&self) -> HashSet<&str> {
         self.members.iter().map(|(_, n, _)| n.as_str()).collect()
     }
@@ -460,23 +453,14 @@ async fn share_and_take_over(database: String) {
     let folder = tempfile::TempDir::with_prefix("buurtbel-instances-").expect("temp dir");
     let dir = folder.path();
     let town = Town::new(200, 10);
-    let exchange = Exchange::start(
-        "127.0.0.1:0".parse().expect("address"),
-        town.scripts(),
-        PhoneScript::refuse(404, Duration::ZERO),
-    )
-    .await
-    .expect("simulated exchange");
+    let exchange = town.exchange().await;
     let gateways = gateways();
     let configs: Vec<PathBuf> = gateways
         .iter()
         .map(|g| write_config(dir, exchange.addr(), &database, g))
         .collect();
     let phones = Phones::listen(exchange);
-    let members = dir.join("members.csv");
-    std::fs::write(&members, town.csv()).expect("member file");
-    let import = ["members", "import", "--network", NETWORK, "--create"];
-    buurtbel(dir, &configs[0], &import, &[members.as_os_str()]);
+    town.import(dir, &configs[0]);
     let alert = send_alert(dir, &configs[0], town.members.len());
     let store = Store::open(&database).await.expect("open the database");
 

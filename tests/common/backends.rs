@@ -21,13 +21,7 @@ where
     let Ok(base) = std::env::var("BUURTBEL_TEST_POSTGRES") else {
         return;
     };
-    let schema = format!("buurtbel_test_{:016x}", rand::random::<u64>());
-    admin(&base, &format!("CREATE SCHEMA {schema}")).await;
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
-    let outcome = tokio::spawn(test(url)).await;
-    admin(&base, &format!("DROP SCHEMA {schema} CASCADE")).await;
-    if let Err(panic) = outcome {
+    if let Err(panic) = in_fresh_schema(&base, test).await {
         eprintln!("failed on PostgreSQL");
         std::panic::resume_unwind(panic.into_panic());
     }
@@ -45,18 +39,28 @@ where
         eprintln!("BUURTBEL_TEST_POSTGRES is not set; skipped (.ci/run sets it)");
         return;
     };
-    let schema = format!("buurtbel_test_{:016x}", rand::random::<u64>());
-    admin(&base, &format!("CREATE SCHEMA {schema}")).await;
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
-    let outcome = tokio::spawn(test(url)).await;
-    admin(&base, &format!("DROP SCHEMA {schema} CASCADE")).await;
-    if let Err(panic) = outcome {
+    if let Err(panic) = in_fresh_schema(&base, test).await {
         std::panic::resume_unwind(panic.into_panic());
     }
 }
 
-async fn admin(url: &str, sql: &str) {
+/// Runs `test` on a fresh schema of the PostgreSQL at `base`, dropped afterwards.
+async fn in_fresh_schema<F, Fut>(base: &str, test: F) -> Result<(), tokio::task::JoinError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let schema = format!("buurtbel_test_{:016x}", rand::random::<u64>());
+    admin(base, &format!("CREATE SCHEMA {schema}")).await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+    let outcome = tokio::spawn(test(url)).await;
+    admin(base, &format!("DROP SCHEMA {schema} CASCADE")).await;
+    outcome
+}
+
+/// Runs one statement on the PostgreSQL at `url`.
+pub async fn admin(url: &str, sql: &str) {
     use sqlx::{Connection, Executor};
     let mut connection = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
     connection.execute(sql).await.expect(sql);

@@ -92,56 +92,27 @@ mod tests {
         let cue = Cue::Pause(Duration::from_millis(2_500));
         let mut ear = Ear::default();
         let mut now = crate::telephony::clock::now();
-        // Silence while the caller listens: no speech yet, no cue however long.
-        assert!(!play(
-            &mut ear,
-            &mut now,
-            Duration::from_secs(5),
-            false,
-            cue
-        ));
-        // Speech with the pauses of a message and its repeat (1.5 s and the ends' silence).
-        assert!(!play(&mut ear, &mut now, Duration::from_secs(3), true, cue));
-        assert!(!play(
-            &mut ear,
-            &mut now,
-            Duration::from_millis(1_960),
-            false,
-            cue
-        ));
-        assert!(!play(&mut ear, &mut now, Duration::from_secs(3), true, cue));
-        // The menu's key wait: the cue comes, once.
-        assert!(play(&mut ear, &mut now, Duration::from_secs(4), false, cue));
-        // After it, the next cue needs speech again.
-        assert!(!play(
-            &mut ear,
-            &mut now,
-            Duration::from_secs(6),
-            false,
-            cue
-        ));
-        assert!(!play(
-            &mut ear,
-            &mut now,
-            Duration::from_millis(600),
-            true,
-            cue
-        ));
-        assert!(!play(
-            &mut ear,
-            &mut now,
-            Duration::from_secs(4),
-            false,
-            cue
-        ));
-        assert!(!play(
-            &mut ear,
-            &mut now,
-            Duration::from_millis(600),
-            true,
-            cue
-        ));
-        assert!(play(&mut ear, &mut now, Duration::from_secs(3), false, cue));
+        // (milliseconds, speech, whether the cue comes), one after another.
+        let steps = [
+            // Silence while the caller listens: no speech yet, no cue however long.
+            (5_000, false, false),
+            // Speech with the pauses of a message and its repeat (1.5 s and the ends' silence).
+            (3_000, true, false),
+            (1_960, false, false),
+            (3_000, true, false),
+            // The menu's key wait: the cue comes, once.
+            (4_000, false, true),
+            // After it, the next cue needs speech again.
+            (6_000, false, false),
+            (600, true, false),
+            (4_000, false, false),
+            (600, true, false),
+            (3_000, false, true),
+        ];
+        for (n, (ms, speech, expected)) in steps.into_iter().enumerate() {
+            let came = play(&mut ear, &mut now, Duration::from_millis(ms), speech, cue);
+            assert_eq!(came, expected, "step {n}: {ms} ms, speech {speech}");
+        }
     }
 
     #[test]

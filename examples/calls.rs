@@ -23,11 +23,11 @@
 use buurtbel::config::{Config, MediaConfig, SipConfig, TrunkConfig};
 use buurtbel::media::audio::{EncodedProgram, Segments};
 use buurtbel::media::g711;
-use buurtbel::media::pending::PendingProgram;
 use buurtbel::sim::{Exchange, PhoneScript};
 use buurtbel::sip::Uri;
 use buurtbel::telephony::clock;
 use buurtbel::telephony::pacer::Lateness;
+use buurtbel::telephony::pending::PendingProgram;
 use buurtbel::telephony::{CallResult, Dialer, DialerError, Playback};
 use clap::Parser;
 use std::collections::{BTreeMap, HashMap};

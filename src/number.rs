@@ -7,7 +7,7 @@
 //! so it must not carry what would change the request rather than name the callee: headers
 //! (`?Subject=…`, copied into the INVITE by RFC 3261 §19.1.5) or a `method` parameter.
 
-use crate::sip::uri::{Uri, UriError};
+use buurtbel_proto::sip::uri::{Uri, UriError};
 use phonenumber::Mode;
 use phonenumber::country::Id;
 

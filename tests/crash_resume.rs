@@ -23,7 +23,7 @@ mod backends;
 mod serve;
 
 use backends::each_backend;
-use buurtbel::chain::policy::{self, AttemptOutcome, Decision, Progress, RetryPolicy, Rule};
+use buurtbel::policy::{self, AttemptOutcome, Decision, Progress, RetryPolicy, Rule};
 use buurtbel::sim::{Exchange, PhoneScript, PressMethod, SimCall};
 use buurtbel::store::{
     Acknowledgement, AlertId, AlertState, Attempt, Delivery, DeliveryId, DeliveryState, InFlight,

@@ -8,15 +8,15 @@
 
 use buurtbel::chain::caller::{CallProgress, CallRequest, CallSummary, Caller, Stop};
 use buurtbel::chain::dialer_caller::DialerCaller;
-use buurtbel::chain::policy::AttemptOutcome;
 use buurtbel::config::Config;
 use buurtbel::media::audio::{EncodedProgram, Segments};
-use buurtbel::media::pending::PendingProgram;
+use buurtbel::policy::AttemptOutcome;
 use buurtbel::sim::{Exchange, PhoneScript, PressMethod, SimCall};
 use buurtbel::sip::call::response_to;
 use buurtbel::sip::{Message, Method, Request, parse_datagram};
 use buurtbel::speech::{Language, Speech, SpeechSettings};
 use buurtbel::telephony::Dialer;
+use buurtbel::telephony::pending::PendingProgram;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;

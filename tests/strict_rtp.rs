@@ -9,12 +9,12 @@
 
 use buurtbel::config::Config;
 use buurtbel::media::audio::{EncodedProgram, Segments};
-use buurtbel::media::pending::PendingProgram;
 use buurtbel::media::rtp::LATCH_WINDOW;
 use buurtbel::media::session::DigitPath;
 use buurtbel::sim::{Exchange, ForgedSource, PhoneScript, PressMethod, SimCall};
 use buurtbel::sip::Uri;
 use buurtbel::sip::call::Outcome;
+use buurtbel::telephony::pending::PendingProgram;
 use buurtbel::telephony::{CallResult, Dialer, Playback};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};

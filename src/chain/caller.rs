@@ -5,8 +5,9 @@
 //! that decision and never reads keys itself. The real caller is the SIP
 //! dialer ([`crate::chain::dialer_caller`]); tests use a scripted one in virtual time.
 
-use crate::chain::policy::AttemptOutcome;
-use crate::media::pending::PendingProgram;
+pub use crate::telephony::control::{CallProgress, Stop};
+use crate::telephony::pending::PendingProgram;
+use buurtbel_proto::policy::AttemptOutcome;
 use std::future::Future;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -22,28 +23,6 @@ pub struct CallRequest {
     pub stop: watch::Receiver<Stop>,
     /// Reports while the call runs.
     pub progress: mpsc::UnboundedSender<CallProgress>,
-}
-
-/// A request to end a call early.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Stop {
-    /// Carry on.
-    #[default]
-    No,
-    /// Only if it is still ringing (CANCEL); a member already listening hears the end.
-    IfRinging,
-    /// At once, ringing or not.
-    Now,
-}
-
-/// News from a call in progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallProgress {
-    /// Someone (or something) picked up.
-    Answered,
-    /// The member confirmed: the call program accepted their `1` after they heard the
-    /// message through. Sent once per call.
-    Confirmed,
 }
 
 /// How a call ended.

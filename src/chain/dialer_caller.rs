@@ -18,14 +18,14 @@
 //! | anything else: 403, 404, no response, an answer without usable audio (ACKed, then BYE), a number that does not dial, no RTP port | failed |
 
 use crate::chain::caller::{CallRequest, CallSummary, Caller};
-use crate::chain::policy::AttemptOutcome;
-use crate::media::amd::Answerer;
-use crate::media::program::ProgramEnd;
-use crate::media::session::MediaEnd;
 use crate::number::dial_uri;
-use crate::sip::call::{CallReport, Outcome};
 use crate::telephony::line::{MediaReport, Playback, Supervision};
 use crate::telephony::{CallResult, Dialer};
+use buurtbel_proto::media::amd::Answerer;
+use buurtbel_proto::media::program::ProgramEnd;
+use buurtbel_proto::media::session::MediaEnd;
+use buurtbel_proto::policy::AttemptOutcome;
+use buurtbel_proto::sip::call::{CallReport, Outcome};
 use std::sync::Arc;
 
 /// Places the chain's calls through one trunk.
@@ -131,7 +131,7 @@ fn answerer_name(answerer: Answerer) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::session::MediaStats;
+    use buurtbel_proto::media::session::MediaStats;
     use std::time::Duration;
 
     fn report(outcome: Outcome, status: Option<u16>) -> CallReport {

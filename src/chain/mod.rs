@@ -1,5 +1,5 @@
 //! The alert chain: an alert becomes one delivery per member, and each delivery is called,
-//! retried by the [`policy`], and ends acknowledged or recorded as unreachable. The
+//! retried by the retry policy ([`crate::policy`]), and ends acknowledged or recorded as unreachable. The
 //! [`dispatcher`] talks to the telephone through [`caller::Caller`] and to the database
 //! through [`crate::store`]; every change is committed before it is acted on and then
 //! published on [`events`].
@@ -10,8 +10,6 @@ pub mod dialer_caller;
 pub mod dispatcher;
 pub mod events;
 pub mod lease;
-pub mod policy;
 pub mod program_source;
 pub mod programs;
-pub mod quiet;
 pub mod service;

@@ -3,9 +3,9 @@
 //! [`Programs`]); tests give the dispatcher a fixed program instead.
 
 use crate::chain::programs::{AlertAudio, MessageSource, Programs};
-use crate::media::audio::EncodedProgram;
 use crate::speech::{Language, SpeechError};
 use crate::store::{AlertId, MessageBody, Store, StoreError};
+use buurtbel_proto::media::audio::EncodedProgram;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -4,10 +4,10 @@
 //! on first use, so the first call of an alert waits only for its own language; the other
 //! languages render while it rings.
 
-use crate::media::audio::EncodedProgram;
 use crate::speech::engine::{Pcm, SpeechError};
 use crate::speech::prompts::PromptContext;
 use crate::speech::{Language, Speech, talk_off, wav};
+use buurtbel_proto::media::audio::EncodedProgram;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

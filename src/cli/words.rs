@@ -5,8 +5,8 @@
 //! noun (`1 call`, `2 calls`). The JSON keeps the stored codes instead, which do not change
 //! with the wording.
 
-use crate::chain::quiet::brussels;
 use crate::store::{AckHow, AttemptResult, DeliveryState};
+use buurtbel_proto::quiet::brussels;
 
 /// A delivery state in words, as the demo's totals say them.
 pub fn state(state: DeliveryState) -> &'static str {

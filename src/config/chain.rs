@@ -1,6 +1,6 @@
 //! `[database]` and `[chain]`: where the alert chain keeps its state and how it behaves.
 
-use crate::chain::policy::RetryPolicy;
+use buurtbel_proto::policy::RetryPolicy;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -67,7 +67,7 @@ pub struct ChainConfig {
     #[serde(default)]
     pub callback_number: String,
     /// Default retry rules; a network's own override these.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::retry::policy")]
     pub retry: RetryPolicy,
 }
 

@@ -5,13 +5,14 @@
 
 mod chain;
 mod proxy;
+pub mod retry;
 mod speech;
 
 pub use chain::{ChainConfig, DatabaseConfig, InstanceConfig, parse_quiet_hours};
 pub use proxy::ProxyAddress;
 pub use speech::SpeechConfig;
 
-use crate::sip::sdp::Codec;
+use buurtbel_proto::sip::sdp::Codec;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;

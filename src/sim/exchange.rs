@@ -3,9 +3,9 @@
 
 use super::line;
 use super::script::PhoneScript;
-use crate::sip::call::response_to;
-use crate::sip::message::{Message, parse_datagram};
-use crate::sip::method::Method;
+use buurtbel_proto::sip::call::response_to;
+use buurtbel_proto::sip::message::{Message, parse_datagram};
+use buurtbel_proto::sip::method::Method;
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;

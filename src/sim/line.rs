@@ -6,10 +6,10 @@ use super::ear::Ear;
 use super::exchange::SimCall;
 use super::forge;
 use super::script::{Forgery, PhoneScript, Pickup, PressMethod};
-use crate::media::g711;
-use crate::sip::call::response_to;
-use crate::sip::message::{Message, Request, Response};
-use crate::sip::method::Method;
+use buurtbel_proto::media::g711;
+use buurtbel_proto::sip::call::response_to;
+use buurtbel_proto::sip::message::{Message, Request, Response};
+use buurtbel_proto::sip::method::Method;
 
 use rand::Rng;
 use std::f32::consts::PI;

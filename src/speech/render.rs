@@ -12,7 +12,7 @@ use super::engine::{
 };
 use super::prompts::{self, Prompt, PromptContext, PromptSource};
 use super::{Language, normalise, post};
-use crate::media::audio::Segments;
+use buurtbel_proto::media::audio::Segments;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -10,8 +10,8 @@
 
 use super::engine::{Pcm, SpeechError};
 use super::post;
-use crate::media::g711;
-use crate::media::inband::InbandDetector;
+use buurtbel_proto::media::g711;
+use buurtbel_proto::media::inband::InbandDetector;
 
 /// Pitch changes tried in turn, as fractions (also shortening or lengthening the speech by
 /// the same amount, which a listener does not notice).

@@ -2,7 +2,7 @@
 //! the network's own ring timeout and retry policy when they differ from `[chain]`.
 //!
 //! The retry policy override is kept as the JSON text the caller wrote; the store does not
-//! interpret it (policy belongs to `crate::chain::policy`).
+//! interpret it (policy belongs to `buurtbel_proto::policy`).
 
 use super::model::{AlertId, LANGUAGES, NetworkId, NetworkKind};
 use super::rows::{get, new_id, parse};

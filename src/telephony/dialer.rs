@@ -2,24 +2,24 @@
 //! the clock, the endpoint's routed messages and the trunk limits. Also keeps the optional
 //! registration alive.
 
-use crate::chain::caller::Stop;
 use crate::config::{Config, TransportKind};
-use crate::media::amd::DetectorSettings;
-use crate::media::program::ProgramSettings;
-use crate::sip::call::{Call, CallReport, CallSetup};
-use crate::sip::digest::Credentials;
-use crate::sip::header::NameAddr;
-use crate::sip::register::{Registration, RegistrationEvent, RegistrationSetup};
-use crate::sip::sdp::{Answer, Codec, Offer};
-use crate::sip::transaction::Timers;
-use crate::sip::uri::Uri;
 use crate::telephony::clock;
+use crate::telephony::control::Stop;
 use crate::telephony::endpoint::Endpoint;
 use crate::telephony::limits::TrunkLimits;
 use crate::telephony::line::{self, LineContext, MediaReport, Playback, Supervision};
 use crate::telephony::pacer::Pacer;
 use crate::telephony::rtp_ports::RtpPorts;
 use crate::telephony::transport::{StreamLimits, Transport};
+use buurtbel_proto::media::amd::DetectorSettings;
+use buurtbel_proto::media::program::ProgramSettings;
+use buurtbel_proto::sip::call::{Call, CallReport, CallSetup};
+use buurtbel_proto::sip::digest::Credentials;
+use buurtbel_proto::sip::header::NameAddr;
+use buurtbel_proto::sip::register::{Registration, RegistrationEvent, RegistrationSetup};
+use buurtbel_proto::sip::sdp::{Answer, Codec, Offer};
+use buurtbel_proto::sip::transaction::Timers;
+use buurtbel_proto::sip::uri::Uri;
 use rand::Rng;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -358,7 +358,7 @@ async fn keep_registered(
         }
         tokio::select! {
             inbound = route.recv() => match inbound {
-                Some(inbound) => if let crate::sip::message::Message::Response(r) = inbound.message {
+                Some(inbound) => if let buurtbel_proto::sip::message::Message::Response(r) = inbound.message {
                     registration.handle_response(clock::now(), r);
                 },
                 None => return,

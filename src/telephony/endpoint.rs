@@ -2,10 +2,10 @@
 //! registration that owns its Call-ID. Requests for no known Call-ID are answered here (200 to
 //! OPTIONS keep-alives, 481 to the rest) and never reach a call.
 
-use crate::sip::call::response_to;
-use crate::sip::message::{Message, Request};
-use crate::sip::method::Method;
 use crate::telephony::transport::{Inbound, InboundReceiver, Transport};
+use buurtbel_proto::sip::call::response_to;
+use buurtbel_proto::sip::message::{Message, Request};
+use buurtbel_proto::sip::method::Method;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::mpsc;

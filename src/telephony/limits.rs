@@ -230,7 +230,7 @@ mod tests {
 
     #[test]
     fn bucket_spaces_calls_evenly() {
-        let start = crate::sip::virtual_epoch();
+        let start = crate::telephony::clock::now();
         let mut bucket = TokenBucket::new(4.0);
         assert_eq!(bucket.reserve(start), Ok(()));
         let turns: Vec<_> = (0..3)
@@ -244,7 +244,7 @@ mod tests {
 
     #[test]
     fn bucket_never_exceeds_rate_in_any_window() {
-        let start = crate::sip::virtual_epoch();
+        let start = crate::telephony::clock::now();
         let mut bucket = TokenBucket::new(3.0);
         let mut times = Vec::new();
         for i in 0..30u64 {
@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn a_released_token_goes_to_the_next_call() {
-        let start = crate::sip::virtual_epoch();
+        let start = crate::telephony::clock::now();
         let mut bucket = TokenBucket::new(10.0);
         assert!(bucket.reserve(start).is_ok());
         let at = bucket.reserve(start).unwrap_err();
@@ -272,7 +272,7 @@ mod tests {
 
     #[test]
     fn idle_bucket_does_not_save_up_a_burst() {
-        let start = crate::sip::virtual_epoch();
+        let start = crate::telephony::clock::now();
         let mut bucket = TokenBucket::new(2.0);
         assert!(bucket.reserve(start).is_ok());
         let later = start + Duration::from_secs(10);

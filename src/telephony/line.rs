@@ -14,18 +14,18 @@
 //! answer and of the program's acceptance of a confirmation as it happens, so a confirmation is
 //! committed while the thank-you plays, not after the call. Without supervision the call runs to its own end.
 
-use crate::chain::caller::{CallProgress, Stop};
-use crate::media::amd::Answerer;
-use crate::media::audio::EncodedProgram;
-use crate::media::pending::{Made, PendingProgram};
-use crate::media::program::ProgramSettings;
-use crate::media::rtp::SenderStart;
-use crate::media::session::{Digit, MediaEnd, MediaSession, MediaStats, SessionSetup};
-use crate::sip::call::{Call, CallEvent, CallReport, Outcome, PROBE_TIMEOUT, Transmit};
-use crate::sip::sdp::{Answer, TELEPHONE_EVENT_PT};
 use crate::telephony::clock;
+use crate::telephony::control::{CallProgress, Stop};
 use crate::telephony::endpoint::{Endpoint, Route};
 use crate::telephony::pacer::{PacedMedia, Pacer};
+use crate::telephony::pending::{Made, PendingProgram};
+use buurtbel_proto::media::amd::Answerer;
+use buurtbel_proto::media::audio::EncodedProgram;
+use buurtbel_proto::media::program::ProgramSettings;
+use buurtbel_proto::media::rtp::SenderStart;
+use buurtbel_proto::media::session::{Digit, MediaEnd, MediaSession, MediaStats, SessionSetup};
+use buurtbel_proto::sip::call::{Call, CallEvent, CallReport, Outcome, PROBE_TIMEOUT, Transmit};
+use buurtbel_proto::sip::sdp::{Answer, TELEPHONE_EVENT_PT};
 use rand::Rng;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};

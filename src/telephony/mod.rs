@@ -5,11 +5,13 @@
 //! calls and registrations, not alerts or members.
 
 pub mod clock;
+pub mod control;
 pub mod dialer;
 pub mod endpoint;
 pub mod limits;
 pub mod line;
 pub mod pacer;
+pub mod pending;
 pub mod rtp_ports;
 pub mod transport;
 

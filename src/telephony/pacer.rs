@@ -4,9 +4,9 @@
 //!
 //! Each lane records how late its ticks ran against the ideal schedule, for the benchmark.
 
-use crate::media::program::FRAME;
-use crate::media::session::MediaSession;
 use crate::telephony::clock;
+use buurtbel_proto::media::program::FRAME;
+use buurtbel_proto::media::session::MediaSession;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};

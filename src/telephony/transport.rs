@@ -16,8 +16,8 @@
 //! every message sent or received (parseable or not) is logged whole, with its direction,
 //! transport, and local and remote address. SIP carries phone numbers, so never above debug.
 
-use crate::sip::message::{Message, ParseError, parse_datagram, parse_stream};
 use crate::telephony::clock;
+use buurtbel_proto::sip::message::{Message, ParseError, parse_datagram, parse_stream};
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::SocketAddr;

@@ -4,9 +4,9 @@
 use super::{AlertRun, ChainError, Dispatcher};
 use crate::chain::caller::{Caller, Stop};
 use crate::chain::events::ChainEvent;
-use crate::chain::policy::RetryPolicy;
 use crate::chain::program_source::ProgramSource;
 use crate::store::{AlertId, AlertState, MemberId};
+use buurtbel_proto::policy::RetryPolicy;
 
 impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// Looks at every sending alert: starts writing the deliveries of new ones, stops the
@@ -145,7 +145,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         let Some(own) = networks.iter().find_map(|n| n.retry_policy.as_deref()) else {
             return self.shared.settings.retry;
         };
-        RetryPolicy::with_overrides(Some(own)).unwrap_or_else(|e| {
+        crate::config::retry::network_policy(own).unwrap_or_else(|e| {
             tracing::warn!(%alert, error = %e, "the network's retry rules are unusable; default");
             self.shared.settings.retry
         })

@@ -12,14 +12,14 @@
 use super::{ChainError, Dispatcher};
 use crate::chain::caller::{CallProgress, CallRequest, CallSummary, Caller, Stop};
 use crate::chain::events::ChainEvent;
-use crate::chain::policy::{self, AttemptOutcome, Decision, Progress};
 use crate::chain::program_source::ProgramSource;
-use crate::media::pending::PendingProgram;
 use crate::speech::Language;
 use crate::store::{
     AckHow, AlertId, AttemptId, AttemptResult, CallClaim, Delivery, DeliveryId, DeliveryState,
     DeliveryStep, DueDelivery, LineClaim, MemberId, StoreError,
 };
+use crate::telephony::pending::PendingProgram;
+use buurtbel_proto::policy::{self, AttemptOutcome, Decision, Progress};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

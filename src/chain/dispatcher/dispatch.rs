@@ -13,8 +13,8 @@ use super::{ChainError, Dispatcher};
 use crate::chain::caller::{Caller, Stop};
 use crate::chain::lease::Standing;
 use crate::chain::program_source::ProgramSource;
-use crate::chain::quiet;
 use crate::store::{AlertKind, DeliveryId, DeliveryState, DueDelivery};
+use buurtbel_proto::quiet;
 use std::sync::Arc;
 use tokio::sync::watch;
 

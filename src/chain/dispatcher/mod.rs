@@ -28,13 +28,13 @@ use crate::chain::caller::{Caller, Stop};
 use crate::chain::clock::ChainClock;
 use crate::chain::events::{ChainEvent, Events};
 use crate::chain::lease::Standing;
-use crate::chain::policy::RetryPolicy;
 use crate::chain::program_source::ProgramSource;
-use crate::chain::quiet;
 use crate::store::{
     AckHow, Alert, AlertId, AlertKind, AlertState, MemberId, NewAlert, Store, StoreError,
     TrunkLedger,
 };
+use buurtbel_proto::policy::RetryPolicy;
+use buurtbel_proto::quiet;
 use jiff::tz::TimeZone;
 use lines::Lines;
 use std::collections::HashMap;

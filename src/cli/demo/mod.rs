@@ -8,13 +8,13 @@ mod report;
 
 use super::CliError;
 use crate::chain::events::Events;
-use crate::chain::policy::RetryPolicy;
 use crate::chain::service;
 use crate::config::Config;
 use crate::sim::{Exchange, PhoneScript, SimCall};
 use crate::speech::prompts::PromptContext;
 use crate::speech::{Language, Speech, SpeechSettings};
 use crate::store::{AlertKind, Message, MessageBody, NetworkKind, NewAlert, NewNetwork, Store};
+use buurtbel_proto::policy::RetryPolicy;
 use neighbourhood::{Neighbour, Voices};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -175,7 +175,7 @@ async fn trunk_address(config: &Config) -> Result<SocketAddr, CliError> {
 fn line(cast: &Cast, call: &SimCall) -> String {
     let phone = cast.phone(&call.user);
     let time = jiff::Timestamp::now()
-        .to_zoned_datetime(crate::chain::quiet::brussels())
+        .to_zoned_datetime(buurtbel_proto::quiet::brussels())
         .strftime("%H:%M:%S");
     let member = phone.member.as_deref().unwrap_or("-");
     let keys = if call.pressed.is_empty() {

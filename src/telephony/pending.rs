@@ -3,7 +3,7 @@
 //! seconds later as a rule. A [`PendingProgram`] is read at the answer; if the program is not
 //! made yet, the line waits for it.
 
-use crate::media::audio::EncodedProgram;
+use buurtbel_proto::media::audio::EncodedProgram;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -65,7 +65,7 @@ fn unfinished() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::audio::Segments;
+    use buurtbel_proto::media::audio::Segments;
 
     fn program() -> Arc<EncodedProgram> {
         let quiet = vec![0i16; 160];

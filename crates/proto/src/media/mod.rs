@@ -7,7 +7,6 @@ pub mod audio;
 pub mod dtmf_relay;
 pub mod g711;
 pub mod inband;
-pub mod pending;
 pub mod program;
 pub mod rfc4733;
 pub mod rtp;

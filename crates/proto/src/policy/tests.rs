@@ -130,21 +130,6 @@ fn no_retry_is_scheduled_past_the_expiry() {
 }
 
 #[test]
-fn a_network_overrides_some_rules_and_keeps_the_rest() {
-    let policy =
-        RetryPolicy::with_overrides(Some(r#"{"busy": {"after": "30s", "retries": 1}}"#)).unwrap();
-    assert_eq!(
-        calls_until_done(AttemptOutcome::Busy, &policy),
-        vec![0, 30_000]
-    );
-    assert_eq!(policy.no_answer, RetryPolicy::default().no_answer);
-    assert!(RetryPolicy::with_overrides(Some(r#"{"bussy": {}}"#)).is_err());
-    assert!(
-        RetryPolicy::with_overrides(Some(r#"{"busy": {"after": "soon", "retries": 1}}"#)).is_err()
-    );
-}
-
-#[test]
 fn faster_divides_every_wait() {
     let policy = RetryPolicy::default().faster(60);
     assert_eq!(policy.busy.after, Duration::from_secs(2));

@@ -17,7 +17,6 @@
 //! order (landline, then mobile): when one fails, the next is called at once, and only when
 //! the last has failed does the retry wait. No retry is scheduled past the alert's expiry.
 
-use serde::Deserialize;
 use std::time::Duration;
 
 /// How an attempt ended, as the policy sees it.
@@ -43,19 +42,16 @@ pub enum AttemptOutcome {
 }
 
 /// One outcome's rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     /// Wait before the next round.
-    #[serde(deserialize_with = "crate::config::duration")]
     pub after: Duration,
     /// Rounds allowed after the first.
     pub retries: u32,
 }
 
 /// The rules for every outcome that may be retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Busy.
     pub busy: Rule,
@@ -86,15 +82,6 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The defaults with a network's overrides (JSON, any subset of the rules), or why the
-    /// overrides are unusable.
-    pub fn with_overrides(json: Option<&str>) -> Result<RetryPolicy, String> {
-        match json {
-            None => Ok(RetryPolicy::default()),
-            Some(text) => serde_json::from_str(text).map_err(|e| e.to_string()),
-        }
-    }
-
     /// Every wait divided by `factor`: the demo tells in a minute what takes an hour.
     pub fn faster(mut self, factor: u32) -> RetryPolicy {
         for rule in [

@@ -11,6 +11,7 @@ use buurtbel::media::audio::{EncodedProgram, Segments};
 use buurtbel::media::g711;
 use buurtbel::media::program::ProgramEnd;
 use buurtbel::media::session::{DigitPath, MediaEnd};
+use buurtbel::policy::AttemptOutcome;
 use buurtbel::sim::{Exchange, PhoneScript, PressMethod, SimCall};
 use buurtbel::sip::Uri;
 use buurtbel::sip::call::Outcome;
@@ -89,7 +90,7 @@ fn digits(result: &CallResult) -> Vec<(char, DigitPath)> {
 async fn rfc4733_one_acknowledges() {
     let script = PhoneScript::answer_after(ms(100)).press(ms(1500), '1', PressMethod::Rfc4733);
     let (result, phone) = call(script).await;
-    assert_eq!(result.report.outcome, Outcome::Acknowledged);
+    assert_eq!(result.outcome(), AttemptOutcome::Acknowledged);
     assert_eq!(digits(&result), [('1', DigitPath::Rfc4733)]);
     assert!(!phone.hung_up_by_phone, "we hang up after the thank-you");
 }
@@ -100,7 +101,7 @@ async fn info_two_repeats_then_one_acknowledges() {
         .press(ms(1300), '2', PressMethod::Info)
         .press(ms(2600), '1', PressMethod::Info);
     let (result, _) = call(script).await;
-    assert_eq!(result.report.outcome, Outcome::Acknowledged);
+    assert_eq!(result.outcome(), AttemptOutcome::Acknowledged);
     assert_eq!(
         result.played.as_ref().unwrap().message_starts,
         2,
@@ -116,14 +117,14 @@ async fn info_two_repeats_then_one_acknowledges() {
 async fn inband_one_acknowledges() {
     let script = PhoneScript::answer_after(ms(0)).press(ms(1400), '1', PressMethod::Inband);
     let (result, _) = call(script).await;
-    assert_eq!(result.report.outcome, Outcome::Acknowledged);
+    assert_eq!(result.outcome(), AttemptOutcome::Acknowledged);
     assert_eq!(digits(&result), [('1', DigitPath::Inband)]);
 }
 
 #[tokio::test]
 async fn no_key_ends_answered_no_ack_after_every_round() {
     let (result, phone) = call(PhoneScript::answer_after(ms(0))).await;
-    assert_eq!(result.report.outcome, Outcome::AnsweredNoAck);
+    assert_eq!(result.outcome(), AttemptOutcome::AnsweredNoAck);
     let played = result.played.unwrap().stats.played;
     assert_eq!(played, ms(200 + 1000 + 2 * (400 + 500)));
     assert!(phone.rtp_received >= 150, "{}", phone.rtp_received);
@@ -133,7 +134,7 @@ async fn no_key_ends_answered_no_ack_after_every_round() {
 async fn phone_hanging_up_mid_message_ends_the_call_at_once() {
     let script = PhoneScript::answer_after(ms(0)).hang_up_after(ms(600));
     let (result, phone) = call(script).await;
-    assert_eq!(result.report.outcome, Outcome::AnsweredNoAck);
+    assert_eq!(result.outcome(), AttemptOutcome::AnsweredNoAck);
     assert!(phone.hung_up_by_phone);
     let played = result.played.unwrap().stats.played;
     assert!(
@@ -219,9 +220,10 @@ async fn an_answering_machine_gets_the_message_once_after_its_beep() {
     assert_eq!(played.message_starts, 1);
     assert_eq!(
         result.report.outcome,
-        Outcome::AnsweredNoAck,
+        Outcome::Answered,
         "SIP has no voicemail"
     );
+    assert_eq!(result.outcome(), AttemptOutcome::Voicemail);
     assert!(!phone.hung_up_by_phone, "we hang up after the notice");
 
     let s = segments();
@@ -256,7 +258,7 @@ async fn a_person_saying_hallo_then_pressing_1_acknowledges() {
         PressMethod::Rfc4733,
     );
     let (result, phone) = call_detecting(script, true).await;
-    assert_eq!(result.report.outcome, Outcome::Acknowledged);
+    assert_eq!(result.outcome(), AttemptOutcome::Acknowledged);
     let played = result.played.as_ref().unwrap();
     assert_eq!(played.machine, Some(Answerer::Human));
     assert_eq!(digits(&result), [('1', DigitPath::Rfc4733)]);

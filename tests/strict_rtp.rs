@@ -11,9 +11,9 @@ use buurtbel::config::Config;
 use buurtbel::media::audio::{EncodedProgram, Segments};
 use buurtbel::media::rtp::LATCH_WINDOW;
 use buurtbel::media::session::DigitPath;
+use buurtbel::policy::AttemptOutcome;
 use buurtbel::sim::{Exchange, ForgedSource, PhoneScript, PressMethod, SimCall};
 use buurtbel::sip::Uri;
-use buurtbel::sip::call::Outcome;
 use buurtbel::telephony::pending::PendingProgram;
 use buurtbel::telephony::{CallResult, Dialer, Playback};
 use std::collections::HashMap;
@@ -92,7 +92,7 @@ async fn forged_1s_to_a_silent_phone_never_confirm() {
     script.send_audio = false;
     assert!(ms(2_600) > LATCH_WINDOW);
     let (result, phone) = call(script).await;
-    assert_eq!(result.report.outcome, Outcome::AnsweredNoAck);
+    assert_eq!(result.outcome(), AttemptOutcome::AnsweredNoAck);
     assert_eq!(keys(&result), []);
     assert_forged_from_elsewhere(&phone, 2);
     let refused = result.played.unwrap().stats.refused;
@@ -107,7 +107,7 @@ async fn forged_1s_beside_a_talking_phone_are_dropped_and_its_own_1_confirms() {
         .forge(ms(1_500), '1', ForgedSource::Address(ELSEWHERE))
         .press(ms(2_600), '1', PressMethod::Rfc4733);
     let (result, phone) = call(script).await;
-    assert_eq!(result.report.outcome, Outcome::Acknowledged);
+    assert_eq!(result.outcome(), AttemptOutcome::Acknowledged);
     assert_eq!(keys(&result), [('1', DigitPath::Rfc4733)]);
     let at = result.played.as_ref().unwrap().digits[0].at_ms;
     assert!(at >= 2_600, "the phone's own 1, at {at} ms");

@@ -5,27 +5,14 @@
 //! ([`crate::number::dial_uri`]). Phone numbers are personal data: anything that names one is
 //! logged at debug level only.
 //!
-//! How an attempt ended, as the retry policy sees it:
-//!
-//! | the call | attempt |
-//! | --- | --- |
-//! | pressed 1 | acknowledged |
-//! | answered, no confirming key | answered, no ack |
-//! | an answering machine took the message | voicemail |
-//! | 486, 600 | busy |
-//! | 408, 480, 603, or cancelled by us while ringing (487) | no answer |
-//! | 503 | unavailable, with its Retry-After |
-//! | anything else: 403, 404, no response, an answer without usable audio (ACKed, then BYE), a number that does not dial, no RTP port | failed |
+//! How an attempt ended is decided from the call's SIP facts and what its program heard, in
+//! one place: [`buurtbel_proto::outcome`].
 
 use crate::chain::caller::{CallRequest, CallSummary, Caller};
 use crate::number::dial_uri;
-use crate::telephony::line::{MediaReport, Playback, Supervision};
+use crate::telephony::line::{Playback, Supervision};
 use crate::telephony::{CallResult, Dialer};
 use buurtbel_proto::media::amd::Answerer;
-use buurtbel_proto::media::program::ProgramEnd;
-use buurtbel_proto::media::session::MediaEnd;
-use buurtbel_proto::policy::AttemptOutcome;
-use buurtbel_proto::sip::call::{CallReport, Outcome};
 use std::sync::Arc;
 
 /// Places the chain's calls through one trunk.
@@ -89,7 +76,7 @@ fn summary(result: &CallResult) -> CallSummary {
     let report = &result.report;
     let played = result.played.as_ref();
     CallSummary {
-        outcome: attempt_outcome(report, played),
+        outcome: result.outcome(),
         sip_status: report.sip_status,
         ring: report.ring,
         talk: report.talk,
@@ -102,123 +89,9 @@ fn summary(result: &CallResult) -> CallSummary {
     }
 }
 
-/// See the table in the module documentation.
-fn attempt_outcome(report: &CallReport, played: Option<&MediaReport>) -> AttemptOutcome {
-    if played.and_then(|p| p.end) == Some(MediaEnd::Program(ProgramEnd::Voicemail)) {
-        return AttemptOutcome::Voicemail;
-    }
-    match report.outcome {
-        Outcome::Acknowledged => AttemptOutcome::Acknowledged,
-        Outcome::Answered | Outcome::AnsweredNoAck => AttemptOutcome::AnsweredNoAck,
-        Outcome::Busy => AttemptOutcome::Busy,
-        Outcome::NoAnswer => AttemptOutcome::NoAnswer,
-        // A member who declines is called again like one who did not answer.
-        Outcome::Rejected if report.sip_status == Some(603) => AttemptOutcome::NoAnswer,
-        Outcome::Unavailable => AttemptOutcome::Unavailable {
-            retry_after: report.retry_after,
-        },
-        Outcome::Rejected | Outcome::Failed => AttemptOutcome::Failed,
-    }
-}
-
 fn answerer_name(answerer: Answerer) -> &'static str {
     match answerer {
         Answerer::Human => "human",
         Answerer::Machine => "machine",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use buurtbel_proto::media::session::MediaStats;
-    use std::time::Duration;
-
-    fn report(outcome: Outcome, status: Option<u16>) -> CallReport {
-        CallReport {
-            outcome,
-            sip_status: status,
-            retry_after: None,
-            ring: Duration::ZERO,
-            talk: Duration::ZERO,
-            hung_up_by: None,
-            reason: None,
-        }
-    }
-
-    fn played(end: Option<MediaEnd>) -> MediaReport {
-        MediaReport {
-            stats: MediaStats::default(),
-            digits: Vec::new(),
-            message_starts: 1,
-            confirmed: false,
-            end,
-            recording: None,
-            machine: Some(Answerer::Machine),
-        }
-    }
-
-    #[test]
-    fn outcome_table() {
-        let table = [
-            (
-                Outcome::Acknowledged,
-                Some(200),
-                AttemptOutcome::Acknowledged,
-            ),
-            (
-                Outcome::AnsweredNoAck,
-                Some(200),
-                AttemptOutcome::AnsweredNoAck,
-            ),
-            (Outcome::Answered, Some(200), AttemptOutcome::AnsweredNoAck),
-            (Outcome::Busy, Some(486), AttemptOutcome::Busy),
-            (Outcome::Busy, Some(600), AttemptOutcome::Busy),
-            (Outcome::NoAnswer, Some(408), AttemptOutcome::NoAnswer),
-            (Outcome::NoAnswer, Some(480), AttemptOutcome::NoAnswer),
-            (Outcome::NoAnswer, Some(487), AttemptOutcome::NoAnswer),
-            (Outcome::NoAnswer, Some(200), AttemptOutcome::NoAnswer),
-            (Outcome::Rejected, Some(603), AttemptOutcome::NoAnswer),
-            (Outcome::Rejected, Some(403), AttemptOutcome::Failed),
-            (Outcome::Failed, Some(404), AttemptOutcome::Failed),
-            (Outcome::Failed, None, AttemptOutcome::Failed),
-            // A 200 without usable audio: ACKed, hung up, never heard.
-            (Outcome::Failed, Some(200), AttemptOutcome::Failed),
-        ];
-        for (outcome, status, expected) in table {
-            let got = attempt_outcome(&report(outcome, status), None);
-            assert_eq!(got, expected, "{outcome:?} {status:?}");
-        }
-    }
-
-    #[test]
-    fn unavailable_carries_retry_after() {
-        let mut unavailable = report(Outcome::Unavailable, Some(503));
-        assert_eq!(
-            attempt_outcome(&unavailable, None),
-            AttemptOutcome::Unavailable { retry_after: None }
-        );
-        unavailable.retry_after = Some(Duration::from_secs(90));
-        assert_eq!(
-            attempt_outcome(&unavailable, None),
-            AttemptOutcome::Unavailable {
-                retry_after: Some(Duration::from_secs(90))
-            }
-        );
-    }
-
-    #[test]
-    fn a_machine_that_took_the_message_is_voicemail() {
-        let answered = report(Outcome::AnsweredNoAck, Some(200));
-        let voicemail = played(Some(MediaEnd::Program(ProgramEnd::Voicemail)));
-        assert_eq!(
-            attempt_outcome(&answered, Some(&voicemail)),
-            AttemptOutcome::Voicemail
-        );
-        let cut_short = played(Some(MediaEnd::Stopped));
-        assert_eq!(
-            attempt_outcome(&answered, Some(&cut_short)),
-            AttemptOutcome::AnsweredNoAck
-        );
     }
 }

@@ -10,9 +10,7 @@ use crate::speech::{Language, Speech};
 use crate::telephony::pending::PendingProgram;
 use crate::telephony::{CallResult, Dialer, Playback};
 use buurtbel_proto::media::audio::EncodedProgram;
-use buurtbel_proto::media::program::ProgramEnd;
-use buurtbel_proto::media::session::MediaEnd;
-use buurtbel_proto::sip::call::{CallReport, Party};
+use buurtbel_proto::sip::call::{CallReport, Outcome, Party};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -180,11 +178,11 @@ pub fn json_line(result: &CallResult) -> serde_json::Value {
     })
 }
 
-/// The call's outcome, or `voicemail` when an answering machine took the message.
+/// The call's outcome: what the member did when a program played to someone who answered
+/// (`acknowledged`, `answered_no_ack`, `voicemail`), else how SIP ended it.
 fn outcome(result: &CallResult) -> &'static str {
-    let end = result.played.as_ref().and_then(|p| p.end);
-    match end {
-        Some(MediaEnd::Program(ProgramEnd::Voicemail)) => "voicemail",
-        _ => result.report.outcome.as_str(),
+    match (&result.played, result.report.outcome) {
+        (Some(_), Outcome::Answered) => result.outcome().as_str(),
+        (_, sip) => sip.as_str(),
     }
 }

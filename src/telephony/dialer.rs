@@ -13,6 +13,8 @@ use crate::telephony::rtp_ports::RtpPorts;
 use crate::telephony::transport::{StreamLimits, Transport};
 use buurtbel_proto::media::amd::DetectorSettings;
 use buurtbel_proto::media::program::ProgramSettings;
+use buurtbel_proto::outcome::attempt_outcome;
+use buurtbel_proto::policy::AttemptOutcome;
 use buurtbel_proto::sip::call::{Call, CallReport, CallSetup};
 use buurtbel_proto::sip::digest::Credentials;
 use buurtbel_proto::sip::header::NameAddr;
@@ -63,6 +65,14 @@ pub struct CallResult {
     pub media: Option<Answer>,
     /// How the program went, when one was played.
     pub played: Option<MediaReport>,
+}
+
+impl CallResult {
+    /// How the attempt ended in the chain's words, from the SIP facts and what the program
+    /// heard (see [`buurtbel_proto::outcome`]).
+    pub fn outcome(&self) -> AttemptOutcome {
+        attempt_outcome(&self.report, self.played.as_ref().map(MediaReport::heard))
+    }
 }
 
 /// Places calls through one trunk.

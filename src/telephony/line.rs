@@ -24,7 +24,8 @@ use buurtbel_proto::media::audio::EncodedProgram;
 use buurtbel_proto::media::program::ProgramSettings;
 use buurtbel_proto::media::rtp::SenderStart;
 use buurtbel_proto::media::session::{Digit, MediaEnd, MediaSession, MediaStats, SessionSetup};
-use buurtbel_proto::sip::call::{Call, CallEvent, CallReport, Outcome, PROBE_TIMEOUT, Transmit};
+use buurtbel_proto::outcome::Heard;
+use buurtbel_proto::sip::call::{Call, CallEvent, CallReport, PROBE_TIMEOUT, Transmit};
 use buurtbel_proto::sip::sdp::{Answer, TELEPHONE_EVENT_PT};
 use rand::Rng;
 use std::net::{IpAddr, SocketAddr};
@@ -67,6 +68,16 @@ pub struct MediaReport {
     pub recording: Option<Vec<i16>>,
     /// Who answered, when machine detection was on and decided.
     pub machine: Option<Answerer>,
+}
+
+impl MediaReport {
+    /// The member's part of the call's outcome.
+    pub fn heard(&self) -> Heard {
+        Heard {
+            confirmed: self.confirmed,
+            end: self.end,
+        }
+    }
 }
 
 /// Shared pieces a line uses.
@@ -349,7 +360,7 @@ impl Line<'_, '_> {
     ) -> (CallReport, Option<Answer>, Option<MediaReport>) {
         flush(self.context.endpoint, &mut self.call).await;
         let played = self.media.take().map(|active| media_report(&active));
-        (refine(report, played.as_ref()), self.answer, played)
+        (report, self.answer, played)
     }
 }
 
@@ -482,21 +493,6 @@ fn media_report(active: &ActiveMedia) -> MediaReport {
         recording: session.recording().map(<[i16]>::to_vec),
         machine: session.answerer(),
     }
-}
-
-/// An answered call that played the program ends acknowledged exactly when the program
-/// accepted the confirmation, even if the member hung up during the thank-you; an answering
-/// machine that took the message is not acknowledged here (the SIP outcome has no such case):
-/// the media report's [`MediaEnd`] says `Voicemail`.
-fn refine(mut report: CallReport, played: Option<&MediaReport>) -> CallReport {
-    if let (Outcome::Answered, Some(played)) = (report.outcome, played) {
-        report.outcome = if played.confirmed {
-            Outcome::Acknowledged
-        } else {
-            Outcome::AnsweredNoAck
-        };
-    }
-    report
 }
 
 fn lock(session: &Mutex<MediaSession>) -> std::sync::MutexGuard<'_, MediaSession> {

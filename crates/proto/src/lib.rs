@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod media;
+pub mod outcome;
 pub mod policy;
 pub mod quiet;
 pub mod sip;

@@ -41,6 +41,21 @@ pub enum AttemptOutcome {
     Failed,
 }
 
+impl AttemptOutcome {
+    /// The name used in JSON, logs and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptOutcome::Acknowledged => "acknowledged",
+            AttemptOutcome::AnsweredNoAck => "answered_no_ack",
+            AttemptOutcome::Voicemail => "voicemail",
+            AttemptOutcome::NoAnswer => "no_answer",
+            AttemptOutcome::Busy => "busy",
+            AttemptOutcome::Unavailable { .. } => "unavailable",
+            AttemptOutcome::Failed => "failed",
+        }
+    }
+}
+
 /// One outcome's rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {

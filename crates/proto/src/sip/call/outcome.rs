@@ -1,4 +1,6 @@
-//! How a call ended, in the words the alert chain uses.
+//! How a call ended, in SIP's own facts: the final status, who hung up, why the signalling
+//! gave up. What the member did is the call program's to report; the chain's outcome is
+//! decided from both in [`crate::outcome`].
 
 use crate::sip::sdp::SdpError;
 use std::time::Duration;
@@ -7,12 +9,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// Someone (or something) picked up; the call was connected (no program was played).
+    /// Someone (or something) picked up; the call was connected.
     Answered,
-    /// Answered, heard the message and pressed 1.
-    Acknowledged,
-    /// Answered, but no valid key after every menu round (or hung up before confirming).
-    AnsweredNoAck,
     /// 486 Busy Here or 600 Busy Everywhere.
     Busy,
     /// Rang without answer: 408, 480, or 487 after our CANCEL at the ring timeout.
@@ -43,8 +41,6 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Answered => "answered",
-            Outcome::Acknowledged => "acknowledged",
-            Outcome::AnsweredNoAck => "answered_no_ack",
             Outcome::Busy => "busy",
             Outcome::NoAnswer => "no_answer",
             Outcome::Rejected => "rejected",

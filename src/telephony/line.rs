@@ -432,6 +432,7 @@ fn start_media(
         remote: answer.rtp,
         signalling,
         record: context.record,
+        silence: context.silence.min(MAX_SILENCE),
     };
     let session = Arc::new(Mutex::new(MediaSession::new(
         now,

@@ -3,10 +3,15 @@
 //! The member's audio also goes to the program, whose answering-machine detector listens to
 //! it right after the answer.
 //!
+//! The session is owned by one task, which feeds it datagrams and INFO keys with the time and
+//! drains what it has to say with [`MediaSession::poll_event`]: each key, the member's
+//! confirmation, the answering-machine verdict, a silence worth asking about, and its end.
+//!
 //! Silence from the far end does not end the session: phones with silence suppression send
-//! nothing (or RFC 3389 comfort noise) while the member listens. [`MediaSession::last_heard`]
-//! tells the driver when the last valid RTP packet of any payload type arrived, so it can ask
-//! the signalling whether the far end is still there.
+//! nothing (or RFC 3389 comfort noise) while the member listens. After
+//! [`SessionSetup::silence`] without a valid RTP packet of any payload type, the session says
+//! [`MediaEvent::Silent`] (again after each further such stretch), so the driver can ask the
+//! signalling whether the far end is still there.
 //!
 //! A digit is counted once: the same key reported by a second path within
 //! [`SAME_KEY_WINDOW`] of the first is the same press (a phone may send both an RFC 4733
@@ -20,6 +25,7 @@ use crate::media::inband::InbandDetector;
 use crate::media::program::{FRAME, Program, ProgramAudio, ProgramEnd, ProgramSettings};
 use crate::media::rfc4733::EventTracker;
 use crate::media::rtp::{MediaPeer, RtpReceiver, RtpSender, SenderStart};
+use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -58,6 +64,22 @@ pub enum MediaEnd {
     Stopped,
 }
 
+/// What a session tells its owner, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaEvent {
+    /// A key, counted once whatever path brought it.
+    Key(Digit),
+    /// The program accepted the member's `1` after the message was heard through; said once,
+    /// before the thank-you plays.
+    Confirmed,
+    /// The answering-machine detector decided who answered; said once.
+    Answerer(Answerer),
+    /// No RTP came from the far end for [`SessionSetup::silence`].
+    Silent,
+    /// The media is over; said once, last.
+    Ended(MediaEnd),
+}
+
 /// What a session needs.
 #[derive(Debug, Clone)]
 pub struct SessionSetup {
@@ -77,6 +99,8 @@ pub struct SessionSetup {
     pub signalling: Option<IpAddr>,
     /// Keep the far end's audio (decoded), up to [`MAX_RECORDING`].
     pub record: bool,
+    /// How long the far end may send nothing before [`MediaEvent::Silent`].
+    pub silence: Duration,
 }
 
 /// The most far-end audio a session keeps: ten minutes at 8 kHz.
@@ -120,6 +144,18 @@ pub struct MediaSession {
     send_errors: u64,
     samples: Vec<i16>,
     recording: Option<Vec<i16>>,
+    silence: Duration,
+    silent_at: Instant,
+    told: Told,
+    news: VecDeque<MediaEvent>,
+}
+
+/// What the session has said already, of what it says once.
+#[derive(Debug, Default)]
+struct Told {
+    confirmed: bool,
+    answerer: bool,
+    ended: bool,
 }
 
 impl MediaSession {
@@ -153,6 +189,10 @@ impl MediaSession {
             send_errors: 0,
             samples: Vec::with_capacity(160),
             recording: setup.record.then(Vec::new),
+            silence: setup.silence,
+            silent_at: now + setup.silence,
+            told: Told::default(),
+            news: VecDeque::new(),
         }
     }
 
@@ -163,6 +203,7 @@ impl MediaSession {
             return;
         };
         self.last_heard = now;
+        self.silent_at = now + self.silence;
         if let Some(digit) = self.events.handle_packet(&packet) {
             self.key(now, digit, DigitPath::Rfc4733);
         } else if packet.payload_type == self.payload_type {
@@ -177,6 +218,7 @@ impl MediaSession {
                 recording.extend_from_slice(&self.samples);
             }
         }
+        self.take_news();
     }
 
     /// A SIP INFO inside the call.
@@ -184,6 +226,7 @@ impl MediaSession {
         if let Some(digit) = digit_from_info(content_type, body) {
             self.key(now, digit, DigitPath::Info);
         }
+        self.take_news();
     }
 
     /// When the last valid RTP packet arrived (audio, comfort noise, an event, anything), or
@@ -195,14 +238,17 @@ impl MediaSession {
     /// Writes the next due packet into `out` and returns where to send it; `None` when no
     /// packet is due at `now` (or the program is over).
     pub fn poll_packet(&mut self, now: Instant, out: &mut Vec<u8>) -> Option<SocketAddr> {
+        self.check_silence(now);
         if self.ended.is_some() || now < self.next_packet {
             return None;
         }
         let Some(frame) = self.program.next_frame() else {
             self.ended = self.program.end().map(MediaEnd::Program);
+            self.take_news();
             return None;
         };
         self.next_packet += FRAME;
+        self.take_news();
         out.clear();
         self.sender.write_packet(&frame, out);
         Some(self.receiver.destination())
@@ -227,6 +273,13 @@ impl MediaSession {
     /// Stops the media at once (the far end hung up).
     pub fn stop(&mut self) {
         self.ended.get_or_insert(MediaEnd::Stopped);
+        self.take_news();
+    }
+
+    /// The next thing the session has to say.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<MediaEvent> {
+        self.news.pop_front()
     }
 
     /// Why the media ended, once it has.
@@ -284,8 +337,33 @@ impl MediaSession {
         self.last_key = Some((digit, via, now));
         let at_ms = u64::try_from(now.saturating_duration_since(self.started).as_millis())
             .unwrap_or(u64::MAX);
-        self.digits.push(Digit { digit, via, at_ms });
+        let key = Digit { digit, via, at_ms };
+        self.digits.push(key);
+        self.news.push_back(MediaEvent::Key(key));
         self.program.handle_digit(digit);
+    }
+
+    /// Queues what the program decided since last asked, each once, the end last.
+    fn take_news(&mut self) {
+        if self.program.confirmed() && !self.told.confirmed {
+            self.told.confirmed = true;
+            self.news.push_back(MediaEvent::Confirmed);
+        }
+        if let Some(answerer) = self.program.answerer().filter(|_| !self.told.answerer) {
+            self.told.answerer = true;
+            self.news.push_back(MediaEvent::Answerer(answerer));
+        }
+        if let Some(end) = self.ended.filter(|_| !self.told.ended) {
+            self.told.ended = true;
+            self.news.push_back(MediaEvent::Ended(end));
+        }
+    }
+
+    fn check_silence(&mut self, now: Instant) {
+        if self.ended.is_none() && now >= self.silent_at {
+            self.silent_at = now + self.silence;
+            self.news.push_back(MediaEvent::Silent);
+        }
     }
 }
 
@@ -297,6 +375,8 @@ fn decode(payload_type: u8, byte: u8) -> i16 {
     }
 }
 
+#[cfg(test)]
+mod event_tests;
 #[cfg(test)]
 mod source_tests;
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub(super) fn setup() -> SessionSetup {
         remote: PHONE.parse().unwrap(),
         signalling: None,
         record: true,
+        silence: Duration::from_secs(10),
     }
 }
 

@@ -5,36 +5,37 @@
 //!
 //! Silence is not an end: a phone may send no RTP at all (silence suppression, no
 //! microphone) and must still hear the whole program. When nothing has arrived for
-//! [`LineContext::silence`] (at most [`MAX_SILENCE`]) the line asks the [`Call`] to probe the
-//! far end with an in-dialog OPTIONS; any answer lets the program go on, none within
+//! [`LineContext::silence`] (at most [`MAX_SILENCE`]) the media session says so, and the line
+//! asks the [`Call`] to probe the far end with an in-dialog OPTIONS; any answer lets the
+//! program go on, none within
 //! [`PROBE_TIMEOUT`] hangs up. So a far end that vanished is hung up within
 //! `MAX_SILENCE + PROBE_TIMEOUT` = 28 s of its last packet or answer.
 //!
 //! The chain may supervise the call ([`Supervision`]): it can ask it to stop, and hears of the
 //! answer and of the program's acceptance of a confirmation as it happens, so a confirmation is
 //! committed while the thank-you plays, not after the call. Without supervision the call runs to its own end.
+//!
+//! The media session itself lives in its pacing lane ([`crate::telephony::media`]); the line
+//! sends it INFO keys and the stop, and hears back its keys, confirmation, silences and end.
 
 use crate::telephony::clock;
 use crate::telephony::control::{CallProgress, Stop};
 use crate::telephony::endpoint::{Endpoint, Route};
-use crate::telephony::pacer::{PacedMedia, Pacer};
+use crate::telephony::media::{MediaHandle, MediaInput, MediaNews, MediaReport};
+use crate::telephony::pacer::Pacer;
 use crate::telephony::pending::{Made, PendingProgram};
-use buurtbel_proto::media::amd::Answerer;
 use buurtbel_proto::media::audio::EncodedProgram;
 use buurtbel_proto::media::program::ProgramSettings;
 use buurtbel_proto::media::rtp::SenderStart;
-use buurtbel_proto::media::session::{Digit, MediaEnd, MediaSession, MediaStats, SessionSetup};
-use buurtbel_proto::outcome::Heard;
+use buurtbel_proto::media::session::{MediaEvent, MediaSession, SessionSetup};
 use buurtbel_proto::sip::call::{Call, CallEvent, CallReport, PROBE_TIMEOUT, Transmit};
 use buurtbel_proto::sip::sdp::{Answer, TELEPHONE_EVENT_PT};
 use rand::Rng;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
-use tokio::sync::{Notify, mpsc, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, watch};
 
 /// The longest silence before a probe, so that silence plus [`PROBE_TIMEOUT`] stays under
 /// 30 s with room for a late timer.
@@ -51,35 +52,6 @@ pub enum Playback {
     Program(PendingProgram),
 }
 
-/// How the media part of a call went.
-#[derive(Debug, Clone)]
-pub struct MediaReport {
-    /// Counters.
-    pub stats: MediaStats,
-    /// Keys received, in order.
-    pub digits: Vec<Digit>,
-    /// How many times the message started.
-    pub message_starts: u32,
-    /// The program accepted a `1` as the confirmation.
-    pub confirmed: bool,
-    /// Why the media ended.
-    pub end: Option<MediaEnd>,
-    /// The far end's audio, when [`LineContext::record`] asked for it.
-    pub recording: Option<Vec<i16>>,
-    /// Who answered, when machine detection was on and decided.
-    pub machine: Option<Answerer>,
-}
-
-impl MediaReport {
-    /// The member's part of the call's outcome.
-    pub fn heard(&self) -> Heard {
-        Heard {
-            confirmed: self.confirmed,
-            end: self.end,
-        }
-    }
-}
-
 /// Shared pieces a line uses.
 pub struct LineContext<'a> {
     /// Sends SIP.
@@ -92,22 +64,6 @@ pub struct LineContext<'a> {
     pub silence: Duration,
     /// Keep the far end's audio.
     pub record: bool,
-}
-
-struct ActiveMedia {
-    session: Arc<Mutex<MediaSession>>,
-    ended: Arc<Notify>,
-    receiver: JoinHandle<()>,
-}
-
-impl Drop for ActiveMedia {
-    fn drop(&mut self) {
-        self.receiver.abort();
-        self.session
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .stop();
-    }
 }
 
 /// The chain's hold on one call: a stop request to obey and a channel for its news. The
@@ -138,13 +94,13 @@ pub async fn run(
         rtp: Arc::new(rtp),
         playback,
         stop: supervision.stop,
-        progress: Arc::new(Progress::new(supervision.progress)),
+        progress: supervision.progress,
         answered: false,
         answer: None,
         media: None,
+        report: None,
         awaiting: None,
         hang_up_at: None,
-        last_probe: None,
         last_source: None,
         answered_from: None,
     };
@@ -159,15 +115,16 @@ struct Line<'l, 'a> {
     rtp: Arc<UdpSocket>,
     playback: &'l Playback,
     stop: Option<watch::Receiver<Stop>>,
-    progress: Arc<Progress>,
+    progress: Option<mpsc::UnboundedSender<CallProgress>>,
     answered: bool,
     answer: Option<Answer>,
-    media: Option<ActiveMedia>,
+    /// The media in its lane, while it runs.
+    media: Option<MediaHandle>,
+    /// The media's report, once it ended on its own.
+    report: Option<MediaReport>,
     /// Answered before the program was made: it is awaited here.
     awaiting: Option<PendingProgram>,
     hang_up_at: Option<Instant>,
-    /// When we last asked the far end whether it is still there.
-    last_probe: Option<Instant>,
     /// Where the last SIP message came from.
     last_source: Option<SocketAddr>,
     /// The IP address the answer (2xx) came from: the media may latch onto a source there.
@@ -192,16 +149,16 @@ impl Line<'_, '_> {
         }
     }
 
-    /// Waits for the next message, timer, media end or stop request, and handles it.
+    /// Waits for the next message, timer, media news or stop request, and handles it.
     async fn wait(&mut self) {
-        let wake = [self.call.poll_timeout(), self.hang_up_at, self.probe_at()]
+        let wake = [self.call.poll_timeout(), self.hang_up_at]
             .into_iter()
             .flatten()
             .min();
-        let media = &self.media;
-        let media_ended = async {
+        let media = &mut self.media;
+        let media_news = async {
             match media {
-                Some(active) => active.ended.notified().await,
+                Some(handle) => handle.next().await,
                 None => std::future::pending().await,
             }
         };
@@ -224,7 +181,7 @@ impl Line<'_, '_> {
                 }
                 None => self.call.hang_up(clock::now()),
             },
-            () = media_ended => self.call.hang_up(clock::now()),
+            news = media_news => self.on_media(news),
             () = sleep_until(wake) => self.on_timer(),
             stop = next_stop(&mut self.stop) => match stop {
                 Some(stop) => self.obey(stop),
@@ -243,9 +200,7 @@ impl Line<'_, '_> {
                     reason = reason.as_str(),
                     "hanging up"
                 );
-                if let Some(active) = &self.media {
-                    lock(&active.session).stop();
-                }
+                self.stop_media();
             }
             CallEvent::AuthRejected {
                 status,
@@ -262,20 +217,43 @@ impl Line<'_, '_> {
                 "digest authentication failed: the trunk refused our credentials"
             ),
             CallEvent::Info { content_type, body } => {
-                if let Some(active) = &self.media {
-                    let mut session = lock(&active.session);
-                    session.handle_info(clock::now(), &content_type, &body);
-                    self.progress.confirmation(&session);
+                if let Some(media) = &self.media {
+                    media.send(MediaInput::Info {
+                        at: clock::now(),
+                        content_type,
+                        body,
+                    });
                 }
             }
             CallEvent::Ringing { .. } | CallEvent::Ended(_) => {}
         }
     }
 
+    /// What the media in its lane said; `None` once it is gone.
+    fn on_media(&mut self, news: Option<MediaNews>) {
+        match news {
+            Some(MediaNews::Event(MediaEvent::Confirmed)) => self.tell(CallProgress::Confirmed),
+            Some(MediaNews::Event(MediaEvent::Silent)) if !self.call.is_probing() => {
+                tracing::debug!(
+                    call_id = self.call.call_id(),
+                    "no RTP for a while; asking the far end whether it is still there"
+                );
+                self.call.probe(clock::now());
+            }
+            Some(MediaNews::Event(MediaEvent::Ended(_))) => self.call.hang_up(clock::now()),
+            Some(MediaNews::Event(_)) => {}
+            Some(MediaNews::Report(report)) => {
+                self.report = Some(report);
+                self.media = None;
+            }
+            None => self.media = None,
+        }
+    }
+
     fn on_answer(&mut self, answer: Answer) {
         self.answered = true;
         self.answered_from = self.last_source.map(|source| source.ip());
-        self.progress.send(CallProgress::Answered);
+        self.tell(CallProgress::Answered);
         self.answer = Some(answer);
         match self.playback {
             Playback::Hold(hold) => self.hang_up_at = Some(clock::now() + *hold),
@@ -293,14 +271,9 @@ impl Line<'_, '_> {
         };
         match made {
             Ok(program) => {
-                self.media = Some(start_media(
-                    self.context,
-                    &program,
-                    answer,
-                    self.answered_from,
-                    &self.rtp,
-                    &self.progress,
-                ));
+                let session = new_session(self.context, &program, answer, self.answered_from);
+                let handle = MediaHandle::start(self.context.pacer, session, &self.rtp);
+                self.media = Some(handle);
             }
             Err(e) => {
                 tracing::error!(call_id = self.call.call_id(), error = %e, "no program to play; hanging up");
@@ -315,27 +288,7 @@ impl Line<'_, '_> {
             self.hang_up_at = None;
             self.call.hang_up(now);
         }
-        if self.probe_at().is_some_and(|at| at <= now) {
-            tracing::debug!(
-                call_id = self.call.call_id(),
-                "no RTP for a while; asking the far end whether it is still there"
-            );
-            self.last_probe = Some(now);
-            self.call.probe(now);
-        }
         self.call.handle_timeout(now);
-    }
-
-    /// When to probe the far end: [`LineContext::silence`] after the last RTP packet or the
-    /// last probe, whichever came later; `None` without media or while a probe is out.
-    fn probe_at(&self) -> Option<Instant> {
-        let active = self.media.as_ref()?;
-        if self.call.is_probing() {
-            return None;
-        }
-        let heard = lock(&active.session).last_heard();
-        let since = self.last_probe.map_or(heard, |probe| probe.max(heard));
-        Some(since + self.context.silence.min(MAX_SILENCE))
     }
 
     /// A stop request. The [`Call`] holds a CANCEL back until a provisional response has
@@ -346,11 +299,22 @@ impl Line<'_, '_> {
             Stop::IfRinging if self.answered => {}
             Stop::IfRinging => self.call.hang_up(clock::now()),
             Stop::Now => {
-                if let Some(active) = &self.media {
-                    lock(&active.session).stop();
-                }
+                self.stop_media();
                 self.call.hang_up(clock::now());
             }
+        }
+    }
+
+    fn stop_media(&self) {
+        if let Some(media) = &self.media {
+            media.send(MediaInput::Stop);
+        }
+    }
+
+    /// Sends the chain its news, if it listens; the call carries on regardless.
+    fn tell(&self, progress: CallProgress) {
+        if let Some(sender) = &self.progress {
+            let _ = sender.send(progress);
         }
     }
 
@@ -359,8 +323,25 @@ impl Line<'_, '_> {
         report: CallReport,
     ) -> (CallReport, Option<Answer>, Option<MediaReport>) {
         flush(self.context.endpoint, &mut self.call).await;
-        let played = self.media.take().map(|active| media_report(&active));
+        let played = match self.media.take() {
+            Some(media) => self.finish_media(media).await,
+            None => self.report.take(),
+        };
         (report, self.answer, played)
+    }
+
+    /// Stops the media still running and waits for its report, passing on a confirmation
+    /// said on the way (a member who pressed 1 in the last frame before the BYE).
+    async fn finish_media(&mut self, mut media: MediaHandle) -> Option<MediaReport> {
+        media.send(MediaInput::Stop);
+        while let Some(news) = media.next().await {
+            match news {
+                MediaNews::Event(MediaEvent::Confirmed) => self.tell(CallProgress::Confirmed),
+                MediaNews::Event(_) => {}
+                MediaNews::Report(report) => return Some(report),
+            }
+        }
+        None
     }
 }
 
@@ -375,44 +356,13 @@ async fn next_stop(stop: &mut Option<watch::Receiver<Stop>>) -> Option<Stop> {
     }
 }
 
-/// Sends the chain its news: the answer, then the confirmation once, whichever task received
-/// the key.
-struct Progress {
-    sender: Option<mpsc::UnboundedSender<CallProgress>>,
-    confirmation_sent: AtomicBool,
-}
-
-impl Progress {
-    fn new(sender: Option<mpsc::UnboundedSender<CallProgress>>) -> Progress {
-        Progress {
-            sender,
-            confirmation_sent: AtomicBool::new(false),
-        }
-    }
-
-    fn send(&self, progress: CallProgress) {
-        if let Some(sender) = &self.sender {
-            // The chain may have stopped listening; the call carries on regardless.
-            let _ = sender.send(progress);
-        }
-    }
-
-    /// Reports the confirmation once the session's program has accepted it.
-    fn confirmation(&self, session: &MediaSession) {
-        if session.confirmed() && !self.confirmation_sent.swap(true, Ordering::Relaxed) {
-            self.send(CallProgress::Confirmed);
-        }
-    }
-}
-
-fn start_media(
+/// The session for an answered call, its first packet on the pacer's next tick.
+fn new_session(
     context: &LineContext<'_>,
     program: &EncodedProgram,
     answer: &Answer,
     signalling: Option<IpAddr>,
-    rtp: &Arc<UdpSocket>,
-    progress: &Arc<Progress>,
-) -> ActiveMedia {
+) -> MediaSession {
     let now = clock::now();
     let payload_type = answer.codec.payload_type();
     let mut rng = rand::rng();
@@ -434,70 +384,7 @@ fn start_media(
         record: context.record,
         silence: context.silence.min(MAX_SILENCE),
     };
-    let session = Arc::new(Mutex::new(MediaSession::new(
-        now,
-        context.pacer.next_tick(now),
-        setup,
-    )));
-    let ended = Arc::new(Notify::new());
-    let receiver = tokio::spawn(receive(
-        Arc::clone(rtp),
-        Arc::clone(&session),
-        Arc::clone(&ended),
-        Arc::clone(progress),
-    ));
-    context.pacer.add(PacedMedia {
-        session: Arc::clone(&session),
-        socket: Arc::clone(rtp),
-        ended: Arc::clone(&ended),
-    });
-    ActiveMedia {
-        session,
-        ended,
-        receiver,
-    }
-}
-
-/// Feeds every datagram on the call's RTP port into its session, reporting a key as soon as
-/// the session has it.
-async fn receive(
-    socket: Arc<UdpSocket>,
-    session: Arc<Mutex<MediaSession>>,
-    ended: Arc<Notify>,
-    progress: Arc<Progress>,
-) {
-    let mut buffer = vec![0u8; 2048];
-    loop {
-        let Ok((n, from)) = socket.recv_from(&mut buffer).await else {
-            continue;
-        };
-        let Some(datagram) = buffer.get(..n) else {
-            continue;
-        };
-        let mut session = lock(&session);
-        session.handle_datagram(clock::now(), from, datagram);
-        progress.confirmation(&session);
-        if session.end().is_some() {
-            ended.notify_one();
-        }
-    }
-}
-
-fn media_report(active: &ActiveMedia) -> MediaReport {
-    let session = lock(&active.session);
-    MediaReport {
-        stats: session.stats(),
-        digits: session.digits().to_vec(),
-        message_starts: session.message_starts(),
-        confirmed: session.confirmed(),
-        end: session.end(),
-        recording: session.recording().map(<[i16]>::to_vec),
-        machine: session.answerer(),
-    }
-}
-
-fn lock(session: &Mutex<MediaSession>) -> std::sync::MutexGuard<'_, MediaSession> {
-    session.lock().unwrap_or_else(PoisonError::into_inner)
+    MediaSession::new(now, context.pacer.next_tick(now), setup)
 }
 
 async fn flush(endpoint: &Endpoint, call: &mut Call) {

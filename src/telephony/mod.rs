@@ -10,6 +10,7 @@ pub mod dialer;
 pub mod endpoint;
 pub mod limits;
 pub mod line;
+pub mod media;
 pub mod pacer;
 pub mod pending;
 pub mod rtp_ports;
@@ -17,4 +18,5 @@ pub mod transport;
 
 pub use dialer::{CallResult, Dialer, DialerError};
 pub use limits::{TokenBucket, TrunkLimits};
-pub use line::{MediaReport, Playback};
+pub use line::Playback;
+pub use media::MediaReport;

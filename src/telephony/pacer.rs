@@ -2,25 +2,33 @@
 //! deadlines on one shared grid. No per-call timer: a call joins a lane and is served on every
 //! tick; a late tick sends every packet that is due, each with its own timestamp.
 //!
+//! A lane owns the sessions it serves: on each tick it feeds every session the inputs its
+//! line and receive task sent since the last tick, sends what is due, and passes on what the
+//! session says (see [`crate::telephony::media`]). A session leaves the lane when it ends.
+//!
 //! Each lane records how late its ticks ran against the ideal schedule, for the benchmark.
 
 use crate::telephony::clock;
+use crate::telephony::media::{MediaInput, MediaNews, MediaReport};
 use buurtbel_proto::media::program::FRAME;
-use buurtbel_proto::media::session::MediaSession;
+use buurtbel_proto::media::session::{MediaEvent, MediaSession};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TryRecvError;
 
-/// A call's media as a lane serves it.
+/// A call's media as a lane serves it: the session, owned here alone.
 pub struct PacedMedia {
-    /// The session, shared with the call's receive task.
-    pub session: Arc<Mutex<MediaSession>>,
+    /// The session.
+    pub session: MediaSession,
     /// The call's RTP socket.
     pub socket: Arc<UdpSocket>,
-    /// Woken when the session ends.
-    pub ended: Arc<Notify>,
+    /// Datagrams, INFO keys and the stop, from the call's line and receive task.
+    pub inputs: mpsc::UnboundedReceiver<MediaInput>,
+    /// What the session says, to the call's line.
+    pub news: mpsc::UnboundedSender<MediaNews>,
 }
 
 /// Tick lateness in 100 µs buckets up to 50 ms (the last bucket holds everything later).
@@ -168,16 +176,35 @@ async fn run_lane(
                 .unwrap_or_else(PoisonError::into_inner)
                 .record(now.saturating_duration_since(deadline));
         }
-        calls.retain(|media| serve(media, now, &mut buffer));
+        calls.retain_mut(|media| serve(media, now, &mut buffer));
         if joining.is_closed() && calls.is_empty() {
             return;
         }
     }
 }
 
-/// Sends what is due for one call; `false` once its media has ended.
-fn serve(media: &PacedMedia, now: Instant, buffer: &mut Vec<u8>) -> bool {
-    let mut session = media.session.lock().unwrap_or_else(PoisonError::into_inner);
+/// Feeds one call's inputs, sends what is due and passes on what the session says; `false`
+/// once the session has ended and its report is sent.
+fn serve(media: &mut PacedMedia, now: Instant, buffer: &mut Vec<u8>) -> bool {
+    let session = &mut media.session;
+    loop {
+        match media.inputs.try_recv() {
+            Ok(MediaInput::Datagram { at, from, bytes }) => {
+                session.handle_datagram(at, from, &bytes);
+            }
+            Ok(MediaInput::Info {
+                at,
+                content_type,
+                body,
+            }) => session.handle_info(at, &content_type, &body),
+            // A line gone without a word has dropped its call.
+            Ok(MediaInput::Stop) | Err(TryRecvError::Disconnected) => session.stop(),
+            Err(TryRecvError::Empty) => break,
+        }
+        if session.end().is_some() {
+            break;
+        }
+    }
     while let Some(destination) = session.poll_packet(now, buffer) {
         let result = media.socket.try_send_to(buffer, destination);
         if let Err(e) = &result {
@@ -185,9 +212,14 @@ fn serve(media: &PacedMedia, now: Instant, buffer: &mut Vec<u8>) -> bool {
         }
         session.record_send(result.is_ok());
     }
-    if session.end().is_some() {
-        media.ended.notify_one();
-        return false;
+    while let Some(event) = session.poll_event() {
+        let ended = matches!(event, MediaEvent::Ended(_));
+        // A line that stopped listening has dropped the call; the session ends all the same.
+        let _ = media.news.send(MediaNews::Event(event));
+        if ended {
+            let _ = media.news.send(MediaNews::Report(MediaReport::of(session)));
+            return false;
+        }
     }
     true
 }

@@ -17,7 +17,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("config", &["speech"]),
     ("store", &["members", "number", "speech"]),
     ("telephony", &["config"]),
-    ("sim", &["speech", "telephony"]),
+    ("sim", &["telephony"]),
     (
         "chain",
         &["config", "number", "speech", "store", "telephony"],

@@ -38,13 +38,6 @@ pub struct SimCall {
     pub ended_at: Option<std::time::Instant>,
 }
 
-impl SimCall {
-    /// Writes what the phone heard as an 8 kHz mono WAV.
-    pub fn write_heard(&self, path: &std::path::Path) -> Result<(), crate::speech::wav::WavError> {
-        crate::speech::wav::write_8k(path, &self.heard)
-    }
-}
-
 /// A call as it arrived, before it ends (a call whose caller died never ends).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimInvite {

@@ -242,7 +242,7 @@ fn write_heard(
                 .find(|c| c.user == neighbour.numbers[0] && !c.heard.is_empty());
             if let Some(call) = call {
                 let path = folder.join(format!("heard-{}.wav", neighbour.name.replace(' ', "-")));
-                match call.write_heard(&path) {
+                match crate::speech::wav::write_8k(&path, &call.heard) {
                     Ok(()) => return Some((neighbour.name.clone(), path)),
                     Err(e) => tracing::warn!(error = %e, "writing what was heard failed"),
                 }

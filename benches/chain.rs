@@ -260,7 +260,7 @@ struct Sender {
 
 impl Sender {
     async fn new(config: &Config, url: &str, network: NetworkId) -> Fallible<Sender> {
-        let settings = config.speech.settings().map_err(config_error)?;
+        let settings = config.speech.settings()?;
         let recording = recording(&settings.cache_dir)?;
         Ok(Sender {
             other: Store::open(url).await?,
@@ -321,7 +321,7 @@ impl Sender {
     /// The first call's program made `RUNS` times on its own, outside the chain, by an
     /// engine whose prompts are rendered: what the message's audio adds in each case.
     async fn programs_alone(&mut self, config: &Config, case: Case) -> Fallible<Vec<Duration>> {
-        let speech = Speech::new(config.speech.settings().map_err(config_error)?)?;
+        let speech = Speech::new(config.speech.settings()?)?;
         let programs = Arc::new(Programs::new(Arc::new(speech)));
         let mut times = Vec::new();
         for run in 0..=RUNS {
@@ -896,10 +896,6 @@ fn gateway_config(trunk: SocketAddr, channels: u32, max_cps: f64, cache: &Path) 
         },
         ..Config::default()
     }
-}
-
-fn config_error((key, problem): (&'static str, String)) -> Box<dyn Error + Send + Sync> {
-    format!("{key}: {problem}").into()
 }
 
 fn loopback() -> SocketAddr {

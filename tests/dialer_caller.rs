@@ -16,7 +16,7 @@ use buurtbel::sip::call::response_to;
 use buurtbel::sip::{Message, Method, Request, parse_datagram};
 use buurtbel::speech::{Language, Speech, SpeechSettings};
 use buurtbel::telephony::Dialer;
-use buurtbel::telephony::pending::PendingProgram;
+use buurtbel::telephony::pending::{PendingProgram, ProgramFailure};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -223,7 +223,7 @@ async fn a_call_whose_program_fails_after_the_answer_is_hung_up() {
     let (maker, pending) = PendingProgram::later();
     let mut placed = Placed::start(caller, NUMBER, pending);
     placed.answered().await;
-    maker.finish(Err("no voice".into()));
+    maker.finish(Err(no_voice()));
     let summary = placed.summary().await;
     assert_eq!(summary.outcome, AttemptOutcome::AnsweredNoAck);
     assert_eq!(summary.digits, "");
@@ -234,9 +234,13 @@ async fn a_call_whose_program_fails_after_the_answer_is_hung_up() {
 async fn a_call_whose_program_already_failed_is_not_dialled() {
     let (_exchange, caller) = phones(PhoneScript::never_answer(), false).await;
     let (maker, pending) = PendingProgram::later();
-    maker.finish(Err("no voice".into()));
+    maker.finish(Err(no_voice()));
     let summary = Placed::start(caller, NUMBER, pending).summary().await;
     assert_eq!(summary, CallSummary::failed());
+}
+
+fn no_voice() -> ProgramFailure {
+    ProgramFailure::unmade(std::io::Error::other("no voice"))
 }
 
 #[tokio::test]

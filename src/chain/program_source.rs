@@ -21,7 +21,7 @@ pub enum ProgramError {
     Speech(#[from] SpeechError),
     /// The rendering task ended without a result.
     #[error("rendering stopped: {0}")]
-    Stopped(String),
+    Stopped(#[source] tokio::task::JoinError),
     /// The alert has no message.
     #[error("alert {0} has no message in any language")]
     NoMessage(AlertId),
@@ -126,7 +126,7 @@ impl ProgramSource for StoredPrograms {
         .await;
         match rendered {
             Ok(program) => Ok(program?),
-            Err(e) => Err(ProgramError::Stopped(e.to_string())),
+            Err(e) => Err(ProgramError::Stopped(e)),
         }
     }
 

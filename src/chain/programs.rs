@@ -4,6 +4,7 @@
 //! on first use, so the first call of an alert waits only for its own language; the other
 //! languages render while it rings.
 
+use crate::speech::FileProblem;
 use crate::speech::engine::{Pcm, SpeechError};
 use crate::speech::prompts::PromptContext;
 use crate::speech::{Language, Speech, talk_off, wav};
@@ -124,7 +125,7 @@ impl Programs {
                 let (samples, rate) =
                     wav::decode_stored(bytes, shown).map_err(|e| SpeechError::File {
                         path: format!("voice message of alert {}", audio.alert).into(),
-                        reason: e.to_string(),
+                        problem: FileProblem::Recording(e),
                     })?;
                 talk_off::for_telephone(&Pcm { samples, rate })
             }

@@ -7,7 +7,7 @@ use crate::chain::dispatcher::{ChainSettings, Dispatcher};
 use crate::chain::events::Events;
 use crate::chain::program_source::StoredPrograms;
 use crate::chain::programs::Programs;
-use crate::config::Config;
+use crate::config::{BadValue, Config};
 use crate::speech::{Speech, SpeechError};
 use crate::store::{Store, TrunkLedger};
 use crate::telephony::limits::SharedPace;
@@ -30,8 +30,8 @@ pub enum ServiceError {
     #[error(transparent)]
     Speech(#[from] SpeechError),
     /// A configuration value.
-    #[error("{0}")]
-    Config(String),
+    #[error(transparent)]
+    Config(#[from] BadValue),
 }
 
 /// The dispatcher's settings from the configuration.
@@ -39,7 +39,7 @@ pub fn settings(config: &Config) -> Result<ChainSettings, ServiceError> {
     let quiet_hours = config
         .chain
         .quiet_minutes()
-        .map_err(|e| ServiceError::Config(format!("chain.quiet_hours: {e}")))?;
+        .map_err(|problem| BadValue::new("chain.quiet_hours", problem))?;
     Ok(ChainSettings {
         channels: config.trunk.max_channels.max(1) as usize,
         retry: config.chain.retry,
@@ -89,11 +89,7 @@ pub async fn start(
     settings: ChainSettings,
     events: Events,
 ) -> Result<LiveDispatcher, ServiceError> {
-    let speech = config
-        .speech
-        .settings()
-        .map_err(|(key, problem)| ServiceError::Config(format!("{key}: {problem}")))?;
-    let speech = Arc::new(Speech::new(speech)?);
+    let speech = Arc::new(Speech::new(config.speech.settings()?)?);
     let dialer = Dialer::start(config).await?;
     if let Some(pace) = LedgerPace::of(&store, &settings.trunk) {
         dialer.limits().share_pace(Arc::new(pace));

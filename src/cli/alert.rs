@@ -2,10 +2,10 @@
 //! (`buurtbel serve`, running against the same database) and, with `--follow`, watch it to
 //! the end. `alert list` and `alert show` read alerts back afterwards ([`super::history`]).
 
-use super::CliError;
 use super::members::{DatabaseArgs, configuration, database_url, existing_network};
 use super::values::one_of;
 use super::words;
+use super::{CliError, Task};
 use crate::chain::dispatcher::submit;
 use crate::speech::wav::Recording;
 use crate::speech::{Language, Speech, SpeechSettings};
@@ -121,11 +121,7 @@ async fn send(args: SendArgs) -> Result<(), CliError> {
     let config = configuration(&args.database)?;
     let chain = config.chain.clone();
     let expires_in = match args.expires_in {
-        Some(asked) => Some(
-            chain
-                .expiry(asked)
-                .map_err(|problem| CliError::Usage(format!("--expires-in: {problem}")))?,
-        ),
+        Some(asked) => Some(chain.expiry(asked).map_err(CliError::ExpiresIn)?),
         None => None,
     };
     let messages = messages(&args, config.speech_settings()?).await?;
@@ -229,10 +225,7 @@ async fn messages(args: &SendArgs, speech: SpeechSettings) -> Result<Vec<Message
         });
     }
     if messages.is_empty() {
-        return Err(CliError::Usage(
-            "give the message: --text-nl \"…\" (or --text-fr, --text-de, --text-en, --wav-nl FILE…)"
-                .to_owned(),
-        ));
+        return Err(CliError::NoMessage);
     }
     tokio::task::spawn_blocking(move || -> Result<(), CliError> {
         let speech = Speech::new(speech)?;
@@ -242,7 +235,10 @@ async fn messages(args: &SendArgs, speech: SpeechSettings) -> Result<Vec<Message
         Ok(())
     })
     .await
-    .map_err(|e| CliError::Usage(format!("speaking the message stopped: {e}")))??;
+    .map_err(|source| CliError::Task {
+        task: Task::SpeakingTheMessage,
+        source,
+    })??;
     Ok(messages)
 }
 

@@ -12,7 +12,7 @@ use super::CliError;
 use super::values::one_of;
 use crate::config::Config;
 use crate::members::{
-    ImportError, MemberFile, MemberRow, RowProblem, Separator, read_member_file, write_csv,
+    BadRow, ImportError, MemberFile, MemberRow, RowProblem, Separator, read_member_file, write_csv,
 };
 use crate::speech::Language;
 use crate::store::{
@@ -183,10 +183,8 @@ fn refused_row(path: &Path, rows: &[(u64, MemberRow)], error: StoreError) -> Cli
     };
     let line = |i: usize| rows.get(i).map_or(0, |(line, _)| *line);
     let problem = match problem {
-        MemberProblem::SameMember(earlier) => {
-            format!("the same member as line {}", line(earlier))
-        }
-        other => other.to_string(),
+        MemberProblem::SameMember(earlier) => BadRow::SameAsLine(line(earlier)),
+        other => BadRow::Refused(other),
     };
     let source = ImportError::Rows(vec![RowProblem {
         line: line(index),

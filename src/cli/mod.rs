@@ -4,6 +4,7 @@
 mod alert;
 mod call;
 mod demo;
+mod error;
 mod history;
 mod host;
 mod members;
@@ -15,8 +16,10 @@ mod status;
 mod values;
 mod words;
 
+pub use error::{CliError, Task};
+
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// buurtbel: phones the members of a neighbourhood information network (BIN).
 #[derive(Debug, Parser)]
@@ -48,99 +51,6 @@ pub enum Command {
     Phones(phones::PhonesArgs),
 }
 
-/// Why a command could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    /// The configuration file.
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    /// The destination.
-    #[error("--to: {0}")]
-    Number(#[from] crate::number::NumberError),
-    /// The message text, its speech or the prompts.
-    #[error(transparent)]
-    Speech(#[from] crate::speech::SpeechError),
-    /// An audio file.
-    #[error(transparent)]
-    Audio(#[from] crate::speech::wav::WavError),
-    /// An output file.
-    #[error("cannot write {path}: {source}")]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// Sockets, resolution.
-    #[error(transparent)]
-    Dialer(#[from] crate::telephony::DialerError),
-    /// The database.
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    /// An input file that cannot be opened.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A member file with bad rows (each already printed as `FILE:LINE: problem`) or a bad
-    /// header; nothing was imported.
-    #[error("{}: {}", path.display(), members::refusal(source))]
-    MemberFile {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        source: crate::members::ImportError,
-    },
-    /// Arguments that do not fit together.
-    #[error("{0}")]
-    Usage(String),
-    /// Something this machine could not do (a socket, a task).
-    #[error("{0}")]
-    Environment(String),
-    /// The alert chain.
-    #[error(transparent)]
-    Chain(#[from] crate::chain::dispatcher::ChainError),
-    /// Starting the chain's telephony or speech.
-    #[error(transparent)]
-    Service(#[from] crate::chain::service::ServiceError),
-    /// An alert id that names no alert.
-    #[error("no alert `{0}` (`buurtbel alert list` shows the alerts of the last 7 days)")]
-    NoAlert(crate::store::AlertId),
-    /// A network name that names no network.
-    #[error(
-        "no network named `{name}` ({}; `members import --create` adds one)",
-        members::known_networks(known)
-    )]
-    NoNetwork {
-        /// The name given.
-        name: String,
-        /// The networks there are.
-        known: Vec<String>,
-    },
-}
-
-impl CliError {
-    /// 2 for what the user must fix in their input, 1 for the environment.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            CliError::Config(_) | CliError::Number(_) | CliError::Audio(_) => 2,
-            CliError::Speech(e) if e.is_input() => 2,
-            CliError::Speech(_) | CliError::Write { .. } | CliError::Dialer(_) => 1,
-            CliError::Store(e)
-            | CliError::Chain(crate::chain::dispatcher::ChainError::Store(e)) => store_exit_code(e),
-            CliError::Read { .. } | CliError::MemberFile { .. } | CliError::NoNetwork { .. } => 2,
-            CliError::NoAlert(_) => 2,
-            CliError::Usage(_) => 2,
-            CliError::Service(crate::chain::service::ServiceError::Config(_)) => 2,
-            CliError::Environment(_) | CliError::Service(_) => 1,
-            CliError::Chain(crate::chain::dispatcher::ChainError::LeaseLost) => 1,
-        }
-    }
-}
-
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
@@ -152,17 +62,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(args) => status::run(args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Phones(args) => phones::run(args).await,
-    }
-}
-
-/// A database URL or member the user gave is theirs to fix; the rest is the environment.
-fn store_exit_code(error: &crate::store::StoreError) -> u8 {
-    use crate::store::StoreError;
-    match error {
-        StoreError::UnsupportedUrl(_)
-        | StoreError::InvalidMember { .. }
-        | StoreError::KeyTaken { .. } => 2,
-        _ => 1,
     }
 }
 

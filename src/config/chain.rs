@@ -1,5 +1,6 @@
 //! `[database]` and `[chain]`: where the alert chain keeps its state and how it behaves.
 
+use super::{BadValue, ValueProblem};
 use buurtbel_proto::policy::RetryPolicy;
 use serde::Deserialize;
 use std::time::Duration;
@@ -34,17 +35,13 @@ pub struct InstanceConfig {
 }
 
 impl InstanceConfig {
-    pub(super) fn check(&self) -> Result<(), (&'static str, String)> {
-        match &self.name {
-            Some(name) if name.trim().is_empty() || name.len() > 64 => {
-                Err(("instance.name", "must be 1 to 64 characters".to_owned()))
-            }
-            Some(name) if name.chars().any(char::is_control) => Err((
-                "instance.name",
-                "must not hold control characters".to_owned(),
-            )),
-            _ => Ok(()),
-        }
+    pub(super) fn check(&self) -> Result<(), BadValue> {
+        let problem = match &self.name {
+            Some(name) if name.trim().is_empty() || name.len() > 64 => ValueProblem::Length(1, 64),
+            Some(name) if name.chars().any(char::is_control) => ValueProblem::ControlCharacters,
+            _ => return Ok(()),
+        };
+        Err(BadValue::new("instance.name", problem))
     }
 }
 
@@ -86,41 +83,70 @@ impl Default for ChainConfig {
 impl ChainConfig {
     /// How long an alert asked to expire in `asked` keeps calling: longer than nothing and at
     /// most `max_expiry`, or what is wrong.
-    pub fn expiry(&self, asked: Duration) -> Result<Duration, String> {
+    pub fn expiry(&self, asked: Duration) -> Result<Duration, ExpiryError> {
         if asked.is_zero() {
-            return Err("must be longer than 0".to_owned());
+            return Err(ExpiryError::Nothing);
         }
         if asked > self.max_expiry {
-            return Err(format!(
-                "{} is longer than {} (chain.max_expiry)",
-                humantime::format_duration(asked),
-                humantime::format_duration(self.max_expiry)
-            ));
+            return Err(ExpiryError::BeyondLongest {
+                asked,
+                longest: self.max_expiry,
+            });
         }
         Ok(asked)
     }
 
     /// The expiries themselves, or the key that is wrong and why.
-    pub(super) fn check_expiries(&self) -> Result<(), (&'static str, String)> {
+    pub(super) fn check_expiries(&self) -> Result<(), BadValue> {
         if self.max_expiry.is_zero() {
-            return Err(("chain.max_expiry", "must be longer than 0".into()));
+            return Err(BadValue::new("chain.max_expiry", ExpiryError::Nothing));
         }
         self.expiry(self.urgent_expiry)
             .map(|_| ())
-            .map_err(|problem| ("chain.urgent_expiry", problem))
+            .map_err(|problem| BadValue::new("chain.urgent_expiry", problem))
     }
 
     /// The quiet hours as minutes of the day, or what is wrong with them.
-    pub fn quiet_minutes(&self) -> Result<(u32, u32), String> {
+    pub fn quiet_minutes(&self) -> Result<(u32, u32), QuietHoursError> {
         parse_quiet_hours(&self.quiet_hours)
     }
 }
 
+/// An expiry that cannot be given to an alert.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExpiryError {
+    /// No time at all.
+    #[error("must be longer than 0")]
+    Nothing,
+    /// Longer than `chain.max_expiry`.
+    #[error(
+        "{} is longer than {} (chain.max_expiry)",
+        humantime::format_duration(*.asked),
+        humantime::format_duration(*.longest)
+    )]
+    BeyondLongest {
+        /// The expiry asked for.
+        asked: Duration,
+        /// `chain.max_expiry`.
+        longest: Duration,
+    },
+}
+
+/// Quiet hours not written as `"21:00-08:00"`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not like \"21:00-08:00\"")]
+pub struct QuietHoursError {
+    /// What was written.
+    pub text: String,
+}
+
 /// `"21:00-08:00"` as minutes of the day.
-pub fn parse_quiet_hours(text: &str) -> Result<(u32, u32), String> {
-    let bad = || format!("`{text}` is not like \"21:00-08:00\"");
+pub fn parse_quiet_hours(text: &str) -> Result<(u32, u32), QuietHoursError> {
+    let bad = || QuietHoursError {
+        text: text.to_owned(),
+    };
     let (start, end) = text.split_once('-').ok_or_else(bad)?;
-    let minutes = |t: &str| -> Result<u32, String> {
+    let minutes = |t: &str| -> Result<u32, QuietHoursError> {
         let (h, m) = t.trim().split_once(':').ok_or_else(bad)?;
         let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
         if h > 23 || m > 59 {
@@ -154,13 +180,16 @@ mod tests {
         assert_eq!(chain.expiry(day), Ok(day));
         assert_eq!(chain.expiry(7 * day), Ok(7 * day));
         assert!(chain.expiry(Duration::ZERO).is_err());
-        let refused = chain.expiry(8 * day).unwrap_err();
-        assert!(refused.contains("chain.max_expiry"), "{refused}");
+        let refused = chain.expiry(8 * day).unwrap_err().to_string();
+        assert_eq!(refused, "8days is longer than 7days (chain.max_expiry)");
         let tight = ChainConfig {
             max_expiry: Duration::from_secs(600),
             ..ChainConfig::default()
         };
-        assert_eq!(tight.check_expiries().unwrap_err().0, "chain.urgent_expiry");
+        assert_eq!(
+            tight.check_expiries().unwrap_err().key,
+            "chain.urgent_expiry"
+        );
     }
 
     #[test]

@@ -4,12 +4,16 @@
 //! the key and the problem, so an operator can fix the file without reading code.
 
 mod chain;
+mod error;
 mod proxy;
 pub mod retry;
 mod speech;
 
-pub use chain::{ChainConfig, DatabaseConfig, InstanceConfig, parse_quiet_hours};
-pub use proxy::ProxyAddress;
+pub use chain::{
+    ChainConfig, DatabaseConfig, ExpiryError, InstanceConfig, QuietHoursError, parse_quiet_hours,
+};
+pub use error::{BadValue, ConfigError, ValueProblem};
+pub use proxy::{ProxyAddress, ProxyError, ProxyProblem};
 pub use speech::SpeechConfig;
 
 use buurtbel_proto::sip::sdp::Codec;
@@ -18,47 +22,6 @@ use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::Path;
 use std::time::Duration;
-
-/// Why a configuration cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// There is no such file. The example is in the source folder, and where the package
-    /// installs it (`packaging/`).
-    #[error(
-        "cannot read {path}: no such file; copy sip.example.toml to start \
-         (installed: /usr/share/doc/buurtbel/sip.example.toml)"
-    )]
-    Missing {
-        /// The file.
-        path: String,
-    },
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// Not valid TOML.
-    #[error("{path}: not valid TOML: {message}")]
-    Syntax {
-        /// The file.
-        path: String,
-        /// What the TOML parser said.
-        message: String,
-    },
-    /// A key with a wrong type, an unknown key, or a value out of range.
-    #[error("{path}: key `{key}`: {problem}")]
-    Key {
-        /// The file.
-        path: String,
-        /// The dotted key, e.g. `trunk.max_cps`.
-        key: String,
-        /// What is wrong with it.
-        problem: String,
-    },
-}
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -127,6 +90,16 @@ pub enum TransportKind {
     Udp,
     /// A stream with Content-Length framing.
     Tcp,
+}
+
+impl TransportKind {
+    /// The name as the configuration writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportKind::Udp => "udp",
+            TransportKind::Tcp => "tcp",
+        }
+    }
 }
 
 /// `[trunk]`.
@@ -236,7 +209,7 @@ impl Default for TrunkConfig {
 
 impl TrunkConfig {
     /// `proxy` read, or what is wrong with it.
-    pub fn proxy_address(&self) -> Result<ProxyAddress, String> {
+    pub fn proxy_address(&self) -> Result<ProxyAddress, ProxyError> {
         ProxyAddress::parse(&self.proxy)
     }
 }
@@ -266,42 +239,35 @@ impl Config {
 
     /// The `[speech]` section as settings (checked when the file was read).
     pub fn speech_settings(&self) -> Result<crate::speech::SpeechSettings, ConfigError> {
-        self.speech
-            .settings()
-            .map_err(|(key, problem)| ConfigError::Key {
-                path: "configuration".to_owned(),
-                key: key.to_owned(),
-                problem,
-            })
+        self.speech.settings().map_err(|bad| ConfigError::Value {
+            path: "configuration".to_owned(),
+            bad,
+        })
     }
 
     fn parse_sections(text: &str, path: &str, trunk_required: bool) -> Result<Config, ConfigError> {
         let table = table(text, path)?;
         let has_trunk = table.contains_key("trunk");
         let config: Config = typed(table, path, "")?;
-        let key_error = |(key, problem): (&str, String)| ConfigError::Key {
+        let bad_value = |bad| ConfigError::Value {
             path: path.to_owned(),
-            key: key.to_owned(),
-            problem,
+            bad,
         };
-        config.check().map_err(key_error)?;
+        config.check().map_err(bad_value)?;
         if has_trunk {
-            config.check_trunk().map_err(key_error)?;
+            config.check_trunk().map_err(bad_value)?;
         } else if trunk_required {
-            return Err(key_error((
-                "trunk",
-                "missing: the SIP trunk calls go through (proxy and domain at least)".to_owned(),
-            )));
+            return Err(bad_value(BadValue::new("trunk", ValueProblem::NoTrunk)));
         }
         Ok(config)
     }
 
     /// Every section but `[trunk]`.
-    fn check(&self) -> Result<(), (&'static str, String)> {
+    fn check(&self) -> Result<(), BadValue> {
         self.speech.settings()?;
         self.chain
             .quiet_minutes()
-            .map_err(|problem| ("chain.quiet_hours", problem))?;
+            .map_err(|problem| BadValue::new("chain.quiet_hours", problem))?;
         self.chain.check_expiries()?;
         self.instance.check()?;
         self.check_media()?;
@@ -309,65 +275,67 @@ impl Config {
     }
 
     /// `[trunk]`, and whether it agrees with `[sip]`.
-    fn check_trunk(&self) -> Result<(), (&'static str, String)> {
+    fn check_trunk(&self) -> Result<(), BadValue> {
+        use ValueProblem::*;
         let trunk = &self.trunk;
         let proxy = trunk
             .proxy_address()
-            .map_err(|problem| ("trunk.proxy", problem))?;
-        if proxy.transport.is_some_and(|t| t != self.sip.transport) {
-            return Err((
-                "trunk.proxy",
-                format!(
-                    "names transport {:?} but sip.transport is {:?}; make them agree",
-                    proxy.transport.unwrap_or_default(),
-                    self.sip.transport
-                )
-                .to_ascii_lowercase(),
-            ));
+            .map_err(|problem| BadValue::new("trunk.proxy", problem))?;
+        if let Some(transport) = proxy.transport.filter(|t| *t != self.sip.transport) {
+            let problem = TransportDisagrees {
+                proxy: transport,
+                sip: self.sip.transport,
+            };
+            return Err(BadValue::new("trunk.proxy", problem));
         }
         if trunk.domain.trim().is_empty() {
-            return Err(("trunk.domain", "must not be empty".into()));
+            return Err(BadValue::new("trunk.domain", Empty));
         }
         if trunk.max_channels == 0 {
-            return Err(("trunk.max_channels", "must be at least 1".into()));
+            return Err(BadValue::new("trunk.max_channels", TooFew(1)));
         }
         if !(trunk.max_cps.is_finite() && trunk.max_cps > 0.0) {
-            return Err(("trunk.max_cps", "must be a number above 0".into()));
+            return Err(BadValue::new("trunk.max_cps", NotAbove0));
         }
         if trunk.ring_timeout.is_zero() {
-            return Err(("trunk.ring_timeout", "must be longer than 0 s".into()));
+            return Err(BadValue::new("trunk.ring_timeout", NoTime));
         }
-        if trunk.register && trunk.register_expiry < Duration::from_secs(60) {
-            return Err(("trunk.register_expiry", "must be at least 60 s".into()));
-        }
-        Ok(())
-    }
-
-    fn check_media(&self) -> Result<(), (&'static str, String)> {
-        if self.media.codecs.is_empty() {
-            return Err((
-                "media.codecs",
-                "must list at least one of PCMA, PCMU".into(),
+        let least_expiry = Duration::from_secs(60);
+        if trunk.register && trunk.register_expiry < least_expiry {
+            return Err(BadValue::new(
+                "trunk.register_expiry",
+                TooShort(least_expiry),
             ));
         }
-        if self.media.menu_rounds == 0 || self.media.menu_rounds > 10 {
-            return Err(("media.menu_rounds", "must be 1 to 10".into()));
+        Ok(())
+    }
+
+    fn check_media(&self) -> Result<(), BadValue> {
+        use ValueProblem::*;
+        if self.media.codecs.is_empty() {
+            return Err(BadValue::new("media.codecs", NoCodec));
         }
-        if self.media.rtp_timeout < Duration::from_secs(1) {
-            return Err(("media.rtp_timeout", "must be at least 1 s".into()));
+        if self.media.menu_rounds == 0 || self.media.menu_rounds > 10 {
+            return Err(BadValue::new("media.menu_rounds", OutOfRange(1, 10)));
+        }
+        let second = Duration::from_secs(1);
+        if self.media.rtp_timeout < second {
+            return Err(BadValue::new("media.rtp_timeout", TooShort(second)));
         }
         Ok(())
     }
 
-    fn check_sip(&self) -> Result<(), (&'static str, String)> {
+    fn check_sip(&self) -> Result<(), BadValue> {
+        use ValueProblem::*;
         if self.sip.t1.is_zero() || self.sip.t2 < self.sip.t1 {
-            return Err(("sip.t2", "T1 must be above 0 and T2 at least T1".into()));
+            return Err(BadValue::new("sip.t2", Timers));
         }
-        if self.sip.tcp_idle_timeout < Duration::from_secs(1) {
-            return Err(("sip.tcp_idle_timeout", "must be at least 1 s".into()));
+        let second = Duration::from_secs(1);
+        if self.sip.tcp_idle_timeout < second {
+            return Err(BadValue::new("sip.tcp_idle_timeout", TooShort(second)));
         }
         if self.sip.tcp_max_connections == 0 {
-            return Err(("sip.tcp_max_connections", "must be at least 1".into()));
+            return Err(BadValue::new("sip.tcp_max_connections", TooFew(1)));
         }
         Ok(())
     }
@@ -386,11 +354,10 @@ fn read(path: &Path) -> Result<String, ConfigError> {
 }
 
 fn table(text: &str, path: &str) -> Result<toml::Table, ConfigError> {
-    text.parse()
-        .map_err(|e: toml::de::Error| ConfigError::Syntax {
-            path: path.to_owned(),
-            message: e.message().to_owned(),
-        })
+    text.parse().map_err(|source| ConfigError::Syntax {
+        path: path.to_owned(),
+        source: Box::new(source),
+    })
 }
 
 /// Deserialises `value`; an error names the dotted key, under `prefix`.
@@ -408,7 +375,7 @@ fn typed<T: serde::de::DeserializeOwned>(
                 (".", prefix) => prefix.trim_end_matches('.').to_owned(),
                 (key, prefix) => format!("{prefix}{key}"),
             },
-            problem: e.into_inner().message().to_owned(),
+            source: Box::new(e.into_inner()),
         }
     })
 }

@@ -11,6 +11,52 @@ const SIP_PORT: u16 = 5060;
 /// What the error says is accepted.
 const FORMS: &str = "write host, host:port, [IPv6]:port or sip:host:port;transport=udp|tcp";
 
+/// A `trunk.proxy` that is none of the forms.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a trunk address ({problem}); {FORMS}")]
+pub struct ProxyError {
+    /// What was written.
+    pub text: String,
+    /// What is wrong with it.
+    #[source]
+    pub problem: ProxyProblem,
+}
+
+/// What is wrong with a `trunk.proxy`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProxyProblem {
+    /// `sips:`.
+    #[error("sips: needs TLS, which is not supported")]
+    Tls,
+    /// A `;transport=` other than udp or tcp.
+    #[error("transport is udp or tcp")]
+    Transport,
+    /// A URI parameter other than `transport` and `lr`.
+    #[error("the parameter `{0}` is not understood")]
+    Parameter(String),
+    /// Nothing where the host goes.
+    #[error("no host")]
+    NoHost,
+    /// `user@host`.
+    #[error("a proxy has a host, not a user")]
+    User,
+    /// `[` without `]`.
+    #[error("no closing `]`")]
+    Unclosed,
+    /// Something other than an IPv6 address in brackets.
+    #[error("not an IPv6 address in brackets")]
+    NotIpv6,
+    /// Something other than `:port` after `]`.
+    #[error("a port follows `]:`")]
+    AfterBracket,
+    /// A port that is not 1 to 65535.
+    #[error("the port is 1 to 65535")]
+    Port,
+    /// A host that is neither a name nor an address.
+    #[error("not a host name or address")]
+    NotHost,
+}
+
 /// Where requests go, as `trunk.proxy` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxyAddress {
@@ -24,12 +70,15 @@ pub struct ProxyAddress {
 
 impl ProxyAddress {
     /// Reads `text`, or says what is wrong and which forms are accepted.
-    pub fn parse(text: &str) -> Result<ProxyAddress, String> {
+    pub fn parse(text: &str) -> Result<ProxyAddress, ProxyError> {
         let trimmed = text.trim();
-        let refuse = |why: &str| format!("`{text}` is not a trunk address ({why}); {FORMS}");
+        let refuse = |problem| ProxyError {
+            text: text.to_owned(),
+            problem,
+        };
         let lower = trimmed.to_ascii_lowercase();
         if lower.starts_with("sips:") {
-            return Err(refuse("sips: needs TLS, which is not supported"));
+            return Err(refuse(ProxyProblem::Tls));
         }
         let Some(uri) = lower.strip_prefix("sip:").map(|_| &trimmed[4..]) else {
             let (host, port) = host_port(trimmed).map_err(&refuse)?;
@@ -50,13 +99,9 @@ impl ProxyAddress {
             ) {
                 ("transport", "udp") => transport = Some(TransportKind::Udp),
                 ("transport", "tcp") => transport = Some(TransportKind::Tcp),
-                ("transport", _) => return Err(refuse("transport is udp or tcp")),
+                ("transport", _) => return Err(refuse(ProxyProblem::Transport)),
                 ("lr", "") => {}
-                _ => {
-                    return Err(refuse(&format!(
-                        "the parameter `{param}` is not understood"
-                    )));
-                }
+                _ => return Err(refuse(ProxyProblem::Parameter(param.to_owned()))),
             }
         }
         Ok(ProxyAddress {
@@ -76,21 +121,21 @@ impl ProxyAddress {
 }
 
 /// A host with an optional port.
-fn host_port(text: &str) -> Result<(String, u16), &'static str> {
+fn host_port(text: &str) -> Result<(String, u16), ProxyProblem> {
     if text.is_empty() {
-        return Err("no host");
+        return Err(ProxyProblem::NoHost);
     }
     if text.contains('@') {
-        return Err("a proxy has a host, not a user");
+        return Err(ProxyProblem::User);
     }
     if let Some(rest) = text.strip_prefix('[') {
-        let (address, after) = rest.split_once(']').ok_or("no closing `]`")?;
+        let (address, after) = rest.split_once(']').ok_or(ProxyProblem::Unclosed)?;
         address
             .parse::<Ipv6Addr>()
-            .map_err(|_| "not an IPv6 address in brackets")?;
+            .map_err(|_| ProxyProblem::NotIpv6)?;
         let port = match after {
             "" => SIP_PORT,
-            after => port(after.strip_prefix(':').ok_or("a port follows `]:`")?)?,
+            after => port(after.strip_prefix(':').ok_or(ProxyProblem::AfterBracket)?)?,
         };
         return Ok((address.to_owned(), port));
     }
@@ -105,15 +150,15 @@ fn host_port(text: &str) -> Result<(String, u16), &'static str> {
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     if host.is_empty() || !is_name || host.starts_with(['.', '-']) {
-        return Err("not a host name or address");
+        return Err(ProxyProblem::NotHost);
     }
     Ok((host.to_owned(), port))
 }
 
-fn port(text: &str) -> Result<u16, &'static str> {
+fn port(text: &str) -> Result<u16, ProxyProblem> {
     match text.parse::<u16>() {
         Ok(port) if port > 0 => Ok(port),
-        _ => Err("the port is 1 to 65535"),
+        _ => Err(ProxyProblem::Port),
     }
 }
 
@@ -166,7 +211,7 @@ mod tests {
             "host name with spaces",
             "http://sip.trunk.example",
         ] {
-            let error = ProxyAddress::parse(bad).unwrap_err();
+            let error = ProxyAddress::parse(bad).unwrap_err().to_string();
             assert!(error.contains("[IPv6]:port"), "{bad}: {error}");
         }
     }

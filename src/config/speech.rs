@@ -1,5 +1,6 @@
 //! `[speech]`: which engine speaks, with which voices, where rendered audio is kept.
 
+use super::{BadValue, ValueProblem};
 use crate::speech::{EngineKind, Language, SpeechSettings};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -44,32 +45,32 @@ pub struct SpeechConfig {
 
 impl SpeechConfig {
     /// The settings, or the key that is wrong and why.
-    pub fn settings(&self) -> Result<SpeechSettings, (&'static str, String)> {
+    pub fn settings(&self) -> Result<SpeechSettings, BadValue> {
         let defaults = SpeechSettings::default();
         let mut voices = HashMap::new();
         for (code, voice) in &self.voice {
-            let language: Language = code
-                .parse()
-                .map_err(|e: crate::speech::UnknownLanguage| ("speech.voice", e.to_string()))?;
+            let language: Language = code.parse().map_err(|problem| {
+                BadValue::new("speech.voice", ValueProblem::Language(problem))
+            })?;
             voices.insert(language, voice.clone());
         }
         if self.engine == EngineKind::Command && self.command.is_empty() {
-            return Err((
-                "speech.command",
-                "engine `command` needs the program to run".into(),
-            ));
+            return Err(BadValue::new("speech.command", ValueProblem::NoCommand));
         }
         let max_chars = self.max_chars.unwrap_or(defaults.max_chars);
         if max_chars == 0 {
-            return Err(("speech.max_chars", "must be at least 1".into()));
+            return Err(BadValue::new("speech.max_chars", ValueProblem::TooFew(1)));
         }
         let message_repeats = self.message_repeats.unwrap_or(1);
         if !(1..=5).contains(&message_repeats) {
-            return Err(("speech.message_repeats", "must be 1 to 5".into()));
+            let problem = ValueProblem::OutOfRange(1, 5);
+            return Err(BadValue::new("speech.message_repeats", problem));
         }
         let max_recording = self.max_recording.unwrap_or(defaults.max_recording);
         if !LONGEST_RECORDING_RANGE.contains(&max_recording) {
-            return Err(("speech.max_recording", "must be 1s to 1h".into()));
+            let (least, most) = LONGEST_RECORDING_RANGE.into_inner();
+            let problem = ValueProblem::DurationOutOfRange(least, most);
+            return Err(BadValue::new("speech.max_recording", problem));
         }
         Ok(SpeechSettings {
             engine: self.engine,

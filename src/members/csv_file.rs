@@ -7,8 +7,9 @@
 //! of the later line, naming the earlier one: the later row would silently overwrite it.
 //! Columns are separated by `,` or `;`, as the header row shows (see [`super::separator`]).
 
-use super::identity::{self, Identity, Sameness};
+use super::identity::{self, Identity};
 use super::line_ends::UnixLineEnds;
+use super::problem::{BadHeader, BadRow, ImportError, RowProblem};
 use super::separator::{self, Separator};
 use crate::number::to_e164;
 use crate::speech::Language;
@@ -33,51 +34,10 @@ pub struct MemberRow {
     pub quiet_hours: Option<(u32, u32)>,
 }
 
-/// What is wrong with one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowProblem {
-    /// The line in the file (the header is line 1).
-    pub line: u64,
-    /// What is wrong.
-    pub problem: String,
-}
-
-/// Why a file was not imported.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// The header row (line 1).
-    #[error("header: {0}")]
-    Header(String),
-    /// One or more rows; nothing was imported.
-    #[error("{} bad row(s), nothing imported:\n{}", .0.len(), describe(.0))]
-    Rows(Vec<RowProblem>),
-    /// No rows at all.
-    #[error("the file holds no members")]
-    Empty,
-}
-
-impl ImportError {
-    /// Every problem with the line it is on, for `FILE:LINE: problem` messages: the header's
-    /// and an empty file's are on line 1.
-    pub fn problems(&self) -> Vec<RowProblem> {
-        match self {
-            ImportError::Rows(problems) => problems.clone(),
-            ImportError::Header(problem) => vec![RowProblem {
-                line: 1,
-                problem: problem.clone(),
-            }],
-            ImportError::Empty => vec![RowProblem {
-                line: 1,
-                problem: self.to_string(),
-            }],
-        }
-    }
-}
-
 /// Rows beyond which a file is refused: a network is a neighbourhood, not a city.
 pub const MAX_ROWS: usize = 100_000;
 
-const COLUMNS: [&str; 9] = [
+pub(super) const COLUMNS: [&str; 9] = [
     "member_id",
     "name",
     "phone",
@@ -115,7 +75,7 @@ pub struct MemberFile {
 /// As [`read_csv`], with the separator the header showed and each row's line.
 pub fn read_member_file(input: impl Read) -> Result<MemberFile, ImportError> {
     let (separator, input) = separator::detect(UnixLineEnds::new(input))
-        .map_err(|e| ImportError::Header(format!("unreadable: {e}")))?;
+        .map_err(|e| ImportError::Header(BadHeader::Unreadable(e)))?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(separator.byte())
         .trim(csv::Trim::All)
@@ -123,7 +83,7 @@ pub fn read_member_file(input: impl Read) -> Result<MemberFile, ImportError> {
         .from_reader(input);
     let header = reader
         .headers()
-        .map_err(|e| ImportError::Header(e.to_string()))?
+        .map_err(|e| ImportError::Header(BadHeader::Csv(e)))?
         .clone();
     let columns = Columns::new(&header)?;
     let (mut rows, mut problems) = (Vec::new(), Vec::new());
@@ -135,11 +95,11 @@ pub fn read_member_file(input: impl Read) -> Result<MemberFile, ImportError> {
             }
             Err(e) => (
                 e.position().map_or(0, |p| p.line()),
-                Err(format!("unreadable: {e}")),
+                Err(BadRow::Unreadable(e)),
             ),
         };
         if rows.len() + problems.len() >= MAX_ROWS {
-            let problem = format!("more than {MAX_ROWS} rows");
+            let problem = BadRow::TooMany;
             return Err(ImportError::Rows(vec![RowProblem { line, problem }]));
         }
         match result {
@@ -195,18 +155,15 @@ impl Columns {
         for (position, name) in header.iter().enumerate() {
             let name = name.trim_start_matches('\u{feff}').to_ascii_lowercase();
             let Some(column) = COLUMNS.iter().position(|c| *c == name) else {
-                return Err(ImportError::Header(format!(
-                    "unknown column `{name}` (known: {})",
-                    COLUMNS.join(", ")
-                )));
+                return Err(ImportError::Header(BadHeader::UnknownColumn(name)));
             };
             if index[column].replace(position).is_some() {
-                return Err(ImportError::Header(format!("column `{name}` twice")));
+                return Err(ImportError::Header(BadHeader::Twice(name)));
             }
         }
         for required in ["name", "phone"] {
             if index[column(required)].is_none() {
-                return Err(ImportError::Header(format!("no `{required}` column")));
+                return Err(ImportError::Header(BadHeader::Missing(required)));
             }
         }
         Ok(Columns { index })
@@ -218,13 +175,13 @@ impl Columns {
             .unwrap_or("")
     }
 
-    fn row(&self, record: &csv::StringRecord) -> Result<MemberRow, String> {
+    fn row(&self, record: &csv::StringRecord) -> Result<MemberRow, BadRow> {
         let name = self.get(record, "name");
         if name.is_empty() {
-            return Err("no name".into());
+            return Err(BadRow::NoName);
         }
         if name.chars().count() > 200 || name.chars().any(char::is_control) {
-            return Err("the name is not a name (too long or control characters)".into());
+            return Err(BadRow::NotAName);
         }
         let member_id = member_id(self.get(record, "member_id"))?;
         let mut phones = vec![phone(self.get(record, "phone"), "phone")?];
@@ -233,12 +190,12 @@ impl Columns {
         }
         let language = match self.get(record, "language") {
             "" => Language::Nl,
-            code => code.parse().map_err(|e| format!("language: {e}"))?,
+            code => code.parse().map_err(BadRow::Language)?,
         };
         let channel = match self.get(record, "channel") {
             "" => "voice".to_owned(),
             c if CHANNELS.contains(&c.to_ascii_lowercase().as_str()) => c.to_ascii_lowercase(),
-            other => return Err(format!("channel `{other}` (voice, sms or voice_then_sms)")),
+            other => return Err(BadRow::Channel(other.to_owned())),
         };
         Ok(MemberRow {
             member_id,
@@ -270,60 +227,55 @@ fn repeated_members(rows: &[(u64, MemberRow)]) -> Vec<RowProblem> {
         .into_iter()
         .map(|repeat| {
             let line = |i: usize| rows.get(i).map_or(0, |(line, _)| *line);
-            let why = match repeat.why {
-                Sameness::MemberId => "the same member_id",
-                Sameness::NameAndNumber => {
-                    "the same name and first number; if they are two people, give each a member_id"
-                }
-            };
             RowProblem {
                 line: line(repeat.index),
-                problem: format!("the same member as line {} ({why})", line(repeat.earlier)),
+                problem: BadRow::Repeated {
+                    earlier: line(repeat.earlier),
+                    sameness: repeat.why,
+                },
             }
         })
         .collect()
 }
 
-fn member_id(text: &str) -> Result<Option<String>, String> {
+fn member_id(text: &str) -> Result<Option<String>, BadRow> {
     if text.is_empty() {
         return Ok(None);
     }
     if text.chars().count() > MAX_MEMBER_ID || text.chars().any(char::is_control) {
-        return Err(format!(
-            "member_id is not an id (more than {MAX_MEMBER_ID} characters or control characters)"
-        ));
+        return Err(BadRow::NotAnId);
     }
     Ok(Some(text.to_owned()))
 }
 
-fn phone(text: &str, column: &str) -> Result<String, String> {
+fn phone(text: &str, column: &'static str) -> Result<String, BadRow> {
     if text.is_empty() {
-        return Err(format!("no {column}"));
+        return Err(BadRow::NoPhone(column));
     }
-    to_e164(text).map_err(|e| format!("{column}: {e}"))
+    to_e164(text).map_err(|source| BadRow::Phone { column, source })
 }
 
-fn speech_rate(text: &str) -> Result<f64, String> {
+fn speech_rate(text: &str) -> Result<f64, BadRow> {
     if text.is_empty() {
         return Ok(1.0);
     }
     match text.replace(',', ".").parse::<f64>() {
         Ok(rate) if (0.5..=2.0).contains(&rate) => Ok(rate),
-        _ => Err(format!("speech_rate `{text}` (0.5 to 2.0)")),
+        _ => Err(BadRow::SpeechRate(text.to_owned())),
     }
 }
 
-fn quiet_hours(start: &str, end: &str) -> Result<Option<(u32, u32)>, String> {
+fn quiet_hours(start: &str, end: &str) -> Result<Option<(u32, u32)>, BadRow> {
     match (start, end) {
         ("", "") => Ok(None),
-        ("", _) | (_, "") => Err("quiet_start and quiet_end go together".into()),
+        ("", _) | (_, "") => Err(BadRow::HalfQuietHours),
         (start, end) => Ok(Some((minutes(start)?, minutes(end)?))),
     }
 }
 
 /// `HH:MM` (or `HHuMM`, `HHhMM`) as minutes of the day.
-fn minutes(text: &str) -> Result<u32, String> {
-    let bad = || format!("time `{text}` (HH:MM)");
+fn minutes(text: &str) -> Result<u32, BadRow> {
+    let bad = || BadRow::Time(text.to_owned());
     let (hours, mins) = text.split_once([':', 'u', 'h']).ok_or_else(bad)?;
     let (hours, mins): (u32, u32) = (
         hours.parse().map_err(|_| bad())?,
@@ -337,14 +289,6 @@ fn minutes(text: &str) -> Result<u32, String> {
 
 fn clock(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-fn describe(problems: &[RowProblem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("  line {}: {}", p.line, p.problem))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[cfg(test)]
@@ -410,7 +354,7 @@ mod tests {
         };
         let lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, vec![3, 4, 5, 6]);
-        assert!(problems[3].problem.contains("fax"));
+        assert!(problems[3].problem.to_string().contains("fax"));
     }
 
     #[test]
@@ -455,9 +399,9 @@ mod tests {
         let Err(ImportError::Rows(problems)) = read_csv(file.as_bytes()) else {
             panic!("refused");
         };
-        let found: Vec<(u64, &str)> = problems
+        let found: Vec<(u64, String)> = problems
             .iter()
-            .map(|p| (p.line, p.problem.as_str()))
+            .map(|p| (p.line, p.problem.to_string()))
             .collect();
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!(found[0].0, 5);
@@ -468,7 +412,10 @@ mod tests {
         );
         assert_eq!(
             found[1],
-            (6, "the same member as line 2 (the same member_id)")
+            (
+                6,
+                "the same member as line 2 (the same member_id)".to_owned()
+            )
         );
     }
 
@@ -478,7 +425,8 @@ mod tests {
         let file = format!("member_id,name,phone\n{long},Jan Voorbeeld,0470000001\n");
         let error = read_csv(file.as_bytes()).unwrap_err();
         assert_eq!(error.problems()[0].line, 2);
-        assert!(error.problems()[0].problem.starts_with("member_id"));
+        let problem = error.problems()[0].problem.to_string();
+        assert!(problem.starts_with("member_id"));
         let header = read_csv("name,phonee\nA,1\n".as_bytes()).unwrap_err();
         assert_eq!(header.problems()[0].line, 1);
     }

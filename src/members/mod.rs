@@ -7,10 +7,9 @@
 mod csv_file;
 pub mod identity;
 mod line_ends;
+mod problem;
 mod separator;
 
-pub use csv_file::{
-    ImportError, MAX_MEMBER_ID, MemberFile, MemberRow, RowProblem, read_csv, read_member_file,
-    write_csv,
-};
+pub use csv_file::{MAX_MEMBER_ID, MemberFile, MemberRow, read_csv, read_member_file, write_csv};
+pub use problem::{BadHeader, BadRow, ImportError, ProblemLine, RowProblem};
 pub use separator::Separator;

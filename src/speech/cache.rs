@@ -8,7 +8,7 @@
 //! A rendering says what an alert said, so folders are created `0700` and files `0600`,
 //! whatever the umask.
 
-use super::wav::{read_8k, write_8k_to};
+use super::wav::{WavError, read_8k, write_8k_to};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -17,6 +17,17 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct AudioCache {
     dir: PathBuf,
+}
+
+/// Why a rendering was not stored (logged; the audio is used all the same).
+#[derive(Debug, thiserror::Error)]
+enum StoreFailure {
+    /// The folder, the file or the rename.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// Writing the samples.
+    #[error(transparent)]
+    Wav(#[from] WavError),
 }
 
 /// A content hash naming one rendering.
@@ -70,7 +81,7 @@ impl AudioCache {
         }
     }
 
-    fn try_store(&self, key: &CacheKey, samples: &[i16]) -> Result<(), Box<dyn std::error::Error>> {
+    fn try_store(&self, key: &CacheKey, samples: &[i16]) -> Result<(), StoreFailure> {
         let path = self.path(key);
         if let Some(parent) = path.parent() {
             private_dir(parent)?;
@@ -79,8 +90,8 @@ impl AudioCache {
         let file = private_file(&staging)?;
         let shown = staging.display().to_string();
         let written = write_8k_to(std::io::BufWriter::new(file), samples, &shown)
-            .map_err(Box::from)
-            .and_then(|()| std::fs::rename(&staging, &path).map_err(Box::from));
+            .map_err(StoreFailure::from)
+            .and_then(|()| std::fs::rename(&staging, &path).map_err(StoreFailure::from));
         if written.is_err() {
             let _ = std::fs::remove_file(&staging);
         }

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod engine;
+mod error;
 pub mod language;
 pub mod normalise;
 pub mod post;
@@ -13,6 +14,7 @@ pub mod render;
 pub mod talk_off;
 pub mod wav;
 
-pub use engine::{EngineKind, SpeechError};
+pub use engine::EngineKind;
+pub use error::{EngineFailure, FileProblem, SpeechError, TemplateProblem, Unavailable};
 pub use language::{Language, UnknownLanguage};
 pub use render::{Rendered, Speech, SpeechSettings};

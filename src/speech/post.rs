@@ -3,6 +3,7 @@
 //! speech level brought to [`TARGET_DBFS`] without clipping, and [`LEAD_IN`] of silence put
 //! in front, so that a member who answers with "hallo?" does not talk over the first word.
 
+use super::EngineFailure;
 use super::engine::{Pcm, SpeechError};
 use super::wav::{RATE, resample};
 use std::time::Duration;
@@ -25,15 +26,15 @@ const FRAME: usize = 160;
 
 /// Engine output to 8 kHz telephone samples.
 pub fn for_telephone(pcm: &Pcm) -> Result<Vec<i16>, SpeechError> {
-    let audio = resample(&pcm.samples, pcm.rate, RATE).ok_or_else(|| SpeechError::Failed {
+    let audio = resample(&pcm.samples, pcm.rate, RATE).ok_or(SpeechError::Failed {
         engine: "resampler",
-        reason: format!("cannot resample from {} Hz", pcm.rate),
+        problem: EngineFailure::Resample(pcm.rate),
     })?;
     let spoken = trim(&audio);
     if spoken.is_empty() {
         return Err(SpeechError::Failed {
             engine: "synthesis",
-            reason: "produced only silence".into(),
+            problem: EngineFailure::Silence,
         });
     }
     let gain = gain(spoken);

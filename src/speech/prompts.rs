@@ -10,6 +10,7 @@
 //! operator's `prompts.toml` replaces them.
 
 use super::engine::SpeechError;
+use super::{FileProblem, TemplateProblem};
 use super::{Language, wav};
 use std::path::{Path, PathBuf};
 
@@ -96,7 +97,10 @@ pub fn source(
     let dir = voices.join(language.code());
     let recording = dir.join(format!("{}.wav", prompt.name()));
     if recording.exists() {
-        let samples = wav::read_8k(&recording).map_err(|e| file_error(&recording, e))?;
+        let samples = wav::read_8k(&recording).map_err(|e| SpeechError::File {
+            path: recording.clone(),
+            problem: FileProblem::Recording(e),
+        })?;
         return Ok(PromptSource::Recorded(samples));
     }
     let (templates, path) = templates(&dir, language)?;
@@ -115,9 +119,12 @@ pub fn source(
     };
     fill(&template, context)
         .map(PromptSource::Text)
-        .map_err(|reason| SpeechError::File {
+        .map_err(|problem| SpeechError::File {
             path,
-            reason: format!("`{}`: {reason}", prompt.name()),
+            problem: FileProblem::Template {
+                prompt: prompt.name(),
+                problem,
+            },
         })
 }
 
@@ -129,11 +136,16 @@ fn templates(dir: &Path, language: Language) -> Result<(Templates, PathBuf), Spe
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok((builtin(language), path));
         }
-        Err(e) => return Err(file_error(&path, e)),
+        Err(e) => {
+            return Err(SpeechError::File {
+                path,
+                problem: FileProblem::Read(e),
+            });
+        }
     };
-    let templates = toml::from_str(&text).map_err(|e: toml::de::Error| SpeechError::File {
+    let templates = toml::from_str(&text).map_err(|e| SpeechError::File {
         path: path.clone(),
-        reason: e.message().to_owned(),
+        problem: FileProblem::Syntax(e),
     })?;
     Ok((templates, path))
 }
@@ -158,29 +170,22 @@ pub fn builtin(language: Language) -> Templates {
 }
 
 /// Replaces `{network}` and `{callback}`; any other `{…}` is an error.
-fn fill(template: &str, context: &PromptContext<'_>) -> Result<String, String> {
+fn fill(template: &str, context: &PromptContext<'_>) -> Result<String, TemplateProblem> {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let close = after.find('}').ok_or("a `{` without its `}`")?;
+        let close = after.find('}').ok_or(TemplateProblem::Unclosed)?;
         match &after[..close] {
             "network" => out.push_str(context.network),
             "callback" => out.push_str(context.callback),
-            other => return Err(format!("unknown placeholder {{{other}}}")),
+            other => return Err(TemplateProblem::UnknownPlaceholder(other.to_owned())),
         }
         rest = &after[close + 1..];
     }
     out.push_str(rest);
     Ok(out)
-}
-
-fn file_error(path: &Path, error: impl std::fmt::Display) -> SpeechError {
-    SpeechError::File {
-        path: path.to_owned(),
-        reason: error.to_string(),
-    }
 }
 
 #[cfg(test)]

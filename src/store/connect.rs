@@ -5,7 +5,7 @@
 //! cannot be reached is reported at once with the cause and the address, instead of after the
 //! pool's 30 s of retries.
 
-use super::StoreError;
+use super::{ConnectFailure, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection};
 use std::path::Path;
@@ -132,7 +132,7 @@ pub(super) async fn postgres_pool(url: &str) -> Result<AnyPool, StoreError> {
 /// A pool of at most `connections` to a PostgreSQL server; see [`postgres_pool`].
 pub(super) async fn postgres_pool_of(url: &str, connections: u32) -> Result<AnyPool, StoreError> {
     let address = postgres_address(url);
-    let unreachable = |cause: String| StoreError::Unreachable {
+    let unreachable = |cause| StoreError::Unreachable {
         address: address.clone(),
         cause,
     };
@@ -140,12 +140,9 @@ pub(super) async fn postgres_pool_of(url: &str, connections: u32) -> Result<AnyP
     let first = tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await;
     match first {
         Err(_) => {
-            return Err(unreachable(format!(
-                "no answer within {} s",
-                CONNECT_TIMEOUT.as_secs()
-            )));
+            return Err(unreachable(ConnectFailure::Silent(CONNECT_TIMEOUT)));
         }
-        Ok(Err(sqlx::Error::Io(error))) => return Err(unreachable(io_cause(&error))),
+        Ok(Err(sqlx::Error::Io(error))) => return Err(unreachable(io_cause(error))),
         Ok(Err(error)) => return Err(error.into()),
         Ok(Ok(connection)) => {
             let _ = connection.close().await;
@@ -177,10 +174,10 @@ fn postgres_address(url: &str) -> String {
 }
 
 /// The cause in the words an operator searches for.
-fn io_cause(error: &std::io::Error) -> String {
+fn io_cause(error: std::io::Error) -> ConnectFailure {
     match error.kind() {
-        std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
-        _ => error.to_string(),
+        std::io::ErrorKind::ConnectionRefused => ConnectFailure::Refused(error),
+        _ => ConnectFailure::Io(error),
     }
 }
 

@@ -16,8 +16,9 @@ pub enum StoreError {
     Unreachable {
         /// `host:port`.
         address: String,
-        /// `connection refused`, `no answer within 5 s`, or what the system said.
-        cause: String,
+        /// Refused, silent, or what the system said.
+        #[source]
+        cause: ConnectFailure,
     },
     /// SQLite did not switch to write-ahead logging.
     #[error("SQLite stayed in journal mode `{0}`, not WAL")]
@@ -110,6 +111,20 @@ pub enum StoreError {
 
 fn with_try(scheduled: bool) -> &'static str {
     if scheduled { " with a next try" } else { "" }
+}
+
+/// Why a database server could not be reached, in the words an operator searches for.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectFailure {
+    /// Nothing listens at the address.
+    #[error("connection refused")]
+    Refused(#[source] std::io::Error),
+    /// No answer in time.
+    #[error("no answer within {} s", .0.as_secs())]
+    Silent(std::time::Duration),
+    /// What the system said.
+    #[error("{0}")]
+    Io(#[source] std::io::Error),
 }
 
 /// What is wrong with a member handed to an import.

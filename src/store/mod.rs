@@ -62,7 +62,7 @@ pub use alerts::{Alert, Message, MessageBody, NewAlert};
 pub use attempts::{Attempt, AttemptResult, DeliveryStep, InFlight};
 pub use connect::{CONNECT_TIMEOUT, redacted_url};
 pub use deliveries::{Delivery, DeliveryLine, DeliveryTally, DueDelivery, Recipient};
-pub use error::{AlertProblem, MemberProblem, StoreError};
+pub use error::{AlertProblem, ConnectFailure, MemberProblem, StoreError};
 pub use history::{AlertSummary, Confirmation, LastTry, MemberResult};
 pub use import::{ImportSummary, NewMember};
 pub use instances::{Instance, Lease, Registration};

@@ -4,11 +4,31 @@
 //! made yet, the line waits for it.
 
 use buurtbel_proto::media::audio::EncodedProgram;
+use std::error::Error;
 use std::sync::Arc;
 use tokio::sync::watch;
 
 /// What making the program came to: the program, or why there is none.
-pub type Made = Result<Arc<EncodedProgram>, String>;
+pub type Made = Result<Arc<EncodedProgram>, ProgramFailure>;
+
+/// Why a call has no program to play. Every call waiting for one program hears the same
+/// failure, so it is shared; the maker's own error is kept whole, for whoever knows its type.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProgramFailure {
+    /// The maker went away without a word.
+    #[error("the program's maker stopped before finishing")]
+    Unfinished,
+    /// The maker could not make the program.
+    #[error(transparent)]
+    Unmade(Arc<dyn Error + Send + Sync>),
+}
+
+impl ProgramFailure {
+    /// The maker's error.
+    pub fn unmade(error: impl Error + Send + Sync + 'static) -> ProgramFailure {
+        ProgramFailure::Unmade(Arc::new(error))
+    }
+}
 
 /// The program a call will play, made or to be made.
 #[derive(Debug, Clone)]
@@ -39,8 +59,8 @@ impl PendingProgram {
     /// Waits until making the program is over. A maker dropped without a word is a failure.
     pub async fn made(&mut self) -> Made {
         match self.0.wait_for(Option::is_some).await {
-            Ok(made) => made.clone().unwrap_or_else(|| Err(unfinished())),
-            Err(_) => Err(unfinished()),
+            Ok(made) => made.clone().unwrap_or(Err(ProgramFailure::Unfinished)),
+            Err(_) => Err(ProgramFailure::Unfinished),
         }
     }
 }
@@ -56,10 +76,6 @@ impl ProgramMaker {
         // Nobody listening means the call ended first; the program is not needed.
         let _ = self.0.send(Some(made));
     }
-}
-
-fn unfinished() -> String {
-    "the program's maker stopped before finishing".to_owned()
 }
 
 #[cfg(test)]
@@ -100,11 +116,10 @@ mod tests {
     #[tokio::test]
     async fn a_failure_reaches_the_call() {
         let (maker, mut pending) = PendingProgram::later();
-        maker.finish(Err("no voice for nl".into()));
-        assert_eq!(
-            pending.made().await.err().as_deref(),
-            Some("no voice for nl")
-        );
+        let no_voice = std::io::Error::other("no voice for nl");
+        maker.finish(Err(ProgramFailure::unmade(no_voice)));
+        let failure = pending.made().await.err().map(|e| e.to_string());
+        assert_eq!(failure.as_deref(), Some("no voice for nl"));
         assert!(matches!(pending.now(), Some(Err(_))));
     }
 
@@ -121,6 +136,9 @@ mod tests {
     async fn a_maker_dropped_unfinished_is_a_failure() {
         let (maker, mut pending) = PendingProgram::later();
         drop(maker);
-        assert!(pending.made().await.is_err());
+        assert!(matches!(
+            pending.made().await,
+            Err(ProgramFailure::Unfinished)
+        ));
     }
 }

@@ -18,7 +18,7 @@ use crate::store::{
     AckHow, AlertId, AttemptId, AttemptResult, CallClaim, Delivery, DeliveryId, DeliveryState,
     DeliveryStep, DueDelivery, LineClaim, MemberId, StoreError,
 };
-use crate::telephony::pending::PendingProgram;
+use crate::telephony::pending::{PendingProgram, ProgramFailure};
 use buurtbel_proto::policy::{self, AttemptOutcome, Decision, Progress};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -177,7 +177,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             };
             maker.finish(made.map_err(|e| {
                 tracing::error!(%alert, error = %e, "no audio for the call");
-                e.to_string()
+                ProgramFailure::unmade(e)
             }));
         });
         program

@@ -6,7 +6,7 @@
 pub(super) mod neighbourhood;
 mod report;
 
-use super::CliError;
+use super::{CliError, Task};
 use crate::chain::events::Events;
 use crate::chain::service;
 use crate::config::Config;
@@ -62,14 +62,17 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
         move || voices(settings)
     })
     .await
-    .map_err(|e| CliError::Usage(format!("preparing the phones' voices stopped: {e}")))??;
+    .map_err(|source| CliError::Task {
+        task: Task::DemoVoices,
+        source,
+    })??;
     let exchange = Exchange::start(
         "127.0.0.1:0".parse().expect("a literal address"),
         neighbourhood::scripts(&neighbours, &voices),
         PhoneScript::refuse(404, Duration::ZERO),
     )
     .await
-    .map_err(|source| CliError::Environment(format!("the simulated exchange: {source}")))?;
+    .map_err(CliError::Exchange)?;
     let database = folder.join("demo.db");
     let store = Store::open(&format!("sqlite:{}", database.display())).await?;
     let network = store
@@ -108,10 +111,11 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     let _ = stop.send(());
     match running.await {
         Ok(result) => result?,
-        Err(e) => {
-            return Err(CliError::Environment(format!(
-                "the dispatcher stopped: {e}"
-            )));
+        Err(source) => {
+            return Err(CliError::Task {
+                task: Task::Dispatcher,
+                source,
+            });
         }
     }
 

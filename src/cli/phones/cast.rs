@@ -5,7 +5,7 @@
 
 use super::super::CliError;
 use super::super::demo::neighbourhood::{self, Behaviour};
-use crate::number::to_e164;
+use crate::number::{NumberError, to_e164};
 use crate::sim::{Cue, PhoneScript, PressMethod};
 use crate::store::Member;
 use serde::Deserialize;
@@ -25,6 +25,20 @@ pub const NAMES: [(&str, Behaviour); 8] = [
     ("ignores-menu", Behaviour::IgnoresMenu),
     ("out-of-service", Behaviour::OutOfService),
 ];
+
+/// What is wrong with an entry of a behaviours file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScriptProblem {
+    /// A behaviour by a name that is none of [`NAMES`].
+    #[error("`{0}` is not a behaviour; one of {names}", names = behaviour_names())]
+    UnknownBehaviour(String),
+    /// A number that is not one.
+    #[error(transparent)]
+    Number(#[from] NumberError),
+    /// A number that is none of the network's members'.
+    #[error("{0} is not a number of any member of the network")]
+    NotAMember(String),
+}
 
 /// Speech a person hears before cutting in with a key too early: within the intro.
 const TOO_EARLY: Duration = Duration::from_secs(1);
@@ -80,24 +94,30 @@ impl Cast {
     /// Applies a behaviours file over what is dealt: its default and its numbers. With
     /// `members`, a number that is none of theirs is refused, as a likely typo.
     pub fn apply(&mut self, file: &Path, members: Option<&[Member]>) -> Result<(), CliError> {
-        let shown = file.display();
         let text = std::fs::read_to_string(file).map_err(|source| CliError::Read {
             path: file.to_owned(),
             source,
         })?;
-        let script: ScriptFile = toml::from_str(&text)
-            .map_err(|e| CliError::Usage(format!("{shown}: {}", e.message())))?;
+        let script: ScriptFile =
+            toml::from_str(&text).map_err(|source| CliError::ScriptSyntax {
+                path: file.to_owned(),
+                source: Box::new(source),
+            })?;
+        let refused = |key: &str, problem| CliError::Script {
+            path: file.to_owned(),
+            key: key.to_owned(),
+            problem,
+        };
         if let Some(name) = &script.default {
-            self.default = behaviour_named(name).map_err(|e| usage(&shown, "default", &e))?;
+            self.default = behaviour_named(name).map_err(|e| refused("default", e))?;
         }
         for (number, name) in &script.numbers {
             let key = format!("numbers.\"{number}\"");
-            let behaviour = behaviour_named(name).map_err(|e| usage(&shown, &key, &e))?;
-            let number = to_e164(number).map_err(|e| usage(&shown, &key, &e.to_string()))?;
+            let behaviour = behaviour_named(name).map_err(|e| refused(&key, e))?;
+            let number = to_e164(number).map_err(|e| refused(&key, ScriptProblem::from(e)))?;
             let member = members.map(|members| member_of(members, &number));
             if let Some(None) = member {
-                let problem = format!("{number} is not a number of any member of the network");
-                return Err(usage(&shown, &key, &problem));
+                return Err(refused(&key, ScriptProblem::NotAMember(number)));
             }
             let member = member.flatten().or_else(|| {
                 self.phones
@@ -155,19 +175,18 @@ struct ScriptFile {
 }
 
 /// The behaviour a file names, or what the names are.
-pub fn behaviour_named(name: &str) -> Result<Behaviour, String> {
+pub fn behaviour_named(name: &str) -> Result<Behaviour, ScriptProblem> {
     NAMES
         .iter()
         .find(|(known, _)| *known == name.trim())
         .map(|(_, behaviour)| *behaviour)
-        .ok_or_else(|| {
-            let names: Vec<&str> = NAMES.iter().map(|(known, _)| *known).collect();
-            format!("`{name}` is not a behaviour; one of {}", names.join(", "))
-        })
+        .ok_or_else(|| ScriptProblem::UnknownBehaviour(name.to_owned()))
 }
 
-fn usage(file: &impl std::fmt::Display, key: &str, problem: &str) -> CliError {
-    CliError::Usage(format!("{file}: {key}: {problem}"))
+/// The names of [`NAMES`], for the error that lists them.
+fn behaviour_names() -> String {
+    let names: Vec<&str> = NAMES.iter().map(|(known, _)| *known).collect();
+    names.join(", ")
 }
 
 fn member_of(members: &[Member], number: &str) -> Option<String> {

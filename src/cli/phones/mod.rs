@@ -10,8 +10,10 @@
 
 mod cast;
 
-use super::CliError;
-use crate::config::Config;
+pub(super) use cast::ScriptProblem;
+
+use super::{CliError, Task};
+use crate::config::{BadValue, Config};
 use crate::sim::{Exchange, SimCall};
 use crate::speech::{Language, Speech};
 use crate::store::{Member, Store};
@@ -57,7 +59,7 @@ pub async fn run(args: PhonesArgs) -> Result<(), CliError> {
     let bind = trunk_address(&config).await?;
     let mut exchange = Exchange::start(bind, scripts, default)
         .await
-        .map_err(|e| CliError::Environment(format!("the phones cannot listen on {bind}: {e}")))?;
+        .map_err(|source| CliError::PhonesListen { bind, source })?;
     eprintln!(
         "buurtbel phones: simulated phones on {} (udp); {} numbers scripted, any other {}; \
          Ctrl-C stops",
@@ -86,20 +88,15 @@ pub async fn run(args: PhonesArgs) -> Result<(), CliError> {
 /// The silence after speech that means "the menu waits for a key", checked against the
 /// configuration's key wait.
 fn menu_pause(config: &Config) -> Result<Duration, CliError> {
-    let speech = config
-        .speech
-        .settings()
-        .map_err(|(key, problem)| CliError::Usage(format!("{key}: {problem}")))?;
+    let speech = config.speech.settings()?;
     let pause = speech.repeat_pause + BEYOND_REPEAT_PAUSE;
     if pause + KEY_ROOM > config.media.key_wait {
-        return Err(CliError::Usage(format!(
-            "media.key_wait is {}: the simulated phones press their key after {} of silence \
-             (speech.repeat_pause plus {}), so it must be at least {}",
-            humantime::format_duration(config.media.key_wait),
-            humantime::format_duration(pause),
-            humantime::format_duration(BEYOND_REPEAT_PAUSE),
-            humantime::format_duration(pause + KEY_ROOM),
-        )));
+        return Err(CliError::KeyWait {
+            key_wait: config.media.key_wait,
+            pause,
+            beyond_repeat_pause: BEYOND_REPEAT_PAUSE,
+            least: pause + KEY_ROOM,
+        });
     }
     Ok(pause)
 }
@@ -132,10 +129,7 @@ async fn cast(config: &Config, args: &PhonesArgs) -> Result<Cast, CliError> {
 
 /// "Hallo?" and an answering machine's greeting, spoken by the configured engine.
 async fn voices(config: &Config) -> Result<Voices, CliError> {
-    let settings = config
-        .speech
-        .settings()
-        .map_err(|(key, problem)| CliError::Usage(format!("{key}: {problem}")))?;
+    let settings = config.speech.settings()?;
     let rendered = tokio::task::spawn_blocking(move || -> Result<Voices, CliError> {
         let speech = Speech::new(settings)?;
         let say = |text: &str| -> Result<Arc<Vec<i16>>, CliError> {
@@ -151,7 +145,10 @@ async fn voices(config: &Config) -> Result<Voices, CliError> {
         })
     })
     .await;
-    rendered.map_err(|e| CliError::Environment(format!("preparing the phones' voices: {e}")))?
+    rendered.map_err(|source| CliError::Task {
+        task: Task::PhoneVoices,
+        source,
+    })?
 }
 
 /// `trunk.proxy` as an address to listen on.
@@ -159,15 +156,15 @@ async fn trunk_address(config: &Config) -> Result<SocketAddr, CliError> {
     let proxy = config
         .trunk
         .proxy_address()
-        .map_err(|problem| CliError::Usage(format!("trunk.proxy: {problem}")))?;
+        .map_err(|problem| BadValue::new("trunk.proxy", problem))?;
     let mut found = tokio::net::lookup_host((proxy.host.as_str(), proxy.port))
         .await
-        .map_err(|e| CliError::Environment(format!("trunk.proxy `{}`: {e}", config.trunk.proxy)))?;
-    found.next().ok_or_else(|| {
-        CliError::Usage(format!(
-            "trunk.proxy `{}` names no address",
-            config.trunk.proxy
-        ))
+        .map_err(|source| CliError::ProxyLookup {
+            proxy: config.trunk.proxy.clone(),
+            source,
+        })?;
+    found.next().ok_or_else(|| CliError::ProxyNoAddress {
+        proxy: config.trunk.proxy.clone(),
     })
 }
 

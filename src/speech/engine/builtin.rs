@@ -10,6 +10,7 @@
 
 use super::{Pcm, SpeechEngine, SpeechError, Utterance, words_per_minute};
 use crate::speech::Language;
+use crate::speech::{EngineFailure, Unavailable};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,9 +36,12 @@ impl Builtin {
     pub fn new(root: &Path) -> Result<Builtin, SpeechError> {
         let data = root.join(format!("espeak-ng-data-{}", espeak_ng::EspeakNg::version()));
         if !data.join(COMPLETE).exists() {
-            install(&data).map_err(|e| SpeechError::Missing {
+            install(&data).map_err(|source| SpeechError::Missing {
                 engine: ENGINE,
-                reason: format!("cannot write its data to {}: {e}", data.display()),
+                problem: Unavailable::DataNotWritten {
+                    data: data.clone(),
+                    source,
+                },
             })?;
         }
         let mut voices = Vec::new();
@@ -56,10 +60,17 @@ impl Builtin {
             Ok(engine) => return Ok(engine),
             Err(error) => error,
         };
-        let folder = TemporaryFolder::create().map_err(|e| SpeechError::Missing {
-            engine: ENGINE,
-            reason: format!("{error}; nor in a temporary folder: {e}"),
-        })?;
+        let folder = match TemporaryFolder::create() {
+            Ok(folder) => folder,
+            Err(source) => {
+                let first = Box::new(error);
+                let problem = Unavailable::NoDataFolder { first, source };
+                return Err(SpeechError::Missing {
+                    engine: ENGINE,
+                    problem,
+                });
+            }
+        };
         tracing::warn!(
             %error,
             folder = %folder.0.display(),
@@ -131,7 +142,7 @@ impl SpeechEngine for Builtin {
         if !self.voices.contains(&utterance.voice.to_ascii_lowercase()) {
             return Err(SpeechError::Missing {
                 engine: ENGINE,
-                reason: format!("no voice `{}`", utterance.voice),
+                problem: Unavailable::NoVoice(utterance.voice.to_owned()),
             });
         }
         let engine = espeak_ng::EspeakNg::builder()
@@ -143,7 +154,7 @@ impl SpeechEngine for Builtin {
         let (samples, rate) = engine.synth(utterance.text).map_err(|e| match e {
             espeak_ng::Error::VoiceNotFound(voice) => SpeechError::Missing {
                 engine: ENGINE,
-                reason: format!("no voice `{voice}`"),
+                problem: Unavailable::NoVoice(voice),
             },
             other => failed(other),
         })?;
@@ -157,7 +168,7 @@ impl SpeechEngine for Builtin {
 fn failed(error: espeak_ng::Error) -> SpeechError {
     SpeechError::Failed {
         engine: ENGINE,
-        reason: error.to_string(),
+        problem: EngineFailure::Synthesis(error),
     }
 }
 

@@ -14,7 +14,7 @@ pub use builtin::Builtin;
 pub use process::{CommandEngine, EspeakProgram, Piper};
 
 use super::Language;
-use std::path::PathBuf;
+pub use super::error::SpeechError;
 
 /// Samples from an engine, before telephone processing.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,66 +51,6 @@ pub trait SpeechEngine: Send + Sync {
     }
     /// Synthesises one utterance.
     fn synthesise(&self, utterance: &Utterance<'_>) -> Result<Pcm, SpeechError>;
-}
-
-/// Why speech could not be produced.
-#[derive(Debug, thiserror::Error)]
-pub enum SpeechError {
-    /// Not nl, fr, de or en.
-    #[error(transparent)]
-    Language(#[from] super::UnknownLanguage),
-    /// Nothing to say.
-    #[error("the text is empty")]
-    EmptyText,
-    /// Longer than `speech.max_chars`.
-    #[error("the text has {chars} characters; at most {max} are allowed (speech.max_chars)")]
-    TooLong {
-        /// Characters in the text.
-        chars: usize,
-        /// The configured maximum.
-        max: usize,
-    },
-    /// The rate is outside 0.5–2.0.
-    #[error("speech rate {0} is outside 0.5 to 2.0")]
-    Rate(f32),
-    /// The engine's program or data is not there.
-    #[error("speech engine `{engine}` is not available: {reason}")]
-    Missing {
-        /// Engine name.
-        engine: &'static str,
-        /// What is missing.
-        reason: String,
-    },
-    /// The engine ran and failed.
-    #[error("speech engine `{engine}` failed: {reason}")]
-    Failed {
-        /// Engine name.
-        engine: &'static str,
-        /// What it reported.
-        reason: String,
-    },
-    /// A voice file, prompt template or cached file could not be used.
-    #[error("{path}: {reason}")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        reason: String,
-    },
-}
-
-impl SpeechError {
-    /// A problem with what the user gave (text, rate, language), not with the engine.
-    pub fn is_input(&self) -> bool {
-        matches!(
-            self,
-            SpeechError::Language(_)
-                | SpeechError::EmptyText
-                | SpeechError::TooLong { .. }
-                | SpeechError::Rate(_)
-                | SpeechError::File { .. }
-        )
-    }
 }
 
 /// The engines an operator can choose in `speech.engine`.

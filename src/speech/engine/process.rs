@@ -7,6 +7,7 @@
 use super::{Pcm, SpeechEngine, SpeechError, Utterance, words_per_minute};
 use crate::speech::Language;
 use crate::speech::wav;
+use crate::speech::{EngineFailure, FileProblem, Unavailable};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,7 +29,7 @@ impl EspeakProgram {
             .arg("--version")
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| missing("espeak-ng", program, &e))?;
+            .map_err(|e| missing("espeak-ng", program, e))?;
         let version = String::from_utf8_lossy(&output.stdout)
             .lines()
             .next()
@@ -81,7 +82,7 @@ impl Piper {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
-            .map_err(|e| missing("piper", program, &e))?;
+            .map_err(|e| missing("piper", program, e))?;
         Ok(Piper {
             program: program.to_owned(),
             voices: voices.to_owned(),
@@ -106,9 +107,9 @@ impl SpeechEngine for Piper {
             .into_iter()
             .next()
             .map(|p| p.display().to_string())
-            .ok_or_else(|| SpeechError::Missing {
+            .ok_or(SpeechError::Missing {
                 engine: "piper",
-                reason: format!("no .onnx voice in {}", dir.display()),
+                problem: Unavailable::NoVoiceFile(dir),
             })
     }
 
@@ -131,7 +132,7 @@ impl SpeechEngine for Piper {
         let result = run("piper", &mut command, utterance.text).and_then(|_| {
             std::fs::read(&out).map_err(|e| SpeechError::Failed {
                 engine: "piper",
-                reason: format!("wrote no audio ({e})"),
+                problem: EngineFailure::NoAudio(e),
             })
         });
         let _ = std::fs::remove_file(&out);
@@ -152,7 +153,7 @@ impl CommandEngine {
         if argv.first().is_none_or(|p| p.trim().is_empty()) {
             return Err(SpeechError::Missing {
                 engine: "command",
-                reason: "speech.command names no program".into(),
+                problem: Unavailable::NoProgram,
             });
         }
         Ok(CommandEngine { argv })
@@ -189,7 +190,7 @@ fn run(engine: &'static str, command: &mut Command, text: &str) -> Result<Vec<u8
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| missing(engine, &program, &e))?;
+        .map_err(|e| missing(engine, &program, e))?;
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
     let text = text.to_owned();
     let writer = std::thread::spawn(move || {
@@ -205,12 +206,10 @@ fn run(engine: &'static str, command: &mut Command, text: &str) -> Result<Vec<u8
     let err = errors.join().unwrap_or_default();
     if !status.success() {
         let said = String::from_utf8_lossy(&err);
+        let said = said.trim().chars().take(300).collect();
         return Err(SpeechError::Failed {
             engine,
-            reason: format!(
-                "{status}: {}",
-                said.trim().chars().take(300).collect::<String>()
-            ),
+            problem: EngineFailure::Exit { status, said },
         });
     }
     Ok(out)
@@ -238,7 +237,7 @@ fn wait(
             Err(e) => {
                 return Err(SpeechError::Failed {
                     engine,
-                    reason: e.to_string(),
+                    problem: EngineFailure::Wait(e),
                 });
             }
         }
@@ -247,22 +246,25 @@ fn wait(
     let _ = child.wait();
     Err(SpeechError::Failed {
         engine,
-        reason: format!("no result within {TIMEOUT_SECONDS} s; stopped"),
+        problem: EngineFailure::Timeout(TIMEOUT_SECONDS),
     })
 }
 
 fn decode(engine: &'static str, bytes: &[u8]) -> Result<Pcm, SpeechError> {
-    let (samples, rate) = wav::decode_mono(bytes).map_err(|reason| SpeechError::Failed {
+    let (samples, rate) = wav::decode_mono(bytes).map_err(|e| SpeechError::Failed {
         engine,
-        reason: format!("its output is not usable audio: {reason}"),
+        problem: EngineFailure::Output(e),
     })?;
     Ok(Pcm { samples, rate })
 }
 
-fn missing(engine: &'static str, program: &Path, error: &std::io::Error) -> SpeechError {
+fn missing(engine: &'static str, program: &Path, source: std::io::Error) -> SpeechError {
     SpeechError::Missing {
         engine,
-        reason: format!("cannot run `{}`: {error}", program.display()),
+        problem: Unavailable::CannotRun {
+            program: program.to_owned(),
+            source,
+        },
     }
 }
 
@@ -271,7 +273,7 @@ fn missing(engine: &'static str, program: &Path, error: &std::io::Error) -> Spee
 fn model_identity(model: &Path) -> Result<String, SpeechError> {
     let meta = std::fs::metadata(model).map_err(|e| SpeechError::File {
         path: model.to_owned(),
-        reason: format!("piper voice: {e}"),
+        problem: FileProblem::PiperVoice(e),
     })?;
     Ok(format!("{}:{}", model.display(), meta.len()))
 }

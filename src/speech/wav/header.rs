@@ -41,7 +41,7 @@ pub struct WavHeader {
 }
 
 /// Why a header is refused.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum HeaderProblem {
     /// Not `RIFF…WAVE`.
     #[error("not a WAV file (no RIFF/WAVE header)")]
@@ -90,7 +90,7 @@ pub enum HeaderProblem {
     Empty,
     /// Reading the header failed.
     #[error("cannot read: {0}")]
-    Io(String),
+    Io(#[source] std::io::Error),
 }
 
 /// Reads and judges the header of the `len` bytes in `source`, which is left somewhere in
@@ -127,7 +127,7 @@ pub fn check_header<R: Read + Seek>(
         }
         source
             .seek(SeekFrom::Start(at))
-            .map_err(|e| HeaderProblem::Io(e.to_string()))?;
+            .map_err(HeaderProblem::Io)?;
     }
     Err(HeaderProblem::NoData)
 }
@@ -229,6 +229,6 @@ fn judge(
 fn read_exact<R: Read>(source: &mut R, buf: &mut [u8]) -> Result<(), HeaderProblem> {
     source.read_exact(buf).map_err(|e| match e.kind() {
         std::io::ErrorKind::UnexpectedEof => HeaderProblem::Truncated,
-        _ => HeaderProblem::Io(e.to_string()),
+        _ => HeaderProblem::Io(e),
     })
 }

@@ -1,7 +1,7 @@
 //! The alert side of the dispatcher: writing an alert's deliveries page by page, expiry,
 //! completion, cancellation, and picking up after a crash.
 
-use super::{AlertRun, ChainError, Dispatcher};
+use super::{AlertRun, ChainError, Dispatcher, schedule};
 use crate::chain::caller::{Caller, Stop};
 use crate::chain::events::ChainEvent;
 use crate::chain::program_source::ProgramSource;
@@ -17,26 +17,22 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             .store
             .alerts_in_state(AlertState::Sending)
             .await?;
-        let mut next_expiry: Option<i64> = None;
-        for alert in &sending {
-            if alert.expires_at.is_some_and(|at| at <= now) {
-                self.stop_alert(&alert.id, AlertState::Expired).await?;
-                continue;
-            }
-            if let Some(at) = alert.expires_at {
-                next_expiry = Some(next_expiry.map_or(at, |next| next.min(at)));
-            }
+        let sorted = schedule::sweep(now, &sending);
+        for alert in &sorted.expired {
+            self.stop_alert(alert, AlertState::Expired).await?;
+        }
+        for alert in &sorted.running {
             // New here, resumed, or a page that failed: (again) write its deliveries.
-            self.start_creating(&alert.id);
-            self.check_complete(&alert.id).await;
+            self.start_creating(alert);
+            self.check_complete(alert).await;
         }
         let still: std::collections::HashSet<&AlertId> = sending.iter().map(|a| &a.id).collect();
         // Stopped by another process (`alert cancel`): its ringing calls end here.
-        self.lines()
+        self.board()
             .stop(Stop::IfRinging, |alert| !still.contains(alert));
         self.alert_runs()
             .retain(|id, run| run.creating || still.contains(id));
-        Ok(next_expiry)
+        Ok(sorted.next_expiry)
     }
 
     /// True when the sending alerts are not the ones this dispatcher runs: another process
@@ -80,9 +76,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         }
         let dispatcher = self.clone();
         let alert = alert.clone();
-        let busy = self.busy();
         tokio::spawn(async move {
-            let _busy = busy;
             let policy = dispatcher.policy_of(&alert).await;
             let created = dispatcher.create_deliveries(&alert).await;
             if let Err(e) = &created {
@@ -215,7 +209,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             AlertState::Expired => store.expire_alert(alert, now).await?,
             _ => store.cancel_alert(alert, now).await?,
         };
-        self.lines().stop(Stop::IfRinging, |on| on == alert);
+        self.board().stop(Stop::IfRinging, |on| on == alert);
         tracing::info!(%alert, state = %to, calls_finishing = calling.len(), "alert stopped");
         self.finished(alert, to);
         self.poke();

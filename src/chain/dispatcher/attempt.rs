@@ -9,6 +9,7 @@
 //! call's outcome counts for each of them. What makes the call a confirmation is decided by
 //! the call program; which members it confirms is decided here.
 
+use super::schedule::{outcome_name, step_after};
 use super::{ChainError, Dispatcher};
 use crate::chain::caller::{CallProgress, CallRequest, CallSummary, Caller, Stop};
 use crate::chain::events::ChainEvent;
@@ -19,16 +20,10 @@ use crate::store::{
     DeliveryStep, DueDelivery, LineClaim, MemberId, StoreError,
 };
 use crate::telephony::pending::{PendingProgram, ProgramFailure};
-use buurtbel_proto::policy::{self, AttemptOutcome, Decision, Progress};
+use buurtbel_proto::policy::{AttemptOutcome, Progress};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
-
-/// How long a delivery held for a call elsewhere (another instance's, or another alert's
-/// to the same member), or a full trunk, waits before the next look, unless a call ends
-/// sooner.
-const LOOK_AGAIN_MS: i64 = 1_000;
 
 /// Whom a call reaches: the alert, and the member of each delivery it serves.
 pub(super) struct Reached {
@@ -140,21 +135,12 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             .store
             .begin_line_call(&claims, number, trunk, now)
             .await?;
+        let ids: Vec<DeliveryId> = served.iter().map(|d| d.delivery.id.clone()).collect();
+        self.board().schedule.claimed(number, &ids, &claim, now);
         let begun = match claim {
             CallClaim::Begun(attempts) => attempts,
-            CallClaim::Busy => {
-                let held = served.iter().map(|d| d.delivery.id.clone());
-                self.lines().hold(held, now.saturating_add(LOOK_AGAIN_MS));
-                Vec::new()
-            }
-            CallClaim::TrunkFull => {
-                self.lines().trunk_full(now.saturating_add(LOOK_AGAIN_MS));
-                Vec::new()
-            }
-            CallClaim::Nobody => Vec::new(),
+            CallClaim::Busy | CallClaim::TrunkFull | CallClaim::Nobody => Vec::new(),
         };
-        let claimed: Vec<DeliveryId> = begun.iter().map(|(d, _)| d.clone()).collect();
-        self.lines().keep(number, &claimed);
         let mut attempts: HashMap<DeliveryId, AttemptId> = begun.into_iter().collect();
         Ok(served
             .into_iter()
@@ -202,19 +188,15 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         let call = self.shared.caller.call(request);
         let mut call = std::pin::pin!(call);
         let mut acknowledged = false;
-        // On the line: the dispatcher waits on the call, not the other way round.
-        let on_line = OnLine::new(&self.shared.working);
         loop {
             tokio::select! {
                 summary = &mut call => {
-                    drop(on_line);
                     while let Ok(news) = heard.try_recv() {
                         acknowledged |= self.on_progress(reached, news, acknowledged).await;
                     }
                     return (summary, acknowledged);
                 }
                 Some(news) = heard.recv() => {
-                    let _busy = self.busy();
                     acknowledged |= self.on_progress(reached, news, acknowledged).await;
                 }
             }
@@ -268,12 +250,11 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         };
         let now = self.shared.clock.now();
         let policy = self.policy(&first.delivery.alert_id);
-        let state = outcome_state(summary.outcome);
         let steps: Vec<(AttemptId, DeliveryStep)> = attempts
             .iter()
             .map(|a| {
-                let decision = policy::decide(&policy, summary.outcome, a.progress, now);
-                (a.attempt.clone(), step(decision, state, a.progress, now))
+                let step = step_after(&policy, summary.outcome, a.progress, now);
+                (a.attempt.clone(), step)
             })
             .collect();
         let outcome = if note.is_empty() {
@@ -366,75 +347,9 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     }
 }
 
-/// The inverse of [`super::Busy`]: a call on the line is waiting, not working.
-struct OnLine(std::sync::Arc<AtomicUsize>);
-
-impl OnLine {
-    fn new(working: &std::sync::Arc<AtomicUsize>) -> OnLine {
-        working.fetch_sub(1, Ordering::SeqCst);
-        OnLine(std::sync::Arc::clone(working))
-    }
-}
-
-impl Drop for OnLine {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// Which contact point a delivery's next try dials, as the retry policy counts it.
 fn contact_of(delivery: &Delivery) -> usize {
     usize::try_from(delivery.contact_index).unwrap_or(0)
-}
-
-/// Where the policy's decision takes a delivery.
-/// `now` is when a next contact point is called: at once.
-fn step(decision: Decision, state: DeliveryState, progress: Progress, now: i64) -> DeliveryStep {
-    let contact_index = |contact: usize| i64::try_from(contact).unwrap_or(0);
-    match decision {
-        Decision::Done | Decision::Expired => DeliveryStep {
-            state,
-            next_try_at: None,
-            contact_index: contact_index(progress.contact),
-            rounds: i64::from(progress.rounds),
-        },
-        Decision::NextContact { contact } => DeliveryStep {
-            state,
-            next_try_at: Some(now),
-            contact_index: contact_index(contact),
-            rounds: i64::from(progress.rounds),
-        },
-        Decision::Retry { at, rounds } => DeliveryStep {
-            state,
-            next_try_at: Some(at),
-            contact_index: 0,
-            rounds: i64::from(rounds),
-        },
-    }
-}
-
-/// The attempt's outcome as recorded.
-fn outcome_name(outcome: AttemptOutcome) -> &'static str {
-    match outcome {
-        AttemptOutcome::Acknowledged => DeliveryState::Acknowledged.as_str(),
-        other => outcome_state(other).as_str(),
-    }
-}
-
-/// The state a delivery takes after an attempt with this outcome. An acknowledged call's
-/// delivery was already moved by the acknowledgement itself; the state given here is then
-/// not applied (the delivery is no longer `calling`).
-fn outcome_state(outcome: AttemptOutcome) -> DeliveryState {
-    match outcome {
-        AttemptOutcome::Acknowledged | AttemptOutcome::AnsweredNoAck => {
-            DeliveryState::AnsweredNoAck
-        }
-        AttemptOutcome::Voicemail => DeliveryState::Voicemail,
-        AttemptOutcome::NoAnswer => DeliveryState::NoAnswer,
-        AttemptOutcome::Busy => DeliveryState::Busy,
-        AttemptOutcome::Unavailable { .. } => DeliveryState::Unavailable,
-        AttemptOutcome::Failed => DeliveryState::Failed,
-    }
 }
 
 fn millis(duration: Duration) -> i64 {

@@ -182,14 +182,14 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     fn heard(&self, notice: Notice) {
         match notice {
             Notice::Alerts => self.shared.alerts_changed.store(true, Ordering::SeqCst),
-            Notice::Line => self.lines().line_freed(),
+            Notice::Line => self.board().schedule.line_freed(),
         }
         self.poke();
     }
 
     /// The lease is lost: every call ends now, and the dispatcher stops.
     pub(super) async fn fenced(&self) -> Result<(), ChainError> {
-        self.lines().stop(Stop::Now, |_| true);
+        self.board().stop(Stop::Now, |_| true);
         let all = u32::try_from(self.shared.settings.channels.max(1)).unwrap_or(u32::MAX);
         let channels = std::sync::Arc::clone(&self.shared.channels);
         let _ = tokio::time::timeout(Duration::from_secs(5), channels.acquire_many(all)).await;

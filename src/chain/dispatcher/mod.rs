@@ -15,12 +15,19 @@
 //! Acknowledgements from other channels and cancellations go through [`Dispatcher`] too, so
 //! a ringing call for that alert, or one that no longer serves anybody unconfirmed, is
 //! cancelled at once.
+//!
+//! What to do and when is decided by the pure `schedule` module (which deliveries start a
+//! call, wait, are postponed or given up; each delivery's next step after its call; when the
+//! loop wakes), without I/O or a clock. The rest of this module is the tokio shell around it:
+//! it reads the store and the clock, feeds the scheduler, writes what it decided (before
+//! acting on it), places the calls and sleeps until the scheduler's wake-up.
 
 mod alerts;
 mod attempt;
+mod board;
 mod dispatch;
 mod instance;
-mod lines;
+mod schedule;
 #[cfg(test)]
 mod tests;
 
@@ -33,19 +40,17 @@ use crate::store::{
     AckHow, Alert, AlertId, AlertKind, AlertState, MemberId, NewAlert, Store, StoreError,
     TrunkLedger,
 };
+use board::Board;
 use buurtbel_proto::policy::RetryPolicy;
 use buurtbel_proto::quiet;
 use jiff::tz::TimeZone;
-use lines::Lines;
+use schedule::{Rhythm, Scheduler};
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, watch};
-
-/// After a failed look at the due deliveries, when to look again.
-const RETRY_AFTER_ERROR_MS: i64 = 1_000;
 
 /// How the dispatcher behaves.
 #[derive(Debug, Clone)]
@@ -136,35 +141,15 @@ struct Shared<C, P> {
     settings: ChainSettings,
     wake: Notify,
     channels: Arc<Semaphore>,
-    lines: Mutex<Lines>,
+    /// The scheduler and the calls on its line.
+    board: Mutex<Board>,
     alerts: Mutex<HashMap<AlertId, AlertRun>>,
-    working: Arc<AtomicUsize>,
     /// A new alert was sent here: look at the alerts on the next pass.
     alerts_changed: AtomicBool,
-    /// The loop was woken and has not yet looked: it counts as working until it has, so a
-    /// test's clock does not move in between.
-    poked: AtomicBool,
     /// Where the instance stands with its lease; always live without one.
     standing: watch::Sender<Standing>,
     /// A take-over of dead instances' calls is under way.
     taking_over: AtomicBool,
-}
-
-/// Counts a piece of work under way (a loop pass, a write, a call being set up or recorded)
-/// for [`Dispatcher::is_idle`].
-struct Busy(Arc<AtomicUsize>);
-
-impl Busy {
-    fn new(working: &Arc<AtomicUsize>) -> Busy {
-        working.fetch_add(1, Ordering::SeqCst);
-        Busy(Arc::clone(working))
-    }
-}
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 /// What the dispatcher keeps about a sending alert.
@@ -189,6 +174,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         settings: ChainSettings,
     ) -> Dispatcher<C, P> {
         let channels = Arc::new(Semaphore::new(settings.channels.max(1)));
+        let schedule = Scheduler::new(settings.quiet_hours, settings.zone.clone());
         Dispatcher {
             shared: Arc::new(Shared {
                 store,
@@ -199,11 +185,9 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 settings,
                 wake: Notify::new(),
                 channels,
-                lines: Mutex::new(Lines::default()),
+                board: Mutex::new(Board::new(schedule)),
                 alerts: Mutex::new(HashMap::new()),
-                working: Arc::new(AtomicUsize::new(0)),
                 alerts_changed: AtomicBool::new(false),
-                poked: AtomicBool::new(false),
                 standing: watch::Sender::new(Standing::Live),
                 taking_over: AtomicBool::new(false),
             }),
@@ -229,7 +213,6 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// urgent alert without an expiry gets the default one. Deliveries are written page by
     /// page while the first calls already go out. The boolean is true when this created it.
     pub async fn send(&self, alert: NewAlert) -> Result<(Alert, bool), ChainError> {
-        let _busy = self.busy();
         let now = self.shared.clock.now();
         let expiry = self.shared.settings.urgent_expiry;
         let (stored, created) = submit(&self.shared.store, alert, expiry, now).await?;
@@ -255,14 +238,13 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         member: &MemberId,
         how: AckHow,
     ) -> Result<bool, ChainError> {
-        let _busy = self.busy();
         let now = self.shared.clock.now();
         let first = self
             .shared
             .store
             .acknowledge(alert, member, how, now)
             .await?;
-        self.lines().settled(alert, member);
+        self.board().settled(alert, member);
         if first {
             self.shared.events.publish(ChainEvent::Acknowledged {
                 alert: alert.to_string(),
@@ -277,82 +259,32 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// Cancels the alert: no new calls, ringing ones are cancelled, calls being played end
     /// normally, the rest is marked `cancelled`. False when it was not sending.
     pub async fn cancel(&self, alert: &AlertId) -> Result<bool, ChainError> {
-        let _busy = self.busy();
         self.stop_alert(alert, AlertState::Cancelled).await
     }
 
     /// Runs until `shutdown` completes, then stops starting calls, lets the calls in
     /// progress finish (at most [`ChainSettings::drain`], then ends them) and returns.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), ChainError> {
-        let busy = self.busy();
         self.resume(true).await?;
-        drop(busy);
         let mut shutdown = std::pin::pin!(shutdown);
         let mut standing = self.shared.standing.subscribe();
         let listener = self.listen().await;
-        let settings = &self.shared.settings;
-        // The first look at a notice file sets what later looks compare with: before the
-        // first sweep, so news between the two is not taken for the old state.
-        let noticed = self.shared.store.alerts_noticed().is_some();
-        let (sweep, look) = match (&listener, noticed) {
-            (Some(_), _) => (millis(settings.listening_sweep), None),
-            // Each look is a `stat` of the notice file, not a query.
-            (None, true) => (millis(settings.listening_sweep), settings.look.map(millis)),
-            (None, false) => (millis(settings.sweep), settings.look.map(millis)),
-        };
-        let mut next_sweep = i64::MIN;
-        let mut next_look = i64::MIN;
-        // When due deliveries next need taking, unless something wakes the loop sooner; a
-        // look that finds nothing new takes nothing (and reads nothing).
-        let mut next_dispatch = i64::MIN;
-        let mut nudged = true;
+        let mut rhythm = self.rhythm(listener.is_some());
+        let mut woken = true;
         loop {
-            let busy = self.busy();
-            if self.shared.poked.swap(false, Ordering::SeqCst) {
-                self.shared.working.fetch_sub(1, Ordering::SeqCst);
-            }
             let now = self.shared.clock.now();
-            let mut wake_at = now.saturating_add(sweep);
-            if let Some(look) = look {
-                if now >= next_look && now < next_sweep && self.alerts_moved().await {
-                    next_sweep = now;
-                }
-                next_look = now.saturating_add(look);
-                wake_at = wake_at.min(next_look);
-            }
-            let mut swept = false;
-            if now >= next_sweep || self.shared.alerts_changed.swap(false, Ordering::SeqCst) {
-                swept = true;
-                match self.sweep(now).await {
-                    Ok(expiry) => {
-                        next_sweep = now.saturating_add(sweep).min(expiry.unwrap_or(i64::MAX))
-                    }
-                    Err(e) => tracing::error!(error = %e, "looking at the alerts failed"),
-                }
-            }
-            wake_at = wake_at.min(next_sweep);
-            if nudged || swept || now >= next_dispatch {
-                next_dispatch = match self.dispatch(now).await {
-                    Ok(next) => next.unwrap_or(i64::MAX),
-                    Err(e) => {
-                        tracing::error!(error = %e, "taking due deliveries failed");
-                        now.saturating_add(RETRY_AFTER_ERROR_MS)
-                    }
-                };
-            }
-            wake_at = wake_at.min(next_dispatch);
-            nudged = false;
-            drop(busy);
+            self.pass(&mut rhythm, now, woken).await;
+            woken = false;
             tokio::select! {
                 () = &mut shutdown => break,
-                () = self.shared.wake.notified() => nudged = true,
-                () = self.shared.clock.sleep_until(wake_at) => {}
+                () = self.shared.wake.notified() => woken = true,
+                () = self.shared.clock.sleep_until(rhythm.wake_at(now)) => {}
                 Ok(()) = standing.changed() => {
                     if *standing.borrow_and_update() == Standing::Lost {
                         listener.inspect(tokio::task::JoinHandle::abort);
                         return self.fenced().await;
                     }
-                    nudged = true;
+                    woken = true;
                 }
             }
         }
@@ -363,24 +295,53 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
 
     /// Calls in progress.
     pub fn calls_in_progress(&self) -> usize {
-        self.lines().calls()
+        self.board().schedule.calls()
     }
 
-    /// True when the dispatcher only waits: for time to pass or for calls on the line. A
-    /// test that moves a manual clock moves it only then, so no step is skipped.
-    pub fn is_idle(&self) -> bool {
-        self.shared.working.load(Ordering::SeqCst) == 0
-    }
-
-    fn busy(&self) -> Busy {
-        Busy::new(&self.shared.working)
-    }
-
-    /// Wakes the loop for a look at once; until that look, the dispatcher is not idle.
-    fn poke(&self) {
-        if !self.shared.poked.swap(true, Ordering::SeqCst) {
-            self.shared.working.fetch_add(1, Ordering::SeqCst);
+    /// The loop's timetable: with the database telling of changes (PostgreSQL's `NOTIFY`),
+    /// or beside a notice file, sweeps are only a fallback.
+    fn rhythm(&self, listening: bool) -> Rhythm {
+        let settings = &self.shared.settings;
+        // The first look at a notice file sets what later looks compare with: before the
+        // first sweep, so news between the two is not taken for the old state.
+        let noticed = self.shared.store.alerts_noticed().is_some();
+        match (listening, noticed) {
+            (true, _) => Rhythm::new(millis(settings.listening_sweep), None),
+            // Each look is a `stat` of the notice file, not a query.
+            (false, true) => {
+                Rhythm::new(millis(settings.listening_sweep), settings.look.map(millis))
+            }
+            (false, false) => Rhythm::new(millis(settings.sweep), settings.look.map(millis)),
         }
+    }
+
+    /// One pass of the loop at `now`: a look for news, a sweep, and taking due deliveries,
+    /// each when the rhythm says.
+    async fn pass(&self, rhythm: &mut Rhythm, now: i64, woken: bool) {
+        if rhythm.look(now) && self.alerts_moved().await {
+            rhythm.news(now);
+        }
+        let mut swept = false;
+        if rhythm.sweep_due(now) || self.shared.alerts_changed.swap(false, Ordering::SeqCst) {
+            swept = true;
+            match self.sweep(now).await {
+                Ok(expiry) => rhythm.swept(now, expiry),
+                Err(e) => tracing::error!(error = %e, "looking at the alerts failed"),
+            }
+        }
+        if rhythm.dispatch_due(now, woken, swept) {
+            match self.dispatch(now).await {
+                Ok(next) => rhythm.dispatched(next),
+                Err(e) => {
+                    tracing::error!(error = %e, "taking due deliveries failed");
+                    rhythm.dispatch_failed(now);
+                }
+            }
+        }
+    }
+
+    /// Wakes the loop for a pass at once.
+    fn poke(&self) {
         self.shared.wake.notify_one();
     }
 
@@ -397,13 +358,13 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             calls = self.calls_in_progress(),
             "ending the calls still in progress"
         );
-        self.lines().stop(Stop::Now, |_| true);
+        self.board().stop(Stop::Now, |_| true);
         let _ = tokio::time::timeout(Duration::from_secs(10), channels.acquire_many(all)).await;
     }
 
-    fn lines(&self) -> MutexGuard<'_, Lines> {
+    fn board(&self) -> MutexGuard<'_, Board> {
         self.shared
-            .lines
+            .board
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }

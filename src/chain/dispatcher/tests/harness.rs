@@ -11,6 +11,7 @@ use crate::store::*;
 use buurtbel_proto::media::audio::{EncodedProgram, Segments};
 use buurtbel_proto::policy::AttemptOutcome;
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -304,22 +305,75 @@ impl Drop for Chain {
     }
 }
 
-/// Moves the manual clock to the next moment anyone waits for, whenever the dispatcher has
-/// been idle (only waiting for time or calls) twice in a row, a millisecond apart.
-async fn drive(time: Arc<ManualTime>, dispatcher: TestDispatcher, holds: Arc<AtomicUsize>) {
-    let mut still = 0;
+/// Runs a dispatcher test on a runtime of its own: one thread, its clock paused once the
+/// store is open ([`Chain::prepare`]), and noting each time it goes idle whether a statement
+/// was under way on the chain's store then (see [`drive`]).
+pub fn virtual_time<F: Future>(test: F) -> F::Output {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_park(|| IDLE.with(Idle::note))
+        .build()
+        .expect("runtime");
+    runtime.block_on(test)
+}
+
+thread_local! {
+    /// The test thread's chain store, and what it was doing when the runtime last went idle.
+    static IDLE: Idle = Idle::default();
+}
+
+#[derive(Default)]
+struct Idle {
+    pool: std::cell::RefCell<Option<sqlx::AnyPool>>,
+    busy: std::cell::Cell<bool>,
+}
+
+impl Idle {
+    fn watch(&self, store: &Store) {
+        *self.pool.borrow_mut() = Some(store.pool().clone());
+    }
+
+    /// The runtime is about to go idle: nothing is left to run.
+    fn note(&self) {
+        self.busy.set(self.in_use());
+    }
+
+    /// Connections taken from the pool: a statement is under way, or a connection is being
+    /// returned (sqlx pings it first).
+    fn in_use(&self) -> bool {
+        self.pool
+            .borrow()
+            .as_ref()
+            .is_some_and(|pool| pool.num_idle() < pool.size() as usize)
+    }
+
+    /// Whether the store was busy when the runtime last went idle, or is now.
+    fn busy(&self) -> bool {
+        self.busy.get() || self.in_use()
+    }
+}
+
+/// Moves the manual clock to the next moment anyone waits for, once nothing can happen
+/// before it. The runtime's clock is paused, so the driver's own short sleep ends only when
+/// the runtime went idle with nothing left to run (it then moves its clock to the earliest
+/// timer). The in-memory SQLite works on a thread of its own that the runtime does not see:
+/// if a statement was under way at that idle moment (noted by the park hook, since its
+/// answer may be handled before the driver runs), or is now, a task still has work, and a
+/// blocking task keeps the runtime's clock still while the statement runs. Otherwise every
+/// task waits for the manual clock. A [`Hold`] keeps the manual clock still too.
+async fn drive(time: Arc<ManualTime>, holds: Arc<AtomicUsize>) {
     loop {
         tokio::time::sleep(Duration::from_millis(1)).await;
-        if !dispatcher.is_idle() || holds.load(Ordering::SeqCst) > 0 {
-            still = 0;
+        if IDLE.with(Idle::busy) {
+            let pause = || std::thread::sleep(Duration::from_micros(200));
+            let _ = tokio::task::spawn_blocking(pause).await;
             continue;
         }
-        still += 1;
-        if still >= 2 {
-            if let Some(at) = time.next_wake() {
-                time.advance_to(at);
-            }
-            still = 0;
+        if holds.load(Ordering::SeqCst) > 0 {
+            continue;
+        }
+        if let Some(at) = time.next_wake() {
+            time.advance_to(at);
         }
     }
 }
@@ -354,7 +408,9 @@ impl Chain {
         chain
     }
 
-    /// As [`Chain::start`] with this network, and the dispatcher not yet running.
+    /// As [`Chain::start`] with this network, and the dispatcher not yet running. Pauses the
+    /// runtime's clock once the store is open (opening it under a paused clock would time
+    /// out while SQLite works on its own thread).
     pub async fn prepare(
         start: i64,
         settings: ChainSettings,
@@ -362,7 +418,11 @@ impl Chain {
         people: Vec<Person<'_>>,
     ) -> Chain {
         let store = Store::open("sqlite::memory:").await.expect("store");
+        IDLE.with(|idle| idle.watch(&store));
+        tokio::time::pause();
         let (clock, time) = ChainClock::manual(start);
+        let holds = Arc::new(AtomicUsize::new(0));
+        let driver = tokio::spawn(drive(time, Arc::clone(&holds)));
         let network = store.create_network(network, start).await.expect("network");
         let mut turns = HashMap::new();
         let mut members = Vec::new();
@@ -394,8 +454,6 @@ impl Chain {
             clock.clone(),
             settings,
         );
-        let holds = Arc::new(AtomicUsize::new(0));
-        let driver = tokio::spawn(drive(time, dispatcher.clone(), Arc::clone(&holds)));
         Chain {
             dispatcher,
             phones,
@@ -409,8 +467,8 @@ impl Chain {
         }
     }
 
-    /// Stops the clock while the test does several things that must happen at one moment
-    /// (the dispatcher looks idle while the test awaits the database).
+    /// Stops the clock while the test does several things that must happen at one moment:
+    /// between two of its statements everything else may be waiting.
     pub fn hold(&self) -> Hold {
         self.holds.fetch_add(1, Ordering::SeqCst);
         Hold(Arc::clone(&self.holds))
@@ -441,7 +499,7 @@ impl Chain {
     }
 
     /// Waits until the alert is no longer sending and no call runs, while the driver moves
-    /// the clock; gives up after two virtual days or a real minute.
+    /// the clock; gives up after two virtual days or 30 000 looks.
     pub async fn settled(&self, alert: &AlertId) -> Alert {
         let give_up = self.clock.now() + 48 * 60 * MINUTE;
         let mut polls = 0;
@@ -453,7 +511,7 @@ impl Chain {
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        panic!("alert {alert} still sending after two virtual days or a real minute");
+        panic!("alert {alert} still sending after two virtual days or 30 000 looks");
     }
 
     /// Lets virtual time pass.

@@ -5,15 +5,15 @@
 //! reached through that number); while it is being set up and on the line those deliveries
 //! belong to it and are not taken again.
 //!
-//! Plain bookkeeping in memory, under the dispatcher's lock: the database's `calling` state
-//! is what survives a crash, and after one nothing is on the line.
+//! Plain bookkeeping in memory: the database's `calling` state is what survives a crash, and
+//! after one nothing is on the line. Which calls to stop is decided here; the shell holds
+//! each call's stop channel and asks it.
 
-use crate::chain::caller::Stop;
 use crate::store::{AlertId, DeliveryId, MemberId};
 use std::collections::HashMap;
-use tokio::sync::watch;
 
 /// The calls in progress, by number dialled.
+#[derive(Debug)]
 pub(super) struct Lines {
     calls: HashMap<String, LineCall>,
     /// Each delivery a call serves, and that call's number.
@@ -40,11 +40,11 @@ impl Default for Lines {
 }
 
 /// One call and whom it serves.
+#[derive(Debug)]
 struct LineCall {
     alert: AlertId,
     /// The deliveries it serves whose member has not acknowledged another way.
     open: Vec<(DeliveryId, MemberId)>,
-    stop: watch::Sender<Stop>,
 }
 
 impl Lines {
@@ -79,28 +79,26 @@ impl Lines {
         self.waiting = waiting;
     }
 
-    /// Puts a call to `number` on the line for these deliveries; the receiver tells the call
-    /// when to stop. `None` when the number is busy: the caller must not dial it.
+    /// Puts a call to `number` on the line for these deliveries; false when the number is
+    /// busy: the caller must not dial it.
     pub(super) fn open(
         &mut self,
         number: &str,
         alert: &AlertId,
         served: Vec<(DeliveryId, MemberId)>,
-    ) -> Option<watch::Receiver<Stop>> {
+    ) -> bool {
         if self.is_busy(number) {
-            return None;
+            return false;
         }
         for (delivery, _) in &served {
             self.serving.insert(delivery.clone(), number.to_owned());
         }
-        let (stop, stopped) = watch::channel(Stop::No);
         let call = LineCall {
             alert: alert.clone(),
             open: served,
-            stop,
         };
         self.calls.insert(number.to_owned(), call);
-        Some(stopped)
+        true
     }
 
     /// Keeps only the deliveries the call could claim; the others (acknowledged or stopped
@@ -155,39 +153,29 @@ impl Lines {
         (self.trunk_full_until > now).then_some(self.trunk_full_until)
     }
 
-    /// The member acknowledged another way (SMS, callback, API): a ringing call that now
-    /// serves nobody unconfirmed is cancelled. A call still needed by someone else sharing
-    /// the number rings on.
-    pub(super) fn settled(&mut self, alert: &AlertId, member: &MemberId) {
-        for call in self.calls.values_mut().filter(|c| &c.alert == alert) {
+    /// The member acknowledged another way (SMS, callback, API): the numbers whose ringing
+    /// call now serves nobody unconfirmed, to be cancelled. A call still needed by someone
+    /// else sharing the number rings on.
+    pub(super) fn settled(&mut self, alert: &AlertId, member: &MemberId) -> Vec<String> {
+        let mut unneeded = Vec::new();
+        for (number, call) in self.calls.iter_mut().filter(|(_, c)| &c.alert == alert) {
             let before = call.open.len();
             call.open.retain(|(_, m)| m != member);
             if before > 0 && call.open.is_empty() {
-                ask(&call.stop, Stop::IfRinging);
+                unneeded.push(number.clone());
             }
         }
+        unneeded
     }
 
-    /// Asks the calls of the alerts that `which` picks to stop.
-    pub(super) fn stop(&self, how: Stop, which: impl Fn(&AlertId) -> bool) {
-        for call in self.calls.values().filter(|c| which(&c.alert)) {
-            ask(&call.stop, how);
-        }
+    /// The numbers of the calls for the alerts that `which` picks.
+    pub(super) fn numbers(&self, which: impl Fn(&AlertId) -> bool) -> Vec<String> {
+        self.calls
+            .iter()
+            .filter(|(_, call)| which(&call.alert))
+            .map(|(number, _)| number.clone())
+            .collect()
     }
-}
-
-/// Asks a call to stop, unless a stronger stop was asked already.
-fn ask(stop: &watch::Sender<Stop>, how: Stop) {
-    stop.send_if_modified(|current| {
-        let stronger = matches!(
-            (*current, how),
-            (Stop::No, Stop::IfRinging | Stop::Now) | (Stop::IfRinging, Stop::Now)
-        );
-        if stronger {
-            *current = how;
-        }
-        stronger
-    });
 }
 
 #[cfg(test)]
@@ -206,13 +194,9 @@ mod tests {
         let mut lines = Lines::default();
         let alert = AlertId::from("alert");
         let landline = "+3250000001";
-        assert!(lines.open(landline, &alert, household()).is_some());
+        assert!(lines.open(landline, &alert, household()));
         assert!(lines.is_busy(landline));
-        assert!(
-            lines
-                .open(landline, &AlertId::from("other"), Vec::new())
-                .is_none()
-        );
+        assert!(!lines.open(landline, &AlertId::from("other"), Vec::new()));
         assert_eq!((lines.calls(), lines.deliveries()), (1, 3));
         lines.keep(landline, &[DeliveryId::from("a"), DeliveryId::from("c")]);
         assert!(!lines.serves(&DeliveryId::from("b")));
@@ -222,20 +206,22 @@ mod tests {
     }
 
     #[test]
-    fn a_ringing_shared_call_stops_only_when_nobody_needs_it() {
+    fn a_ringing_shared_call_is_unneeded_only_when_nobody_needs_it() {
         let mut lines = Lines::default();
         let alert = AlertId::from("alert");
-        let stop = lines
-            .open("+3250000001", &alert, household())
-            .expect("free");
-        lines.settled(&alert, &MemberId::from("a"));
-        lines.settled(&alert, &MemberId::from("b"));
-        assert_eq!(*stop.borrow(), Stop::No, "c still needs the call");
-        lines.settled(&alert, &MemberId::from("c"));
-        assert_eq!(*stop.borrow(), Stop::IfRinging);
-        lines.stop(Stop::Now, |_| true);
-        assert_eq!(*stop.borrow(), Stop::Now);
-        lines.stop(Stop::IfRinging, |_| true);
-        assert_eq!(*stop.borrow(), Stop::Now, "never weaker");
+        let landline = "+3250000001";
+        assert!(lines.open(landline, &alert, household()));
+        assert!(lines.settled(&alert, &MemberId::from("a")).is_empty());
+        assert!(
+            lines.settled(&alert, &MemberId::from("b")).is_empty(),
+            "c still needs the call"
+        );
+        assert_eq!(lines.settled(&alert, &MemberId::from("c")), [landline]);
+        assert!(
+            lines.settled(&alert, &MemberId::from("c")).is_empty(),
+            "once"
+        );
+        assert_eq!(lines.numbers(|a| a == &alert), [landline]);
+        assert!(lines.numbers(|a| a != &alert).is_empty());
     }
 }

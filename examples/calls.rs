@@ -29,6 +29,7 @@ use buurtbel::telephony::clock;
 use buurtbel::telephony::pacer::Lateness;
 use buurtbel::telephony::pending::PendingProgram;
 use buurtbel::telephony::{CallResult, Dialer, DialerError, Playback};
+use buurtbel::time::Instant;
 use clap::Parser;
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
@@ -37,7 +38,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::task::JoinSet;
 
 type Fallible<T> = Result<T, Box<dyn Error>>;
@@ -357,14 +358,14 @@ async fn run_gateway(args: &Args, phones: &Phones, program_ms: u64) -> Fallible<
     }
     let capture = Duration::from_secs(args.capture);
     let (open, close) = window(args.calls, args.cps, placed, program_ms, capture)?;
-    tokio::time::sleep_until((open - capture).into()).await;
+    clock::sleep_until(open - capture).await;
     let capture = match args.capture {
         0 => None,
         _ => Some(capture_rtp(&dialer, capture).await?),
     };
-    tokio::time::sleep_until(open.into()).await;
+    clock::sleep_until(open).await;
     let start = Snapshot::take(&dialer, args.calls, phones);
-    tokio::time::sleep_until(close.into()).await;
+    clock::sleep_until(close).await;
     let end = Snapshot::take(&dialer, args.calls, phones);
     let window = end.usage.at - start.usage.at;
     let mut figures = GatewayFigures {
@@ -769,12 +770,9 @@ struct GridAnchor {
 
 impl GridAnchor {
     /// Reads both clocks back to back and asks the pacer for a grid point.
-    #[allow(clippy::disallowed_methods)] // the benchmark compares with tcpdump's wall clock
     fn now(dialer: &Dialer) -> GridAnchor {
         let at = clock::now();
-        let wall = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let wall = clock::unix_time();
         let grid = dialer.pacer().next_tick(at);
         GridAnchor {
             grid_ns: wall.as_nanos() as i128 + (grid - at).as_nanos() as i128,

@@ -7,9 +7,10 @@
 use crate::telephony::clock;
 use buurtbel_proto::media::program::FRAME;
 use buurtbel_proto::media::session::MediaSession;
+use buurtbel_proto::time::Instant;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, mpsc};
 
@@ -157,7 +158,7 @@ async fn run_lane(
         }
         tick = tick.wrapping_add(1);
         let deadline = origin + FRAME * tick;
-        tokio::time::sleep_until(deadline.into()).await;
+        clock::sleep_until(deadline).await;
         let now = clock::now();
         while let Ok(media) = joining.try_recv() {
             calls.push(media);

@@ -246,7 +246,7 @@ impl Phones {
             if tally.ended >= calls as u64 || clock::now() > deadline {
                 return tally;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            clock::sleep_blocking(Duration::from_millis(50));
         }
     }
 
@@ -1104,10 +1104,10 @@ fn run_sipp(
     let mut sipp = sipp_command(dir.path(), &scenario, calls, args.cps, phones)?.spawn()?;
     let placed = clock::now();
     let (open, close) = window(calls, args.cps, placed, program_ms, Duration::ZERO)?;
-    std::thread::sleep(open.saturating_duration_since(clock::now()));
+    clock::sleep_blocking(open.saturating_duration_since(clock::now()));
     let (start_at, start_cpu) = (clock::now(), proc_cpu(sipp.id()));
     let up_at_open = sipp_current_calls(dir.path());
-    std::thread::sleep(close.saturating_duration_since(clock::now()));
+    clock::sleep_blocking(close.saturating_duration_since(clock::now()));
     let (end_at, end_cpu) = (clock::now(), proc_cpu(sipp.id()));
     let up_at_close = sipp_current_calls(dir.path());
     let peak_rss_kib = std::fs::read_to_string(format!("/proc/{}/status", sipp.id()))
@@ -1186,7 +1186,7 @@ fn wait_or_kill(child: &mut Child, limit: Duration) -> Fallible<Option<i32>> {
         if let Some(status) = child.try_wait()? {
             return Ok(status.code());
         }
-        std::thread::sleep(Duration::from_millis(100));
+        clock::sleep_blocking(Duration::from_millis(100));
     }
     child.kill()?;
     child.wait()?;

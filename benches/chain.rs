@@ -53,13 +53,14 @@ use buurtbel::store::{
     Store,
 };
 use buurtbel::telephony::clock::{self, epoch_ms};
+use buurtbel::time::Instant;
 use std::collections::{HashMap, HashSet};
 use std::error::Error;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -283,7 +284,7 @@ impl Sender {
         } else {
             chain.dispatcher.send(alert).await?.0.id
         };
-        let returned = start.elapsed();
+        let returned = clock::elapsed(start);
         let invite = trunk.next_invite(|_| true).await?.at;
         let marks = chain.watcher.all_pages(&id).await?;
         chain.dispatcher.cancel(&id).await?;
@@ -340,7 +341,7 @@ impl Sender {
             let took = tokio::task::spawn_blocking(move || {
                 let start = clock::now();
                 let program = programs.program(&audio, Language::Nl, 1.0);
-                program.map(|_| start.elapsed())
+                program.map(|_| clock::elapsed(start))
             })
             .await??;
             // The first one renders the prompts.
@@ -458,7 +459,7 @@ async fn deliver_all(
     let body = MessageBody::Text(ALERT_TEXT.to_owned());
     let (alert, _) = dispatcher.send(new_alert(&[network], body)).await?;
     let pages = completed(&mut news, &alert.id, start).await?;
-    let elapsed = start.elapsed();
+    let elapsed = clock::elapsed(start);
     let cpu = cpu_time() - cpu;
     // The alert completes once no delivery is open, which an acknowledgement makes true
     // before the last call's `finish_attempt` commits: count after the drain.
@@ -485,7 +486,7 @@ async fn completed(
             Ok(ChainEvent::DeliveriesCreated { alert: a, total })
                 if a == alert.as_str() && total == MEMBERS as u64 =>
             {
-                pages = Some(start.elapsed());
+                pages = Some(clock::elapsed(start));
             }
             Ok(ChainEvent::AlertDone { alert: a, state }) if a == alert.as_str() => {
                 if state != "completed" {

@@ -29,6 +29,7 @@ use buurtbel::telephony::clock;
 use buurtbel::telephony::pacer::Lateness;
 use buurtbel::telephony::pending::PendingProgram;
 use buurtbel::telephony::{CallResult, Dialer, DialerError, Playback};
+use buurtbel::time::Instant;
 use clap::Parser;
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
@@ -37,7 +38,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::task::JoinSet;
 
 type Fallible<T> = Result<T, Box<dyn Error>>;
@@ -245,7 +246,7 @@ impl Phones {
             if tally.ended >= calls as u64 || clock::now() > deadline {
                 return tally;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            clock::sleep_blocking(Duration::from_millis(50));
         }
     }
 
@@ -357,14 +358,14 @@ async fn run_gateway(args: &Args, phones: &Phones, program_ms: u64) -> Fallible<
     }
     let capture = Duration::from_secs(args.capture);
     let (open, close) = window(args.calls, args.cps, placed, program_ms, capture)?;
-    tokio::time::sleep_until((open - capture).into()).await;
+    clock::sleep_until(open - capture).await;
     let capture = match args.capture {
         0 => None,
         _ => Some(capture_rtp(&dialer, capture).await?),
     };
-    tokio::time::sleep_until(open.into()).await;
+    clock::sleep_until(open).await;
     let start = Snapshot::take(&dialer, args.calls, phones);
-    tokio::time::sleep_until(close.into()).await;
+    clock::sleep_until(close).await;
     let end = Snapshot::take(&dialer, args.calls, phones);
     let window = end.usage.at - start.usage.at;
     let mut figures = GatewayFigures {
@@ -769,12 +770,9 @@ struct GridAnchor {
 
 impl GridAnchor {
     /// Reads both clocks back to back and asks the pacer for a grid point.
-    #[allow(clippy::disallowed_methods)] // the benchmark compares with tcpdump's wall clock
     fn now(dialer: &Dialer) -> GridAnchor {
         let at = clock::now();
-        let wall = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let wall = clock::unix_time();
         let grid = dialer.pacer().next_tick(at);
         GridAnchor {
             grid_ns: wall.as_nanos() as i128 + (grid - at).as_nanos() as i128,
@@ -1106,10 +1104,10 @@ fn run_sipp(
     let mut sipp = sipp_command(dir.path(), &scenario, calls, args.cps, phones)?.spawn()?;
     let placed = clock::now();
     let (open, close) = window(calls, args.cps, placed, program_ms, Duration::ZERO)?;
-    std::thread::sleep(open.saturating_duration_since(clock::now()));
+    clock::sleep_blocking(open.saturating_duration_since(clock::now()));
     let (start_at, start_cpu) = (clock::now(), proc_cpu(sipp.id()));
     let up_at_open = sipp_current_calls(dir.path());
-    std::thread::sleep(close.saturating_duration_since(clock::now()));
+    clock::sleep_blocking(close.saturating_duration_since(clock::now()));
     let (end_at, end_cpu) = (clock::now(), proc_cpu(sipp.id()));
     let up_at_close = sipp_current_calls(dir.path());
     let peak_rss_kib = std::fs::read_to_string(format!("/proc/{}/status", sipp.id()))
@@ -1188,7 +1186,7 @@ fn wait_or_kill(child: &mut Child, limit: Duration) -> Fallible<Option<i32>> {
         if let Some(status) = child.try_wait()? {
             return Ok(status.code());
         }
-        std::thread::sleep(Duration::from_millis(100));
+        clock::sleep_blocking(Duration::from_millis(100));
     }
     child.kill()?;
     child.wait()?;

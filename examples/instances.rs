@@ -44,6 +44,7 @@ use buurtbel::store::{
     Store, TrunkLedger,
 };
 use buurtbel::telephony::clock;
+use buurtbel::time::Instant;
 use clap::Parser;
 use sqlx::{AnyPool, Connection};
 use std::collections::{BTreeMap, HashMap};
@@ -55,7 +56,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -458,7 +459,7 @@ async fn measure(
     let started = clock::now();
     tokio::time::sleep(seconds).await;
     let after = (database_xacts(stats).await?, relay.map(Relay::counts));
-    let seconds = started.elapsed().as_secs_f64();
+    let seconds = clock::elapsed(started).as_secs_f64();
     Ok(Window {
         seconds,
         database_xacts: after.0 - before.0,
@@ -823,7 +824,7 @@ async fn throughput_run(
         check_running(&mut gateways, deadline, "the alert to complete")?;
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let wall = started.elapsed();
+    let wall = clock::elapsed(started);
     let gateways_cpu = gateways_cpu(&gateways).saturating_sub(cpu_before);
     let postgres_cpu = delta(postgres_before, postgres_cpu());
     let system_busy = delta(busy_before, system_busy());
@@ -1102,7 +1103,7 @@ impl ClaimTown {
             tally.claimed += done.claimed;
             tally.wasted += done.wasted;
         }
-        let seconds = started.elapsed().as_secs_f64();
+        let seconds = clock::elapsed(started).as_secs_f64();
         let calling: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM deliveries WHERE alert_id = $1 AND state = 'calling'",
         )

@@ -29,10 +29,9 @@ struct Town {
     old: AlertId,
 }
 
-#[allow(clippy::disallowed_methods)] // the alerts' times are relative to the binary's clock
+/// The wall clock: the alerts' times are relative to the binary's.
 fn now() -> i64 {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    i64::try_from(since.expect("after 1970").as_millis()).expect("ms")
+    buurtbel::telephony::clock::epoch_ms()
 }
 
 async fn town(url: &str) -> Town {

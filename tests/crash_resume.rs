@@ -30,13 +30,14 @@ use buurtbel::store::{
     MemberId, Store,
 };
 use buurtbel::telephony::clock;
+use buurtbel::time::Instant;
 use serve::{Deadline, Server, UNTIL_EXIT, buurtbel, write_prompts};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NETWORK: &str = "BIN Proefwijk";
 const MEMBERS: usize = 20;

@@ -27,13 +27,14 @@ use backends::{admin, on_postgres};
 use buurtbel::sim::{Exchange, PhoneScript, PressMethod, SimCall, SimInvite};
 use buurtbel::store::{AlertId, AlertState, DeliveryState, MemberId, Store};
 use buurtbel::telephony::clock;
+use buurtbel::time::Instant;
 use serve::{Deadline, Server, buurtbel, write_prompts};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NETWORK: &str = "BIN Proefdorp";
 /// Calls on the line at once, for all gateways together.

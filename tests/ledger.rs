@@ -11,6 +11,7 @@ mod fixtures;
 
 use backends::each_backend;
 use buurtbel::store::*;
+use buurtbel::telephony::clock;
 use fixtures::*;
 use std::time::Duration;
 
@@ -254,12 +255,12 @@ async fn invite_slots_are_a_spacing_apart_on_the_databases_clock() {
     each_backend(|url| async move {
         let store = Store::open(&url).await.expect("open");
         let spacing = Duration::from_micros(252_500);
-        let start = buurtbel::telephony::clock::now();
+        let start = clock::now();
         let mut waits = Vec::new();
         for _ in 0..4 {
-            let asked = start.elapsed();
+            let asked = clock::elapsed(start);
             let wait = store.next_invite_slot("trunk.test", spacing).await;
-            waits.push((wait.expect("slot"), asked, start.elapsed()));
+            waits.push((wait.expect("slot"), asked, clock::elapsed(start)));
         }
         // Asked one after another: the first slot is now, each next one 253 ms (252.5 rounded
         // up) after the one before, less the time that passed since the first ask.

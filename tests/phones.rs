@@ -255,7 +255,7 @@ impl Phones {
                 panic!("phones exited ({status}):\n{said}");
             }
             assert!(
-                started.elapsed() < UNTIL_LISTENING,
+                clock::elapsed(started) < UNTIL_LISTENING,
                 "phones not listening after {UNTIL_LISTENING:?}:\n{said}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -55,7 +55,8 @@ impl ChainClock {
     pub fn now(&self) -> i64 {
         match &self.source {
             Source::Runtime { base, origin } => {
-                let elapsed = i64::try_from(origin.elapsed().as_millis()).unwrap_or(i64::MAX);
+                let since = clock::tokio_now().saturating_duration_since(*origin);
+                let elapsed = i64::try_from(since.as_millis()).unwrap_or(i64::MAX);
                 base.saturating_add(elapsed)
             }
             Source::Manual(time) => *time.now.borrow(),

@@ -12,7 +12,8 @@
 //!   run out within `margin`: every call is ended now, so none is still on the line when
 //!   another instance takes it over, and the instance stops.
 
-use std::time::{Duration, Instant};
+use buurtbel_proto::time::Instant;
+use std::time::Duration;
 
 /// How an instance keeps its lease.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +122,7 @@ mod tests {
 
     #[test]
     fn renewals_keep_it_live_and_a_silent_database_ends_the_calls_before_the_expiry() {
-        let start = crate::telephony::clock::now();
+        let start = Instant::ZERO;
         let mut lease = LeaseClock::new(LeaseSettings::default(), start);
         assert_eq!(lease.standing(at(start, 1_900)), Standing::Live);
         lease.renewed(at(start, 2_000));
@@ -136,7 +137,7 @@ mod tests {
 
     #[test]
     fn an_overdue_renewal_fences_before_any_failure_is_reported() {
-        let start = crate::telephony::clock::now();
+        let start = Instant::ZERO;
         let lease = LeaseClock::new(LeaseSettings::default(), start);
         assert_eq!(lease.standing(at(start, 4_000)), Standing::Live);
         assert_eq!(lease.next_change(at(start, 100)), at(start, 4_000));
@@ -147,7 +148,7 @@ mod tests {
 
     #[test]
     fn a_recovered_database_lets_calls_start_again_but_a_refusal_is_final() {
-        let start = crate::telephony::clock::now();
+        let start = Instant::ZERO;
         let mut lease = LeaseClock::new(LeaseSettings::default(), start);
         lease.failed();
         assert_eq!(lease.standing(at(start, 3_000)), Standing::Doubtful);
@@ -160,7 +161,7 @@ mod tests {
 
     #[test]
     fn a_late_answer_to_an_old_renewal_does_not_move_the_lease_back() {
-        let start = crate::telephony::clock::now();
+        let start = Instant::ZERO;
         let mut lease = LeaseClock::new(LeaseSettings::default(), start);
         lease.renewed(at(start, 4_000));
         lease.renewed(at(start, 2_000));

@@ -487,15 +487,10 @@ fn write_staged(
     file.get_ref().sync_all()
 }
 
-/// Epoch milliseconds for the store's `now`. The command line is a driver, like
-/// `telephony::clock`: it reads the clock so that the store never does.
-#[allow(clippy::disallowed_methods)]
+/// Epoch milliseconds for the store's `now`. The command line is a driver: it reads the
+/// clock so that the store never does.
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| {
-            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-        })
+    crate::telephony::clock::epoch_ms()
 }
 
 #[cfg(test)]

@@ -44,7 +44,10 @@ pub async fn watch(
             return Ok(state);
         }
         let created = tally.settled_count() + tally.open_count();
-        if created == 0 && !hinted && started.elapsed() > Duration::from_secs(10) {
+        if created == 0
+            && !hinted
+            && crate::telephony::clock::elapsed(started) > Duration::from_secs(10)
+        {
             bar.suspend(|| {
                 eprintln!("no calls yet: is `buurtbel serve` running against this database?")
             });

@@ -5,7 +5,8 @@
 //! No I/O and no clock: the line hands it each packet's samples with the time it arrived.
 
 use super::script::Cue;
-use std::time::{Duration, Instant};
+use buurtbel_proto::time::Instant;
+use std::time::Duration;
 
 /// Speech heard before a [`Cue::Pause`] counts: a caller's prompt, not a click.
 pub const CUE_SPEECH: Duration = Duration::from_secs(1);
@@ -91,7 +92,7 @@ mod tests {
     fn a_pause_after_speech_is_the_cue_and_short_pauses_are_not() {
         let cue = Cue::Pause(Duration::from_millis(2_500));
         let mut ear = Ear::default();
-        let mut now = crate::telephony::clock::now();
+        let mut now = Instant::ZERO;
         // (milliseconds, speech, whether the cue comes), one after another.
         let steps = [
             // Silence while the caller listens: no speech yet, no cue however long.
@@ -119,7 +120,7 @@ mod tests {
     fn a_speech_cue_comes_while_the_caller_speaks() {
         let cue = Cue::Speech(Duration::from_secs(1));
         let mut ear = Ear::default();
-        let mut now = crate::telephony::clock::now();
+        let mut now = Instant::ZERO;
         assert!(!play(
             &mut ear,
             &mut now,

@@ -35,7 +35,7 @@ pub struct SimCall {
     /// Where each forged key event was sent from, in order.
     pub forged_from: Vec<SocketAddr>,
     /// When the call ended on the phone's side (final refusal, BYE or CANCEL either way).
-    pub ended_at: Option<std::time::Instant>,
+    pub ended_at: Option<buurtbel_proto::time::Instant>,
 }
 
 /// A call as it arrived, before it ends (a call whose caller died never ends).
@@ -48,7 +48,7 @@ pub struct SimInvite {
     /// Where the INVITE came from.
     pub caller: SocketAddr,
     /// When it arrived.
-    pub at: std::time::Instant,
+    pub at: buurtbel_proto::time::Instant,
 }
 
 /// A running exchange.

@@ -6,6 +6,7 @@ use super::ear::Ear;
 use super::exchange::SimCall;
 use super::forge;
 use super::script::{Forgery, PhoneScript, Pickup, PressMethod};
+use crate::telephony::clock;
 use buurtbel_proto::media::g711;
 use buurtbel_proto::sip::call::response_to;
 use buurtbel_proto::sip::message::{Message, Request, Response};
@@ -80,7 +81,7 @@ impl Line {
 
     pub(super) async fn run(self, inbox: UnboundedReceiver<Message>) -> SimCall {
         let mut report = self.serve(inbox).await;
-        report.ended_at = Some(crate::telephony::clock::now());
+        report.ended_at = Some(clock::now());
         report
     }
 
@@ -202,7 +203,7 @@ impl Line {
                         let press = presses.remove(0);
                         self.press(media, press.digit, press.method, now, &mut tone, &mut event).await;
                     }
-                    while cued.last().is_some_and(|p| media.ear.answers(p.cue, now.into_std())) {
+                    while cued.last().is_some_and(|p| media.ear.answers(p.cue, clock::from_tokio(now))) {
                         let Some(press) = cued.pop() else { break };
                         self.press(media, press.digit, press.method, now, &mut tone, &mut event).await;
                     }
@@ -320,7 +321,7 @@ impl Line {
             .heard
             .extend(payload.iter().map(|b| decode(payload_type, *b)));
         let samples = self.report.heard.get(start..).unwrap_or_default();
-        media.ear.hear(now().into_std(), samples);
+        media.ear.hear(clock::now(), samples);
     }
 
     async fn hang_up(&mut self, inbox: &mut UnboundedReceiver<Message>) {
@@ -458,7 +459,7 @@ impl Line {
 }
 
 fn now() -> Instant {
-    Instant::from_std(crate::telephony::clock::now())
+    clock::tokio_now()
 }
 
 /// Reads `c=` and `m=audio` of an SDP offer: where to send, which formats.

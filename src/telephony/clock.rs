@@ -1,25 +1,8 @@
-//! The one place the process reads the monotonic clock; everything below takes time as an
-//! argument.
+//! The process's clock, as the driver reads it: the clock crate (`buurtbel-clock`), the one
+//! place anything reads a clock. Its instants are proto's, handed to the state machines, and
+//! [`deadline`] turns one into the runtime's to sleep until; see the crate for why `now` reads
+//! the runtime's clock.
 
-use std::time::Instant;
-
-/// The current instant.
-#[allow(clippy::disallowed_methods)]
-pub fn now() -> Instant {
-    Instant::now()
-}
-
-/// The wall clock, epoch milliseconds: read once when the chain starts, which then counts
-/// on from it with the monotonic clock.
-#[allow(clippy::disallowed_methods)]
-pub fn epoch_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// The runtime's current instant: virtual under a paused test runtime.
-#[allow(clippy::disallowed_methods)]
-pub fn tokio_now() -> tokio::time::Instant {
-    tokio::time::Instant::now()
-}
+pub use buurtbel_clock::{
+    deadline, elapsed, epoch_ms, from_tokio, now, sleep_blocking, sleep_until, tokio_now, unix_time,
+};

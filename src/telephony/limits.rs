@@ -7,10 +7,11 @@
 //! alert's first call does not wait behind the pace of calls that were never placed.
 
 use crate::telephony::clock;
+use buurtbel_proto::time::Instant;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard, OwnedSemaphorePermit, Semaphore};
 
 /// A token bucket, sans-IO: time is an argument.
@@ -123,9 +124,9 @@ impl TrunkLimits {
             bucket: self.bucket.lock().await,
             reserved: None,
         };
-        if let Err(at) = turn.bucket.reserve(clock::tokio_now().into_std()) {
+        if let Err(at) = turn.bucket.reserve(clock::now()) {
             turn.reserved = Some(at);
-            tokio::time::sleep_until(at.into()).await;
+            clock::sleep_until(at).await;
             turn.reserved = None;
         }
         if let Some(shared) = self.shared.get() {
@@ -180,6 +181,9 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
 
+    /// Where the bucket tests' virtual time starts.
+    const START: Instant = Instant::from_origin(Duration::from_secs(1_000));
+
     /// A shared pace whose answer takes `answer_after` for the first `slow` asks, then none;
     /// every slot is `wait` away.
     struct Pace {
@@ -230,11 +234,10 @@ mod tests {
 
     #[test]
     fn bucket_spaces_calls_evenly() {
-        let start = crate::telephony::clock::now();
         let mut bucket = TokenBucket::new(4.0);
-        assert_eq!(bucket.reserve(start), Ok(()));
+        assert_eq!(bucket.reserve(START), Ok(()));
         let turns: Vec<_> = (0..3)
-            .map(|_| bucket.reserve(start).unwrap_err() - start)
+            .map(|_| bucket.reserve(START).unwrap_err() - START)
             .collect();
         assert_eq!(
             turns,
@@ -244,11 +247,10 @@ mod tests {
 
     #[test]
     fn bucket_never_exceeds_rate_in_any_window() {
-        let start = crate::telephony::clock::now();
         let mut bucket = TokenBucket::new(3.0);
         let mut times = Vec::new();
         for i in 0..30u64 {
-            let now = start + Duration::from_millis(i * 37);
+            let now = START + Duration::from_millis(i * 37);
             times.push(bucket.reserve(now).err().unwrap_or(now));
         }
         for (i, t) in times.iter().enumerate() {
@@ -262,20 +264,18 @@ mod tests {
 
     #[test]
     fn a_released_token_goes_to_the_next_call() {
-        let start = crate::telephony::clock::now();
         let mut bucket = TokenBucket::new(10.0);
-        assert!(bucket.reserve(start).is_ok());
-        let at = bucket.reserve(start).unwrap_err();
+        assert!(bucket.reserve(START).is_ok());
+        let at = bucket.reserve(START).unwrap_err();
         bucket.release(at);
-        assert_eq!(bucket.reserve(start), Err(at));
+        assert_eq!(bucket.reserve(START), Err(at));
     }
 
     #[test]
     fn idle_bucket_does_not_save_up_a_burst() {
-        let start = crate::telephony::clock::now();
         let mut bucket = TokenBucket::new(2.0);
-        assert!(bucket.reserve(start).is_ok());
-        let later = start + Duration::from_secs(10);
+        assert!(bucket.reserve(START).is_ok());
+        let later = START + Duration::from_secs(10);
         assert!(bucket.reserve(later).is_ok());
         assert!(bucket.reserve(later).is_err());
     }

@@ -30,10 +30,11 @@ use buurtbel_proto::media::rtp::SenderStart;
 use buurtbel_proto::media::session::{MediaEvent, MediaSession, SessionSetup};
 use buurtbel_proto::sip::call::{Call, CallEvent, CallReport, PROBE_TIMEOUT, Transmit};
 use buurtbel_proto::sip::sdp::{Answer, TELEPHONE_EVENT_PT};
+use buurtbel_proto::time::Instant;
 use rand::Rng;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 
@@ -402,7 +403,7 @@ async fn flush(endpoint: &Endpoint, call: &mut Call) {
 
 pub(crate) async fn sleep_until(at: Option<Instant>) {
     match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
+        Some(at) => clock::sleep_until(at).await,
         None => std::future::pending().await,
     }
 }

@@ -1,8 +1,9 @@
 //! The tokio driver around the sans-IO SIP state machines: sockets, the clock, trunk limits,
 //! RTP port allocation, and one task per call.
 //!
-//! This is the only layer that reads the clock ([`clock::now`]) or touches sockets. It knows
-//! calls and registrations, not alerts or members.
+//! This is the layer that drives the state machines with the clock ([`clock::now`], from the
+//! clock crate, the one place the process reads it) and touches sockets. It knows calls and
+//! registrations, not alerts or members.
 
 pub mod clock;
 pub mod control;

@@ -12,9 +12,10 @@ use crate::telephony::clock;
 use crate::telephony::media::{MediaInput, MediaNews, MediaReport};
 use buurtbel_proto::media::program::FRAME;
 use buurtbel_proto::media::session::{MediaEvent, MediaSession};
+use buurtbel_proto::time::Instant;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TryRecvError;
@@ -165,7 +166,7 @@ async fn run_lane(
         }
         tick = tick.wrapping_add(1);
         let deadline = origin + FRAME * tick;
-        tokio::time::sleep_until(deadline.into()).await;
+        clock::sleep_until(deadline).await;
         let now = clock::now();
         while let Ok(media) = joining.try_recv() {
             calls.push(media);

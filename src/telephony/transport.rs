@@ -18,12 +18,13 @@
 
 use crate::telephony::clock;
 use buurtbel_proto::sip::message::{Message, ParseError, parse_datagram, parse_stream};
+use buurtbel_proto::time::Instant;
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
@@ -423,7 +424,7 @@ async fn idle_for(timeout: Option<Duration>, last_activity: &Mutex<Instant>) {
         if clock::now() >= deadline {
             return;
         }
-        tokio::time::sleep_until(deadline.into()).await;
+        clock::sleep_until(deadline).await;
     }
 }
 

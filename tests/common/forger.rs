@@ -5,6 +5,7 @@
 //! The forger does not know which port of the range the call took, so it sends to every even
 //! port of it; it runs on a thread of its own until stopped.
 
+use buurtbel::telephony::clock;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::path::PathBuf;
@@ -49,14 +50,14 @@ impl Forger {
                     if stopped.load(Ordering::Relaxed) {
                         return Ok(0);
                     }
-                    thread::sleep(POLL);
+                    clock::sleep_blocking(POLL);
                 }
             }
             let mut events = 0u64;
             while !stopped.load(Ordering::Relaxed) {
                 send_event(&socket, &targets, events)?;
                 events += 1;
-                thread::sleep(EVERY);
+                clock::sleep_blocking(EVERY);
             }
             Ok(events)
         });

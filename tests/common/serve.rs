@@ -4,9 +4,10 @@
 //! deadlines that fail with the server's log.
 
 use buurtbel::telephony::clock;
+use buurtbel::time::Instant;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a stopped server may take to exit.
 pub const UNTIL_EXIT: Duration = Duration::from_secs(30);
@@ -125,7 +126,7 @@ impl Server {
                 return status;
             }
             assert!(
-                started.elapsed() < UNTIL_EXIT,
+                clock::elapsed(started) < UNTIL_EXIT,
                 "serve still running {UNTIL_EXIT:?} after {what}\n{}",
                 self.log()
             );
@@ -188,7 +189,7 @@ impl Deadline {
             );
         }
         assert!(
-            self.started.elapsed() < self.limit,
+            clock::elapsed(self.started) < self.limit,
             "waited {:?} for {what}\n{}",
             self.limit,
             server.log()

@@ -14,7 +14,6 @@ use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
-use std::thread;
 use std::time::Duration;
 
 /// How long SIPp may run before it gives up on its own (`-timeout`, counted as a failure).
@@ -194,7 +193,7 @@ impl Sipp {
                     read(&self.dir, "sipp.stdout")
                 );
             }
-            thread::sleep(POLL);
+            buurtbel_clock::sleep_blocking(POLL);
         }
         panic!("sipp is not listening on {}", self.port);
     }
@@ -282,7 +281,7 @@ pub fn wait_with_deadline(child: &mut Child, limit: Duration) -> Option<ExitStat
     for _ in 0..polls(limit) {
         match child.try_wait() {
             Ok(Some(status)) => return Some(status),
-            Ok(None) => thread::sleep(POLL),
+            Ok(None) => buurtbel_clock::sleep_blocking(POLL),
             Err(e) => panic!("cannot wait for child: {e}"),
         }
     }

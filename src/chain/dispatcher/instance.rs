@@ -16,8 +16,9 @@ use crate::chain::lease::{LeaseClock, LeaseSettings, Standing};
 use crate::chain::program_source::ProgramSource;
 use crate::store::Notice;
 use crate::telephony::clock;
+use buurtbel_proto::time::Instant;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// Keeps the store's lease, granted by a registration sent at `granted`, until it is
@@ -45,7 +46,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 let change = lease_clock.next_change(clock::now());
                 tokio::select! {
                     answer = &mut renewal => break answer,
-                    () = tokio::time::sleep_until(change.into()) => {
+                    () = clock::sleep_until(change) => {
                         if self.stand(lease_clock.standing(clock::now())) == Standing::Lost {
                             return;
                         }
@@ -79,7 +80,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 if next <= now {
                     break;
                 }
-                tokio::time::sleep_until(next.into()).await;
+                clock::sleep_until(next).await;
                 if self.stand(lease_clock.standing(clock::now())) == Standing::Lost {
                     return;
                 }

@@ -107,7 +107,7 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     );
     let every = Duration::from_millis(250);
     super::progress::watch(&store, &alert.id, neighbours.len() as u64, every, false).await?;
-    let seconds = started.elapsed().as_secs_f64();
+    let seconds = crate::telephony::clock::elapsed(started).as_secs_f64();
     let _ = stop.send(());
     match running.await {
         Ok(result) => result?,

@@ -171,7 +171,8 @@ async fn trunk_address(config: &Config) -> Result<SocketAddr, CliError> {
 /// One ended call: time (Brussels, as the networks'), member, masked number, what the phone did, the SIP status, keys.
 fn line(cast: &Cast, call: &SimCall) -> String {
     let phone = cast.phone(&call.user);
-    let time = jiff::Timestamp::now()
+    let time = jiff::Timestamp::from_millisecond(crate::telephony::clock::epoch_ms())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
         .to_zoned_datetime(buurtbel_proto::quiet::brussels())
         .strftime("%H:%M:%S");
     let member = phone.member.as_deref().unwrap_or("-");

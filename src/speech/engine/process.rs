@@ -233,7 +233,7 @@ fn wait(
     for _ in 0..polls {
         match child.try_wait() {
             Ok(Some(status)) => return Ok(status),
-            Ok(None) => std::thread::sleep(POLL),
+            Ok(None) => buurtbel_clock::sleep_blocking(POLL),
             Err(e) => {
                 return Err(SpeechError::Failed {
                     engine,

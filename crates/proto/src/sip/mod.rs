@@ -20,10 +20,3 @@ pub use header::{CSeq, HeaderError, NameAddr, Params, Via};
 pub use message::{Headers, Message, ParseError, Request, Response, parse_datagram, parse_stream};
 pub use method::Method;
 pub use uri::{SipUri, TelUri, Uri, UriError};
-
-/// The origin of virtual time in tests: the one clock read they make.
-#[cfg(test)]
-#[allow(clippy::disallowed_methods)]
-pub(crate) fn virtual_epoch() -> std::time::Instant {
-    std::time::Instant::now()
-}

@@ -8,11 +8,12 @@ use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction, Timers, local_via};
 use crate::sip::uri::Uri;
+use crate::time::Instant;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The first wait after a failed registration; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(30);
@@ -332,7 +333,7 @@ mod tests {
 
     #[test]
     fn challenge_then_refresh_at_90_percent_of_granted_expiry() {
-        let start = crate::sip::virtual_epoch();
+        let start = Instant::ZERO;
         let mut registration = Registration::new(start, setup(true));
         let first = sent(&mut registration);
         let challenge = [(
@@ -372,7 +373,7 @@ mod tests {
 
     #[test]
     fn failure_backs_off_and_retries() {
-        let start = crate::sip::virtual_epoch();
+        let start = Instant::ZERO;
         let mut registration = Registration::new(start, setup(false));
         let first = sent(&mut registration);
         registration.handle_response(start, reply(&first, 403, &[]));
@@ -389,7 +390,7 @@ mod tests {
 
     #[test]
     fn refused_credentials_name_the_realm_and_user_then_fail() {
-        let start = crate::sip::virtual_epoch();
+        let start = Instant::ZERO;
         let mut registration = Registration::new(start, setup(true));
         let challenge = [(
             "WWW-Authenticate",

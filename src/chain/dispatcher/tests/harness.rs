@@ -365,7 +365,7 @@ async fn drive(time: Arc<ManualTime>, holds: Arc<AtomicUsize>) {
     loop {
         tokio::time::sleep(Duration::from_millis(1)).await;
         if IDLE.with(Idle::busy) {
-            let pause = || std::thread::sleep(Duration::from_micros(200));
+            let pause = || crate::telephony::clock::sleep_blocking(Duration::from_micros(200));
             let _ = tokio::task::spawn_blocking(pause).await;
             continue;
         }

@@ -28,10 +28,10 @@ mod source;
 
 pub use source::{LATCH_WINDOW, MediaPeer};
 
+use crate::time::Instant;
 use rtp_rs::{RtpPacketBuilder, RtpReader, RtpReaderError, Seq};
 use source::{Admission, SourceFilter};
 use std::net::SocketAddr;
-use std::time::Instant;
 
 /// The G.711 and telephone-event RTP clock rate, in Hz.
 pub const CLOCK_RATE: u32 = 8_000;

@@ -20,9 +20,10 @@
 //! left to win. A phone behind NAT that stays silent for its first 2 s is not heard: its keys
 //! are lost, which can cost a confirmation, never fake one.
 
+use crate::time::Instant;
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long after the media starts another source than the announced one may be latched.
 pub const LATCH_WINDOW: Duration = Duration::from_secs(2);

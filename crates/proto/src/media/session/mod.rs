@@ -25,9 +25,10 @@ use crate::media::inband::InbandDetector;
 use crate::media::program::{FRAME, Program, ProgramAudio, ProgramEnd, ProgramSettings};
 use crate::media::rfc4733::EventTracker;
 use crate::media::rtp::{MediaPeer, RtpReceiver, RtpSender, SenderStart};
+use crate::time::Instant;
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Two reports of the same key closer than this are one press.
 pub const SAME_KEY_WINDOW: Duration = Duration::from_millis(400);

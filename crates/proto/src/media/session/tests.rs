@@ -125,7 +125,7 @@ fn tone(low: f32, high: f32, frames: usize) -> Vec<Vec<i16>> {
 
 #[test]
 fn plays_the_program_and_ends_answered_no_ack() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut session = MediaSession::new(start, start, setup());
     let mut phone = Phone::new();
     let sent = run(&mut session, start, 60_000, |_| {
@@ -160,7 +160,7 @@ fn plays_the_program_and_ends_answered_no_ack() {
 
 #[test]
 fn late_poll_sends_every_due_packet_in_order() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut session = MediaSession::new(start, start, setup());
     let mut buffer = Vec::new();
     let mut sequences = Vec::new();
@@ -183,7 +183,7 @@ fn late_poll_sends_every_due_packet_in_order() {
 
 #[test]
 fn rfc4733_one_acknowledges_once_despite_repeated_end_packets() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut session = MediaSession::new(start, start, setup());
     let mut phone = Phone::new();
     let sent = run(&mut session, start, 60_000, |ms| match ms {
@@ -216,7 +216,7 @@ fn rfc4733_one_acknowledges_once_despite_repeated_end_packets() {
 
 #[test]
 fn info_two_repeats_then_one_acknowledges() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut session = MediaSession::new(start, start, setup());
     let mut buffer = Vec::new();
     for ms in (0..4000).step_by(20) {
@@ -244,7 +244,7 @@ fn info_two_repeats_then_one_acknowledges() {
 
 #[test]
 fn inband_one_is_heard_and_the_same_press_by_rfc4733_counts_once() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut session = MediaSession::new(start, start, setup());
     let mut phone = Phone::new();
     let frames = tone(697.0, 1209.0, 5);
@@ -267,7 +267,7 @@ fn a_silent_far_end_hears_the_whole_program_however_long() {
     // A minute of message and a phone that never sends a packet (no microphone, or silence
     // suppression): the program plays to its end; whether the far end is still there is
     // the signalling's question.
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut long = setup();
     long.audio.message = Arc::from(vec![0x11u8; FRAME_BYTES * 3000]);
     let mut session = MediaSession::new(start, start, long);
@@ -283,7 +283,7 @@ fn a_silent_far_end_hears_the_whole_program_however_long() {
 #[test]
 fn comfort_noise_counts_as_heard() {
     // RFC 3389 comfort noise (PT 13) every 200 ms for 3 s, then nothing.
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut long = setup();
     long.audio.message = Arc::from(vec![0x11u8; FRAME_BYTES * 300]);
     let mut session = MediaSession::new(start, start, long);
@@ -313,7 +313,7 @@ fn listening() -> SessionSetup {
 
 #[test]
 fn with_detection_a_silent_line_hears_the_program_after_listening() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut session = MediaSession::new(start, start, listening());
     let mut phone = Phone::new();
     let sent = run(&mut session, start, 60_000, |_| {
@@ -335,7 +335,7 @@ fn with_detection_a_silent_line_hears_the_program_after_listening() {
 
 #[test]
 fn with_detection_a_beep_gets_the_message_and_the_notice_without_menu() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut session = MediaSession::new(start, start, listening());
     let mut phone = Phone::new();
     let mut far = vec![0; 8 * 300];

@@ -9,8 +9,8 @@ use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::sdp::Answer;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
+use crate::time::Instant;
 use rand::Rng;
-use std::time::Instant;
 
 /// The most forks we answer; further 2xx with new tags are dropped (hostile input).
 const MAX_FORKS: usize = 16;

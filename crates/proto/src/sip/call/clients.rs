@@ -6,7 +6,7 @@ use super::Call;
 use crate::sip::message::Response;
 use crate::sip::method::Method;
 use crate::sip::transaction::ClientTransaction;
-use std::time::Instant;
+use crate::time::Instant;
 
 impl Call {
     /// Every client transaction alive.

@@ -8,8 +8,8 @@ use crate::sip::digest::Challenge;
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
+use crate::time::Instant;
 use rand::Rng;
-use std::time::Instant;
 
 impl Call {
     pub(super) fn drive_cancel(&mut self, now: Instant) {

@@ -11,8 +11,8 @@ use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::sdp::Answer;
 use crate::sip::transaction::ServerTransaction;
+use crate::time::Instant;
 use std::net::SocketAddr;
-use std::time::Instant;
 
 impl Call {
     pub(super) fn handle_request(&mut self, now: Instant, request: Request, source: SocketAddr) {

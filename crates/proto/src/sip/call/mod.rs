@@ -33,6 +33,7 @@ use crate::sip::method::Method;
 use crate::sip::sdp::{Answer, Offer};
 use crate::sip::transaction::{ClientEvent, ClientTransaction, ServerTransaction, Timers};
 use crate::sip::uri::Uri;
+use crate::time::Instant;
 use answer::Fork;
 use bytes::Bytes;
 use rand::rngs::StdRng;
@@ -40,7 +41,7 @@ use rand::{Rng, SeedableRng};
 use refresh::SessionTimer;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How many times an INVITE or BYE is re-sent with credentials after a challenge.
 const MAX_AUTH_RETRIES: u32 = 2;

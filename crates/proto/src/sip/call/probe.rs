@@ -11,7 +11,8 @@
 use super::{Call, EndReason, Phase};
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
-use std::time::{Duration, Instant};
+use crate::time::Instant;
+use std::time::Duration;
 
 /// How long a probe waits for any response before the far end counts as gone.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(16);

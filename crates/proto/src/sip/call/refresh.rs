@@ -14,8 +14,9 @@ use crate::sip::header::Via;
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
+use crate::time::Instant;
 use rand::Rng;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The smallest interval we accept from the far end (RFC 4028 §4: Min-SE is at least 90 s).
 pub(super) const MIN_SE: u32 = 90;

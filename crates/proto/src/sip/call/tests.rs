@@ -277,7 +277,7 @@ struct Net {
 
 impl Net {
     fn new(script: Script, setup: CallSetup) -> Net {
-        let start = crate::sip::virtual_epoch();
+        let start = Instant::ZERO;
         Net {
             call: Call::new(start, setup),
             start,

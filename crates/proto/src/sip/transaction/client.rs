@@ -3,8 +3,9 @@
 use super::Timers;
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
+use crate::time::Instant;
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Timer D: how long an INVITE client transaction absorbs retransmitted failures over UDP.
 const TIMER_D: Duration = Duration::from_secs(32);

@@ -4,8 +4,9 @@
 use super::Timers;
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
+use crate::time::Instant;
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {

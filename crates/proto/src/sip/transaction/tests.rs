@@ -4,7 +4,8 @@ use super::*;
 use crate::sip::message::{Message, Request, Response, parse_datagram};
 use crate::sip::method::Method;
 use crate::sip::uri::Uri;
-use std::time::{Duration, Instant};
+use crate::time::Instant;
+use std::time::Duration;
 
 fn request(method: Method) -> Request {
     let mut req = Request::new(
@@ -52,7 +53,7 @@ fn send_times(tx: &mut ClientTransaction, start: Instant, until: Duration) -> (V
 
 #[test]
 fn invite_retransmits_doubling_until_timer_b() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut tx = ClientTransaction::new(start, request(Method::Invite), false, Timers::default());
     let (times, timed_out) = send_times(&mut tx, start, Duration::from_secs(60));
     assert_eq!(times, [0, 500, 1500, 3500, 7500, 15500, 31500]);
@@ -62,7 +63,7 @@ fn invite_retransmits_doubling_until_timer_b() {
 
 #[test]
 fn non_invite_retransmits_capped_at_t2_until_timer_f() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut tx = ClientTransaction::new(start, request(Method::Bye), false, Timers::default());
     let (times, timed_out) = send_times(&mut tx, start, Duration::from_secs(60));
     assert_eq!(
@@ -81,7 +82,7 @@ fn configured_t1_t2_scale_the_table() {
         t2: Duration::from_millis(400),
         ..Timers::default()
     };
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut tx = ClientTransaction::new(start, request(Method::Options), false, timers);
     let (times, _) = send_times(&mut tx, start, Duration::from_secs(10));
     assert_eq!(&times[..6], [0, 100, 300, 700, 1100, 1500]);
@@ -90,7 +91,7 @@ fn configured_t1_t2_scale_the_table() {
 
 #[test]
 fn reliable_transport_never_retransmits() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let mut tx = ClientTransaction::new(start, request(Method::Invite), true, Timers::default());
     let (times, timed_out) = send_times(&mut tx, start, Duration::from_secs(60));
     assert_eq!(times, [0]);
@@ -99,7 +100,7 @@ fn reliable_transport_never_retransmits() {
 
 #[test]
 fn provisional_stops_invite_retransmission_and_timer_b() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let req = request(Method::Invite);
     let mut tx = ClientTransaction::new(start, req.clone(), false, Timers::default());
     let _ = tx.poll_transmit();
@@ -110,7 +111,7 @@ fn provisional_stops_invite_retransmission_and_timer_b() {
 
 #[test]
 fn non_invite_after_provisional_retransmits_every_t2() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let req = request(Method::Bye);
     let mut tx = ClientTransaction::new(start, req.clone(), false, Timers::default());
     let _ = tx.poll_transmit();
@@ -121,7 +122,7 @@ fn non_invite_after_provisional_retransmits_every_t2() {
 
 #[test]
 fn failure_is_acked_on_same_branch_and_reacked_on_retransmission() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let req = request(Method::Invite);
     let mut tx = ClientTransaction::new(start, req.clone(), false, Timers::default());
     let _ = tx.poll_transmit();
@@ -147,7 +148,7 @@ fn failure_is_acked_on_same_branch_and_reacked_on_retransmission() {
 
 #[test]
 fn retransmitted_2xx_reaches_the_user_while_accepted() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let req = request(Method::Invite);
     let mut tx = ClientTransaction::new(start, req.clone(), false, Timers::default());
     let _ = tx.poll_transmit();
@@ -162,7 +163,7 @@ fn retransmitted_2xx_reaches_the_user_while_accepted() {
 
 #[test]
 fn non_invite_completed_lingers_t4() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let req = request(Method::Bye);
     let mut tx = ClientTransaction::new(start, req.clone(), false, Timers::default());
     tx.handle_response(start, response(&req, 200));
@@ -171,7 +172,7 @@ fn non_invite_completed_lingers_t4() {
 
 #[test]
 fn server_non_invite_resends_final_on_retransmission() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let req = request(Method::Bye);
     let mut tx = ServerTransaction::new(&req, false, Timers::default());
     tx.respond(start, &response(&req, 200));
@@ -184,7 +185,7 @@ fn server_non_invite_resends_final_on_retransmission() {
 
 #[test]
 fn server_invite_retransmits_final_until_ack() {
-    let start = crate::sip::virtual_epoch();
+    let start = Instant::ZERO;
     let req = request(Method::Invite);
     let mut tx = ServerTransaction::new(&req, false, Timers::default());
     tx.respond(start, &response(&req, 488));

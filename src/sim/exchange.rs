@@ -1,11 +1,13 @@
 //! The exchange: one SIP socket serving every simulated number; each INVITE gets its own
 //! line task, which routes by Call-ID.
+//!
+//! SIP is read and written with `buurtbel_phone`, not the gateway's own SIP code, so a bug
+//! the gateway's parser and builders share cannot hide. A message from the gateway that
+//! lacks what RFC 3261 §8.1.1 asks of it is dropped with a warning, as a strict phone would.
 
 use super::line;
 use super::script::PhoneScript;
-use buurtbel_proto::sip::call::response_to;
-use buurtbel_proto::sip::message::{Message, parse_datagram};
-use buurtbel_proto::sip::method::Method;
+use buurtbel_phone::{Message, parse_datagram, response_to, uri_user};
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
@@ -128,7 +130,11 @@ impl Switch {
             let Ok(message) = parse_datagram(&buffer[..n]) else {
                 continue;
             };
-            let Ok(call_id) = message.headers().call_id().map(str::to_owned) else {
+            if let Err(e) = message.check_mandatory() {
+                tracing::warn!(error = %e, "the simulated exchange drops a malformed message");
+                continue;
+            }
+            let Ok(call_id) = message.headers.call_id().map(str::to_owned) else {
                 continue;
             };
             self.lines.retain(|_, line| !line.is_closed());
@@ -136,12 +142,11 @@ impl Switch {
                 let _ = line.send(message);
                 continue;
             }
-            match message {
-                Message::Request(invite) if invite.method == Method::Invite => {
-                    let user = invite
-                        .uri
-                        .as_sip()
-                        .and_then(|u| u.user())
+            match message.method() {
+                Some("INVITE") => {
+                    let user = message
+                        .uri()
+                        .and_then(uri_user)
                         .unwrap_or_default()
                         .to_owned();
                     let script = self.scripts.get(&user).unwrap_or(&self.default).clone();
@@ -157,15 +162,15 @@ impl Switch {
                         });
                     self.lines.insert(call_id, tx);
                     let line =
-                        line::Line::new(Arc::clone(&self.socket), from, invite, script, user);
+                        line::Line::new(Arc::clone(&self.socket), from, message, script, user);
                     let done = self.done.clone();
                     tokio::spawn(async move {
                         let _ = done.send(line.run(rx).await);
                     });
                 }
-                Message::Request(request) if request.method != Method::Ack => {
+                Some(method) if method != "ACK" => {
                     let reply =
-                        response_to(&request, 481, "Call/Transaction Does Not Exist", "sim");
+                        response_to(&message, 481, "Call/Transaction Does Not Exist", "sim");
                     let _ = self.socket.send_to(&reply.to_bytes(), from).await;
                 }
                 _ => {}

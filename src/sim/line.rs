@@ -1,16 +1,16 @@
 //! One simulated call: ringing, the final response, then 20 ms RTP both ways with keypresses
 //! and the script's spoken clip, until either side hangs up. One 20 ms tick per call drives
 //! everything it sends; the clip is encoded a packet at a time as it goes out.
+//!
+//! Its SIP and SDP are `buurtbel_phone`'s, written apart from the gateway's own.
 
 use super::ear::Ear;
 use super::exchange::SimCall;
 use super::forge;
 use super::script::{Forgery, PhoneScript, Pickup, PressMethod};
 use crate::telephony::clock;
+use buurtbel_phone::{Audio, Dialog, Message, response_to};
 use buurtbel_proto::media::g711;
-use buurtbel_proto::sip::call::response_to;
-use buurtbel_proto::sip::message::{Message, Request, Response};
-use buurtbel_proto::sip::method::Method;
 
 use rand::Rng;
 use std::f32::consts::PI;
@@ -31,11 +31,12 @@ const ACK_WAIT: Duration = Duration::from_secs(5);
 pub(super) struct Line {
     socket: Arc<UdpSocket>,
     caller: SocketAddr,
-    invite: Request,
+    invite: Message,
     script: PhoneScript,
     tag: String,
+    /// The dialog our answer makes; `None` when the INVITE cannot make one.
+    dialog: Option<Dialog>,
     report: SimCall,
-    cseq: u32,
 }
 
 /// The negotiated media of an answered call.
@@ -59,23 +60,31 @@ impl Line {
     pub(super) fn new(
         socket: Arc<UdpSocket>,
         caller: SocketAddr,
-        invite: Request,
+        invite: Message,
         script: PhoneScript,
         user: String,
     ) -> Line {
         let call_id = invite.headers.call_id().unwrap_or_default().to_owned();
+        let tag = format!("sim{:08x}", rand::rng().random::<u32>());
+        let dialog = socket.local_addr().ok().and_then(|local| {
+            Dialog::accept(&invite, &tag, &format!("SIP/2.0/UDP {local}"))
+                .inspect_err(
+                    |e| tracing::warn!(error = %e, "the simulated phone refuses an INVITE"),
+                )
+                .ok()
+        });
         Line {
             socket,
             caller,
             invite,
             script,
-            tag: format!("sim{:08x}", rand::rng().random::<u32>()),
+            tag,
+            dialog,
             report: SimCall {
                 user,
                 call_id,
                 ..SimCall::default()
             },
-            cseq: 0,
         }
     }
 
@@ -86,6 +95,11 @@ impl Line {
     }
 
     async fn serve(mut self, mut inbox: UnboundedReceiver<Message>) -> SimCall {
+        if self.dialog.is_none() {
+            // An INVITE without Contact or From tag cannot make a dialog (RFC 3261 §8.1.1).
+            self.refuse(400, &mut inbox).await;
+            return self.report;
+        }
         self.reply(100, "Trying").await;
         self.reply(180, "Ringing").await;
         if !self.ring(&mut inbox).await {
@@ -109,13 +123,13 @@ impl Line {
             tokio::select! {
                 () = sleep_until(until) => return self.script.pickup != Pickup::Never,
                 message = inbox.recv() => match message {
-                    Some(Message::Request(r)) if r.method == Method::Cancel => {
+                    Some(r) if r.is_request("CANCEL") => {
                         self.send(response_to(&r, 200, "OK", &self.tag).to_bytes()).await;
                         self.report.cancelled = true;
                         self.refuse(487, inbox).await;
                         return false;
                     }
-                    Some(Message::Request(r)) if r.method == Method::Invite => self.reply(180, "Ringing").await,
+                    Some(r) if r.is_request("INVITE") => self.reply(180, "Ringing").await,
                     Some(_) => {}
                     None => return false,
                 },
@@ -146,32 +160,21 @@ impl Line {
             self.refuse(488, inbox).await;
             return;
         };
+        let Ok(sip) = self.socket.local_addr() else {
+            self.refuse(500, inbox).await;
+            return;
+        };
         self.report.final_status = 200;
+        let sdp = Audio {
+            address: sip.ip(),
+            port: media.socket.local_addr().map(|a| a.port()).unwrap_or(0),
+            formats: vec![media.payload_type, media.event_type],
+            rtpmaps: vec![(media.event_type, "telephone-event/8000".to_owned())],
+        };
         let mut ok = self.response(200, "OK");
-        let local = media.socket.local_addr().map(|a| a.port()).unwrap_or(0);
-        let sdp = format!(
-            "v=0\r\no=sim 1 1 IN IP4 {ip}\r\ns=sim\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {local} RTP/AVP {pt} {ev}\r\n\
-             a=rtpmap:{ev} telephone-event/8000\r\na=fmtp:{ev} 0-15\r\na=ptime:20\r\n",
-            ip = self
-                .socket
-                .local_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_default(),
-            pt = media.payload_type,
-            ev = media.event_type,
-        );
-        ok.headers.push(
-            "Contact",
-            format!(
-                "<sip:sim@{}>",
-                self.socket
-                    .local_addr()
-                    .map(|a| a.to_string())
-                    .unwrap_or_default()
-            ),
-        );
+        ok.headers.push("Contact", format!("<sip:sim@{sip}>"));
         ok.headers.push("Content-Type", "application/sdp");
-        ok.body = sdp.into_bytes().into();
+        ok.body = sdp.to_sdp("sim").into_bytes();
         if self.send_until_ack(ok, inbox).await {
             self.talk(&mut media, inbox).await;
         }
@@ -219,14 +222,11 @@ impl Line {
                     }
                 }
                 message = inbox.recv() => match message {
-                    Some(Message::Request(r)) if r.method == Method::Bye => {
+                    Some(r) if r.is_request("BYE") => {
                         self.send(response_to(&r, 200, "OK", &self.tag).to_bytes()).await;
                         return;
                     }
-                    Some(Message::Request(r)) if r.method == Method::Invite => {
-                        // A retransmitted INVITE: our 200 was lost.
-                        let _ = r;
-                    }
+                    // A retransmitted INVITE (our 200 was lost) needs nothing more.
                     Some(_) => {}
                     None => return,
                 },
@@ -326,11 +326,12 @@ impl Line {
 
     async fn hang_up(&mut self, inbox: &mut UnboundedReceiver<Message>) {
         self.report.hung_up_by_phone = true;
-        let bye = self.request(Method::Bye, "", "");
-        self.send(bye.to_bytes()).await;
+        if let Some(bye) = self.request("BYE", "", "") {
+            self.send(bye.to_bytes()).await;
+        }
         let _ = timeout(Duration::from_secs(2), async {
             while let Some(message) = inbox.recv().await {
-                if matches!(message, Message::Response(_)) {
+                if message.status().is_some() {
                     return;
                 }
             }
@@ -349,53 +350,26 @@ impl Line {
 
     async fn send_info(&mut self, digit: char) {
         let body = format!("Signal={digit}\r\nDuration=100\r\n");
-        let info = self.request(Method::Info, "application/dtmf-relay", &body);
-        self.send(info.to_bytes()).await;
+        if let Some(info) = self.request("INFO", "application/dtmf-relay", &body) {
+            self.send(info.to_bytes()).await;
+        }
     }
 
     /// A request inside the dialog, from the phone's side.
-    fn request(&mut self, method: Method, content_type: &str, body: &str) -> Request {
-        self.cseq += 1;
-        let headers = &self.invite.headers;
-        let target = headers
-            .contacts()
-            .ok()
-            .and_then(|c| c.into_iter().next())
-            .map(|c| c.uri)
-            .unwrap_or_else(|| self.invite.uri.clone());
-        let mut request = Request::new(method.clone(), target);
-        let local = self
-            .socket
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
+    fn request(&mut self, method: &str, content_type: &str, body: &str) -> Option<Message> {
         let branch = format!("z9hG4bKsim{:016x}", rand::rng().random::<u64>());
-        request
-            .headers
-            .push("Via", format!("SIP/2.0/UDP {local};branch={branch}"));
-        request.headers.push("Max-Forwards", "70");
-        request.headers.push(
-            "From",
-            format!("{};tag={}", headers.get("to").unwrap_or_default(), self.tag),
-        );
-        request
-            .headers
-            .push("To", headers.get("from").unwrap_or_default());
-        request.headers.push("Call-ID", self.report.call_id.clone());
-        request
-            .headers
-            .push("CSeq", format!("{} {method}", self.cseq));
+        let mut request = self.dialog.as_mut()?.request(method, &branch);
         if !content_type.is_empty() {
             request.headers.push("Content-Type", content_type);
-            request.body = body.as_bytes().to_vec().into();
+            request.body = body.as_bytes().to_vec();
         }
-        request
+        Some(request)
     }
 
     /// Sends a final response until the ACK arrives; `false` without one.
     async fn send_until_ack(
         &mut self,
-        response: Response,
+        response: Message,
         inbox: &mut UnboundedReceiver<Message>,
     ) -> bool {
         let bytes = response.to_bytes();
@@ -409,8 +383,8 @@ impl Line {
                 tokio::select! {
                     () = &mut wait => break,
                     message = inbox.recv() => match message {
-                        Some(Message::Request(r)) if r.method == Method::Ack => return true,
-                        Some(Message::Request(r)) if r.method == Method::Invite => break,
+                        Some(r) if r.is_request("ACK") => return true,
+                        Some(r) if r.is_request("INVITE") => break,
                         Some(_) => {}
                         None => return false,
                     },
@@ -424,10 +398,14 @@ impl Line {
     }
 
     async fn open_media(&self) -> Option<Media> {
-        let offer = std::str::from_utf8(&self.invite.body).ok()?;
-        let (remote, formats) = offer_media(offer)?;
-        let payload_type = formats.iter().copied().find(|pt| *pt == 8 || *pt == 0)?;
-        let event_type = telephone_event_type(offer).unwrap_or(101);
+        let offer = Audio::parse(&self.invite.body).ok()?;
+        let remote = SocketAddr::new(offer.address, offer.port);
+        let payload_type = offer
+            .formats
+            .iter()
+            .copied()
+            .find(|pt| *pt == 8 || *pt == 0)?;
+        let event_type = offer.telephone_event().unwrap_or(101);
         let ip = self.socket.local_addr().ok()?.ip();
         let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await.ok()?;
         let mut rng = rand::rng();
@@ -445,7 +423,7 @@ impl Line {
         })
     }
 
-    fn response(&self, status: u16, reason: &str) -> Response {
+    fn response(&self, status: u16, reason: &str) -> Message {
         response_to(&self.invite, status, reason, &self.tag)
     }
 
@@ -460,30 +438,6 @@ impl Line {
 
 fn now() -> Instant {
     clock::tokio_now()
-}
-
-/// Reads `c=` and `m=audio` of an SDP offer: where to send, which formats.
-fn offer_media(sdp: &str) -> Option<(SocketAddr, Vec<u8>)> {
-    let ip = sdp
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("c=IN IP4 "))?
-        .trim()
-        .parse()
-        .ok()?;
-    let media = sdp
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("m=audio "))?;
-    let mut parts = media.split_whitespace();
-    let port: u16 = parts.next()?.parse().ok()?;
-    let formats = parts.skip(1).filter_map(|f| f.parse().ok()).collect();
-    Some((SocketAddr::new(ip, port), formats))
-}
-
-fn telephone_event_type(sdp: &str) -> Option<u8> {
-    sdp.lines()
-        .filter_map(|l| l.trim().strip_prefix("a=rtpmap:"))
-        .find(|l| l.to_ascii_lowercase().contains("telephone-event"))
-        .and_then(|l| l.split_whitespace().next()?.parse().ok())
 }
 
 /// An RTP packet built by hand (12-byte header, no CSRC, no extension).

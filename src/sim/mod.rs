@@ -6,8 +6,9 @@
 //! other sockets, as an attacker on the network would.
 //!
 //! Real SIP and RTP over sockets, written independently of the gateway's call code: it builds
-//! its own RTP headers and answers with its own responses, so the tests, the benchmark and the
-//! demo exercise the gateway as a real phone network would.
+//! its own RTP headers, and reads and writes SIP and SDP with `buurtbel_phone` rather than the
+//! gateway's parser and builders, so the tests, the benchmark and the demo exercise the
+//! gateway as a real phone network would, and a bug both sides shared could not hide.
 
 mod ear;
 mod exchange;

@@ -1,5 +1,6 @@
 //! Server transactions for requests that arrive inside a call: non-INVITE (§17.2.2) and
-//! re-INVITE (§17.2.1, with RFC 6026's 2xx retransmission until the ACK arrives).
+//! re-INVITE (§17.2.1, with the 2xx re-sent until the ACK arrives on every transport,
+//! §13.3.1.4 and RFC 6026).
 
 use super::Timers;
 use crate::sip::message::{Request, Response};
@@ -66,11 +67,11 @@ impl ServerTransaction {
         }
         self.state = State::Completed;
         self.deadline = Some(now + self.completed_linger());
-        if self.invite && !self.reliable {
+        // Timer G re-sends a failure over UDP only; a 2xx is re-sent until its ACK whatever
+        // the transport, since the ACK is end to end and a hop beyond ours may lose the 2xx
+        // (RFC 3261 §13.3.1.4).
+        if self.invite && (!self.reliable || response.status < 300) {
             self.retransmit_at = Some(now + self.timers.t1);
-        }
-        if self.invite && self.reliable && response.status >= 300 {
-            self.retransmit_at = None;
         }
         if !self.invite && self.reliable {
             self.state = State::Terminated;

@@ -211,3 +211,34 @@ fn server_invite_retransmits_final_until_ack() {
     tx.handle_timeout(now + Duration::from_secs(5));
     assert!(tx.is_terminated(), "timer I");
 }
+
+#[test]
+fn server_invite_over_tcp_resends_a_2xx_until_ack_but_not_a_failure() {
+    let start = Instant::ZERO;
+    let req = request(Method::Invite);
+    let mut sent = Vec::new();
+    for status in [200, 488] {
+        let mut tx = ServerTransaction::new(&req, true, Timers::default());
+        tx.respond(start, &response(&req, status));
+        let mut times = Vec::new();
+        let mut now = start;
+        while let Some(at) = tx
+            .poll_timeout()
+            .filter(|_| now - start < Duration::from_secs(4))
+        {
+            while tx.poll_transmit().is_some() {
+                times.push((now - start).as_millis());
+            }
+            now = at;
+            tx.handle_timeout(now);
+        }
+        tx.handle_ack(now);
+        assert!(!tx.awaits_ack(), "{status}");
+        sent.push(times);
+    }
+    assert_eq!(
+        sent,
+        [vec![0, 500, 1500, 3500], vec![0]],
+        "§13.3.1.4: the 2xx only"
+    );
+}

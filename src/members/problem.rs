@@ -2,11 +2,11 @@
 //! words a coordinator fixes the file by. Every case keeps its facts (the column, the value
 //! written, the earlier line) and the error underneath.
 
+use super::MemberProblem;
 use super::csv_file::{COLUMNS, MAX_MEMBER_ID, MAX_ROWS};
 use super::identity::Sameness;
 use crate::number::NumberError;
 use crate::speech::UnknownLanguage;
-use crate::store::MemberProblem;
 use std::fmt;
 
 /// Why a file was not imported.

@@ -3,6 +3,8 @@
 
 use super::*;
 use crate::sdp::Audio;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 const OK_WITH_SDP: &str = "SIP/2.0 200 OK\r\n\
     Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK77;rport\r\n\
@@ -135,33 +137,35 @@ fn cut_messages_are_never_whole() {
 /// Mutated and random bytes: parsing, the fields and SDP never panic.
 #[test]
 fn hostile_bytes_never_panic() {
-    let mut rng = XorShift(0x5eed_cafe_f00d_d00d);
+    let mut rng = StdRng::seed_from_u64(0x5eed_cafe_f00d_d00d);
     let seeds = [OK_WITH_SDP.as_bytes(), FOLDED.as_bytes()];
     let alphabet = b"\r\n \t:;,<>\"\\=@/0123456789ZzSIP";
     for round in 0..20_000 {
         let mut bytes = seeds.get(round % 2).copied().unwrap_or_default().to_vec();
         if round % 5 == 0 {
-            bytes = (0..rng.below(300)).map(|_| rng.byte()).collect();
+            bytes = (0..rng.random_range(0..300))
+                .map(|_| rng.random::<u8>())
+                .collect();
         }
-        for _ in 0..=rng.below(6) {
+        for _ in 0..=rng.random_range(0..6) {
             mutate(&mut bytes, &mut rng, alphabet);
         }
         exercise(&bytes);
     }
 }
 
-fn mutate(bytes: &mut Vec<u8>, rng: &mut XorShift, alphabet: &[u8]) {
-    let at = rng.below(bytes.len() + 1);
+fn mutate(bytes: &mut Vec<u8>, rng: &mut StdRng, alphabet: &[u8]) {
+    let at = rng.random_range(0..=bytes.len());
     let pick = alphabet
-        .get(rng.below(alphabet.len()))
+        .get(rng.random_range(0..alphabet.len().max(1)))
         .copied()
         .unwrap_or(b'x');
-    match rng.below(4) {
+    match rng.random_range(0..4) {
         0 => bytes.insert(at, pick),
         1 if at < bytes.len() => {
             bytes.remove(at);
         }
-        2 if at < bytes.len() => bytes[at] = rng.byte(),
+        2 if at < bytes.len() => bytes[at] = rng.random::<u8>(),
         _ => bytes.truncate(at),
     }
 }
@@ -184,24 +188,4 @@ fn exercise(bytes: &[u8]) {
     let _ = crate::build::Dialog::accept(&message, "t", "SIP/2.0/UDP h")
         .map(|mut d| d.request("BYE", "b"));
     let _ = Audio::parse(&message.body);
-}
-
-/// A small deterministic generator, so a failure repeats.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % (n.max(1) as u64)).unwrap_or(0)
-    }
-
-    fn byte(&mut self) -> u8 {
-        self.next().to_le_bytes()[0]
-    }
 }

@@ -14,6 +14,8 @@ use crate::clock::{Instant, epoch, since};
 use crate::phone::Phone;
 use buurtbel_phone::{Message, parse_datagram, parse_stream};
 use buurtbel_proto::sip::call::{Call, CallEvent, CallReport, CallSetup};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -69,17 +71,17 @@ impl Link {
     /// Every other message: lost with `loss` percent, duplicated with `duplicated` percent,
     /// each copy delayed by up to `jitter` more, all drawn from `seed`.
     pub fn random(mut self, seed: u64, loss: u64, duplicated: u64, jitter: Duration) -> Link {
-        let mut rng = XorShift(seed | 1);
+        let mut rng = StdRng::seed_from_u64(seed);
         let jitter_ms = u64::try_from(jitter.as_millis()).unwrap_or(u64::MAX).max(1);
         self.rules.push(Box::new(move |_| {
-            let copies = match rng.percent() {
+            let copies = match rng.random_range(0..100) {
                 p if p < loss => 0,
                 p if p < loss + duplicated => 2,
                 _ => 1,
             };
             Some(
                 (0..copies)
-                    .map(|_| Duration::from_millis(rng.next() % jitter_ms))
+                    .map(|_| Duration::from_millis(rng.random_range(0..jitter_ms)))
                     .collect(),
             )
         }));
@@ -347,20 +349,4 @@ fn first_line(bytes: &[u8]) -> String {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A small deterministic generator, so a failing seed repeats.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn percent(&mut self) -> u64 {
-        self.next() % 100
-    }
 }

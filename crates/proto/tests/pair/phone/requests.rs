@@ -19,8 +19,18 @@ pub(super) struct Client {
 }
 
 impl Phone {
-    /// Sends the action's request in the first fork's dialog; nothing before it exists.
+    /// Sends the action's request in the first fork's dialog; nothing before it exists. A
+    /// BYE waits until the 2xx is ACKed or given up (RFC 3261 §15): a callee must not end a
+    /// dialog the caller has not confirmed yet.
     pub(super) fn act(&mut self, action: Action) {
+        let unconfirmed = self
+            .answers
+            .first()
+            .is_some_and(|a| !a.acked && self.now < a.give_up);
+        if action == Action::Bye && unconfirmed {
+            self.at(T1, Timer::Act(action));
+            return;
+        }
         self.branches += 1;
         let branch = format!("z9hG4bKphone{}", self.branches);
         let invite = self.invite.clone();

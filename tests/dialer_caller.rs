@@ -185,6 +185,38 @@ async fn a_one_during_the_intro_then_one_after_the_message_confirms() {
     assert_eq!(summary.digits, "11");
 }
 
+/// A member who presses 1 after the message and hangs up one frame later is confirmed, and
+/// the chain hears it.
+#[tokio::test]
+async fn a_one_after_the_message_then_hanging_up_at_once_confirms() {
+    let script = PhoneScript::answer_after(ms(0))
+        .press(ms(2000), '1', PressMethod::Rfc4733)
+        .hang_up_after(ms(2020));
+    let (_exchange, caller) = phones(script, false).await;
+    let placed = Placed::start(caller, NUMBER, program(1000));
+    let (news, summary) = news_and_summary(placed).await;
+    assert_eq!(news, [CallProgress::Answered, CallProgress::Confirmed]);
+    assert_eq!(summary.outcome, AttemptOutcome::Acknowledged);
+    assert_eq!(summary.digits, "1");
+}
+
+#[tokio::test]
+async fn a_one_during_the_intro_then_hanging_up_at_once_confirms_nothing() {
+    let script = PhoneScript::answer_after(ms(0))
+        .press(ms(100), '1', PressMethod::Rfc4733)
+        .hang_up_after(ms(120));
+    let (_exchange, caller) = phones(script, false).await;
+    let placed = Placed::start(caller, NUMBER, program(1000));
+    let (news, summary) = news_and_summary(placed).await;
+    assert_eq!(
+        news,
+        [CallProgress::Answered],
+        "never reported as confirmed"
+    );
+    assert_eq!(summary.outcome, AttemptOutcome::AnsweredNoAck);
+    assert_eq!(summary.digits, "1", "the key is kept");
+}
+
 #[tokio::test]
 async fn a_one_while_machine_detection_listens_confirms_nothing() {
     let script = PhoneScript::answer_after(ms(0)).press(ms(300), '1', PressMethod::Rfc4733);

@@ -10,7 +10,7 @@
 //! idleness: the trunk reaches us through it (RFC 5626), and there is only one.
 //!
 //! Streams are handled generically over `AsyncRead + AsyncWrite` ([`serve_stream`]), so TLS
-//! (rustls) is a new [`Connector`] and listener, with nothing in `src/sip/` touched.
+//! (rustls) is a new [`Connector`] and listener, with nothing in `crates/proto` touched.
 //!
 //! The SIP trace lives here, where bytes leave and arrive: with `RUST_LOG=buurtbel::sip=debug`
 //! every message sent or received (parseable or not) is logged whole, with its direction,

@@ -8,6 +8,7 @@
 //! [`cli`] with the `buurtbel` binary. Arrows run one way: cli → chain → telephony → proto, store below chain.
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod chain;
 pub mod cli;
 pub mod config;

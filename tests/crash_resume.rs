@@ -363,6 +363,7 @@ impl ConfigFile {
              machine_detection = false\n\n\
              [speech]\ncache_dir = \"{cache}\"\nvoices = \"{voices}\"\n\n\
              [database]\nurl = \"{database}\"\n\n\
+             [api]\nlisten = \"127.0.0.1:0\"\n\n\
              [chain]\ncallback_number = \"+3250999999\"\n",
             exchange = self.exchange,
             cache = self.dir.join("speech").display(),

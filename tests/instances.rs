@@ -357,6 +357,7 @@ fn write_config(dir: &Path, exchange: SocketAddr, database: &str, gateway: &Gate
          machine_detection = false\n\n\
          [speech]\ncache_dir = \"{cache}\"\nvoices = \"{voices}\"\n\n\
          [database]\nurl = \"{database}\"\n\n\
+         [api]\nlisten = \"127.0.0.1:0\"\n\n\
          [instance]\nname = \"{name}\"\n\n\
          [chain]\ncallback_number = \"+3250999999\"\n\n\
          [chain.retry.busy]\nafter = \"2s\"\nretries = 1\n\n\

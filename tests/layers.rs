@@ -22,9 +22,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "chain",
         &["config", "number", "speech", "store", "telephony"],
     ),
+    ("api", &["chain", "config", "speech", "store", "telephony"]),
     (
         "cli",
         &[
+            "api",
             "chain",
             "config",
             "members",

@@ -140,6 +140,7 @@ fn write_config(dir: &Path) -> PathBuf {
                     .display()
             ),
             Some("url") => format!("url = \"{}\"", database(dir)),
+            Some("listen") => "listen = \"127.0.0.1:0\"".to_owned(),
             Some("ring_timeout") => "ring_timeout = \"5s\"".to_owned(),
             Some("retries") => "retries = 0".to_owned(),
             Some("after") => "after = \"1s\"".to_owned(),

@@ -26,6 +26,11 @@ impl DialerCaller {
     pub fn new(dialer: Arc<Dialer>) -> DialerCaller {
         DialerCaller { dialer }
     }
+
+    /// `None` when the trunk is not registered with; else whether it accepted us last.
+    pub fn registered(&self) -> Option<bool> {
+        self.dialer.registered()
+    }
 }
 
 impl Caller for DialerCaller {

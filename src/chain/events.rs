@@ -32,6 +32,13 @@ pub enum ChainEvent {
         /// Which contact point (0 = first).
         contact: usize,
     },
+    /// A call ended (once per call, however many members sharing its number it served).
+    CallEnded {
+        /// The alert.
+        alert: String,
+        /// How it ended, in the chain's words (`acknowledged`, `busy`, `no_answer`…).
+        outcome: String,
+    },
     /// A delivery changed state (after a call, an acknowledgement, a cancel or expiry).
     Delivery {
         /// The alert.

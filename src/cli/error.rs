@@ -45,6 +45,9 @@ pub enum CliError {
     /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The HTTP API cannot start or stopped.
+    #[error(transparent)]
+    Api(#[from] crate::api::server::ServeError),
     /// An input file that cannot be opened.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -196,6 +199,8 @@ impl CliError {
             CliError::Task { task, .. } => task.exit_code(),
             CliError::Service(ServiceError::Config(_)) => 2,
             CliError::Exchange(_) | CliError::PhonesListen { .. } => 1,
+            CliError::Api(crate::api::server::ServeError::Tls(_)) => 2,
+            CliError::Api(_) => 1,
             CliError::ProxyLookup { .. } | CliError::Service(_) => 1,
             CliError::Chain(ChainError::LeaseLost) => 1,
         }

@@ -13,6 +13,7 @@ mod progress;
 mod say;
 mod serve;
 mod status;
+mod token;
 mod values;
 mod words;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Simulated phones on the configuration's trunk address, to try `serve` on this machine.
     Phones(phones::PhonesArgs),
+    /// Make, list or revoke the HTTP API's bearer tokens.
+    Token(token::TokenArgs),
 }
 
 /// Runs a parsed command line.
@@ -62,6 +65,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(args) => status::run(args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Phones(args) => phones::run(args).await,
+        Command::Token(args) => token::run(args).await,
     }
 }
 

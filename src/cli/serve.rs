@@ -1,17 +1,24 @@
-//! `buurtbel serve`: registers as an instance on the database, runs the alert chain until
-//! SIGTERM or Ctrl-C, then stops taking new calls, lets the calls in progress finish
+//! `buurtbel serve`: registers as an instance on the database, answers the HTTP API on
+//! `[api] listen`, runs the alert chain until SIGTERM or Ctrl-C, then stops taking new calls, lets the calls in progress finish
 //! (bounded), releases its lease and exits. An instance that loses its lease ends its calls
 //! and exits with an error, for its service manager to start it again.
 
 use super::{CliError, host};
+use crate::api::ApiState;
+use crate::api::server::BoundApi;
 use crate::chain::dispatcher::ChainSettings;
 use crate::chain::events::Events;
 use crate::chain::lease::LeaseSettings;
 use crate::chain::service;
+use crate::chain::service::LiveDispatcher;
 use crate::config::Config;
+use crate::speech::Speech;
 use crate::store::{AlertState, Backend, Lease, Registration, Store};
 use crate::telephony::clock;
 use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 /// Arguments of `buurtbel serve`.
 #[derive(Debug, clap::Args)]
@@ -24,13 +31,17 @@ pub struct ServeArgs {
 /// Serves until told to stop.
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let config = Config::load(&args.config)?;
+    let api = BoundApi::bind(&config.api).await?;
     let store = Store::open(&config.database.url).await?;
     let settings = service::settings(&config)?;
     let lease_settings = LeaseSettings::default();
     let granted = clock::now();
     let lease = register(&store, &config, &settings, lease_settings).await?;
     let store = store.with_lease(lease.clone());
-    let dispatcher = service::start(&config, store.clone(), settings, Events::default()).await?;
+    let events = Events::default();
+    let dispatcher = service::start(&config, store.clone(), settings, events.clone()).await?;
+    let api_address = api.address();
+    let served_api = serve_api(api, &config, store.clone(), &dispatcher, events)?;
     let sending = store.alerts_in_state(AlertState::Sending).await?.len();
     tracing::info!(
         database = %crate::store::redacted_url(&config.database.url),
@@ -39,12 +50,21 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         channels = config.trunk.max_channels,
         cps = config.trunk.max_cps,
         alerts_sending = sending,
+        api = %api_address,
         "serving"
     );
     let keeper = dispatcher.clone();
     let keeper = tokio::spawn(async move { keeper.keep_lease(lease_settings, granted).await });
-    let served = dispatcher.run(shutdown()).await;
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        shutdown().await;
+        let _ = stopping.send(true);
+    };
+    let api_task = served_api(stopped);
+    let served = dispatcher.run(signal).await;
     keeper.abort();
+    // The calls have finished: event streams and requests still open end here.
+    api_task.abort();
     if served.is_ok() {
         // Another instance may take over at once whatever is left.
         if let Err(e) = store.release_lease(&lease).await {
@@ -55,6 +75,38 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     tracing::info!("stopped");
     store.close().await;
     Ok(())
+}
+
+/// The API over the running chain; the returned closure starts it, to stop taking
+/// connections when its signal turns true.
+fn serve_api(
+    api: BoundApi,
+    config: &Config,
+    store: Store,
+    dispatcher: &LiveDispatcher,
+    events: Events,
+) -> Result<impl FnOnce(watch::Receiver<bool>) -> JoinHandle<()>, CliError> {
+    let speech = Arc::new(Speech::new(config.speech.settings()?)?);
+    let state = ApiState::new(
+        store,
+        Arc::new(dispatcher.clone()),
+        Some(events.clone()),
+        speech,
+        config.chain.clone(),
+        &config.api,
+    );
+    tokio::spawn(state.metrics().clone().follow(events));
+    let settings = config.api.clone();
+    Ok(move |mut stopped: watch::Receiver<bool>| {
+        tokio::spawn(async move {
+            let stop = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            if let Err(e) = api.serve(state, &settings, stop).await {
+                tracing::error!(error = %e, "the HTTP API stopped");
+            }
+        })
+    })
 }
 
 /// Registers this instance with a fresh lease. On SQLite one instance serves a file; on

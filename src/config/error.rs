@@ -133,6 +133,9 @@ pub enum ValueProblem {
         /// `sip.transport`.
         sip: TransportKind,
     },
+    /// One of two keys that only go together.
+    #[error("needs `{0}` too")]
+    Paired(&'static str),
     /// An expiry.
     #[error(transparent)]
     Expiry(#[from] ExpiryError),

@@ -3,12 +3,14 @@
 //! Key names are a contract: tests outside the project write these files. Every error names
 //! the key and the problem, so an operator can fix the file without reading code.
 
+mod api;
 mod chain;
 mod error;
 mod proxy;
 pub mod retry;
 mod speech;
 
+pub use api::ApiConfig;
 pub use chain::{
     ChainConfig, DatabaseConfig, ExpiryError, InstanceConfig, QuietHoursError, parse_quiet_hours,
 };
@@ -48,6 +50,9 @@ pub struct Config {
     /// `[instance]`: this gateway among others on one database.
     #[serde(default)]
     pub instance: InstanceConfig,
+    /// `[api]`: the HTTP API of `serve`.
+    #[serde(default)]
+    pub api: ApiConfig,
 }
 
 /// `[sip]`.
@@ -270,6 +275,7 @@ impl Config {
             .map_err(|problem| BadValue::new("chain.quiet_hours", problem))?;
         self.chain.check_expiries()?;
         self.instance.check()?;
+        self.api.check()?;
         self.check_media()?;
         self.check_sip()
     }

@@ -89,7 +89,7 @@ pub struct InFlight {
     pub delivery: Delivery,
 }
 
-const COLUMNS: &str = "t.id, t.delivery_id, t.seq, t.channel, t.number, t.started_at, \
+pub(super) const COLUMNS: &str = "t.id, t.delivery_id, t.seq, t.channel, t.number, t.started_at, \
                        t.ended_at, t.sip_status, t.outcome, t.ring_ms, t.talk_ms, t.digits, \
                        t.machine, t.sms_id, t.sms_receipt";
 
@@ -379,7 +379,7 @@ async fn complete(
     .await?)
 }
 
-fn attempt_from(row: &AnyRow) -> Result<Attempt, StoreError> {
+pub(super) fn attempt_from(row: &AnyRow) -> Result<Attempt, StoreError> {
     let ended_at: Option<i64> = get(row, "ended_at")?;
     let result = match ended_at {
         Some(ended_at) => Some(result_from(row, ended_at)?),

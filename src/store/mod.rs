@@ -42,6 +42,7 @@
 
 mod alerts;
 mod attempts;
+mod audit;
 mod connect;
 mod deliveries;
 mod error;
@@ -54,12 +55,15 @@ mod members;
 mod model;
 mod networks;
 mod notices;
+mod report;
 mod rows;
 mod settle;
 mod shared_lines;
+mod tokens;
 
 pub use alerts::{Alert, Message, MessageBody, NewAlert};
 pub use attempts::{Attempt, AttemptResult, DeliveryStep, InFlight};
+pub use audit::AuditEntry;
 pub use connect::{CONNECT_TIMEOUT, redacted_url};
 pub use deliveries::{Delivery, DeliveryLine, DeliveryTally, DueDelivery, Recipient};
 pub use error::{AlertProblem, ConnectFailure, MemberProblem, StoreError};
@@ -71,11 +75,12 @@ pub use members::{ContactPoint, Member};
 pub use model::{
     AckHow, AlertId, AlertKind, AlertState, AttemptChannel, AttemptId, Channel, ContactKind,
     DeliveryId, DeliveryState, LANGUAGES, MemberId, MemberStatus, NetworkId, NetworkKind,
-    QuietHours, UnknownText,
+    QuietHours, Role, TokenId, UnknownText,
 };
 pub use networks::{Network, NewNetwork};
 pub use notices::{Notice, Notices};
 pub use settle::Acknowledgement;
+pub use tokens::{NewToken, SECRET_PREFIX, Token};
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;

@@ -107,6 +107,24 @@ text_id!(
     /// One call or SMS.
     AttemptId
 );
+text_id!(
+    /// An API token (not its secret).
+    TokenId
+);
+
+text_enum!(
+    /// What an API token may do; see `src/api/access.rs` for the whole matrix.
+    Role {
+        /// Everything, including tokens and the audit log.
+        Admin = "admin",
+        /// Urgent alerts and cancelling them, for the networks of its zone.
+        Police = "police",
+        /// Members and non-urgent alerts of its own networks.
+        Coordinator = "coordinator",
+        /// Reads only.
+        Viewer = "viewer",
+    }
+);
 
 text_enum!(
     /// What kind of neighbourhood a network covers.

@@ -187,6 +187,13 @@ impl Dialer {
         result.ok()?.ok()?.clone()
     }
 
+    /// `None` when not registering; else whether the registrar's last answer accepted us.
+    pub fn registered(&self) -> Option<bool> {
+        let updates = self.registration.as_ref()?;
+        let last = updates.borrow();
+        Some(matches!(*last, Some(RegistrationEvent::Registered { .. })))
+    }
+
     /// The pacing lanes, for their lateness figures.
     pub fn pacer(&self) -> &Pacer {
         &self.pacer

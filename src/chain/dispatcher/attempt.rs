@@ -88,6 +88,10 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 .collect(),
         };
         let (summary, acknowledged) = self.call(&reached, number, program, stop).await;
+        self.shared.events.publish(ChainEvent::CallEnded {
+            alert: reached.alert.to_string(),
+            outcome: outcome_name(summary.outcome).to_owned(),
+        });
         if summary.outcome == AttemptOutcome::Acknowledged && !acknowledged {
             self.acknowledge_reached(&reached).await?;
         }

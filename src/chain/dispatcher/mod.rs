@@ -199,6 +199,11 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         &self.shared.store
     }
 
+    /// What places the calls.
+    pub fn caller(&self) -> &C {
+        &self.shared.caller
+    }
+
     /// The event stream.
     pub fn events(&self) -> &Events {
         &self.shared.events

@@ -423,6 +423,7 @@ fn every_change_is_published_in_order() {
                 ChainEvent::AlertSending { .. } => "sending".to_owned(),
                 ChainEvent::DeliveriesCreated { total, .. } => format!("created {total}"),
                 ChainEvent::Calling { contact, .. } => format!("calling {contact}"),
+                ChainEvent::CallEnded { outcome, .. } => format!("ended {outcome}"),
                 ChainEvent::Delivery {
                     state, next_try_at, ..
                 } => {
@@ -441,9 +442,11 @@ fn every_change_is_published_in_order() {
                 "sending",
                 "created 1",
                 "calling 0",
+                "ended busy",
                 "busy retry",
                 "calling 0",
                 "acknowledged by dtmf",
+                "ended acknowledged",
                 "alert completed",
             ]
         );

@@ -1,0 +1,101 @@
+//! Who may do what: the whole role × action matrix in one function, and the networks a token
+//! may act on.
+//!
+//! | action                   | admin | police | coordinator | viewer |
+//! | ------------------------ | ----- | ------ | ----------- | ------ |
+//! | read alerts and totals   | yes   | yes    | yes         | yes    |
+//! | send an urgent alert     | yes   | yes    | no          | no     |
+//! | send a prevention tip    | yes   | no     | yes         | no     |
+//! | send feedback            | yes   | yes    | yes         | no     |
+//! | cancel an urgent alert   | yes   | yes    | no          | no     |
+//! | cancel a non-urgent one  | yes   | yes    | yes         | no     |
+//! | read the audit log       | yes   | no     | no          | no     |
+//!
+//! Every action but the audit log is further limited to the token's networks: an alert is
+//! seen when one of its networks is the token's, and sent or cancelled only when all of them
+//! are. A token without networks covers every network.
+
+use crate::store::{AlertKind, NetworkId, Role, Token};
+
+/// Something a request does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Alerts, their deliveries, events and reports.
+    ReadAlerts,
+    /// Send an alert of this kind.
+    Send(AlertKind),
+    /// Cancel an alert of this kind.
+    Cancel(AlertKind),
+    /// The audit log.
+    ReadAudit,
+}
+
+impl Action {
+    /// Every action, for the matrix tests.
+    pub const ALL: [Action; 8] = [
+        Action::ReadAlerts,
+        Action::Send(AlertKind::Urgent),
+        Action::Send(AlertKind::Prevention),
+        Action::Send(AlertKind::Feedback),
+        Action::Cancel(AlertKind::Urgent),
+        Action::Cancel(AlertKind::Prevention),
+        Action::Cancel(AlertKind::Feedback),
+        Action::ReadAudit,
+    ];
+}
+
+/// Whether `role` may do `action` at all.
+pub fn allows(role: Role, action: Action) -> bool {
+    use AlertKind::{Feedback, Prevention, Urgent};
+    use Role::{Admin, Coordinator, Police, Viewer};
+    match (role, action) {
+        (Admin, _) => true,
+        (_, Action::ReadAlerts) => true,
+        (Police, Action::Send(Urgent | Feedback)) => true,
+        (Coordinator, Action::Send(Prevention | Feedback)) => true,
+        (Police, Action::Cancel(_)) => true,
+        (Coordinator, Action::Cancel(Prevention | Feedback)) => true,
+        (Police | Coordinator | Viewer, _) => false,
+    }
+}
+
+/// Whether the token covers one of `networks` (to see an alert).
+pub fn sees_any(token: &Token, networks: &[NetworkId]) -> bool {
+    token.networks.is_empty() || networks.iter().any(|n| token.networks.contains(n))
+}
+
+/// The first of `networks` the token does not cover (to send to or cancel them all).
+pub fn first_outside<'a>(token: &Token, networks: &'a [NetworkId]) -> Option<&'a NetworkId> {
+    if token.networks.is_empty() {
+        return None;
+    }
+    networks.iter().find(|n| !token.networks.contains(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_read_the_audit_log_and_viewers_only_read() {
+        for role in Role::ALL {
+            assert_eq!(allows(*role, Action::ReadAudit), *role == Role::Admin);
+            assert!(allows(*role, Action::ReadAlerts));
+        }
+        for action in Action::ALL {
+            let writes = action != Action::ReadAlerts;
+            assert_eq!(allows(Role::Viewer, action), !writes, "{action:?}");
+            assert!(allows(Role::Admin, action));
+        }
+    }
+
+    #[test]
+    fn coordinators_never_send_or_cancel_urgent_alerts() {
+        assert!(!allows(Role::Coordinator, Action::Send(AlertKind::Urgent)));
+        assert!(!allows(
+            Role::Coordinator,
+            Action::Cancel(AlertKind::Urgent)
+        ));
+        assert!(!allows(Role::Police, Action::Send(AlertKind::Prevention)));
+    }
+}

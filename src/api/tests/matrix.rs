@@ -1,0 +1,83 @@
+//! Every role against every action, with a token for the alert's network and one for
+//! another network: each request is allowed or refused exactly as `access.rs` says.
+
+use super::{TestApi, alert};
+use crate::api::access::{Action, allows};
+use crate::store::{AlertKind, Role};
+use axum::http::{Method, StatusCode};
+
+#[tokio::test]
+async fn each_role_may_do_exactly_what_the_matrix_says() {
+    let api = TestApi::new().await;
+    let admin = api.token(Role::Admin, &[]).await;
+    let mut checked = 0;
+    for role in Role::ALL.iter().copied() {
+        let own = api.token(role, &[&api.north]).await;
+        let other = api.token(role, &[&api.south]).await;
+        for action in Action::ALL {
+            let expected = allows(role, action);
+            let status = attempt(&api, &admin, &own, action).await;
+            let allowed = status.is_success();
+            assert_eq!(
+                allowed,
+                expected,
+                "{role} {action:?} answered {status}, expected {}",
+                if expected { "success" } else { "refusal" }
+            );
+            if !expected {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{role} {action:?}");
+            }
+            if action != Action::ReadAudit {
+                // A token of another network never reaches the alert.
+                let status = attempt(&api, &admin, &other, action).await;
+                assert!(
+                    matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                    "{role} {action:?} on another network answered {status}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, Role::ALL.len() * Action::ALL.len());
+}
+
+/// Does `action` with `token` on an alert of `BIN Noord` (made by `admin` where the action
+/// needs one); the status.
+async fn attempt(api: &TestApi, admin: &str, token: &str, action: Action) -> StatusCode {
+    match action {
+        Action::ReadAlerts => {
+            let id = made(api, admin, AlertKind::Prevention).await;
+            let path = format!("/v1/alerts/{id}");
+            api.call(Method::GET, &path, Some(token), None).await.status
+        }
+        Action::Send(kind) => {
+            let body = alert(kind.as_str(), &["BIN Noord"]);
+            let answer = api
+                .call(Method::POST, "/v1/alerts", Some(token), Some(body))
+                .await;
+            answer.status
+        }
+        Action::Cancel(kind) => {
+            let id = made(api, admin, kind).await;
+            let path = format!("/v1/alerts/{id}/cancel");
+            api.call(Method::POST, &path, Some(token), None)
+                .await
+                .status
+        }
+        Action::ReadAudit => {
+            api.call(Method::GET, "/v1/audit", Some(token), None)
+                .await
+                .status
+        }
+    }
+}
+
+/// A new alert of `kind` to `BIN Noord`; its id.
+async fn made(api: &TestApi, admin: &str, kind: AlertKind) -> String {
+    let body = alert(kind.as_str(), &["BIN Noord"]);
+    let answer = api
+        .call(Method::POST, "/v1/alerts", Some(admin), Some(body))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    answer.body["id"].as_str().expect("id").to_owned()
+}

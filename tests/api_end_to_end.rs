@@ -31,7 +31,7 @@ async fn an_alert_posted_over_http_is_followed_on_its_event_stream_to_the_end() 
     let mut phones = Phones::start(dir, &config, &script);
     phones.wait_until_listening().await;
     let mut server = Server::start(dir, &config, "serve");
-    let base = api_address(&mut server).await;
+    let base = server.api_address().await;
     let token = token(dir, &config);
     let client = reqwest::Client::new();
 
@@ -122,22 +122,6 @@ async fn an_alert_posted_over_http_is_followed_on_its_event_stream_to_the_end() 
         server.log()
     );
     phones.stop();
-}
-
-/// The API's address, from the server's `serving` line.
-async fn api_address(server: &mut Server) -> String {
-    let deadline = Deadline::new(Duration::from_secs(60), "serve to listen".to_owned());
-    loop {
-        let log = server.whole_log();
-        if let Some(at) = log.find(" api=") {
-            let address: String = log[at + 5..]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .collect();
-            return format!("http://{address}");
-        }
-        deadline.wait(server).await;
-    }
 }
 
 /// `buurtbel token create --role police`: the secret on its last line.

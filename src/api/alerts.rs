@@ -11,7 +11,7 @@
 use super::ApiState;
 use super::access::{Action, allows, first_outside, sees_any};
 use super::auth::Operator;
-use super::body::JsonBody;
+use super::body::{JsonBody, QueryArgs};
 use super::problem::{ApiError, FieldProblem, Problem};
 use super::views::{AlertView, AttemptView, DeliveryView};
 use crate::chain::dispatcher::ChainError;
@@ -21,7 +21,7 @@ use crate::store::{
 };
 use crate::telephony::clock::epoch_ms;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -162,13 +162,14 @@ pub async fn send(
         (status = 200, body = Vec<AlertView>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
 pub async fn list(
     State(state): State<ApiState>,
     operator: Operator,
-    Query(query): Query<ListQuery>,
+    QueryArgs(query): QueryArgs<ListQuery>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
     let back = match query.since.as_deref() {
         Some(text) => humantime::parse_duration(text)
@@ -199,6 +200,7 @@ pub async fn list(
         (status = 200, body = AlertView),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -222,6 +224,7 @@ pub async fn get(
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It was no longer sending", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -269,6 +272,7 @@ pub async fn cancel(
         (status = 200, body = Vec<DeliveryView>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

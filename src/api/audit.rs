@@ -3,10 +3,11 @@
 use super::ApiState;
 use super::access::{Action, allows};
 use super::auth::Operator;
+use super::body::QueryArgs;
 use super::problem::{ApiError, Problem};
 use super::views::time;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -51,13 +52,15 @@ pub struct AuditView {
         (status = 200, body = Vec<AuditView>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
 pub async fn log(
     State(state): State<ApiState>,
     operator: Operator,
-    Query(query): Query<AuditQuery>,
+    QueryArgs(query): QueryArgs<AuditQuery>,
 ) -> Result<Json<Vec<AuditView>>, ApiError> {
     if !allows(operator.token.role, Action::ReadAudit) {
         return Err(ApiError::forbidden(

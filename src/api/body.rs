@@ -4,9 +4,10 @@
 
 use super::problem::ApiError;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 /// A JSON body of type `T`.
@@ -36,6 +37,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .await
             .map_err(|rejection| too_large_or(rejection.status()))?;
         parse(&bytes).map(JsonBody)
+    }
+}
+
+/// Query parameters of type `T`; a wrong one is a 422 naming it.
+#[derive(Debug, Clone)]
+pub struct QueryArgs<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryArgs<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<QueryArgs<T>, ApiError> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|query| QueryArgs(query.0))
+            .map_err(|rejection| {
+                let text = rejection.body_text();
+                let text = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                let (field, reason) = text.split_once(": ").unwrap_or(("query", text));
+                ApiError::field(field, reason)
+            })
     }
 }
 

@@ -50,6 +50,7 @@ pub const OVERLAP_MS: i64 = 2_000;
             content_type = "text/event-stream", body = String),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

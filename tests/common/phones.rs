@@ -63,7 +63,7 @@ pub fn write_config(dir: &Path) -> PathBuf {
                     .display()
             ),
             Some("url") => format!("url = \"{}\"", database(dir)),
-            Some("listen") => "listen = \"127.0.0.1:0\"".to_owned(),
+            Some("listen") => "listen = \"127.0.0.1:0\"\nrate_limit = 100000".to_owned(),
             Some("ring_timeout") => "ring_timeout = \"5s\"".to_owned(),
             Some("retries") => "retries = 0".to_owned(),
             Some("after") => "after = \"1s\"".to_owned(),

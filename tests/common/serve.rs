@@ -134,6 +134,22 @@ impl Server {
         }
     }
 
+    /// The HTTP API's base URL, from the `serving` line of its log.
+    pub async fn api_address(&mut self) -> String {
+        let deadline = Deadline::new(Duration::from_secs(60), "serve to listen".to_owned());
+        loop {
+            let log = self.whole_log();
+            if let Some(at) = log.find(" api=") {
+                let address: String = log[at + 5..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                return format!("http://{address}");
+            }
+            deadline.wait(self).await;
+        }
+    }
+
     /// Its whole log.
     pub fn whole_log(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()

@@ -2,6 +2,8 @@
 //! up at once (BYE, outcome `Failed`) when its SDP gives no usable audio. A retransmission is
 //! ACKed again. A 2xx with another To tag comes from another fork of the INVITE: it is ACKed
 //! and that dialog gets a BYE, so exactly one phone stays connected (RFC 3261 §13.2.2.4).
+//! A first 2xx once the call has ended (our CANCEL went unanswered for 64·T1) is ACKed and
+//! its dialog gets a BYE too; the call stays ended and reports nothing more.
 
 use super::{Call, CallEvent, EndReason, Outcome, Phase, SessionTimer};
 use crate::sip::dialog::Dialog;
@@ -52,6 +54,12 @@ impl Call {
         self.transmits.push_back(self.to_next_hop(ack.clone()));
         self.ack = Some(ack);
         self.dialog = Some(dialog);
+        if self.phase == Phase::Ended {
+            // Answered after we gave up on it (our CANCEL unanswered for 64·T1): the report
+            // is out, so the phone that picked up is only hung up.
+            self.send_late_bye(now);
+            return;
+        }
         self.ring_time = now - self.started_at;
         self.answered_at = Some(now);
         self.peer_allows_update = allows(response, "UPDATE");

@@ -137,6 +137,21 @@ impl Call {
         ));
     }
 
+    /// BYE for a dialog answered after the call ended; the call stays ended.
+    pub(super) fn send_late_bye(&mut self, now: Instant) {
+        let via = self.new_via();
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        let bye = dialog.request(Method::Bye, &via);
+        self.bye_tx = Some(ClientTransaction::new(
+            now,
+            bye,
+            self.setup.reliable,
+            self.setup.timers,
+        ));
+    }
+
     /// The request again with credentials for the challenge in `response`, or `None` when we
     /// have no credentials or the server rejected the ones we sent.
     pub(super) fn authorized_retry(

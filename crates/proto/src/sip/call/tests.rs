@@ -7,6 +7,7 @@ use crate::sip::sdp::Codec;
 use std::collections::BTreeMap;
 
 mod dialog;
+mod ended;
 
 const PHONE: &str = "127.0.0.2:5070";
 const TRUNK: &str = "127.0.0.3:5060";

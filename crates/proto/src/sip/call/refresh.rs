@@ -221,12 +221,9 @@ impl Call {
         }
     }
 
-    /// A 2xx to our refresh: ACK it if it answers a re-INVITE (again for a retransmission),
-    /// and restart the timer from what it says.
+    /// A 2xx to our refresh: ACK it if it answers a re-INVITE (again for a retransmission,
+    /// and after a hang-up too), and restart the timer from what it says.
     fn on_refreshed(&mut self, now: Instant, tx: &ClientTransaction, response: &Response) {
-        if self.phase != Phase::Answered {
-            return;
-        }
         let cseq = tx.request().headers.cseq().map(|c| c.seq).unwrap_or(0);
         if tx.request().method == Method::Invite {
             if let Some((acked, ack)) = &self.refresh_ack
@@ -242,7 +239,9 @@ impl Call {
                 self.refresh_ack = Some((cseq, ack));
             }
         }
-        self.session_timer = SessionTimer::from_answer(now, response);
+        if self.phase == Phase::Answered {
+            self.session_timer = SessionTimer::from_answer(now, response);
+        }
     }
 
     fn on_refresh_refused(&mut self, now: Instant, request: &Request, response: &Response) {

@@ -1,9 +1,9 @@
-//! What still arrives once the call has ended: an answer we no longer wait for is ACKed and
-//! its dialog ended, never reported.
+//! What still arrives once we have hung up or the call has ended: every 2xx is ACKed, and an
+//! answer we no longer wait for gets a BYE and is never reported.
 
 use super::*;
 
-/// The phone's 200 to `request`.
+/// The phone's 200 to `request`, as the first answer to our INVITE or to a re-INVITE.
 fn ok_to(net: &Net, request: &Request) -> Vec<u8> {
     net.phone.reply(request, 200).to_bytes()
 }
@@ -31,4 +31,27 @@ fn answer_after_our_cancel_gave_up_is_acked_and_byed_not_reported() {
     );
     assert_eq!(net.phone.methods(), ["INVITE", "ACK", "BYE"]);
     assert!(net.call.is_finished());
+}
+
+#[test]
+fn answer_to_our_refresh_after_we_hung_up_is_still_acked() {
+    let mut net = Net::new(Script::Answer { after: 0 }, setup());
+    net.phone
+        .answer_headers
+        .push(("Session-Expires", "300;refresher=uac"));
+    net.phone.mute_after = 100_000;
+    net.hang_up_at = Some(151_000);
+    net.run(152_000);
+    assert_eq!(net.report().hung_up_by, Some(Party::Local));
+    let (_, refresh) = net.phone.requests(Method::Invite)[1];
+    let refresh = refresh.clone();
+    net.phone.send_at(153_000, ok_to(&net, &refresh));
+    net.run(200_000);
+    let acked: Vec<u32> = net
+        .phone
+        .requests(Method::Ack)
+        .iter()
+        .map(|(_, r)| r.headers.cseq().unwrap().seq)
+        .collect();
+    assert_eq!(acked, [1, 2], "RFC 3261 §13.2.2.4: every 2xx is ACKed");
 }

@@ -54,7 +54,7 @@ impl Call {
         self.transmits.push_back(self.to_next_hop(ack.clone()));
         self.ack = Some(ack);
         self.dialog = Some(dialog);
-        if self.phase == Phase::Ended {
+        if matches!(self.phase, Phase::Ended) {
             // Answered after we gave up on it (our CANCEL unanswered for 64·T1): the report
             // is out, so the phone that picked up is only hung up.
             self.send_late_bye(now);
@@ -63,7 +63,12 @@ impl Call {
         self.ring_time = now - self.started_at;
         self.answered_at = Some(now);
         self.peer_allows_update = allows(response, "UPDATE");
-        if self.phase == Phase::Cancelling || self.cancel_pending {
+        let late = match self.phase {
+            Phase::Inviting { cancel_pending, .. } => cancel_pending,
+            Phase::Cancelling { .. } => true,
+            Phase::Answered | Phase::HangingUp | Phase::Ended => false,
+        };
+        if late {
             // The 200 crossed our CANCEL: the call is up, so it must be ended with a BYE.
             self.answered_late = true;
             self.send_bye(now);

@@ -91,19 +91,19 @@ impl Call {
     pub(super) fn cancel(&mut self, now: Instant) {
         if self.invite_tx.has_response() {
             self.send_cancel(now);
-        } else {
+        } else if let Phase::Inviting { cancel_pending, .. } = &mut self.phase {
             // §9.1: no CANCEL before a provisional response; send it when one arrives.
-            self.cancel_pending = true;
+            *cancel_pending = true;
         }
     }
 
     pub(super) fn send_cancel(&mut self, now: Instant) {
-        self.cancel_pending = false;
-        if self.phase != Phase::Inviting {
+        if !matches!(self.phase, Phase::Inviting { .. }) {
             return;
         }
-        self.phase = Phase::Cancelling;
-        self.cancel_deadline = Some(now + self.setup.timers.transaction_timeout());
+        self.phase = Phase::Cancelling {
+            deadline: now + self.setup.timers.transaction_timeout(),
+        };
         let mut cancel = build::cancel(&self.invite);
         if self.invite.headers.get("authorization").is_some()
             || self.invite.headers.get("proxy-authorization").is_some()

@@ -129,10 +129,22 @@ pub enum CallEvent {
     Ended(CallReport),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the call is.
+#[derive(Debug)]
 enum Phase {
-    Inviting,
-    Cancelling,
+    /// The INVITE is out and nobody has answered it.
+    Inviting {
+        /// When the ring timeout CANCELs; `None` once it has passed.
+        ring_deadline: Option<Instant>,
+        /// We want to CANCEL, but no provisional response has come yet (§9.1): the CANCEL
+        /// leaves with the first one.
+        cancel_pending: bool,
+    },
+    /// Our CANCEL is out; the INVITE waits for its final response.
+    Cancelling {
+        /// When we give the INVITE up without one (64·T1, §9.1).
+        deadline: Instant,
+    },
     Answered,
     HangingUp,
     Ended,
@@ -155,9 +167,6 @@ pub struct Call {
     auth_retries: u32,
     started_at: Instant,
     answered_at: Option<Instant>,
-    ring_deadline: Option<Instant>,
-    cancel_deadline: Option<Instant>,
-    cancel_pending: bool,
     answered_late: bool,
     final_status: Option<u16>,
     retry_after: Option<Duration>,
@@ -191,10 +200,12 @@ impl Call {
         let invite_tx = ClientTransaction::new(now, invite.clone(), setup.reliable, setup.timers);
         let mut call = Call {
             digest: setup.credentials.clone().map(DigestClient::new),
-            ring_deadline: Some(now + setup.ring_timeout),
+            phase: Phase::Inviting {
+                ring_deadline: Some(now + setup.ring_timeout),
+                cancel_pending: false,
+            },
             setup,
             rng,
-            phase: Phase::Inviting,
             invite,
             invite_tx,
             cancel_tx: None,
@@ -205,8 +216,6 @@ impl Call {
             auth_retries: 0,
             started_at: now,
             answered_at: None,
-            cancel_deadline: None,
-            cancel_pending: false,
             answered_late: false,
             final_status: None,
             retry_after: None,
@@ -248,11 +257,15 @@ impl Call {
         for entry in &mut self.servers {
             entry.transaction.handle_timeout(now);
         }
-        if self.phase == Phase::Inviting && self.ring_deadline.is_some_and(|at| now >= at) {
-            self.ring_deadline = None;
+        if let Phase::Inviting { ring_deadline, .. } = &mut self.phase
+            && ring_deadline.is_some_and(|at| now >= at)
+        {
+            *ring_deadline = None;
             self.cancel(now);
         }
-        if self.phase == Phase::Cancelling && self.cancel_deadline.is_some_and(|at| now >= at) {
+        if let Phase::Cancelling { deadline } = self.phase
+            && now >= deadline
+        {
             // §9.1: no final response 64·T1 after CANCEL; give the INVITE up.
             self.end(now, Outcome::NoAnswer);
         }
@@ -263,9 +276,9 @@ impl Call {
     /// Ends the call from our side: BYE when answered, CANCEL while ringing.
     pub fn hang_up(&mut self, now: Instant) {
         match self.phase {
-            Phase::Inviting => self.cancel(now),
+            Phase::Inviting { .. } => self.cancel(now),
             Phase::Answered => self.send_bye(now),
-            Phase::Cancelling | Phase::HangingUp | Phase::Ended => {}
+            Phase::Cancelling { .. } | Phase::HangingUp | Phase::Ended => {}
         }
         self.drive(now);
     }
@@ -285,10 +298,11 @@ impl Call {
     /// When `handle_timeout` must be called next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let ring = self.ring_deadline.filter(|_| self.phase == Phase::Inviting);
-        let cancel = self
-            .cancel_deadline
-            .filter(|_| self.phase == Phase::Cancelling);
+        let deadline = match self.phase {
+            Phase::Inviting { ring_deadline, .. } => ring_deadline,
+            Phase::Cancelling { deadline } => Some(deadline),
+            Phase::Answered | Phase::HangingUp | Phase::Ended => None,
+        };
         let clients = self.clients().filter_map(ClientTransaction::poll_timeout);
         let servers = self
             .servers
@@ -296,15 +310,15 @@ impl Call {
             .filter_map(|e| e.transaction.poll_timeout());
         clients
             .chain(servers)
-            .chain(ring)
-            .chain(cancel)
+            .chain(deadline)
             .chain(self.session_timer_deadline())
             .min()
     }
 
     /// `true` once the call has ended and no transaction needs it any more.
     pub fn is_finished(&self) -> bool {
-        self.phase == Phase::Ended && self.servers.iter().all(|e| !e.transaction.awaits_ack())
+        matches!(self.phase, Phase::Ended)
+            && self.servers.iter().all(|e| !e.transaction.awaits_ack())
     }
 
     /// Drains the transactions: transmissions out, events into call logic.
@@ -342,12 +356,15 @@ impl Call {
     }
 
     fn on_provisional(&mut self, now: Instant, response: &Response) {
-        if response.status > 100 && self.phase == Phase::Inviting {
+        let Phase::Inviting { cancel_pending, .. } = self.phase else {
+            return;
+        };
+        if response.status > 100 {
             self.events.push_back(CallEvent::Ringing {
                 status: response.status,
             });
         }
-        if self.cancel_pending {
+        if cancel_pending {
             self.send_cancel(now);
         }
     }
@@ -357,7 +374,10 @@ impl Call {
         if challenged && self.auth_retries >= MAX_AUTH_RETRIES {
             self.auth_gave_up(response);
         }
-        if challenged && self.phase == Phase::Inviting && self.auth_retries < MAX_AUTH_RETRIES {
+        if challenged
+            && matches!(self.phase, Phase::Inviting { .. })
+            && self.auth_retries < MAX_AUTH_RETRIES
+        {
             let cseq = self.invite_cseq();
             let via = self.new_via();
             let invite = build::invite(&self.setup, &via, cseq + 1);
@@ -376,12 +396,12 @@ impl Call {
             .retry_after()
             .map(|s| Duration::from_secs(s.into()));
         self.ring_time = now - self.started_at;
-        let cancelled = self.phase == Phase::Cancelling;
+        let cancelled = matches!(self.phase, Phase::Cancelling { .. });
         self.end(now, Outcome::from_status(response.status, cancelled));
     }
 
     fn end(&mut self, now: Instant, outcome: Outcome) {
-        if self.phase == Phase::Ended {
+        if matches!(self.phase, Phase::Ended) {
             return;
         }
         self.phase = Phase::Ended;

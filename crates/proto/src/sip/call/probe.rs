@@ -20,7 +20,7 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(16);
 impl Call {
     /// Sends an in-dialog OPTIONS unless one is out already or the call is not answered.
     pub fn probe(&mut self, now: Instant) {
-        if self.phase != Phase::Answered || self.probe_tx.is_some() {
+        if !matches!(self.phase, Phase::Answered) || self.probe_tx.is_some() {
             return;
         }
         let via = self.new_via();
@@ -86,7 +86,7 @@ impl Call {
     /// BYE, and the call ends now: a far end that answers nothing will not answer the BYE,
     /// and nobody should wait Timer F for it.
     fn far_end_gone(&mut self, now: Instant) {
-        if self.phase != Phase::Answered {
+        if !matches!(self.phase, Phase::Answered) {
             return;
         }
         self.hang_up_because(now, EndReason::FarEndGone);

@@ -113,13 +113,16 @@ impl SessionTimer {
 impl Call {
     pub(super) fn session_timer_deadline(&self) -> Option<Instant> {
         self.session_timer
-            .filter(|_| self.phase == Phase::Answered)
+            .filter(|_| matches!(self.phase, Phase::Answered))
             .map(|t| t.deadline())
     }
 
     /// Sends a refresh when one is due; BYE when the session has run out.
     pub(super) fn on_session_timer(&mut self, now: Instant) {
-        let Some(mut timer) = self.session_timer.filter(|_| self.phase == Phase::Answered) else {
+        let Some(mut timer) = self
+            .session_timer
+            .filter(|_| matches!(self.phase, Phase::Answered))
+        else {
             return;
         };
         if now < timer.deadline() {
@@ -239,13 +242,16 @@ impl Call {
                 self.refresh_ack = Some((cseq, ack));
             }
         }
-        if self.phase == Phase::Answered {
+        if matches!(self.phase, Phase::Answered) {
             self.session_timer = SessionTimer::from_answer(now, response);
         }
     }
 
     fn on_refresh_refused(&mut self, now: Instant, request: &Request, response: &Response) {
-        let Some(mut timer) = self.session_timer.filter(|_| self.phase == Phase::Answered) else {
+        let Some(mut timer) = self
+            .session_timer
+            .filter(|_| matches!(self.phase, Phase::Answered))
+        else {
             return;
         };
         match response.status {
@@ -281,7 +287,7 @@ impl Call {
     }
 
     fn refresh_failed(&mut self, now: Instant) {
-        if self.phase == Phase::Answered {
+        if matches!(self.phase, Phase::Answered) {
             self.session_timer = None;
             self.hang_up_because(now, EndReason::SessionExpired);
         }

@@ -5,14 +5,14 @@
 //! A first 2xx once the call has ended (our CANCEL went unanswered for 64·T1) is ACKed and
 //! its dialog gets a BYE too; the call stays ended and reports nothing more.
 
-use super::{Call, CallEvent, EndReason, Outcome, Phase, SessionTimer};
+use super::phase::{ByeCause, Connected, Phase};
+use super::{Call, CallEvent, EndReason, Outcome, SessionTimer};
 use crate::sip::dialog::Dialog;
-use crate::sip::message::{Request, Response};
+use crate::sip::message::Response;
 use crate::sip::method::Method;
 use crate::sip::sdp::Answer;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
 use crate::time::Instant;
-use rand::Rng;
 
 /// The most forks we answer; further 2xx with new tags are dropped (hostile input).
 const MAX_FORKS: usize = 16;
@@ -29,52 +29,66 @@ pub(super) struct Fork {
 
 impl Call {
     pub(super) fn on_answer(&mut self, now: Instant, response: &Response) {
+        let Some(connected) = self.phase.connected() else {
+            return self.on_first_answer(now, response);
+        };
         let tag = response
             .headers
             .to()
             .ok()
             .and_then(|to| to.tag().map(str::to_owned));
-        if let Some(dialog) = &self.dialog {
-            if tag.as_deref() == dialog.remote_tag() {
-                // A retransmitted 2xx: our ACK was lost.
-                self.transmits
-                    .extend(self.ack.clone().map(|ack| self.to_next_hop(ack)));
-            } else if let Some(tag) = tag {
-                self.on_fork(now, response, tag);
-            }
-            return;
+        if tag.as_deref() == connected.dialog.remote_tag() {
+            // A retransmitted 2xx: our ACK was lost.
+            let ack = self.to_next_hop(connected.ack.clone());
+            self.transmits.push_back(ack);
+        } else if let Some(tag) = tag {
+            self.on_fork(now, response, tag);
         }
-        self.final_status = Some(response.status);
+    }
+
+    /// The first 2xx makes the dialog, which is ACKed; the call is connected unless we had
+    /// given up on it already.
+    fn on_first_answer(&mut self, now: Instant, response: &Response) {
+        let status = response.status;
         let Ok(dialog) = Dialog::from_answer(&self.invite, response) else {
-            self.reason = Some(EndReason::BadAnswer);
-            self.end(now, Outcome::Failed);
-            return;
+            return self.end_with(now, Outcome::Failed, |report| {
+                report.sip_status = Some(status);
+                report.reason = Some(EndReason::BadAnswer);
+            });
         };
         let ack = dialog.ack(&self.new_via(), self.invite_cseq()).to_bytes();
         self.transmits.push_back(self.to_next_hop(ack.clone()));
-        self.ack = Some(ack);
-        self.dialog = Some(dialog);
-        if matches!(self.phase, Phase::Ended) {
-            // Answered after we gave up on it (our CANCEL unanswered for 64·T1): the report
-            // is out, so the phone that picked up is only hung up.
-            self.send_late_bye(now);
-            return;
-        }
-        self.ring_time = now - self.started_at;
-        self.answered_at = Some(now);
-        self.peer_allows_update = allows(response, "UPDATE");
-        let late = match self.phase {
-            Phase::Inviting { cancel_pending, .. } => cancel_pending,
-            Phase::Cancelling { .. } => true,
-            Phase::Answered | Phase::HangingUp | Phase::Ended => false,
+        let connected = Connected {
+            dialog,
+            ack,
+            status,
+            ring: now - self.started_at,
+            answered_at: now,
         };
-        if late {
-            // The 200 crossed our CANCEL: the call is up, so it must be ended with a BYE.
-            self.answered_late = true;
-            self.send_bye(now);
-            return;
+        match self.phase {
+            Phase::Inviting {
+                cancel_pending: false,
+                ..
+            } => self.connect(now, response, connected),
+            Phase::Inviting {
+                cancel_pending: true,
+                ..
+            }
+            | Phase::Cancelling { .. } => {
+                self.peer_allows_update = allows(response, "UPDATE");
+                self.hang_up_late(now, connected);
+            }
+            Phase::Ended(_) => self.hang_up_after_end(now, connected),
+            // The dialog exists from the first 2xx on.
+            Phase::Answered(_) | Phase::HangingUp(_) => {}
         }
-        self.phase = Phase::Answered;
+    }
+
+    /// The call is up: the driver hears of it, or it is hung up at once when the answer
+    /// gives no usable audio.
+    fn connect(&mut self, now: Instant, response: &Response, connected: Connected) {
+        self.peer_allows_update = allows(response, "UPDATE");
+        self.phase = Phase::Answered(Box::new(connected));
         match self.usable_media(response) {
             Ok(media) => {
                 self.session_timer = SessionTimer::from_answer(now, response);
@@ -86,9 +100,8 @@ impl Call {
 
     /// BYE from our side for a reason of the call's own; the driver hears it at once.
     pub(super) fn hang_up_because(&mut self, now: Instant, reason: EndReason) {
-        self.reason.get_or_insert(reason);
         self.events.push_back(CallEvent::Ending { reason });
-        self.send_bye(now);
+        self.send_bye(now, ByeCause::Signalling(reason));
     }
 
     fn usable_media(&self, response: &Response) -> Result<Answer, EndReason> {
@@ -112,12 +125,11 @@ impl Call {
         let ack = dialog.ack(&self.new_via(), self.invite_cseq()).to_bytes();
         self.transmits.push_back(self.to_next_hop(ack.clone()));
         let bye = dialog.request(Method::Bye, &self.new_via());
-        let (reliable, timers) = (self.setup.reliable, self.setup.timers);
         self.forks.push(Fork {
             tag,
             dialog,
             ack,
-            bye_tx: Some(ClientTransaction::new(now, bye, reliable, timers)),
+            bye_tx: Some(self.client(now, bye)),
             challenged: false,
         });
     }
@@ -156,26 +168,6 @@ impl Call {
             }
         }
         self.forks = forks;
-    }
-
-    /// A new request of the challenged one's method inside `dialog` (next CSeq, new branch)
-    /// with credentials for `response`'s challenge; `None` without credentials, or when the
-    /// trunk refused the ones we sent.
-    pub(super) fn authorized_in_dialog(
-        &mut self,
-        dialog: &mut Dialog,
-        response: &Response,
-    ) -> Option<Request> {
-        let method = response.headers.cseq().ok()?.method;
-        if self.digest.as_mut()?.handle_challenge(response).is_err() {
-            self.auth_gave_up(response);
-            return None;
-        }
-        let via = self.new_via();
-        let mut request = dialog.request(method, &via);
-        let cnonce = format!("{:016x}", self.rng.random::<u64>());
-        self.digest.as_mut()?.authorize(&mut request, &cnonce);
-        Some(request)
     }
 }
 

@@ -47,8 +47,9 @@ impl Call {
             Some(tx) => tx.handle_response(now, response),
             None if cseq.method == Method::Invite && response.status / 100 == 2 => {
                 // A 2xx retransmitted after an authenticated re-INVITE replaced the transaction.
+                let ack = self.phase.connected().map(|c| c.ack.clone());
                 self.transmits
-                    .extend(self.ack.clone().map(|bytes| self.to_next_hop(bytes)));
+                    .extend(ack.map(|bytes| self.to_next_hop(bytes)));
             }
             None => {}
         }

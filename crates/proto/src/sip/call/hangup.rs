@@ -2,10 +2,9 @@
 //! RFC 3261 §9.1), BYE once answered, and re-sending either with credentials when the trunk
 //! challenges it.
 
-use super::{Call, CallEvent, Party, Phase};
-use crate::sip::call::build;
-use crate::sip::digest::Challenge;
-use crate::sip::message::{Request, Response};
+use super::phase::{ByeCause, Connected, HangingUp, Phase};
+use super::{Call, build};
+use crate::sip::dialog::Dialog;
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
 use crate::time::Instant;
@@ -48,44 +47,19 @@ impl Call {
             match event {
                 ClientEvent::Provisional(_) => {}
                 ClientEvent::Final(r) if matches!(r.status, 401 | 407) => {
-                    if let Some(bye) = self.challenged_bye(&r) {
+                    if let Some(bye) = self.authorized_in_call(&r) {
                         let (reliable, timers) = (self.setup.reliable, self.setup.timers);
                         self.bye_tx = Some(ClientTransaction::new(now, bye, reliable, timers));
                         return self.drive_bye(now);
                     }
-                    self.end(now, self.answered_outcome());
+                    self.end(now, self.phase.answered_outcome());
                 }
                 ClientEvent::Final(_) | ClientEvent::Timeout => {
-                    self.end(now, self.answered_outcome())
+                    self.end(now, self.phase.answered_outcome())
                 }
             }
         }
         self.bye_tx = Some(tx);
-    }
-
-    /// A new BYE (next CSeq, new branch) with credentials for the challenge in `response`;
-    /// `None` without credentials, or when the trunk refused the ones we sent.
-    fn challenged_bye(&mut self, response: &Response) -> Option<Request> {
-        let mut dialog = self.dialog.take()?;
-        let bye = self.authorized_in_dialog(&mut dialog, response);
-        self.dialog = Some(dialog);
-        bye
-    }
-
-    /// Digest authentication gave up on `response`'s challenge: the driver logs who was
-    /// refused where. Without credentials there is nothing to report but the status.
-    pub(super) fn auth_gave_up(&mut self, response: &Response) {
-        let Some(credentials) = &self.setup.credentials else {
-            return;
-        };
-        let realm = Challenge::realm_of(response);
-        let method = response.headers.cseq().map(|c| c.method.to_string());
-        self.events.push_back(CallEvent::AuthRejected {
-            status: response.status,
-            method: method.unwrap_or_default(),
-            realm,
-            username: credentials.username.clone(),
-        });
     }
 
     pub(super) fn cancel(&mut self, now: Instant) {
@@ -121,53 +95,41 @@ impl Call {
         ));
     }
 
-    pub(super) fn send_bye(&mut self, now: Instant) {
-        self.hung_up_by = Some(Party::Local);
-        let via = self.new_via();
-        let Some(dialog) = self.dialog.as_mut() else {
-            return;
+    /// BYE from the answered call, which is now hanging up.
+    pub(super) fn send_bye(&mut self, now: Instant, cause: ByeCause) {
+        self.phase = match self.phase.take() {
+            Phase::Answered(mut connected) => {
+                self.bye_tx = Some(self.bye(now, &mut connected.dialog));
+                Phase::HangingUp(Box::new(HangingUp {
+                    connected: *connected,
+                    cause,
+                }))
+            }
+            other => other,
         };
-        let bye = dialog.request(Method::Bye, &via);
-        self.phase = Phase::HangingUp;
-        self.bye_tx = Some(ClientTransaction::new(
-            now,
-            bye,
-            self.setup.reliable,
-            self.setup.timers,
-        ));
     }
 
-    /// BYE for a dialog answered after the call ended; the call stays ended.
-    pub(super) fn send_late_bye(&mut self, now: Instant) {
-        let via = self.new_via();
-        let Some(dialog) = self.dialog.as_mut() else {
-            return;
-        };
-        let bye = dialog.request(Method::Bye, &via);
-        self.bye_tx = Some(ClientTransaction::new(
-            now,
-            bye,
-            self.setup.reliable,
-            self.setup.timers,
-        ));
+    /// The 2xx crossed our CANCEL: the call is up, so it must be ended with a BYE.
+    pub(super) fn hang_up_late(&mut self, now: Instant, mut connected: Connected) {
+        self.bye_tx = Some(self.bye(now, &mut connected.dialog));
+        self.phase = Phase::HangingUp(Box::new(HangingUp {
+            connected,
+            cause: ByeCause::LateAnswer,
+        }));
     }
 
-    /// The request again with credentials for the challenge in `response`, or `None` when we
-    /// have no credentials or the server rejected the ones we sent.
-    pub(super) fn authorized_retry(
-        &mut self,
-        request: &Request,
-        response: &Response,
-    ) -> Option<Request> {
-        let digest = self.digest.as_mut()?;
-        if digest.handle_challenge(response).is_err() {
-            self.auth_gave_up(response);
-            return None;
+    /// Answered after we gave up on it (our CANCEL unanswered for 64·T1): the report is out,
+    /// so the phone that picked up is only hung up, and the call stays ended.
+    pub(super) fn hang_up_after_end(&mut self, now: Instant, mut connected: Connected) {
+        self.bye_tx = Some(self.bye(now, &mut connected.dialog));
+        if let Phase::Ended(ended) = &mut self.phase {
+            ended.connected = Some(connected);
         }
-        let digest = self.digest.as_mut()?;
-        let mut retry = request.clone();
-        let cnonce = format!("{:016x}", self.rng.random::<u64>());
-        digest.authorize(&mut retry, &cnonce);
-        Some(retry)
+    }
+
+    /// A BYE transaction in `dialog`: next CSeq, new branch.
+    fn bye(&mut self, now: Instant, dialog: &mut Dialog) -> ClientTransaction {
+        let bye = dialog.request(Method::Bye, &self.new_via());
+        self.client(now, bye)
     }
 }

@@ -11,12 +11,14 @@
 //! absorbing retransmissions until [`Call::is_finished`].
 
 mod answer;
+mod auth;
 mod build;
 mod clients;
 mod hangup;
 pub use build::response_to;
 mod incoming;
 mod outcome;
+mod phase;
 mod probe;
 mod refresh;
 #[cfg(test)]
@@ -25,7 +27,6 @@ mod tests;
 pub use outcome::{CallReport, EndReason, Outcome, Party};
 pub use probe::PROBE_TIMEOUT;
 
-use crate::sip::dialog::Dialog;
 use crate::sip::digest::{Credentials, DigestClient};
 use crate::sip::header::{NameAddr, Via};
 use crate::sip::message::{Message, Request, Response};
@@ -36,6 +37,7 @@ use crate::sip::uri::Uri;
 use crate::time::Instant;
 use answer::Fork;
 use bytes::Bytes;
+use phase::{ByeCause, Phase};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use refresh::SessionTimer;
@@ -129,27 +131,6 @@ pub enum CallEvent {
     Ended(CallReport),
 }
 
-/// Where the call is.
-#[derive(Debug)]
-enum Phase {
-    /// The INVITE is out and nobody has answered it.
-    Inviting {
-        /// When the ring timeout CANCELs; `None` once it has passed.
-        ring_deadline: Option<Instant>,
-        /// We want to CANCEL, but no provisional response has come yet (§9.1): the CANCEL
-        /// leaves with the first one.
-        cancel_pending: bool,
-    },
-    /// Our CANCEL is out; the INVITE waits for its final response.
-    Cancelling {
-        /// When we give the INVITE up without one (64·T1, §9.1).
-        deadline: Instant,
-    },
-    Answered,
-    HangingUp,
-    Ended,
-}
-
 /// One outbound call.
 #[derive(Debug)]
 pub struct Call {
@@ -161,18 +142,9 @@ pub struct Call {
     cancel_tx: Option<ClientTransaction>,
     bye_tx: Option<ClientTransaction>,
     servers: Vec<ServerEntry>,
-    dialog: Option<Dialog>,
-    ack: Option<Vec<u8>>,
     digest: Option<DigestClient>,
     auth_retries: u32,
     started_at: Instant,
-    answered_at: Option<Instant>,
-    answered_late: bool,
-    final_status: Option<u16>,
-    retry_after: Option<Duration>,
-    ring_time: Duration,
-    hung_up_by: Option<Party>,
-    reason: Option<EndReason>,
     forks: Vec<Fork>,
     session_timer: Option<SessionTimer>,
     refresh_tx: Option<ClientTransaction>,
@@ -211,17 +183,8 @@ impl Call {
             cancel_tx: None,
             bye_tx: None,
             servers: Vec::new(),
-            dialog: None,
-            ack: None,
             auth_retries: 0,
             started_at: now,
-            answered_at: None,
-            answered_late: false,
-            final_status: None,
-            retry_after: None,
-            ring_time: Duration::ZERO,
-            hung_up_by: None,
-            reason: None,
             forks: Vec::new(),
             session_timer: None,
             refresh_tx: None,
@@ -277,8 +240,8 @@ impl Call {
     pub fn hang_up(&mut self, now: Instant) {
         match self.phase {
             Phase::Inviting { .. } => self.cancel(now),
-            Phase::Answered => self.send_bye(now),
-            Phase::Cancelling { .. } | Phase::HangingUp | Phase::Ended => {}
+            Phase::Answered(_) => self.send_bye(now, ByeCause::HangUp),
+            Phase::Cancelling { .. } | Phase::HangingUp(_) | Phase::Ended(_) => {}
         }
         self.drive(now);
     }
@@ -298,11 +261,6 @@ impl Call {
     /// When `handle_timeout` must be called next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let deadline = match self.phase {
-            Phase::Inviting { ring_deadline, .. } => ring_deadline,
-            Phase::Cancelling { deadline } => Some(deadline),
-            Phase::Answered | Phase::HangingUp | Phase::Ended => None,
-        };
         let clients = self.clients().filter_map(ClientTransaction::poll_timeout);
         let servers = self
             .servers
@@ -310,14 +268,14 @@ impl Call {
             .filter_map(|e| e.transaction.poll_timeout());
         clients
             .chain(servers)
-            .chain(deadline)
+            .chain(self.phase.deadline())
             .chain(self.session_timer_deadline())
             .min()
     }
 
     /// `true` once the call has ended and no transaction needs it any more.
     pub fn is_finished(&self) -> bool {
-        matches!(self.phase, Phase::Ended)
+        matches!(self.phase, Phase::Ended(_))
             && self.servers.iter().all(|e| !e.transaction.awaits_ack())
     }
 
@@ -390,34 +348,33 @@ impl Call {
                 return;
             }
         }
-        self.final_status = Some(response.status);
-        self.retry_after = response
+        let retry_after = response
             .headers
             .retry_after()
             .map(|s| Duration::from_secs(s.into()));
-        self.ring_time = now - self.started_at;
         let cancelled = matches!(self.phase, Phase::Cancelling { .. });
-        self.end(now, Outcome::from_status(response.status, cancelled));
+        let outcome = Outcome::from_status(response.status, cancelled);
+        self.end_with(now, outcome, |report| {
+            report.sip_status = Some(response.status);
+            report.retry_after = retry_after;
+        });
     }
 
     fn end(&mut self, now: Instant, outcome: Outcome) {
-        if matches!(self.phase, Phase::Ended) {
+        self.end_with(now, outcome, |_| {});
+    }
+
+    /// Ends the call: reports it once, from what the phase it leaves knows and what `amend`
+    /// adds, and keeps what must outlive it.
+    fn end_with(&mut self, now: Instant, outcome: Outcome, amend: impl FnOnce(&mut CallReport)) {
+        if matches!(self.phase, Phase::Ended(_)) {
             return;
         }
-        self.phase = Phase::Ended;
-        let talk = self.answered_at.map(|at| now - at).unwrap_or_default();
-        if self.answered_at.is_none() {
-            self.ring_time = now - self.started_at;
-        }
-        self.events.push_back(CallEvent::Ended(CallReport {
-            outcome,
-            sip_status: self.final_status,
-            retry_after: self.retry_after,
-            ring: self.ring_time,
-            talk,
-            hung_up_by: self.hung_up_by.filter(|_| self.answered_at.is_some()),
-            reason: self.reason,
-        }));
+        let mut report = self.phase.report(now, self.started_at, outcome);
+        amend(&mut report);
+        self.events.push_back(CallEvent::Ended(report));
+        let ended = self.phase.take().into_ended();
+        self.phase = Phase::Ended(Box::new(ended));
     }
 
     /// The CSeq number of the INVITE that made (or tries to make) the call.
@@ -427,6 +384,11 @@ impl Call {
 
     fn new_via(&mut self) -> Via {
         build::via(&self.setup, self.rng.random())
+    }
+
+    /// A new client transaction for `request`.
+    fn client(&self, now: Instant, request: Request) -> ClientTransaction {
+        ClientTransaction::new(now, request, self.setup.reliable, self.setup.timers)
     }
 
     fn to_next_hop(&self, bytes: Vec<u8>) -> Transmit {

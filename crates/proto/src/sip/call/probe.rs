@@ -8,7 +8,8 @@
 //! silence before probing, a vanished far end is hung up within 30 s of its last sign of
 //! life. Over UDP the OPTIONS is still re-sent on Timer E (T1, doubling to T2).
 
-use super::{Call, EndReason, Phase};
+use super::phase::Phase;
+use super::{Call, EndReason};
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
 use crate::time::Instant;
@@ -20,14 +21,14 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(16);
 impl Call {
     /// Sends an in-dialog OPTIONS unless one is out already or the call is not answered.
     pub fn probe(&mut self, now: Instant) {
-        if !matches!(self.phase, Phase::Answered) || self.probe_tx.is_some() {
+        if !matches!(self.phase, Phase::Answered(_)) || self.probe_tx.is_some() {
             return;
         }
         let via = self.new_via();
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Phase::Answered(connected) = &mut self.phase else {
             return;
         };
-        let mut options = dialog.request(Method::Options, &via);
+        let mut options = connected.dialog.request(Method::Options, &via);
         options.headers.push("Accept", "application/sdp");
         options
             .headers
@@ -69,12 +70,7 @@ impl Call {
     /// The probe was challenged: once more with credentials; without them, the challenge
     /// came from the far end's side, which proves it is there.
     fn probe_again(&mut self, now: Instant, response: &crate::sip::message::Response) {
-        let Some(mut dialog) = self.dialog.take() else {
-            return;
-        };
-        let retry = self.authorized_in_dialog(&mut dialog, response);
-        self.dialog = Some(dialog);
-        if let Some(mut options) = retry {
+        if let Some(mut options) = self.authorized_in_call(response) {
             options.headers.push("Accept", "application/sdp");
             let tx = ClientTransaction::new(now, options, self.setup.reliable, self.setup.timers)
                 .with_deadline(now + PROBE_TIMEOUT);
@@ -86,11 +82,11 @@ impl Call {
     /// BYE, and the call ends now: a far end that answers nothing will not answer the BYE,
     /// and nobody should wait Timer F for it.
     fn far_end_gone(&mut self, now: Instant) {
-        if !matches!(self.phase, Phase::Answered) {
+        if !matches!(self.phase, Phase::Answered(_)) {
             return;
         }
         self.hang_up_because(now, EndReason::FarEndGone);
-        let outcome = self.answered_outcome();
+        let outcome = self.phase.answered_outcome();
         self.drive_bye(now);
         self.end(now, outcome);
     }

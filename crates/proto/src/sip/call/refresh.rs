@@ -8,7 +8,8 @@
 //! refresher in our `Session-Expires`, and when none arrives we BYE `min(32 s, interval/3)`
 //! before expiry (§10). A refresh from the far end may also hand the refresher role to us.
 
-use super::{Call, EndReason, Phase};
+use super::phase::Phase;
+use super::{Call, CallSetup, EndReason};
 use crate::sip::dialog::Dialog;
 use crate::sip::header::Via;
 use crate::sip::message::{Request, Response};
@@ -113,7 +114,7 @@ impl SessionTimer {
 impl Call {
     pub(super) fn session_timer_deadline(&self) -> Option<Instant> {
         self.session_timer
-            .filter(|_| matches!(self.phase, Phase::Answered))
+            .filter(|_| matches!(self.phase, Phase::Answered(_)))
             .map(|t| t.deadline())
     }
 
@@ -121,7 +122,7 @@ impl Call {
     pub(super) fn on_session_timer(&mut self, now: Instant) {
         let Some(mut timer) = self
             .session_timer
-            .filter(|_| matches!(self.phase, Phase::Answered))
+            .filter(|_| matches!(self.phase, Phase::Answered(_)))
         else {
             return;
         };
@@ -157,13 +158,13 @@ impl Call {
             Method::Invite
         };
         let via = self.new_via();
-        let Some(mut dialog) = self.dialog.take() else {
+        let Some(connected) = self.phase.connected_mut() else {
             return;
         };
-        let mut request = self.refresh_request(&mut dialog, method, &via, seconds);
-        self.dialog = Some(dialog);
+        let mut request =
+            refresh_request(&self.setup, &mut connected.dialog, method, &via, seconds);
         if let Some(challenge) = challenge {
-            let cnonce = format!("{:016x}", self.rng.random::<u64>());
+            let cnonce = self.new_cnonce();
             let Some(digest) = self.digest.as_mut() else {
                 return;
             };
@@ -174,27 +175,6 @@ impl Call {
         }
         let (reliable, timers) = (self.setup.reliable, self.setup.timers);
         self.refresh_tx = Some(ClientTransaction::new(now, request, reliable, timers));
-    }
-
-    fn refresh_request(
-        &self,
-        dialog: &mut Dialog,
-        method: Method,
-        via: &Via,
-        seconds: u64,
-    ) -> Request {
-        let mut request = dialog.request(method.clone(), via);
-        let headers = &mut request.headers;
-        headers.push("Contact", format!("<{}>", self.setup.contact));
-        headers.push("Allow", super::build::ALLOW);
-        headers.push("Supported", "timer");
-        headers.push("Session-Expires", format!("{seconds};refresher=uac"));
-        headers.push("User-Agent", self.setup.user_agent.clone());
-        if method == Method::Invite {
-            headers.push("Content-Type", "application/sdp");
-            request.body = self.setup.offer.to_sdp().into_bytes().into();
-        }
-        request
     }
 
     pub(super) fn drive_refresh(&mut self, now: Instant) {
@@ -236,13 +216,13 @@ impl Call {
                 return;
             }
             let via = self.new_via();
-            if let Some(dialog) = &self.dialog {
-                let ack = dialog.ack(&via, cseq).to_bytes();
+            if let Some(connected) = self.phase.connected() {
+                let ack = connected.dialog.ack(&via, cseq).to_bytes();
                 self.transmits.push_back(self.to_next_hop(ack.clone()));
                 self.refresh_ack = Some((cseq, ack));
             }
         }
-        if matches!(self.phase, Phase::Answered) {
+        if matches!(self.phase, Phase::Answered(_)) {
             self.session_timer = SessionTimer::from_answer(now, response);
         }
     }
@@ -250,7 +230,7 @@ impl Call {
     fn on_refresh_refused(&mut self, now: Instant, request: &Request, response: &Response) {
         let Some(mut timer) = self
             .session_timer
-            .filter(|_| matches!(self.phase, Phase::Answered))
+            .filter(|_| matches!(self.phase, Phase::Answered(_)))
         else {
             return;
         };
@@ -287,7 +267,7 @@ impl Call {
     }
 
     fn refresh_failed(&mut self, now: Instant) {
-        if matches!(self.phase, Phase::Answered) {
+        if matches!(self.phase, Phase::Answered(_)) {
             self.session_timer = None;
             self.hang_up_because(now, EndReason::SessionExpired);
         }
@@ -336,6 +316,29 @@ impl Call {
         ));
         Ok(())
     }
+}
+
+/// Our refresh inside `dialog`: `Session-Expires` with us as refresher; a re-INVITE carries
+/// our unchanged SDP.
+fn refresh_request(
+    setup: &CallSetup,
+    dialog: &mut Dialog,
+    method: Method,
+    via: &Via,
+    seconds: u64,
+) -> Request {
+    let mut request = dialog.request(method.clone(), via);
+    let headers = &mut request.headers;
+    headers.push("Contact", format!("<{}>", setup.contact));
+    headers.push("Allow", super::build::ALLOW);
+    headers.push("Supported", "timer");
+    headers.push("Session-Expires", format!("{seconds};refresher=uac"));
+    headers.push("User-Agent", setup.user_agent.clone());
+    if method == Method::Invite {
+        headers.push("Content-Type", "application/sdp");
+        request.body = setup.offer.to_sdp().into_bytes().into();
+    }
+    request
 }
 
 /// The 422 for a refresh whose interval is too small (RFC 4028 §9).

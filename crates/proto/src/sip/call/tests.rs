@@ -402,7 +402,7 @@ fn far_end_hangs_up() {
     let mut net = Net::new(Script::Answer { after: 0 }, setup());
     net.run(500);
     let dialog_bye = {
-        let d = net.call.dialog.clone().unwrap();
+        let d = net.call.phase.connected().unwrap().dialog.clone();
         let mut req = Request::new(Method::Bye, d.local.uri.clone());
         req.headers
             .push("Via", "SIP/2.0/UDP 127.0.0.2:5070;branch=z9hG4bKbye1");
@@ -590,7 +590,7 @@ fn challenge_without_credentials_fails() {
 }
 
 fn in_dialog_request(net: &Net, method: &str, branch: &str, cseq: u32, body: &str) -> Vec<u8> {
-    let d = net.call.dialog.clone().unwrap();
+    let d = net.call.phase.connected().unwrap().dialog.clone();
     let mut req = Request::new(Method::parse(method).unwrap(), d.local.uri.clone());
     req.headers
         .push("Via", format!("SIP/2.0/UDP 127.0.0.2:5070;branch={branch}"));

@@ -1,0 +1,180 @@
+//! The phases of a call, each holding what only it needs. A phase is left by taking it out
+//! of the call ([`Phase::take`]) and building the next one from it, so what outlives a phase
+//! moves on explicitly and nothing is left behind to be ignored.
+
+use super::{CallReport, EndReason, Outcome, Party};
+use crate::sip::dialog::Dialog;
+use crate::time::Instant;
+use std::time::Duration;
+
+/// Where the call is.
+#[derive(Debug)]
+pub(super) enum Phase {
+    /// The INVITE is out and nobody has answered it.
+    Inviting {
+        /// When the ring timeout CANCELs; `None` once it has passed.
+        ring_deadline: Option<Instant>,
+        /// We want to CANCEL, but no provisional response has come yet (§9.1): the CANCEL
+        /// leaves with the first one.
+        cancel_pending: bool,
+    },
+    /// Our CANCEL is out; the INVITE waits for its final response.
+    Cancelling {
+        /// When we give the INVITE up without one (64·T1, §9.1).
+        deadline: Instant,
+    },
+    /// A 2xx with usable audio made the dialog: the call is up.
+    Answered(Box<Connected>),
+    /// Our BYE is out.
+    HangingUp(Box<HangingUp>),
+    /// The report is out; retransmissions are still absorbed until the call is finished.
+    Ended(Box<Ended>),
+}
+
+/// The dialog the first 2xx made, from the answer until the call is finished: retransmitted
+/// 2xx are ACKed again and the far end's requests in it answered, after a hang-up too.
+#[derive(Debug)]
+pub(super) struct Connected {
+    pub(super) dialog: Dialog,
+    /// Our ACK for the 2xx, sent again for each retransmission of it.
+    pub(super) ack: Vec<u8>,
+    /// The 2xx's status, the call's final SIP status.
+    pub(super) status: u16,
+    /// From the INVITE to the 2xx.
+    pub(super) ring: Duration,
+    pub(super) answered_at: Instant,
+}
+
+/// An answered call whose BYE is out.
+#[derive(Debug)]
+pub(super) struct HangingUp {
+    pub(super) connected: Connected,
+    pub(super) cause: ByeCause,
+}
+
+/// Why our BYE is out.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ByeCause {
+    /// The driver hung up.
+    HangUp,
+    /// The call's own signalling ended it: no usable audio, the session expired, the far end
+    /// is gone.
+    Signalling(EndReason),
+    /// The 2xx crossed our CANCEL: the phone picked up after we had given up on it.
+    LateAnswer,
+}
+
+/// What outlives the call's report.
+#[derive(Debug, Default)]
+pub(super) struct Ended {
+    /// The dialog, when the call was answered.
+    pub(super) connected: Option<Connected>,
+}
+
+impl Phase {
+    /// Takes the phase out to build the next from it; an empty `Ended` stands in meanwhile.
+    pub(super) fn take(&mut self) -> Phase {
+        std::mem::replace(self, Phase::Ended(Box::default()))
+    }
+
+    /// The dialog, once a 2xx has made it.
+    pub(super) fn connected(&self) -> Option<&Connected> {
+        match self {
+            Phase::Answered(connected) => Some(connected),
+            Phase::HangingUp(hanging_up) => Some(&hanging_up.connected),
+            Phase::Ended(ended) => ended.connected.as_ref(),
+            Phase::Inviting { .. } | Phase::Cancelling { .. } => None,
+        }
+    }
+
+    pub(super) fn connected_mut(&mut self) -> Option<&mut Connected> {
+        match self {
+            Phase::Answered(connected) => Some(connected),
+            Phase::HangingUp(hanging_up) => Some(&mut hanging_up.connected),
+            Phase::Ended(ended) => ended.connected.as_mut(),
+            Phase::Inviting { .. } | Phase::Cancelling { .. } => None,
+        }
+    }
+
+    /// When this phase itself needs the time: the ring timeout, the CANCEL's deadline.
+    pub(super) fn deadline(&self) -> Option<Instant> {
+        match self {
+            Phase::Inviting { ring_deadline, .. } => *ring_deadline,
+            Phase::Cancelling { deadline } => Some(*deadline),
+            Phase::Answered(_) | Phase::HangingUp(_) | Phase::Ended(_) => None,
+        }
+    }
+
+    /// How an answered call ends when the BYE (ours or theirs) completes now.
+    pub(super) fn answered_outcome(&self) -> Outcome {
+        match self {
+            Phase::HangingUp(hanging_up) => hanging_up.cause.outcome(),
+            _ => Outcome::Answered,
+        }
+    }
+
+    /// The report of a call ending now in this phase, from what the answer and the hang-up
+    /// told; a call never answered rang until now.
+    pub(super) fn report(&self, now: Instant, started_at: Instant, outcome: Outcome) -> CallReport {
+        let unanswered = CallReport {
+            outcome,
+            sip_status: None,
+            retry_after: None,
+            ring: now - started_at,
+            talk: Duration::ZERO,
+            hung_up_by: None,
+            reason: None,
+        };
+        match self {
+            Phase::Answered(connected) => connected.report(now, unanswered),
+            Phase::HangingUp(hanging_up) => CallReport {
+                hung_up_by: Some(Party::Local),
+                reason: hanging_up.cause.reason(),
+                ..hanging_up.connected.report(now, unanswered)
+            },
+            Phase::Inviting { .. } | Phase::Cancelling { .. } | Phase::Ended(_) => unanswered,
+        }
+    }
+
+    /// What of this phase outlives the report.
+    pub(super) fn into_ended(self) -> Ended {
+        match self {
+            Phase::Inviting { .. } | Phase::Cancelling { .. } => Ended::default(),
+            Phase::Answered(connected) => Ended {
+                connected: Some(*connected),
+            },
+            Phase::HangingUp(hanging_up) => Ended {
+                connected: Some(hanging_up.connected),
+            },
+            Phase::Ended(ended) => *ended,
+        }
+    }
+}
+
+impl Connected {
+    fn report(&self, now: Instant, unanswered: CallReport) -> CallReport {
+        CallReport {
+            sip_status: Some(self.status),
+            ring: self.ring,
+            talk: now - self.answered_at,
+            ..unanswered
+        }
+    }
+}
+
+impl ByeCause {
+    fn outcome(self) -> Outcome {
+        match self {
+            ByeCause::LateAnswer => Outcome::NoAnswer,
+            ByeCause::Signalling(reason) if reason.is_failure() => Outcome::Failed,
+            ByeCause::HangUp | ByeCause::Signalling(_) => Outcome::Answered,
+        }
+    }
+
+    fn reason(self) -> Option<EndReason> {
+        match self {
+            ByeCause::Signalling(reason) => Some(reason),
+            ByeCause::HangUp | ByeCause::LateAnswer => None,
+        }
+    }
+}

@@ -74,7 +74,7 @@ impl Call {
                 cancel_pending: true,
                 ..
             }
-            | Phase::Cancelling { .. } => {
+            | Phase::Cancelling(_) => {
                 self.peer_allows_update = allows(response, "UPDATE");
                 self.hang_up_late(now, connected);
             }

@@ -2,54 +2,41 @@
 //! RFC 3261 §9.1), BYE once answered, and re-sending either with credentials when the trunk
 //! challenges it.
 
-use super::phase::{ByeCause, Connected, HangingUp, Phase};
+use super::phase::{ByeCause, Cancelling, Connected, HangingUp, Phase};
 use super::{Call, build};
 use crate::sip::dialog::Dialog;
+use crate::sip::message::Response;
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
 use crate::time::Instant;
-use rand::Rng;
 
 impl Call {
     pub(super) fn drive_cancel(&mut self, now: Instant) {
-        let Some(mut tx) = self.cancel_tx.take() else {
+        let Some(events) = self.drain(Phase::cancel_tx_mut) else {
             return;
         };
-        while let Some(bytes) = tx.poll_transmit() {
-            self.transmits.push_back(self.to_next_hop(bytes));
-        }
-        let mut resend = None;
-        while let Some(event) = tx.poll_event() {
+        for event in events {
             if let ClientEvent::Final(r) = event
                 && matches!(r.status, 401 | 407)
             {
-                resend = self.authorized_retry(tx.request(), &r);
+                self.cancel_again(now, &r);
             }
-        }
-        match resend {
-            Some(request) => {
-                let (reliable, timers) = (self.setup.reliable, self.setup.timers);
-                self.cancel_tx = Some(ClientTransaction::new(now, request, reliable, timers));
-                self.drive_cancel(now);
-            }
-            None => self.cancel_tx = Some(tx),
         }
     }
 
     pub(super) fn drive_bye(&mut self, now: Instant) {
-        let Some(mut tx) = self.bye_tx.take() else {
+        let Some(events) = self.drain(Phase::bye_tx_mut) else {
             return;
         };
-        while let Some(bytes) = tx.poll_transmit() {
-            self.transmits.push_back(self.to_next_hop(bytes));
-        }
-        while let Some(event) = tx.poll_event() {
+        for event in events {
             match event {
                 ClientEvent::Provisional(_) => {}
                 ClientEvent::Final(r) if matches!(r.status, 401 | 407) => {
                     if let Some(bye) = self.authorized_in_call(&r) {
-                        let (reliable, timers) = (self.setup.reliable, self.setup.timers);
-                        self.bye_tx = Some(ClientTransaction::new(now, bye, reliable, timers));
+                        let tx = self.client(now, bye);
+                        if let Some(slot) = self.phase.bye_tx_mut() {
+                            *slot = tx;
+                        }
                         return self.drive_bye(now);
                     }
                     self.end(now, self.phase.answered_outcome());
@@ -59,7 +46,6 @@ impl Call {
                 }
             }
         }
-        self.bye_tx = Some(tx);
     }
 
     pub(super) fn cancel(&mut self, now: Instant) {
@@ -75,55 +61,71 @@ impl Call {
         if !matches!(self.phase, Phase::Inviting { .. }) {
             return;
         }
-        self.phase = Phase::Cancelling {
-            deadline: now + self.setup.timers.transaction_timeout(),
-        };
         let mut cancel = build::cancel(&self.invite);
         if self.invite.headers.get("authorization").is_some()
             || self.invite.headers.get("proxy-authorization").is_some()
         {
-            let cnonce = format!("{:016x}", self.rng.random::<u64>());
+            let cnonce = self.new_cnonce();
             if let Some(digest) = self.digest.as_mut() {
                 digest.authorize(&mut cancel, &cnonce);
             }
         }
-        self.cancel_tx = Some(ClientTransaction::new(
-            now,
-            cancel,
-            self.setup.reliable,
-            self.setup.timers,
-        ));
+        self.phase = Phase::Cancelling(Box::new(Cancelling {
+            cancel_tx: self.client(now, cancel),
+            deadline: now + self.setup.timers.transaction_timeout(),
+        }));
+    }
+
+    /// Our CANCEL was challenged: once more with credentials, when we have them.
+    fn cancel_again(&mut self, now: Instant, challenge: &Response) {
+        let Some(cancel) = self.phase.cancel_tx().map(|tx| tx.request().clone()) else {
+            return;
+        };
+        let Some(retry) = self.authorized_retry(&cancel, challenge) else {
+            return;
+        };
+        let tx = self.client(now, retry);
+        if let Some(slot) = self.phase.cancel_tx_mut() {
+            *slot = tx;
+        }
+        self.drive_cancel(now);
     }
 
     /// BYE from the answered call, which is now hanging up.
     pub(super) fn send_bye(&mut self, now: Instant, cause: ByeCause) {
         self.phase = match self.phase.take() {
-            Phase::Answered(mut connected) => {
-                self.bye_tx = Some(self.bye(now, &mut connected.dialog));
-                Phase::HangingUp(Box::new(HangingUp {
-                    connected: *connected,
-                    cause,
-                }))
-            }
+            Phase::Answered(mut connected) => Phase::HangingUp(Box::new(HangingUp {
+                bye_tx: self.bye(now, &mut connected.dialog),
+                connected: *connected,
+                cause,
+                cancel_tx: None,
+            })),
             other => other,
         };
     }
 
     /// The 2xx crossed our CANCEL: the call is up, so it must be ended with a BYE.
     pub(super) fn hang_up_late(&mut self, now: Instant, mut connected: Connected) {
-        self.bye_tx = Some(self.bye(now, &mut connected.dialog));
+        let bye_tx = self.bye(now, &mut connected.dialog);
+        let cancel_tx = match self.phase.take() {
+            Phase::Cancelling(cancelling) => Some(cancelling.cancel_tx),
+            _ => None,
+        };
         self.phase = Phase::HangingUp(Box::new(HangingUp {
             connected,
+            bye_tx,
             cause: ByeCause::LateAnswer,
+            cancel_tx,
         }));
     }
 
     /// Answered after we gave up on it (our CANCEL unanswered for 64·T1): the report is out,
     /// so the phone that picked up is only hung up, and the call stays ended.
     pub(super) fn hang_up_after_end(&mut self, now: Instant, mut connected: Connected) {
-        self.bye_tx = Some(self.bye(now, &mut connected.dialog));
+        let bye_tx = self.bye(now, &mut connected.dialog);
         if let Phase::Ended(ended) = &mut self.phase {
             ended.connected = Some(connected);
+            ended.bye_tx = Some(bye_tx);
         }
     }
 

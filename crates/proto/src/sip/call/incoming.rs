@@ -133,7 +133,9 @@ impl Call {
             report.hung_up_by.get_or_insert(Party::Remote);
         });
         // Their BYE crossed ours, which nobody waits for any more.
-        self.bye_tx = None;
+        if let Phase::Ended(ended) = &mut self.phase {
+            ended.bye_tx = None;
+        }
     }
 
     /// `true` when `request` belongs to the call's dialog.

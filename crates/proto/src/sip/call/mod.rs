@@ -139,8 +139,6 @@ pub struct Call {
     phase: Phase,
     invite: Request,
     invite_tx: ClientTransaction,
-    cancel_tx: Option<ClientTransaction>,
-    bye_tx: Option<ClientTransaction>,
     servers: Vec<ServerEntry>,
     digest: Option<DigestClient>,
     auth_retries: u32,
@@ -180,8 +178,6 @@ impl Call {
             rng,
             invite,
             invite_tx,
-            cancel_tx: None,
-            bye_tx: None,
             servers: Vec::new(),
             auth_retries: 0,
             started_at: now,
@@ -226,8 +222,8 @@ impl Call {
             *ring_deadline = None;
             self.cancel(now);
         }
-        if let Phase::Cancelling { deadline } = self.phase
-            && now >= deadline
+        if let Phase::Cancelling(cancelling) = &self.phase
+            && now >= cancelling.deadline
         {
             // §9.1: no final response 64·T1 after CANCEL; give the INVITE up.
             self.end(now, Outcome::NoAnswer);
@@ -241,7 +237,7 @@ impl Call {
         match self.phase {
             Phase::Inviting { .. } => self.cancel(now),
             Phase::Answered(_) => self.send_bye(now, ByeCause::HangUp),
-            Phase::Cancelling { .. } | Phase::HangingUp(_) | Phase::Ended(_) => {}
+            Phase::Cancelling(_) | Phase::HangingUp(_) | Phase::Ended(_) => {}
         }
         self.drive(now);
     }
@@ -352,7 +348,7 @@ impl Call {
             .headers
             .retry_after()
             .map(|s| Duration::from_secs(s.into()));
-        let cancelled = matches!(self.phase, Phase::Cancelling { .. });
+        let cancelled = matches!(self.phase, Phase::Cancelling(_));
         let outcome = Outcome::from_status(response.status, cancelled);
         self.end_with(now, outcome, |report| {
             report.sip_status = Some(response.status);

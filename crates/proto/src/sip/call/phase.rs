@@ -4,6 +4,7 @@
 
 use super::{CallReport, EndReason, Outcome, Party};
 use crate::sip::dialog::Dialog;
+use crate::sip::transaction::ClientTransaction;
 use crate::time::Instant;
 use std::time::Duration;
 
@@ -19,16 +20,21 @@ pub(super) enum Phase {
         cancel_pending: bool,
     },
     /// Our CANCEL is out; the INVITE waits for its final response.
-    Cancelling {
-        /// When we give the INVITE up without one (64·T1, §9.1).
-        deadline: Instant,
-    },
+    Cancelling(Box<Cancelling>),
     /// A 2xx with usable audio made the dialog: the call is up.
     Answered(Box<Connected>),
     /// Our BYE is out.
     HangingUp(Box<HangingUp>),
     /// The report is out; retransmissions are still absorbed until the call is finished.
     Ended(Box<Ended>),
+}
+
+/// A call we gave up on before it was answered.
+#[derive(Debug)]
+pub(super) struct Cancelling {
+    pub(super) cancel_tx: ClientTransaction,
+    /// When we give the INVITE up without its final response (64·T1, §9.1).
+    pub(super) deadline: Instant,
 }
 
 /// The dialog the first 2xx made, from the answer until the call is finished: retransmitted
@@ -49,7 +55,10 @@ pub(super) struct Connected {
 #[derive(Debug)]
 pub(super) struct HangingUp {
     pub(super) connected: Connected,
+    pub(super) bye_tx: ClientTransaction,
     pub(super) cause: ByeCause,
+    /// The CANCEL a 2xx crossed, until it completes.
+    pub(super) cancel_tx: Option<ClientTransaction>,
 }
 
 /// Why our BYE is out.
@@ -69,6 +78,11 @@ pub(super) enum ByeCause {
 pub(super) struct Ended {
     /// The dialog, when the call was answered.
     pub(super) connected: Option<Connected>,
+    /// Our BYE, until it completes (or the far end's BYE crossed it). A challenge still gets
+    /// credentials: the phone must be released.
+    pub(super) bye_tx: Option<ClientTransaction>,
+    /// Our CANCEL, until it completes.
+    pub(super) cancel_tx: Option<ClientTransaction>,
 }
 
 impl Phase {
@@ -83,7 +97,7 @@ impl Phase {
             Phase::Answered(connected) => Some(connected),
             Phase::HangingUp(hanging_up) => Some(&hanging_up.connected),
             Phase::Ended(ended) => ended.connected.as_ref(),
-            Phase::Inviting { .. } | Phase::Cancelling { .. } => None,
+            Phase::Inviting { .. } | Phase::Cancelling(_) => None,
         }
     }
 
@@ -92,7 +106,62 @@ impl Phase {
             Phase::Answered(connected) => Some(connected),
             Phase::HangingUp(hanging_up) => Some(&mut hanging_up.connected),
             Phase::Ended(ended) => ended.connected.as_mut(),
-            Phase::Inviting { .. } | Phase::Cancelling { .. } => None,
+            Phase::Inviting { .. } | Phase::Cancelling(_) => None,
+        }
+    }
+
+    /// Our CANCEL, from the moment it is sent until it completes.
+    pub(super) fn cancel_tx(&self) -> Option<&ClientTransaction> {
+        match self {
+            Phase::Cancelling(cancelling) => Some(&cancelling.cancel_tx),
+            Phase::HangingUp(hanging_up) => hanging_up.cancel_tx.as_ref(),
+            Phase::Ended(ended) => ended.cancel_tx.as_ref(),
+            Phase::Inviting { .. } | Phase::Answered(_) => None,
+        }
+    }
+
+    pub(super) fn cancel_tx_mut(&mut self) -> Option<&mut ClientTransaction> {
+        match self {
+            Phase::Cancelling(cancelling) => Some(&mut cancelling.cancel_tx),
+            Phase::HangingUp(hanging_up) => hanging_up.cancel_tx.as_mut(),
+            Phase::Ended(ended) => ended.cancel_tx.as_mut(),
+            Phase::Inviting { .. } | Phase::Answered(_) => None,
+        }
+    }
+
+    /// Our BYE, from the moment it is sent until it completes.
+    pub(super) fn bye_tx(&self) -> Option<&ClientTransaction> {
+        match self {
+            Phase::HangingUp(hanging_up) => Some(&hanging_up.bye_tx),
+            Phase::Ended(ended) => ended.bye_tx.as_ref(),
+            Phase::Inviting { .. } | Phase::Cancelling(_) | Phase::Answered(_) => None,
+        }
+    }
+
+    pub(super) fn bye_tx_mut(&mut self) -> Option<&mut ClientTransaction> {
+        match self {
+            Phase::HangingUp(hanging_up) => Some(&mut hanging_up.bye_tx),
+            Phase::Ended(ended) => ended.bye_tx.as_mut(),
+            Phase::Inviting { .. } | Phase::Cancelling(_) | Phase::Answered(_) => None,
+        }
+    }
+
+    /// The client transactions this phase holds: CANCEL and BYE.
+    pub(super) fn clients(&self) -> [Option<&ClientTransaction>; 2] {
+        [self.cancel_tx(), self.bye_tx()]
+    }
+
+    pub(super) fn clients_mut(&mut self) -> [Option<&mut ClientTransaction>; 2] {
+        match self {
+            Phase::Cancelling(cancelling) => [Some(&mut cancelling.cancel_tx), None],
+            Phase::HangingUp(hanging_up) => {
+                let HangingUp {
+                    bye_tx, cancel_tx, ..
+                } = &mut **hanging_up;
+                [cancel_tx.as_mut(), Some(bye_tx)]
+            }
+            Phase::Ended(ended) => [ended.cancel_tx.as_mut(), ended.bye_tx.as_mut()],
+            Phase::Inviting { .. } | Phase::Answered(_) => [None, None],
         }
     }
 
@@ -100,7 +169,7 @@ impl Phase {
     pub(super) fn deadline(&self) -> Option<Instant> {
         match self {
             Phase::Inviting { ring_deadline, .. } => *ring_deadline,
-            Phase::Cancelling { deadline } => Some(*deadline),
+            Phase::Cancelling(cancelling) => Some(cancelling.deadline),
             Phase::Answered(_) | Phase::HangingUp(_) | Phase::Ended(_) => None,
         }
     }
@@ -132,19 +201,26 @@ impl Phase {
                 reason: hanging_up.cause.reason(),
                 ..hanging_up.connected.report(now, unanswered)
             },
-            Phase::Inviting { .. } | Phase::Cancelling { .. } | Phase::Ended(_) => unanswered,
+            Phase::Inviting { .. } | Phase::Cancelling(_) | Phase::Ended(_) => unanswered,
         }
     }
 
     /// What of this phase outlives the report.
     pub(super) fn into_ended(self) -> Ended {
         match self {
-            Phase::Inviting { .. } | Phase::Cancelling { .. } => Ended::default(),
+            Phase::Inviting { .. } => Ended::default(),
+            Phase::Cancelling(cancelling) => Ended {
+                cancel_tx: Some(cancelling.cancel_tx),
+                ..Ended::default()
+            },
             Phase::Answered(connected) => Ended {
                 connected: Some(*connected),
+                ..Ended::default()
             },
             Phase::HangingUp(hanging_up) => Ended {
                 connected: Some(hanging_up.connected),
+                bye_tx: Some(hanging_up.bye_tx),
+                cancel_tx: hanging_up.cancel_tx,
             },
             Phase::Ended(ended) => *ended,
         }

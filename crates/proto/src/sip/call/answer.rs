@@ -6,7 +6,8 @@
 //! its dialog gets a BYE too; the call stays ended and reports nothing more.
 
 use super::phase::{ByeCause, Connected, Phase};
-use super::{Call, CallEvent, EndReason, Outcome, SessionTimer};
+use super::session::{Session, SessionTimer};
+use super::{Call, CallEvent, EndReason, Outcome};
 use crate::sip::dialog::Dialog;
 use crate::sip::message::Response;
 use crate::sip::method::Method;
@@ -64,6 +65,8 @@ impl Call {
             status,
             ring: now - self.started_at,
             answered_at: now,
+            session: Session::new(allows(response, "UPDATE")),
+            probe_tx: None,
         };
         match self.phase {
             Phase::Inviting {
@@ -74,10 +77,7 @@ impl Call {
                 cancel_pending: true,
                 ..
             }
-            | Phase::Cancelling(_) => {
-                self.peer_allows_update = allows(response, "UPDATE");
-                self.hang_up_late(now, connected);
-            }
+            | Phase::Cancelling(_) => self.hang_up_late(now, connected),
             Phase::Ended(_) => self.hang_up_after_end(now, connected),
             // The dialog exists from the first 2xx on.
             Phase::Answered(_) | Phase::HangingUp(_) => {}
@@ -86,15 +86,17 @@ impl Call {
 
     /// The call is up: the driver hears of it, or it is hung up at once when the answer
     /// gives no usable audio.
-    fn connect(&mut self, now: Instant, response: &Response, connected: Connected) {
-        self.peer_allows_update = allows(response, "UPDATE");
-        self.phase = Phase::Answered(Box::new(connected));
+    fn connect(&mut self, now: Instant, response: &Response, mut connected: Connected) {
         match self.usable_media(response) {
             Ok(media) => {
-                self.session_timer = SessionTimer::from_answer(now, response);
+                connected.session.timer = SessionTimer::from_answer(now, response);
+                self.phase = Phase::Answered(Box::new(connected));
                 self.events.push_back(CallEvent::Answered { media });
             }
-            Err(reason) => self.hang_up_because(now, reason),
+            Err(reason) => {
+                self.phase = Phase::Answered(Box::new(connected));
+                self.hang_up_because(now, reason);
+            }
         }
     }
 

@@ -12,26 +12,18 @@ use crate::time::Instant;
 impl Call {
     /// Every client transaction alive.
     pub(super) fn clients(&self) -> impl Iterator<Item = &ClientTransaction> {
-        let own = [
-            Some(&self.invite_tx),
-            self.refresh_tx.as_ref(),
-            self.probe_tx.as_ref(),
-        ];
-        let phase = self.phase.clients();
+        let phase = self.phase.clients().into_iter().flatten();
         let forks = self.forks.iter().filter_map(|f| f.bye_tx.as_ref());
-        own.into_iter().chain(phase).flatten().chain(forks)
+        std::iter::once(&self.invite_tx).chain(phase).chain(forks)
     }
 
     /// Every client transaction alive, to fire its timers.
     pub(super) fn clients_mut(&mut self) -> impl Iterator<Item = &mut ClientTransaction> {
-        let own = [
-            Some(&mut self.invite_tx),
-            self.refresh_tx.as_mut(),
-            self.probe_tx.as_mut(),
-        ];
-        let phase = self.phase.clients_mut();
+        let phase = self.phase.clients_mut().into_iter().flatten();
         let forks = self.forks.iter_mut().filter_map(|f| f.bye_tx.as_mut());
-        own.into_iter().chain(phase).flatten().chain(forks)
+        std::iter::once(&mut self.invite_tx)
+            .chain(phase)
+            .chain(forks)
     }
 
     /// Queues what the transaction `pick` finds has to send, to the next hop, and returns

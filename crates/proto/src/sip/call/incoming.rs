@@ -7,7 +7,7 @@
 //! the 2xx retransmissions. The ACK for a non-2xx shares the re-INVITE's branch.
 
 use super::phase::Phase;
-use super::{Call, CallEvent, Party, ServerEntry, build, refresh};
+use super::{Call, CallEvent, Party, ServerEntry, build, session};
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::sdp::Answer;
@@ -112,7 +112,7 @@ impl Call {
         }
         let refused = ok.clone();
         if self.answer_refresh(now, request, &mut ok).is_err() {
-            return refresh::too_small(refused);
+            return session::too_small(refused);
         }
         ok.headers
             .push("Contact", format!("<{}>", self.setup.contact));

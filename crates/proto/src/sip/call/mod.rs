@@ -21,6 +21,7 @@ mod outcome;
 mod phase;
 mod probe;
 mod refresh;
+mod session;
 #[cfg(test)]
 mod tests;
 
@@ -40,7 +41,6 @@ use bytes::Bytes;
 use phase::{ByeCause, Phase};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use refresh::SessionTimer;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -144,11 +144,6 @@ pub struct Call {
     auth_retries: u32,
     started_at: Instant,
     forks: Vec<Fork>,
-    session_timer: Option<SessionTimer>,
-    refresh_tx: Option<ClientTransaction>,
-    refresh_ack: Option<(u32, Vec<u8>)>,
-    peer_allows_update: bool,
-    probe_tx: Option<ClientTransaction>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<CallEvent>,
 }
@@ -182,11 +177,6 @@ impl Call {
             auth_retries: 0,
             started_at: now,
             forks: Vec::new(),
-            session_timer: None,
-            refresh_tx: None,
-            refresh_ack: None,
-            peer_allows_update: false,
-            probe_tx: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -262,11 +252,7 @@ impl Call {
             .servers
             .iter()
             .filter_map(|e| e.transaction.poll_timeout());
-        clients
-            .chain(servers)
-            .chain(self.phase.deadline())
-            .chain(self.session_timer_deadline())
-            .min()
+        clients.chain(servers).chain(self.phase.deadline()).min()
     }
 
     /// `true` once the call has ended and no transaction needs it any more.

@@ -2,6 +2,7 @@
 //! of the call ([`Phase::take`]) and building the next one from it, so what outlives a phase
 //! moves on explicitly and nothing is left behind to be ignored.
 
+use super::session::Session;
 use super::{CallReport, EndReason, Outcome, Party};
 use crate::sip::dialog::Dialog;
 use crate::sip::transaction::ClientTransaction;
@@ -49,6 +50,11 @@ pub(super) struct Connected {
     /// From the INVITE to the 2xx.
     pub(super) ring: Duration,
     pub(super) answered_at: Instant,
+    /// The session timer and our refreshes (RFC 4028). The timer runs only while the call is
+    /// answered; a refresh still out when we hang up completes, and its 2xx is ACKed.
+    pub(super) session: Session,
+    /// Our liveness probe, until it has an answer.
+    pub(super) probe_tx: Option<ClientTransaction>,
 }
 
 /// An answered call whose BYE is out.
@@ -146,31 +152,57 @@ impl Phase {
         }
     }
 
-    /// The client transactions this phase holds: CANCEL and BYE.
-    pub(super) fn clients(&self) -> [Option<&ClientTransaction>; 2] {
-        [self.cancel_tx(), self.bye_tx()]
+    /// The client transactions this phase holds: CANCEL, BYE, session refresh and probe.
+    pub(super) fn clients(&self) -> [Option<&ClientTransaction>; 4] {
+        let connected = self.connected();
+        [
+            self.cancel_tx(),
+            self.bye_tx(),
+            connected.and_then(|c| c.session.refresh_tx.as_ref()),
+            connected.and_then(|c| c.probe_tx.as_ref()),
+        ]
     }
 
-    pub(super) fn clients_mut(&mut self) -> [Option<&mut ClientTransaction>; 2] {
+    pub(super) fn clients_mut(&mut self) -> [Option<&mut ClientTransaction>; 4] {
         match self {
-            Phase::Cancelling(cancelling) => [Some(&mut cancelling.cancel_tx), None],
+            Phase::Inviting { .. } => [None, None, None, None],
+            Phase::Cancelling(cancelling) => [Some(&mut cancelling.cancel_tx), None, None, None],
+            Phase::Answered(connected) => {
+                let [refresh, probe] = connected.clients_mut();
+                [None, None, refresh, probe]
+            }
             Phase::HangingUp(hanging_up) => {
                 let HangingUp {
-                    bye_tx, cancel_tx, ..
+                    connected,
+                    bye_tx,
+                    cancel_tx,
+                    ..
                 } = &mut **hanging_up;
-                [cancel_tx.as_mut(), Some(bye_tx)]
+                let [refresh, probe] = connected.clients_mut();
+                [cancel_tx.as_mut(), Some(bye_tx), refresh, probe]
             }
-            Phase::Ended(ended) => [ended.cancel_tx.as_mut(), ended.bye_tx.as_mut()],
-            Phase::Inviting { .. } | Phase::Answered(_) => [None, None],
+            Phase::Ended(ended) => {
+                let Ended {
+                    connected,
+                    bye_tx,
+                    cancel_tx,
+                } = &mut **ended;
+                let [refresh, probe] = connected
+                    .as_mut()
+                    .map_or([None, None], Connected::clients_mut);
+                [cancel_tx.as_mut(), bye_tx.as_mut(), refresh, probe]
+            }
         }
     }
 
-    /// When this phase itself needs the time: the ring timeout, the CANCEL's deadline.
+    /// When this phase itself needs the time: the ring timeout, the CANCEL's deadline, the
+    /// session timer.
     pub(super) fn deadline(&self) -> Option<Instant> {
         match self {
             Phase::Inviting { ring_deadline, .. } => *ring_deadline,
             Phase::Cancelling(cancelling) => Some(cancelling.deadline),
-            Phase::Answered(_) | Phase::HangingUp(_) | Phase::Ended(_) => None,
+            Phase::Answered(connected) => connected.session.timer.map(|t| t.deadline()),
+            Phase::HangingUp(_) | Phase::Ended(_) => None,
         }
     }
 
@@ -228,6 +260,11 @@ impl Phase {
 }
 
 impl Connected {
+    /// Our refresh and probe.
+    fn clients_mut(&mut self) -> [Option<&mut ClientTransaction>; 2] {
+        [self.session.refresh_tx.as_mut(), self.probe_tx.as_mut()]
+    }
+
     fn report(&self, now: Instant, unanswered: CallReport) -> CallReport {
         CallReport {
             sip_status: Some(self.status),

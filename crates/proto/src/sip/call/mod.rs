@@ -9,6 +9,36 @@
 //! [`Call::hang_up`] with the current time, sends what [`Call::poll_transmit`] yields and reads
 //! [`Call::poll_event`]. A call reports [`CallEvent::Ended`] exactly once; it may keep
 //! absorbing retransmissions until [`Call::is_finished`].
+//!
+//! # Phases
+//!
+//! A call is in one phase at a time (`phase.rs`), and each phase holds what only it needs, so
+//! nothing that means something in one phase lies about in the others:
+//!
+//! - `Inviting`: the ring deadline, and whether a CANCEL waits for the first provisional
+//!   response (RFC 3261 §9.1).
+//! - `Cancelling`: our CANCEL, and the deadline (64·T1) after which the INVITE is given up.
+//! - `Answered`: the `Connected` dialog the first 2xx made — the dialog, our ACK (sent again
+//!   for each retransmitted 2xx), the 2xx's status and times for the report, the session
+//!   timer with our refreshes (`session.rs`), and the liveness probe.
+//! - `HangingUp`: the `Connected` dialog, our BYE, why it is out (the driver, the call's own
+//!   signalling with its [`EndReason`], or a 2xx that crossed our CANCEL), and that CANCEL
+//!   until it completes.
+//! - `Ended`: what outlives the report — the dialog, to ACK retransmitted 2xx and answer the
+//!   far end's requests, and our BYE or CANCEL until it completes.
+//!
+//! Phases only move forward. `Inviting` goes to `Cancelling` (ring timeout or hang-up),
+//! `Answered` (a 2xx) or `Ended` (a failure, Timer B); `Cancelling` to `Ended` (487, or no
+//! final response in time); a 2xx that crosses our CANCEL, sent or held back, goes to
+//! `HangingUp`. `Answered` goes to `HangingUp` (our BYE) or `Ended` (theirs), `HangingUp` to
+//! `Ended`. Each move takes the old phase out and builds the next from it; the report is built
+//! as the call ends, from the phase it leaves. A first 2xx after the end is ACKed and its
+//! dialog BYEd within `Ended`: an ended call never comes back.
+//!
+//! What every phase shares lives on [`Call`] itself: the setup, the random source and digest
+//! state, the INVITE and its transaction (its 2xx may be retransmitted at any time), the far
+//! end's requests with their server transactions, the other forks' dialogs being ended, and
+//! the queues to the driver.
 
 mod answer;
 mod auth;
@@ -17,6 +47,7 @@ mod clients;
 mod hangup;
 pub use build::response_to;
 mod incoming;
+mod invite;
 mod outcome;
 mod phase;
 mod probe;
@@ -30,10 +61,10 @@ pub use probe::PROBE_TIMEOUT;
 
 use crate::sip::digest::{Credentials, DigestClient};
 use crate::sip::header::{NameAddr, Via};
-use crate::sip::message::{Message, Request, Response};
+use crate::sip::message::{Message, Request};
 use crate::sip::method::Method;
 use crate::sip::sdp::{Answer, Offer};
-use crate::sip::transaction::{ClientEvent, ClientTransaction, ServerTransaction, Timers};
+use crate::sip::transaction::{ClientTransaction, ServerTransaction, Timers};
 use crate::sip::uri::Uri;
 use crate::time::Instant;
 use answer::Fork;
@@ -44,9 +75,6 @@ use rand::{Rng, SeedableRng};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
-
-/// How many times an INVITE or BYE is re-sent with credentials after a challenge.
-const MAX_AUTH_RETRIES: u32 = 2;
 
 /// Everything a call needs to know before it starts.
 #[derive(Debug, Clone)]
@@ -135,19 +163,28 @@ pub enum CallEvent {
 #[derive(Debug)]
 pub struct Call {
     setup: CallSetup,
+    /// Branches, cnonces and the 491 back-off, from [`CallSetup::seed`].
     rng: StdRng,
-    phase: Phase,
-    invite: Request,
-    invite_tx: ClientTransaction,
-    servers: Vec<ServerEntry>,
+    /// `None` without credentials.
     digest: Option<DigestClient>,
+    /// INVITEs re-sent with credentials so far.
     auth_retries: u32,
     started_at: Instant,
+    /// The INVITE that makes (or tries to make) the call, the last one sent after a
+    /// challenge.
+    invite: Request,
+    invite_tx: ClientTransaction,
+    /// The far end's requests, answered, until their transactions end.
+    servers: Vec<ServerEntry>,
+    /// Other forks' dialogs, ACKed and being ended with a BYE.
     forks: Vec<Fork>,
+    /// Where the call is, with what only that phase needs.
+    phase: Phase,
     transmits: VecDeque<Transmit>,
     events: VecDeque<CallEvent>,
 }
 
+/// A request from the far end and the transaction that answers it.
 #[derive(Debug)]
 struct ServerEntry {
     branch: String,
@@ -206,18 +243,7 @@ impl Call {
         for entry in &mut self.servers {
             entry.transaction.handle_timeout(now);
         }
-        if let Phase::Inviting { ring_deadline, .. } = &mut self.phase
-            && ring_deadline.is_some_and(|at| now >= at)
-        {
-            *ring_deadline = None;
-            self.cancel(now);
-        }
-        if let Phase::Cancelling(cancelling) = &self.phase
-            && now >= cancelling.deadline
-        {
-            // §9.1: no final response 64·T1 after CANCEL; give the INVITE up.
-            self.end(now, Outcome::NoAnswer);
-        }
+        self.on_invite_deadlines(now);
         self.on_session_timer(now);
         self.drive(now);
     }
@@ -286,69 +312,18 @@ impl Call {
         self.servers.retain(|e| !e.transaction.is_terminated());
     }
 
-    fn on_invite_event(&mut self, now: Instant, event: ClientEvent) {
-        match event {
-            ClientEvent::Provisional(r) => self.on_provisional(now, &r),
-            ClientEvent::Final(r) if r.status / 100 == 2 => self.on_answer(now, &r),
-            ClientEvent::Final(r) => self.on_failure(now, &r),
-            ClientEvent::Timeout => self.end(now, Outcome::Failed),
-        }
-    }
-
-    fn on_provisional(&mut self, now: Instant, response: &Response) {
-        let Phase::Inviting { cancel_pending, .. } = self.phase else {
-            return;
-        };
-        if response.status > 100 {
-            self.events.push_back(CallEvent::Ringing {
-                status: response.status,
-            });
-        }
-        if cancel_pending {
-            self.send_cancel(now);
-        }
-    }
-
-    fn on_failure(&mut self, now: Instant, response: &Response) {
-        let challenged = matches!(response.status, 401 | 407);
-        if challenged && self.auth_retries >= MAX_AUTH_RETRIES {
-            self.auth_gave_up(response);
-        }
-        if challenged
-            && matches!(self.phase, Phase::Inviting { .. })
-            && self.auth_retries < MAX_AUTH_RETRIES
-        {
-            let cseq = self.invite_cseq();
-            let via = self.new_via();
-            let invite = build::invite(&self.setup, &via, cseq + 1);
-            if let Some(invite) = self.authorized_retry(&invite, response) {
-                self.auth_retries += 1;
-                self.invite = invite.clone();
-                self.invite_tx =
-                    ClientTransaction::new(now, invite, self.setup.reliable, self.setup.timers);
-                self.drive(now);
-                return;
-            }
-        }
-        let retry_after = response
-            .headers
-            .retry_after()
-            .map(|s| Duration::from_secs(s.into()));
-        let cancelled = matches!(self.phase, Phase::Cancelling(_));
-        let outcome = Outcome::from_status(response.status, cancelled);
-        self.end_with(now, outcome, |report| {
-            report.sip_status = Some(response.status);
-            report.retry_after = retry_after;
-        });
-    }
-
-    fn end(&mut self, now: Instant, outcome: Outcome) {
+    pub(super) fn end(&mut self, now: Instant, outcome: Outcome) {
         self.end_with(now, outcome, |_| {});
     }
 
     /// Ends the call: reports it once, from what the phase it leaves knows and what `amend`
     /// adds, and keeps what must outlive it.
-    fn end_with(&mut self, now: Instant, outcome: Outcome, amend: impl FnOnce(&mut CallReport)) {
+    pub(super) fn end_with(
+        &mut self,
+        now: Instant,
+        outcome: Outcome,
+        amend: impl FnOnce(&mut CallReport),
+    ) {
         if matches!(self.phase, Phase::Ended(_)) {
             return;
         }
@@ -357,11 +332,6 @@ impl Call {
         self.events.push_back(CallEvent::Ended(report));
         let ended = self.phase.take().into_ended();
         self.phase = Phase::Ended(Box::new(ended));
-    }
-
-    /// The CSeq number of the INVITE that made (or tries to make) the call.
-    fn invite_cseq(&self) -> u32 {
-        self.invite.headers.cseq().map(|c| c.seq).unwrap_or(1)
     }
 
     fn new_via(&mut self) -> Via {

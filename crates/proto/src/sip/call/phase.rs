@@ -1,6 +1,12 @@
-//! The phases of a call, each holding what only it needs. A phase is left by taking it out
-//! of the call ([`Phase::take`]) and building the next one from it, so what outlives a phase
-//! moves on explicitly and nothing is left behind to be ignored.
+//! The phases of a call, each holding what only it needs (see the module above for the
+//! moves between them). A phase is left by taking it out of the call ([`Phase::take`]) and
+//! building the next one from it, so what outlives a phase moves on explicitly and nothing is
+//! left behind to be ignored.
+//!
+//! Our transactions may outlive the phase that sent them: a CANCEL crossed by a 2xx, a refresh
+//! or probe still out at hang-up, our BYE after the report. They move on with the phase and
+//! complete there; what they answer only changes the call where it still can (a refresh's 2xx
+//! is ACKed after a hang-up, but restarts no timer).
 
 use super::session::Session;
 use super::{CallReport, EndReason, Outcome, Party};
@@ -14,7 +20,8 @@ use std::time::Duration;
 pub(super) enum Phase {
     /// The INVITE is out and nobody has answered it.
     Inviting {
-        /// When the ring timeout CANCELs; `None` once it has passed.
+        /// When the ring timeout CANCELs; `None` once it has passed (the CANCEL is then
+        /// pending).
         ring_deadline: Option<Instant>,
         /// We want to CANCEL, but no provisional response has come yet (§9.1): the CANCEL
         /// leaves with the first one.
@@ -22,7 +29,8 @@ pub(super) enum Phase {
     },
     /// Our CANCEL is out; the INVITE waits for its final response.
     Cancelling(Box<Cancelling>),
-    /// A 2xx with usable audio made the dialog: the call is up.
+    /// A 2xx made the dialog: the call is up. (One without usable audio passes through on its
+    /// way to `HangingUp`, and the driver never hears of it.)
     Answered(Box<Connected>),
     /// Our BYE is out.
     HangingUp(Box<HangingUp>),
@@ -82,7 +90,7 @@ pub(super) enum ByeCause {
 /// What outlives the call's report.
 #[derive(Debug, Default)]
 pub(super) struct Ended {
-    /// The dialog, when the call was answered.
+    /// The dialog, when a 2xx made one: before the end, or after it (then only to BYE it).
     pub(super) connected: Option<Connected>,
     /// Our BYE, until it completes (or the far end's BYE crossed it). A challenge still gets
     /// credentials: the phone must be released.

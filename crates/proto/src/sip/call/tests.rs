@@ -2,7 +2,7 @@
 //! delay datagrams.
 
 use super::*;
-use crate::sip::message::parse_datagram;
+use crate::sip::message::{Response, parse_datagram};
 use crate::sip::sdp::Codec;
 use std::collections::BTreeMap;
 

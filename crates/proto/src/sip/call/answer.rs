@@ -2,8 +2,9 @@
 //! up at once (BYE, outcome `Failed`) when its SDP gives no usable audio. A retransmission is
 //! ACKed again. A 2xx with another To tag comes from another fork of the INVITE: it is ACKed
 //! and that dialog gets a BYE, so exactly one phone stays connected (RFC 3261 §13.2.2.4).
-//! A first 2xx once the call has ended (our CANCEL went unanswered for 64·T1) is ACKed and
-//! its dialog gets a BYE too; the call stays ended and reports nothing more.
+//! A first dialog-making 2xx once the call has ended (our CANCEL went unanswered for 64·T1, or
+//! an earlier 2xx made no dialog) is ACKed and its dialog gets a BYE too; the call stays ended
+//! and reports nothing more.
 
 use super::phase::{ByeCause, Connected, Phase};
 use super::session::{Session, SessionTimer};
@@ -79,7 +80,7 @@ impl Call {
             }
             | Phase::Cancelling(_) => self.hang_up_late(now, connected),
             Phase::Ended(_) => self.hang_up_after_end(now, connected),
-            // The dialog exists from the first 2xx on.
+            // Not reached: these phases have the dialog, so a 2xx is a retransmission or a fork.
             Phase::Answered(_) | Phase::HangingUp(_) => {}
         }
     }

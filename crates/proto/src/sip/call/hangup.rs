@@ -119,8 +119,9 @@ impl Call {
         }));
     }
 
-    /// Answered after we gave up on it (our CANCEL unanswered for 64·T1): the report is out,
-    /// so the phone that picked up is only hung up, and the call stays ended.
+    /// Answered after the call ended without a dialog (our CANCEL unanswered for 64·T1, or an
+    /// earlier 2xx that made none): the report is out, so the phone that picked up is only
+    /// hung up, and the call stays ended.
     pub(super) fn hang_up_after_end(&mut self, now: Instant, mut connected: Connected) {
         let bye_tx = self.bye(now, &mut connected.dialog);
         if let Phase::Ended(ended) = &mut self.phase {

@@ -55,3 +55,29 @@ fn answer_to_our_refresh_after_we_hung_up_is_still_acked() {
         .collect();
     assert_eq!(acked, [1, 2], "RFC 3261 §13.2.2.4: every 2xx is ACKed");
 }
+
+#[test]
+fn answer_after_one_that_made_no_dialog_is_acked_and_byed_not_reported() {
+    let mut net = Net::new(Script::Silent, setup());
+    net.run(100);
+    let invite = net.phone.requests(Method::Invite)[0].1.clone();
+    let ok = String::from_utf8(ok_to(&net, &invite)).unwrap();
+    net.phone
+        .send_at(200, ok.replace(";tag=remote1", "").into_bytes());
+    net.phone.send_at(300, ok.into_bytes());
+    net.run(60_000);
+    let report = net.report();
+    assert_eq!(
+        (report.outcome, report.reason),
+        (Outcome::Failed, Some(EndReason::BadAnswer))
+    );
+    assert!(
+        net.events
+            .iter()
+            .all(|(_, e)| !matches!(e, CallEvent::Answered { .. })),
+        "{:?}",
+        net.events
+    );
+    assert_eq!(net.phone.methods(), ["INVITE", "ACK", "BYE"]);
+    assert!(net.call.is_finished());
+}

@@ -2,15 +2,19 @@
 //! up at once (BYE, outcome `Failed`) when its SDP gives no usable audio. A retransmission is
 //! ACKed again. A 2xx with another To tag comes from another fork of the INVITE: it is ACKed
 //! and that dialog gets a BYE, so exactly one phone stays connected (RFC 3261 §13.2.2.4).
+//! A first dialog-making 2xx once the call has ended (our CANCEL went unanswered for 64·T1, or
+//! an earlier 2xx made no dialog) is ACKed and its dialog gets a BYE too; the call stays ended
+//! and reports nothing more.
 
-use super::{Call, CallEvent, EndReason, Outcome, Phase, SessionTimer};
+use super::phase::{ByeCause, Connected, Phase};
+use super::session::{Session, SessionTimer};
+use super::{Call, CallEvent, EndReason, Outcome};
 use crate::sip::dialog::Dialog;
-use crate::sip::message::{Request, Response};
+use crate::sip::message::Response;
 use crate::sip::method::Method;
 use crate::sip::sdp::Answer;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
 use crate::time::Instant;
-use rand::Rng;
 
 /// The most forks we answer; further 2xx with new tags are dropped (hostile input).
 const MAX_FORKS: usize = 16;
@@ -27,55 +31,80 @@ pub(super) struct Fork {
 
 impl Call {
     pub(super) fn on_answer(&mut self, now: Instant, response: &Response) {
+        let Some(connected) = self.phase.connected() else {
+            return self.on_first_answer(now, response);
+        };
         let tag = response
             .headers
             .to()
             .ok()
             .and_then(|to| to.tag().map(str::to_owned));
-        if let Some(dialog) = &self.dialog {
-            if tag.as_deref() == dialog.remote_tag() {
-                // A retransmitted 2xx: our ACK was lost.
-                self.transmits
-                    .extend(self.ack.clone().map(|ack| self.to_next_hop(ack)));
-            } else if let Some(tag) = tag {
-                self.on_fork(now, response, tag);
-            }
-            return;
+        if tag.as_deref() == connected.dialog.remote_tag() {
+            // A retransmitted 2xx: our ACK was lost.
+            let ack = self.to_next_hop(connected.ack.clone());
+            self.transmits.push_back(ack);
+        } else if let Some(tag) = tag {
+            self.on_fork(now, response, tag);
         }
-        self.final_status = Some(response.status);
+    }
+
+    /// The first 2xx makes the dialog, which is ACKed; the call is connected unless we had
+    /// given up on it already.
+    fn on_first_answer(&mut self, now: Instant, response: &Response) {
+        let status = response.status;
         let Ok(dialog) = Dialog::from_answer(&self.invite, response) else {
-            self.reason = Some(EndReason::BadAnswer);
-            self.end(now, Outcome::Failed);
-            return;
+            return self.end_with(now, Outcome::Failed, |report| {
+                report.sip_status = Some(status);
+                report.reason = Some(EndReason::BadAnswer);
+            });
         };
         let ack = dialog.ack(&self.new_via(), self.invite_cseq()).to_bytes();
         self.transmits.push_back(self.to_next_hop(ack.clone()));
-        self.ack = Some(ack);
-        self.dialog = Some(dialog);
-        self.ring_time = now - self.started_at;
-        self.answered_at = Some(now);
-        self.peer_allows_update = allows(response, "UPDATE");
-        if self.phase == Phase::Cancelling || self.cancel_pending {
-            // The 200 crossed our CANCEL: the call is up, so it must be ended with a BYE.
-            self.answered_late = true;
-            self.send_bye(now);
-            return;
+        let connected = Connected {
+            dialog,
+            ack,
+            status,
+            ring: now - self.started_at,
+            answered_at: now,
+            session: Session::new(allows(response, "UPDATE")),
+            probe_tx: None,
+        };
+        match self.phase {
+            Phase::Inviting {
+                cancel_pending: false,
+                ..
+            } => self.connect(now, response, connected),
+            Phase::Inviting {
+                cancel_pending: true,
+                ..
+            }
+            | Phase::Cancelling(_) => self.hang_up_late(now, connected),
+            Phase::Ended(_) => self.hang_up_after_end(now, connected),
+            // Not reached: these phases have the dialog, so a 2xx is a retransmission or a fork.
+            Phase::Answered(_) | Phase::HangingUp(_) => {}
         }
-        self.phase = Phase::Answered;
+    }
+
+    /// The call is up: the driver hears of it, or it is hung up at once when the answer
+    /// gives no usable audio.
+    fn connect(&mut self, now: Instant, response: &Response, mut connected: Connected) {
         match self.usable_media(response) {
             Ok(media) => {
-                self.session_timer = SessionTimer::from_answer(now, response);
+                connected.session.timer = SessionTimer::from_answer(now, response);
+                self.phase = Phase::Answered(Box::new(connected));
                 self.events.push_back(CallEvent::Answered { media });
             }
-            Err(reason) => self.hang_up_because(now, reason),
+            Err(reason) => {
+                self.phase = Phase::Answered(Box::new(connected));
+                self.hang_up_because(now, reason);
+            }
         }
     }
 
     /// BYE from our side for a reason of the call's own; the driver hears it at once.
     pub(super) fn hang_up_because(&mut self, now: Instant, reason: EndReason) {
-        self.reason.get_or_insert(reason);
         self.events.push_back(CallEvent::Ending { reason });
-        self.send_bye(now);
+        self.send_bye(now, ByeCause::Signalling(reason));
     }
 
     fn usable_media(&self, response: &Response) -> Result<Answer, EndReason> {
@@ -99,12 +128,11 @@ impl Call {
         let ack = dialog.ack(&self.new_via(), self.invite_cseq()).to_bytes();
         self.transmits.push_back(self.to_next_hop(ack.clone()));
         let bye = dialog.request(Method::Bye, &self.new_via());
-        let (reliable, timers) = (self.setup.reliable, self.setup.timers);
         self.forks.push(Fork {
             tag,
             dialog,
             ack,
-            bye_tx: Some(ClientTransaction::new(now, bye, reliable, timers)),
+            bye_tx: Some(self.client(now, bye)),
             challenged: false,
         });
     }
@@ -143,26 +171,6 @@ impl Call {
             }
         }
         self.forks = forks;
-    }
-
-    /// A new request of the challenged one's method inside `dialog` (next CSeq, new branch)
-    /// with credentials for `response`'s challenge; `None` without credentials, or when the
-    /// trunk refused the ones we sent.
-    pub(super) fn authorized_in_dialog(
-        &mut self,
-        dialog: &mut Dialog,
-        response: &Response,
-    ) -> Option<Request> {
-        let method = response.headers.cseq().ok()?.method;
-        if self.digest.as_mut()?.handle_challenge(response).is_err() {
-            self.auth_gave_up(response);
-            return None;
-        }
-        let via = self.new_via();
-        let mut request = dialog.request(method, &via);
-        let cnonce = format!("{:016x}", self.rng.random::<u64>());
-        self.digest.as_mut()?.authorize(&mut request, &cnonce);
-        Some(request)
     }
 }
 

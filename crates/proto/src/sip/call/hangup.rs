@@ -2,157 +2,137 @@
 //! RFC 3261 §9.1), BYE once answered, and re-sending either with credentials when the trunk
 //! challenges it.
 
-use super::{Call, CallEvent, Party, Phase};
-use crate::sip::call::build;
-use crate::sip::digest::Challenge;
-use crate::sip::message::{Request, Response};
+use super::phase::{ByeCause, Cancelling, Connected, HangingUp, Phase};
+use super::{Call, build};
+use crate::sip::dialog::Dialog;
+use crate::sip::message::Response;
 use crate::sip::method::Method;
 use crate::sip::transaction::{ClientEvent, ClientTransaction};
 use crate::time::Instant;
-use rand::Rng;
 
 impl Call {
     pub(super) fn drive_cancel(&mut self, now: Instant) {
-        let Some(mut tx) = self.cancel_tx.take() else {
+        let Some(events) = self.drain(Phase::cancel_tx_mut) else {
             return;
         };
-        while let Some(bytes) = tx.poll_transmit() {
-            self.transmits.push_back(self.to_next_hop(bytes));
-        }
-        let mut resend = None;
-        while let Some(event) = tx.poll_event() {
+        for event in events {
             if let ClientEvent::Final(r) = event
                 && matches!(r.status, 401 | 407)
             {
-                resend = self.authorized_retry(tx.request(), &r);
+                self.cancel_again(now, &r);
             }
-        }
-        match resend {
-            Some(request) => {
-                let (reliable, timers) = (self.setup.reliable, self.setup.timers);
-                self.cancel_tx = Some(ClientTransaction::new(now, request, reliable, timers));
-                self.drive_cancel(now);
-            }
-            None => self.cancel_tx = Some(tx),
         }
     }
 
     pub(super) fn drive_bye(&mut self, now: Instant) {
-        let Some(mut tx) = self.bye_tx.take() else {
+        let Some(events) = self.drain(Phase::bye_tx_mut) else {
             return;
         };
-        while let Some(bytes) = tx.poll_transmit() {
-            self.transmits.push_back(self.to_next_hop(bytes));
-        }
-        while let Some(event) = tx.poll_event() {
+        for event in events {
             match event {
                 ClientEvent::Provisional(_) => {}
                 ClientEvent::Final(r) if matches!(r.status, 401 | 407) => {
-                    if let Some(bye) = self.challenged_bye(&r) {
-                        let (reliable, timers) = (self.setup.reliable, self.setup.timers);
-                        self.bye_tx = Some(ClientTransaction::new(now, bye, reliable, timers));
+                    if let Some(bye) = self.authorized_in_call(&r) {
+                        let tx = self.client(now, bye);
+                        if let Some(slot) = self.phase.bye_tx_mut() {
+                            *slot = tx;
+                        }
                         return self.drive_bye(now);
                     }
-                    self.end(now, self.answered_outcome());
+                    self.end(now, self.phase.answered_outcome());
                 }
                 ClientEvent::Final(_) | ClientEvent::Timeout => {
-                    self.end(now, self.answered_outcome())
+                    self.end(now, self.phase.answered_outcome())
                 }
             }
         }
-        self.bye_tx = Some(tx);
-    }
-
-    /// A new BYE (next CSeq, new branch) with credentials for the challenge in `response`;
-    /// `None` without credentials, or when the trunk refused the ones we sent.
-    fn challenged_bye(&mut self, response: &Response) -> Option<Request> {
-        let mut dialog = self.dialog.take()?;
-        let bye = self.authorized_in_dialog(&mut dialog, response);
-        self.dialog = Some(dialog);
-        bye
-    }
-
-    /// Digest authentication gave up on `response`'s challenge: the driver logs who was
-    /// refused where. Without credentials there is nothing to report but the status.
-    pub(super) fn auth_gave_up(&mut self, response: &Response) {
-        let Some(credentials) = &self.setup.credentials else {
-            return;
-        };
-        let realm = Challenge::realm_of(response);
-        let method = response.headers.cseq().map(|c| c.method.to_string());
-        self.events.push_back(CallEvent::AuthRejected {
-            status: response.status,
-            method: method.unwrap_or_default(),
-            realm,
-            username: credentials.username.clone(),
-        });
     }
 
     pub(super) fn cancel(&mut self, now: Instant) {
         if self.invite_tx.has_response() {
             self.send_cancel(now);
-        } else {
+        } else if let Phase::Inviting { cancel_pending, .. } = &mut self.phase {
             // §9.1: no CANCEL before a provisional response; send it when one arrives.
-            self.cancel_pending = true;
+            *cancel_pending = true;
         }
     }
 
     pub(super) fn send_cancel(&mut self, now: Instant) {
-        self.cancel_pending = false;
-        if self.phase != Phase::Inviting {
+        if !matches!(self.phase, Phase::Inviting { .. }) {
             return;
         }
-        self.phase = Phase::Cancelling;
-        self.cancel_deadline = Some(now + self.setup.timers.transaction_timeout());
         let mut cancel = build::cancel(&self.invite);
         if self.invite.headers.get("authorization").is_some()
             || self.invite.headers.get("proxy-authorization").is_some()
         {
-            let cnonce = format!("{:016x}", self.rng.random::<u64>());
+            let cnonce = self.new_cnonce();
             if let Some(digest) = self.digest.as_mut() {
                 digest.authorize(&mut cancel, &cnonce);
             }
         }
-        self.cancel_tx = Some(ClientTransaction::new(
-            now,
-            cancel,
-            self.setup.reliable,
-            self.setup.timers,
-        ));
+        self.phase = Phase::Cancelling(Box::new(Cancelling {
+            cancel_tx: self.client(now, cancel),
+            deadline: now + self.setup.timers.transaction_timeout(),
+        }));
     }
 
-    pub(super) fn send_bye(&mut self, now: Instant) {
-        self.hung_up_by = Some(Party::Local);
-        let via = self.new_via();
-        let Some(dialog) = self.dialog.as_mut() else {
+    /// Our CANCEL was challenged: once more with credentials, when we have them.
+    fn cancel_again(&mut self, now: Instant, challenge: &Response) {
+        let Some(cancel) = self.phase.cancel_tx().map(|tx| tx.request().clone()) else {
             return;
         };
-        let bye = dialog.request(Method::Bye, &via);
-        self.phase = Phase::HangingUp;
-        self.bye_tx = Some(ClientTransaction::new(
-            now,
-            bye,
-            self.setup.reliable,
-            self.setup.timers,
-        ));
+        let Some(retry) = self.authorized_retry(&cancel, challenge) else {
+            return;
+        };
+        let tx = self.client(now, retry);
+        if let Some(slot) = self.phase.cancel_tx_mut() {
+            *slot = tx;
+        }
+        self.drive_cancel(now);
     }
 
-    /// The request again with credentials for the challenge in `response`, or `None` when we
-    /// have no credentials or the server rejected the ones we sent.
-    pub(super) fn authorized_retry(
-        &mut self,
-        request: &Request,
-        response: &Response,
-    ) -> Option<Request> {
-        let digest = self.digest.as_mut()?;
-        if digest.handle_challenge(response).is_err() {
-            self.auth_gave_up(response);
-            return None;
+    /// BYE from the answered call, which is now hanging up.
+    pub(super) fn send_bye(&mut self, now: Instant, cause: ByeCause) {
+        self.phase = match self.phase.take() {
+            Phase::Answered(mut connected) => Phase::HangingUp(Box::new(HangingUp {
+                bye_tx: self.bye(now, &mut connected.dialog),
+                connected: *connected,
+                cause,
+                cancel_tx: None,
+            })),
+            other => other,
+        };
+    }
+
+    /// The 2xx crossed our CANCEL: the call is up, so it must be ended with a BYE.
+    pub(super) fn hang_up_late(&mut self, now: Instant, mut connected: Connected) {
+        let bye_tx = self.bye(now, &mut connected.dialog);
+        let cancel_tx = match self.phase.take() {
+            Phase::Cancelling(cancelling) => Some(cancelling.cancel_tx),
+            _ => None,
+        };
+        self.phase = Phase::HangingUp(Box::new(HangingUp {
+            connected,
+            bye_tx,
+            cause: ByeCause::LateAnswer,
+            cancel_tx,
+        }));
+    }
+
+    /// Answered after the call ended without a dialog (our CANCEL unanswered for 64·T1, or an
+    /// earlier 2xx that made none): the report is out, so the phone that picked up is only
+    /// hung up, and the call stays ended.
+    pub(super) fn hang_up_after_end(&mut self, now: Instant, mut connected: Connected) {
+        let bye_tx = self.bye(now, &mut connected.dialog);
+        if let Phase::Ended(ended) = &mut self.phase {
+            ended.connected = Some(connected);
+            ended.bye_tx = Some(bye_tx);
         }
-        let digest = self.digest.as_mut()?;
-        let mut retry = request.clone();
-        let cnonce = format!("{:016x}", self.rng.random::<u64>());
-        digest.authorize(&mut retry, &cnonce);
-        Some(retry)
+    }
+
+    /// A BYE transaction in `dialog`: next CSeq, new branch.
+    fn bye(&mut self, now: Instant, dialog: &mut Dialog) -> ClientTransaction {
+        let bye = dialog.request(Method::Bye, &self.new_via());
+        self.client(now, bye)
     }
 }

@@ -6,7 +6,8 @@
 //! §13.3.1.4, §17.2.1): it is matched to the re-INVITE by dialog and CSeq number, which stops
 //! the 2xx retransmissions. The ACK for a non-2xx shares the re-INVITE's branch.
 
-use super::{Call, CallEvent, Outcome, Party, Phase, ServerEntry, build, refresh};
+use super::phase::Phase;
+use super::{Call, CallEvent, Party, ServerEntry, build, session};
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::sdp::Answer;
@@ -22,7 +23,7 @@ impl Call {
         let branch = via.branch().unwrap_or_default().to_owned();
         let cseq = request.headers.cseq().map(|c| c.seq).unwrap_or(0);
         if request.method == Method::Ack {
-            let in_dialog = self.dialog.as_ref().is_some_and(|d| d.matches(&request));
+            let in_dialog = self.in_dialog(&request);
             self.servers
                 .iter_mut()
                 .filter(|e| e.method == Method::Invite)
@@ -54,7 +55,7 @@ impl Call {
     /// Decides the response, and acts on the request.
     fn respond(&mut self, now: Instant, request: &Request) -> Response {
         let local_tag = self.setup.from.tag().unwrap_or_default().to_owned();
-        let in_dialog = self.dialog.as_ref().is_some_and(|d| d.matches(request));
+        let in_dialog = self.in_dialog(request);
         let reply = |status, reason| build::response_to(request, status, reason, &local_tag);
         if request.method == Method::Cancel {
             return reply(481, "Call/Transaction Does Not Exist");
@@ -111,7 +112,7 @@ impl Call {
         }
         let refused = ok.clone();
         if self.answer_refresh(now, request, &mut ok).is_err() {
-            return refresh::too_small(refused);
+            return session::too_small(refused);
         }
         ok.headers
             .push("Contact", format!("<{}>", self.setup.contact));
@@ -124,23 +125,23 @@ impl Call {
     }
 
     fn on_remote_bye(&mut self, now: Instant) {
-        if matches!(self.phase, Phase::Answered | Phase::HangingUp) {
-            if self.hung_up_by.is_none() {
-                self.hung_up_by = Some(Party::Remote);
-            }
-            self.bye_tx = None;
-            let outcome = self.answered_outcome();
-            self.end(now, outcome);
+        if !matches!(self.phase, Phase::Answered(_) | Phase::HangingUp(_)) {
+            return;
+        }
+        let outcome = self.phase.answered_outcome();
+        self.end_with(now, outcome, |report| {
+            report.hung_up_by.get_or_insert(Party::Remote);
+        });
+        // Their BYE crossed ours, which nobody waits for any more.
+        if let Phase::Ended(ended) = &mut self.phase {
+            ended.bye_tx = None;
         }
     }
 
-    pub(super) fn answered_outcome(&self) -> Outcome {
-        if self.answered_late {
-            Outcome::NoAnswer
-        } else if self.reason.is_some_and(|r| r.is_failure()) {
-            Outcome::Failed
-        } else {
-            Outcome::Answered
-        }
+    /// `true` when `request` belongs to the call's dialog.
+    fn in_dialog(&self, request: &Request) -> bool {
+        self.phase
+            .connected()
+            .is_some_and(|c| c.dialog.matches(request))
     }
 }

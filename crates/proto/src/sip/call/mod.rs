@@ -9,42 +9,72 @@
 //! [`Call::hang_up`] with the current time, sends what [`Call::poll_transmit`] yields and reads
 //! [`Call::poll_event`]. A call reports [`CallEvent::Ended`] exactly once; it may keep
 //! absorbing retransmissions until [`Call::is_finished`].
+//!
+//! # Phases
+//!
+//! A call is in one phase at a time (`phase.rs`), and each phase holds what only it needs, so
+//! nothing that means something in one phase lies about in the others:
+//!
+//! - `Inviting`: the ring deadline, and whether a CANCEL waits for the first provisional
+//!   response (RFC 3261 §9.1).
+//! - `Cancelling`: our CANCEL, and the deadline (64·T1) after which the INVITE is given up.
+//! - `Answered`: the `Connected` dialog the first 2xx made — the dialog, our ACK (sent again
+//!   for each retransmitted 2xx), the 2xx's status and times for the report, the session
+//!   timer with our refreshes (`session.rs`), and the liveness probe.
+//! - `HangingUp`: the `Connected` dialog, our BYE, why it is out (the driver, the call's own
+//!   signalling with its [`EndReason`], or a 2xx that crossed our CANCEL), and that CANCEL
+//!   until it completes.
+//! - `Ended`: what outlives the report — the dialog, to ACK retransmitted 2xx and answer the
+//!   far end's requests, and our BYE or CANCEL until it completes.
+//!
+//! Phases only move forward. `Inviting` goes to `Cancelling` (ring timeout or hang-up),
+//! `Answered` (a 2xx) or `Ended` (a failure, Timer B); `Cancelling` to `Ended` (487, or no
+//! final response in time); a 2xx that crosses our CANCEL, sent or held back, goes to
+//! `HangingUp`. `Answered` goes to `HangingUp` (our BYE) or `Ended` (theirs), `HangingUp` to
+//! `Ended`. Each move takes the old phase out and builds the next from it; the report is built
+//! as the call ends, from the phase it leaves. A first 2xx after the end is ACKed and its
+//! dialog BYEd within `Ended`: an ended call never comes back.
+//!
+//! What every phase shares lives on [`Call`] itself: the setup, the random source and digest
+//! state, the INVITE and its transaction (its 2xx may be retransmitted at any time), the far
+//! end's requests with their server transactions, the other forks' dialogs being ended, and
+//! the queues to the driver.
 
 mod answer;
+mod auth;
 mod build;
 mod clients;
 mod hangup;
 pub use build::response_to;
 mod incoming;
+mod invite;
 mod outcome;
+mod phase;
 mod probe;
 mod refresh;
+mod session;
 #[cfg(test)]
 mod tests;
 
 pub use outcome::{CallReport, EndReason, Outcome, Party};
 pub use probe::PROBE_TIMEOUT;
 
-use crate::sip::dialog::Dialog;
 use crate::sip::digest::{Credentials, DigestClient};
 use crate::sip::header::{NameAddr, Via};
-use crate::sip::message::{Message, Request, Response};
+use crate::sip::message::{Message, Request};
 use crate::sip::method::Method;
 use crate::sip::sdp::{Answer, Offer};
-use crate::sip::transaction::{ClientEvent, ClientTransaction, ServerTransaction, Timers};
+use crate::sip::transaction::{ClientTransaction, ServerTransaction, Timers};
 use crate::sip::uri::Uri;
 use crate::time::Instant;
 use answer::Fork;
 use bytes::Bytes;
+use phase::{ByeCause, Phase};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use refresh::SessionTimer;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
-
-/// How many times an INVITE or BYE is re-sent with credentials after a challenge.
-const MAX_AUTH_RETRIES: u32 = 2;
 
 /// Everything a call needs to know before it starts.
 #[derive(Debug, Clone)]
@@ -129,51 +159,32 @@ pub enum CallEvent {
     Ended(CallReport),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Inviting,
-    Cancelling,
-    Answered,
-    HangingUp,
-    Ended,
-}
-
 /// One outbound call.
 #[derive(Debug)]
 pub struct Call {
     setup: CallSetup,
+    /// Branches, cnonces and the 491 back-off, from [`CallSetup::seed`].
     rng: StdRng,
-    phase: Phase,
-    invite: Request,
-    invite_tx: ClientTransaction,
-    cancel_tx: Option<ClientTransaction>,
-    bye_tx: Option<ClientTransaction>,
-    servers: Vec<ServerEntry>,
-    dialog: Option<Dialog>,
-    ack: Option<Vec<u8>>,
+    /// `None` without credentials.
     digest: Option<DigestClient>,
+    /// INVITEs re-sent with credentials so far.
     auth_retries: u32,
     started_at: Instant,
-    answered_at: Option<Instant>,
-    ring_deadline: Option<Instant>,
-    cancel_deadline: Option<Instant>,
-    cancel_pending: bool,
-    answered_late: bool,
-    final_status: Option<u16>,
-    retry_after: Option<Duration>,
-    ring_time: Duration,
-    hung_up_by: Option<Party>,
-    reason: Option<EndReason>,
+    /// The INVITE that makes (or tries to make) the call, the last one sent after a
+    /// challenge.
+    invite: Request,
+    invite_tx: ClientTransaction,
+    /// The far end's requests, answered, until their transactions end.
+    servers: Vec<ServerEntry>,
+    /// Other forks' dialogs, ACKed and being ended with a BYE.
     forks: Vec<Fork>,
-    session_timer: Option<SessionTimer>,
-    refresh_tx: Option<ClientTransaction>,
-    refresh_ack: Option<(u32, Vec<u8>)>,
-    peer_allows_update: bool,
-    probe_tx: Option<ClientTransaction>,
+    /// Where the call is, with what only that phase needs.
+    phase: Phase,
     transmits: VecDeque<Transmit>,
     events: VecDeque<CallEvent>,
 }
 
+/// A request from the far end and the transaction that answers it.
 #[derive(Debug)]
 struct ServerEntry {
     branch: String,
@@ -191,34 +202,18 @@ impl Call {
         let invite_tx = ClientTransaction::new(now, invite.clone(), setup.reliable, setup.timers);
         let mut call = Call {
             digest: setup.credentials.clone().map(DigestClient::new),
-            ring_deadline: Some(now + setup.ring_timeout),
+            phase: Phase::Inviting {
+                ring_deadline: Some(now + setup.ring_timeout),
+                cancel_pending: false,
+            },
             setup,
             rng,
-            phase: Phase::Inviting,
             invite,
             invite_tx,
-            cancel_tx: None,
-            bye_tx: None,
             servers: Vec::new(),
-            dialog: None,
-            ack: None,
             auth_retries: 0,
             started_at: now,
-            answered_at: None,
-            cancel_deadline: None,
-            cancel_pending: false,
-            answered_late: false,
-            final_status: None,
-            retry_after: None,
-            ring_time: Duration::ZERO,
-            hung_up_by: None,
-            reason: None,
             forks: Vec::new(),
-            session_timer: None,
-            refresh_tx: None,
-            refresh_ack: None,
-            peer_allows_update: false,
-            probe_tx: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -248,14 +243,7 @@ impl Call {
         for entry in &mut self.servers {
             entry.transaction.handle_timeout(now);
         }
-        if self.phase == Phase::Inviting && self.ring_deadline.is_some_and(|at| now >= at) {
-            self.ring_deadline = None;
-            self.cancel(now);
-        }
-        if self.phase == Phase::Cancelling && self.cancel_deadline.is_some_and(|at| now >= at) {
-            // §9.1: no final response 64·T1 after CANCEL; give the INVITE up.
-            self.end(now, Outcome::NoAnswer);
-        }
+        self.on_invite_deadlines(now);
         self.on_session_timer(now);
         self.drive(now);
     }
@@ -263,9 +251,9 @@ impl Call {
     /// Ends the call from our side: BYE when answered, CANCEL while ringing.
     pub fn hang_up(&mut self, now: Instant) {
         match self.phase {
-            Phase::Inviting => self.cancel(now),
-            Phase::Answered => self.send_bye(now),
-            Phase::Cancelling | Phase::HangingUp | Phase::Ended => {}
+            Phase::Inviting { .. } => self.cancel(now),
+            Phase::Answered(_) => self.send_bye(now, ByeCause::HangUp),
+            Phase::Cancelling(_) | Phase::HangingUp(_) | Phase::Ended(_) => {}
         }
         self.drive(now);
     }
@@ -285,26 +273,18 @@ impl Call {
     /// When `handle_timeout` must be called next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let ring = self.ring_deadline.filter(|_| self.phase == Phase::Inviting);
-        let cancel = self
-            .cancel_deadline
-            .filter(|_| self.phase == Phase::Cancelling);
         let clients = self.clients().filter_map(ClientTransaction::poll_timeout);
         let servers = self
             .servers
             .iter()
             .filter_map(|e| e.transaction.poll_timeout());
-        clients
-            .chain(servers)
-            .chain(ring)
-            .chain(cancel)
-            .chain(self.session_timer_deadline())
-            .min()
+        clients.chain(servers).chain(self.phase.deadline()).min()
     }
 
     /// `true` once the call has ended and no transaction needs it any more.
     pub fn is_finished(&self) -> bool {
-        self.phase == Phase::Ended && self.servers.iter().all(|e| !e.transaction.awaits_ack())
+        matches!(self.phase, Phase::Ended(_))
+            && self.servers.iter().all(|e| !e.transaction.awaits_ack())
     }
 
     /// Drains the transactions: transmissions out, events into call logic.
@@ -332,81 +312,35 @@ impl Call {
         self.servers.retain(|e| !e.transaction.is_terminated());
     }
 
-    fn on_invite_event(&mut self, now: Instant, event: ClientEvent) {
-        match event {
-            ClientEvent::Provisional(r) => self.on_provisional(now, &r),
-            ClientEvent::Final(r) if r.status / 100 == 2 => self.on_answer(now, &r),
-            ClientEvent::Final(r) => self.on_failure(now, &r),
-            ClientEvent::Timeout => self.end(now, Outcome::Failed),
-        }
+    pub(super) fn end(&mut self, now: Instant, outcome: Outcome) {
+        self.end_with(now, outcome, |_| {});
     }
 
-    fn on_provisional(&mut self, now: Instant, response: &Response) {
-        if response.status > 100 && self.phase == Phase::Inviting {
-            self.events.push_back(CallEvent::Ringing {
-                status: response.status,
-            });
-        }
-        if self.cancel_pending {
-            self.send_cancel(now);
-        }
-    }
-
-    fn on_failure(&mut self, now: Instant, response: &Response) {
-        let challenged = matches!(response.status, 401 | 407);
-        if challenged && self.auth_retries >= MAX_AUTH_RETRIES {
-            self.auth_gave_up(response);
-        }
-        if challenged && self.phase == Phase::Inviting && self.auth_retries < MAX_AUTH_RETRIES {
-            let cseq = self.invite_cseq();
-            let via = self.new_via();
-            let invite = build::invite(&self.setup, &via, cseq + 1);
-            if let Some(invite) = self.authorized_retry(&invite, response) {
-                self.auth_retries += 1;
-                self.invite = invite.clone();
-                self.invite_tx =
-                    ClientTransaction::new(now, invite, self.setup.reliable, self.setup.timers);
-                self.drive(now);
-                return;
-            }
-        }
-        self.final_status = Some(response.status);
-        self.retry_after = response
-            .headers
-            .retry_after()
-            .map(|s| Duration::from_secs(s.into()));
-        self.ring_time = now - self.started_at;
-        let cancelled = self.phase == Phase::Cancelling;
-        self.end(now, Outcome::from_status(response.status, cancelled));
-    }
-
-    fn end(&mut self, now: Instant, outcome: Outcome) {
-        if self.phase == Phase::Ended {
+    /// Ends the call: reports it once, from what the phase it leaves knows and what `amend`
+    /// adds, and keeps what must outlive it.
+    pub(super) fn end_with(
+        &mut self,
+        now: Instant,
+        outcome: Outcome,
+        amend: impl FnOnce(&mut CallReport),
+    ) {
+        if matches!(self.phase, Phase::Ended(_)) {
             return;
         }
-        self.phase = Phase::Ended;
-        let talk = self.answered_at.map(|at| now - at).unwrap_or_default();
-        if self.answered_at.is_none() {
-            self.ring_time = now - self.started_at;
-        }
-        self.events.push_back(CallEvent::Ended(CallReport {
-            outcome,
-            sip_status: self.final_status,
-            retry_after: self.retry_after,
-            ring: self.ring_time,
-            talk,
-            hung_up_by: self.hung_up_by.filter(|_| self.answered_at.is_some()),
-            reason: self.reason,
-        }));
-    }
-
-    /// The CSeq number of the INVITE that made (or tries to make) the call.
-    fn invite_cseq(&self) -> u32 {
-        self.invite.headers.cseq().map(|c| c.seq).unwrap_or(1)
+        let mut report = self.phase.report(now, self.started_at, outcome);
+        amend(&mut report);
+        self.events.push_back(CallEvent::Ended(report));
+        let ended = self.phase.take().into_ended();
+        self.phase = Phase::Ended(Box::new(ended));
     }
 
     fn new_via(&mut self) -> Via {
         build::via(&self.setup, self.rng.random())
+    }
+
+    /// A new client transaction for `request`.
+    fn client(&self, now: Instant, request: Request) -> ClientTransaction {
+        ClientTransaction::new(now, request, self.setup.reliable, self.setup.timers)
     }
 
     fn to_next_hop(&self, bytes: Vec<u8>) -> Transmit {

@@ -8,9 +8,11 @@
 //! silence before probing, a vanished far end is hung up within 30 s of its last sign of
 //! life. Over UDP the OPTIONS is still re-sent on Timer E (T1, doubling to T2).
 
-use super::{Call, EndReason, Phase};
+use super::phase::Phase;
+use super::{Call, EndReason};
+use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
-use crate::sip::transaction::{ClientEvent, ClientTransaction};
+use crate::sip::transaction::ClientEvent;
 use crate::time::Instant;
 use std::time::Duration;
 
@@ -20,77 +22,81 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(16);
 impl Call {
     /// Sends an in-dialog OPTIONS unless one is out already or the call is not answered.
     pub fn probe(&mut self, now: Instant) {
-        if self.phase != Phase::Answered || self.probe_tx.is_some() {
+        let Phase::Answered(connected) = &self.phase else {
+            return;
+        };
+        if connected.probe_tx.is_some() {
             return;
         }
         let via = self.new_via();
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Phase::Answered(connected) = &mut self.phase else {
             return;
         };
-        let mut options = dialog.request(Method::Options, &via);
+        let mut options = connected.dialog.request(Method::Options, &via);
         options.headers.push("Accept", "application/sdp");
         options
             .headers
             .push("User-Agent", self.setup.user_agent.clone());
-        let tx = ClientTransaction::new(now, options, self.setup.reliable, self.setup.timers)
-            .with_deadline(now + PROBE_TIMEOUT);
-        self.probe_tx = Some(tx);
+        self.send_probe(now, options);
         self.drive(now);
     }
 
     /// `true` while a probe waits for its response.
     pub fn is_probing(&self) -> bool {
-        self.probe_tx.is_some()
+        self.phase.connected().is_some_and(|c| c.probe_tx.is_some())
     }
 
     pub(super) fn drive_probe(&mut self, now: Instant) {
-        let Some(mut tx) = self.probe_tx.take() else {
+        let Some(events) = self.drain(|phase| phase.connected_mut()?.probe_tx.as_mut()) else {
             return;
         };
-        while let Some(bytes) = tx.poll_transmit() {
-            self.transmits.push_back(self.to_next_hop(bytes));
-        }
         let mut verdict = None;
-        while let Some(event) = tx.poll_event() {
+        for event in events {
             match event {
                 ClientEvent::Provisional(_) => {}
                 ClientEvent::Final(r) => verdict = Some(Verdict::from_status(r.status, r)),
                 ClientEvent::Timeout => verdict = Some(Verdict::Gone),
             }
         }
+        let Some(verdict) = verdict else {
+            return;
+        };
+        if let Some(connected) = self.phase.connected_mut() {
+            connected.probe_tx = None;
+        }
         match verdict {
-            None => self.probe_tx = Some(tx),
-            Some(Verdict::Alive) => {}
-            Some(Verdict::Challenged(response)) => self.probe_again(now, &response),
-            Some(Verdict::Gone) => self.far_end_gone(now),
+            Verdict::Alive => {}
+            Verdict::Challenged(response) => self.probe_again(now, &response),
+            Verdict::Gone => self.far_end_gone(now),
         }
     }
 
     /// The probe was challenged: once more with credentials; without them, the challenge
     /// came from the far end's side, which proves it is there.
-    fn probe_again(&mut self, now: Instant, response: &crate::sip::message::Response) {
-        let Some(mut dialog) = self.dialog.take() else {
-            return;
-        };
-        let retry = self.authorized_in_dialog(&mut dialog, response);
-        self.dialog = Some(dialog);
-        if let Some(mut options) = retry {
+    fn probe_again(&mut self, now: Instant, response: &Response) {
+        if let Some(mut options) = self.authorized_in_call(response) {
             options.headers.push("Accept", "application/sdp");
-            let tx = ClientTransaction::new(now, options, self.setup.reliable, self.setup.timers)
-                .with_deadline(now + PROBE_TIMEOUT);
-            self.probe_tx = Some(tx);
+            self.send_probe(now, options);
             self.drive_probe(now);
+        }
+    }
+
+    /// The probe's transaction, which gives up at [`PROBE_TIMEOUT`].
+    fn send_probe(&mut self, now: Instant, options: Request) {
+        let tx = self.client(now, options).with_deadline(now + PROBE_TIMEOUT);
+        if let Some(connected) = self.phase.connected_mut() {
+            connected.probe_tx = Some(tx);
         }
     }
 
     /// BYE, and the call ends now: a far end that answers nothing will not answer the BYE,
     /// and nobody should wait Timer F for it.
     fn far_end_gone(&mut self, now: Instant) {
-        if self.phase != Phase::Answered {
+        if !matches!(self.phase, Phase::Answered(_)) {
             return;
         }
         self.hang_up_because(now, EndReason::FarEndGone);
-        let outcome = self.answered_outcome();
+        let outcome = self.phase.answered_outcome();
         self.drive_bye(now);
         self.end(now, outcome);
     }
@@ -98,12 +104,12 @@ impl Call {
 
 enum Verdict {
     Alive,
-    Challenged(crate::sip::message::Response),
+    Challenged(Response),
     Gone,
 }
 
 impl Verdict {
-    fn from_status(status: u16, response: crate::sip::message::Response) -> Verdict {
+    fn from_status(status: u16, response: Response) -> Verdict {
         match status {
             408 | 481 => Verdict::Gone,
             401 | 407 => Verdict::Challenged(response),

@@ -14,7 +14,7 @@ mod phones;
 use buurtbel::store::DeliveryState;
 use phones::{MEMBERS, NETWORK, Phones, import_members, member_name, write_config, write_script};
 use serde_json::{Value, json};
-use serve::{Deadline, Server, buurtbel};
+use serve::{Server, buurtbel};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;

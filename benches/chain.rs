@@ -64,8 +64,13 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+#[path = "support/http.rs"]
+mod http;
+
 type Fallible<T> = Result<T, Box<dyn Error + Send + Sync>>;
 
+/// The network the first-INVITE alerts go to.
+const NETWORK_NAME: &str = "BIN Kerkwijk";
 /// Members of the network the first-INVITE and throughput alerts go to.
 const MEMBERS: usize = 10_000;
 /// Timed runs per first-INVITE case, after one untimed run.
@@ -161,16 +166,23 @@ enum Case {
     OtherProcess,
     /// As [`Case::CachedText`], after PostgreSQL's ANALYZE.
     Analysed,
+    /// `POST /v1/alerts` over HTTP, its text heard before in a preview (in the cache).
+    Http,
+    /// `POST /v1/alerts` over HTTP with a text never rendered: the API speaks it before it
+    /// stores the alert.
+    HttpCold,
 }
 
 impl Case {
     /// The cases measured on every database, one run of each in turn, so a drift in the
     /// machine's load or the table's growth reaches them alike.
-    const ALL: [Case; 4] = [
+    const ALL: [Case; 6] = [
         Case::CachedText,
         Case::Recording,
         Case::ColdText,
         Case::OtherProcess,
+        Case::Http,
+        Case::HttpCold,
     ];
 
     fn name(self) -> &'static str {
@@ -180,6 +192,8 @@ impl Case {
             Case::ColdText => "text never rendered, Dispatcher::send",
             Case::OtherProcess => "cached text, submitted by another process",
             Case::Analysed => "cached text, Dispatcher::send, after ANALYZE",
+            Case::Http => "previewed text, POST /v1/alerts",
+            Case::HttpCold => "text never rendered, POST /v1/alerts",
         }
     }
 }
@@ -207,7 +221,7 @@ struct Sample {
 async fn first_invite(database: &Database) -> Fallible<()> {
     let fresh = database.fresh().await?;
     let store = Store::open(&fresh.url).await?;
-    let network = neighbourhood(&store, "BIN Kerkwijk", 470, MEMBERS).await?;
+    let network = neighbourhood(&store, NETWORK_NAME, 470, MEMBERS).await?;
     let refuse = PhoneScript::refuse(486, Duration::ZERO);
     let exchange = Exchange::start(loopback(), HashMap::new(), refuse).await?;
     let mut trunk = Trunk::start(exchange.addr())?;
@@ -217,7 +231,8 @@ async fn first_invite(database: &Database) -> Fallible<()> {
     // idle bucket; the pace benchmark measures the bucket at a trunk's usual 10.
     let config = gateway_config(trunk.addr(), 30, 100.0, cache.path());
     let chain = Chain::start(&config, store.clone()).await?;
-    let mut sender = Sender::new(&config, &fresh.url, network).await?;
+    let http = http::HttpSender::start(&config, store.clone(), &chain.dispatcher).await?;
+    let mut sender = Sender::new(&config, &fresh.url, network, http).await?;
     // Not counted: the prompts are rendered, as by a serve's first alert.
     sender.run(&chain, &mut trunk, Case::CachedText).await?;
     let mut samples = vec![Vec::new(); Case::ALL.len()];
@@ -228,7 +243,7 @@ async fn first_invite(database: &Database) -> Fallible<()> {
     }
     for (case, samples) in Case::ALL.iter().zip(&samples) {
         report_first_invite(database.label, *case, samples);
-        if *case != Case::OtherProcess {
+        if !matches!(case, Case::OtherProcess | Case::Http | Case::HttpCold) {
             let mut alone = sender.programs_alone(&config, *case).await?;
             println!("  its program made alone {}", Spread::of(&mut alone));
         }
@@ -257,10 +272,17 @@ struct Sender {
     recording: Arc<Vec<u8>>,
     network: NetworkId,
     serial: usize,
+    /// The HTTP API over the same chain.
+    http: http::HttpSender,
 }
 
 impl Sender {
-    async fn new(config: &Config, url: &str, network: NetworkId) -> Fallible<Sender> {
+    async fn new(
+        config: &Config,
+        url: &str,
+        network: NetworkId,
+        http: http::HttpSender,
+    ) -> Fallible<Sender> {
         let settings = config.speech.settings()?;
         let recording = recording(&settings.cache_dir)?;
         Ok(Sender {
@@ -269,6 +291,7 @@ impl Sender {
             recording: Arc::new(recording),
             network,
             serial: 0,
+            http,
         })
     }
 
@@ -278,11 +301,18 @@ impl Sender {
         let alert = new_alert(&[&self.network], body);
         trunk.forget();
         let start = clock::now();
-        let id = if case == Case::OtherProcess {
-            let expiry = Duration::from_secs(30 * 60);
-            submit(&self.other, alert, expiry, epoch_ms()).await?.0.id
-        } else {
-            chain.dispatcher.send(alert).await?.0.id
+        let id = match case {
+            Case::OtherProcess => {
+                let expiry = Duration::from_secs(30 * 60);
+                submit(&self.other, alert, expiry, epoch_ms()).await?.0.id
+            }
+            Case::Http | Case::HttpCold => {
+                let MessageBody::Text(text) = &alert.messages[0].body else {
+                    return Err("the HTTP cases send text".into());
+                };
+                self.http.send(NETWORK_NAME, text).await?
+            }
+            _ => chain.dispatcher.send(alert).await?.0.id,
         };
         let returned = clock::elapsed(start);
         let invite = trunk.next_invite(|_| true).await?.at;
@@ -308,8 +338,8 @@ impl Sender {
         let text = format!("Bericht {}. {ALERT_TEXT}", self.serial);
         match case {
             Case::Recording => Ok(MessageBody::Recording(self.recording.to_vec())),
-            Case::ColdText => Ok(MessageBody::Text(text)),
-            Case::CachedText | Case::OtherProcess | Case::Analysed => {
+            Case::ColdText | Case::HttpCold => Ok(MessageBody::Text(text)),
+            Case::CachedText | Case::OtherProcess | Case::Analysed | Case::Http => {
                 let speech = Arc::clone(&self.renderer);
                 let spoken = text.clone();
                 tokio::task::spawn_blocking(move || speech.message(&spoken, Language::Nl, 1.0))

@@ -17,6 +17,11 @@
 //! `rtp_stream`, and its CPU per call-second is measured over the same kind of window from
 //! `/proc/<pid>/stat`. `docs/BENCHMARKS.md` records the results.
 //!
+//! With `--api-clients N`, the HTTP API runs in the gateway's process over a database of its
+//! own holding an alert to `--api-members` members, and N clients read the alert
+//! (`GET /v1/alerts/{id}`) for `--api-seconds`, first with no call up and then inside the
+//! steady window; the window's CPU then includes the API's.
+//!
 //! The harness reads the clock through `telephony::clock`, as the driver does, and the wall
 //! clock once to line the pacer's grid up with tcpdump's timestamps.
 
@@ -40,6 +45,9 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::task::JoinSet;
+
+#[path = "support/api_load.rs"]
+mod api_load;
 
 type Fallible<T> = Result<T, Box<dyn Error>>;
 
@@ -93,6 +101,15 @@ struct Args {
     /// Phones send no audio back (the gateway then only sends, as SIPp does, which reads none).
     #[arg(long)]
     silent_phones: bool,
+    /// Clients reading an alert over the HTTP API, idle and then while the calls are up.
+    #[arg(long, default_value_t = 0)]
+    api_clients: usize,
+    /// Members of the alert the API clients read.
+    #[arg(long, default_value_t = 2_000)]
+    api_members: usize,
+    /// How long the API clients read, each time.
+    #[arg(long, default_value_t = 10)]
+    api_seconds: u64,
     /// Internal: run the simulated phones on this address and report on stdout.
     #[arg(long, hide = true)]
     phones: Option<SocketAddr>,
@@ -122,8 +139,22 @@ async fn benchmark(args: Args) -> Fallible<()> {
     let program_ms = INTRO_MS + args.seconds * 1_000 + MENU_MS + KEY_WAIT_MS;
     let phones = Phones::spawn(&args)?;
     println!("{}", Machine::read());
-    let gateway = run_gateway(&args, &phones, program_ms).await;
+    let api = match args.api_clients {
+        0 => None,
+        _ => Some(api_load::ApiLoad::start(args.api_members).await?),
+    };
+    let idle = match &api {
+        Some(api) => Some(
+            api.hammer(args.api_clients, Duration::from_secs(args.api_seconds))
+                .await,
+        ),
+        None => None,
+    };
+    let gateway = run_gateway(&args, &phones, program_ms, api.as_ref()).await;
     let gateway = gateway.map(|g| g.with_phones(phones.wait_for('g', args.calls)));
+    if let Some(idle) = &idle {
+        print_api("with no call up", &args, idle, 0);
+    }
     match &gateway {
         Ok(figures) => figures.print(&args),
         Err(e) => println!("gateway run failed: {e}"),
@@ -140,6 +171,21 @@ async fn benchmark(args: Args) -> Fallible<()> {
     }
     phones.stop();
     Ok(())
+}
+
+/// One stretch of API reads.
+fn print_api(when: &str, args: &Args, figures: &api_load::LoadFigures, calls: usize) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "API {when} ({calls} calls): GET /v1/alerts/{{id}} of {} members, {} clients: \
+         {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms, {} failed",
+        args.api_members,
+        args.api_clients,
+        figures.per_second(),
+        ms(figures.quantile(0.50)),
+        ms(figures.quantile(0.99)),
+        figures.failed
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,7 +391,12 @@ impl Snapshot {
 }
 
 /// Places `args.calls` calls and measures the steady window.
-async fn run_gateway(args: &Args, phones: &Phones, program_ms: u64) -> Fallible<GatewayFigures> {
+async fn run_gateway(
+    args: &Args,
+    phones: &Phones,
+    program_ms: u64,
+    api: Option<&api_load::ApiLoad>,
+) -> Fallible<GatewayFigures> {
     let dialer = Dialer::start(&gateway_config(args, phones.addr, program_ms)).await?;
     let program = Arc::new(EncodedProgram::new(&segments(args.seconds)));
     let playback = Arc::new(Playback::Program(PendingProgram::ready(program)));
@@ -365,6 +416,12 @@ async fn run_gateway(args: &Args, phones: &Phones, program_ms: u64) -> Fallible<
     };
     clock::sleep_until(open).await;
     let start = Snapshot::take(&dialer, args.calls, phones);
+    if let Some(api) = api {
+        let room = (close - open).saturating_sub(Duration::from_secs(1));
+        let length = Duration::from_secs(args.api_seconds).min(room);
+        let busy = api.hammer(args.api_clients, length).await;
+        print_api("while the calls are up", args, &busy, start.up);
+    }
     clock::sleep_until(close).await;
     let end = Snapshot::take(&dialer, args.calls, phones);
     let window = end.usage.at - start.usage.at;

@@ -19,6 +19,7 @@ pub mod health;
 pub mod limit;
 pub mod metrics;
 pub mod problem;
+pub mod report;
 pub mod server;
 pub mod views;
 
@@ -193,6 +194,7 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(alerts::get))
         .routes(routes!(alerts::cancel))
         .routes(routes!(alerts::deliveries))
+        .routes(routes!(report::csv))
         .routes(routes!(events::stream))
         .routes(routes!(audit::log))
         .routes(routes!(health::healthz))

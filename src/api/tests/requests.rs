@@ -249,6 +249,31 @@ async fn deliveries_list_every_member_with_their_attempts() {
     assert_eq!(lines[0]["member_name"], "Test Lid BIN Noord");
     assert_eq!(lines[0]["state"], "pending");
     assert_eq!(lines[0]["attempts"], json!([]));
+
+    let path = format!("/v1/alerts/{id}/report.csv");
+    let report = api.call(Method::GET, &path, Some(&coordinator), None).await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert_eq!(report.headers["content-type"], "text/csv; charset=utf-8");
+    let text = report.body.as_str().unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(crate::api::report::HEADER.join(",").as_str())
+    );
+    let line = lines.next().unwrap();
+    assert!(line.starts_with("Test Lid BIN Noord,+32"), "{line}");
+    assert!(!line.contains("50000101"), "a whole number: {line}");
+    assert!(line.contains(",pending,0,"), "{line}");
+    let admin = api.token(Role::Admin, &[]).await;
+    let log = api.call(Method::GET, "/v1/audit", Some(&admin), None).await;
+    let actions: Vec<_> = log
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actions[..2], ["alert.report", "alert.deliveries.read"]);
 }
 
 #[tokio::test]
@@ -395,6 +420,7 @@ async fn the_openapi_document_describes_every_route() {
         "/v1/alerts/{id}",
         "/v1/alerts/{id}/cancel",
         "/v1/alerts/{id}/deliveries",
+        "/v1/alerts/{id}/report.csv",
         "/v1/alerts/{id}/events",
         "/v1/audit",
         "/healthz",

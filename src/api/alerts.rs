@@ -102,6 +102,8 @@ pub struct ListQuery {
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The gateway is stopping", body = Problem,
+            content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -111,6 +113,12 @@ pub async fn send(
     headers: HeaderMap,
     JsonBody(request): JsonBody<AlertRequest>,
 ) -> Result<Response, ApiError> {
+    if state.is_stopping() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this gateway is stopping; send the alert to another (with the same Idempotency-Key)",
+        ));
+    }
     let kind = AlertKind::from(request.kind);
     if !allows(operator.token.role, Action::Send(kind)) {
         return Err(ApiError::forbidden(format!(

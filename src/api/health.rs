@@ -34,6 +34,9 @@ pub async fn healthz() -> Json<Health> {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn readyz(State(state): State<ApiState>) -> (StatusCode, Json<Health>) {
     let mut problems = Vec::new();
+    if state.is_stopping() {
+        problems.push("the gateway is stopping; its calls in progress finish".to_owned());
+    }
     if let Err(e) = state.store().ping().await {
         tracing::warn!(error = %e, "readiness: the database does not answer");
         problems.push("the database does not answer".to_owned());

@@ -38,6 +38,7 @@ use metrics::Metrics;
 use problem::{ApiError, FieldProblem};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -58,6 +59,7 @@ struct Shared {
     chain: ChainConfig,
     limiter: RateLimiter,
     metrics: Metrics,
+    stopping: AtomicBool,
 }
 
 impl ApiState {
@@ -80,6 +82,7 @@ impl ApiState {
                 chain,
                 limiter: RateLimiter::new(api.rate_limit),
                 metrics: Metrics::new(),
+                stopping: AtomicBool::new(false),
             }),
         }
     }
@@ -102,6 +105,17 @@ impl ApiState {
     /// `[chain]`: the expiries.
     pub fn chain(&self) -> &ChainConfig {
         &self.shared.chain
+    }
+
+    /// Says the gateway is stopping: `/readyz` answers 503 from now on, so a load balancer
+    /// sends new alerts elsewhere while the calls in progress finish.
+    pub fn set_stopping(&self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the gateway is stopping.
+    pub fn is_stopping(&self) -> bool {
+        self.shared.stopping.load(Ordering::SeqCst)
     }
 
     /// The requests per token.

@@ -153,6 +153,9 @@ pub enum CliError {
     /// An alert id that names no alert.
     #[error("no alert `{0}` (`buurtbel alert list` shows the alerts of the last 7 days)")]
     NoAlert(crate::store::AlertId),
+    /// A token id that names no live token.
+    #[error("no live token `{0}` (`buurtbel token list` shows them)")]
+    NoToken(crate::store::TokenId),
     /// A network name that names no network.
     #[error(
         "no network named `{name}` ({}; `members import --create` adds one)",
@@ -194,6 +197,7 @@ impl CliError {
             CliError::Store(e) | CliError::Chain(ChainError::Store(e)) => store_exit_code(e),
             CliError::Read { .. } | CliError::MemberFile { .. } | CliError::NoNetwork { .. } => 2,
             CliError::NoAlert(_) | CliError::ExpiresIn(_) | CliError::NoMessage => 2,
+            CliError::NoToken(_) => 2,
             CliError::KeyWait { .. } | CliError::ProxyNoAddress { .. } => 2,
             CliError::ScriptSyntax { .. } | CliError::Script { .. } => 2,
             CliError::Task { task, .. } => task.exit_code(),

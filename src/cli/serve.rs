@@ -11,13 +11,12 @@ use crate::chain::events::Events;
 use crate::chain::lease::LeaseSettings;
 use crate::chain::service;
 use crate::chain::service::LiveDispatcher;
-use crate::config::Config;
+use crate::config::{ApiConfig, Config};
 use crate::speech::Speech;
 use crate::store::{AlertState, Backend, Lease, Registration, Store};
 use crate::telephony::clock;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Arguments of `buurtbel serve`.
@@ -41,7 +40,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let events = Events::default();
     let dispatcher = service::start(&config, store.clone(), settings, events.clone()).await?;
     let api_address = api.address();
-    let served_api = serve_api(api, &config, store.clone(), &dispatcher, events)?;
+    let state = api_state(&config, store.clone(), &dispatcher, events)?;
     let sending = store.alerts_in_state(AlertState::Sending).await?.len();
     tracing::info!(
         database = %crate::store::redacted_url(&config.database.url),
@@ -55,12 +54,13 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     );
     let keeper = dispatcher.clone();
     let keeper = tokio::spawn(async move { keeper.keep_lease(lease_settings, granted).await });
-    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let api_task = serve_api(api, state.clone(), config.api.clone());
     let signal = async move {
         shutdown().await;
-        let _ = stopping.send(true);
+        // The API answers on while the calls finish: /readyz says 503, and new alerts are
+        // refused with 503 so their senders go to another gateway.
+        state.set_stopping();
     };
-    let api_task = served_api(stopped);
     let served = dispatcher.run(signal).await;
     keeper.abort();
     // The calls have finished: event streams and requests still open end here.
@@ -77,15 +77,13 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The API over the running chain; the returned closure starts it, to stop taking
-/// connections when its signal turns true.
-fn serve_api(
-    api: BoundApi,
+/// The API's state over the running chain; its metrics follow the chain's events.
+fn api_state(
     config: &Config,
     store: Store,
     dispatcher: &LiveDispatcher,
     events: Events,
-) -> Result<impl FnOnce(watch::Receiver<bool>) -> JoinHandle<()>, CliError> {
+) -> Result<ApiState, CliError> {
     let speech = Arc::new(Speech::new(config.speech.settings()?)?);
     let state = ApiState::new(
         store,
@@ -96,16 +94,15 @@ fn serve_api(
         &config.api,
     );
     tokio::spawn(state.metrics().clone().follow(events));
-    let settings = config.api.clone();
-    Ok(move |mut stopped: watch::Receiver<bool>| {
-        tokio::spawn(async move {
-            let stop = async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            };
-            if let Err(e) = api.serve(state, &settings, stop).await {
-                tracing::error!(error = %e, "the HTTP API stopped");
-            }
-        })
+    Ok(state)
+}
+
+/// Answers HTTP until the task is aborted.
+fn serve_api(api: BoundApi, state: ApiState, settings: ApiConfig) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(e) = api.serve(state, &settings, std::future::pending()).await {
+            tracing::error!(error = %e, "the HTTP API stopped");
+        }
     })
 }
 

@@ -24,6 +24,7 @@ use tower::ServiceExt;
 /// The API under test.
 pub struct TestApi {
     pub router: Router,
+    pub state: ApiState,
     pub store: Store,
     /// `BIN Noord` and `BIN Zuid`.
     pub north: NetworkId,
@@ -63,7 +64,8 @@ impl TestApi {
             &api,
         );
         TestApi {
-            router: router(state, &api),
+            router: router(state.clone(), &api),
+            state,
             store,
             north,
             south,

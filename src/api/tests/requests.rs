@@ -439,3 +439,26 @@ async fn the_openapi_document_describes_every_route() {
     }
     assert!(document.body["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[tokio::test]
+async fn a_stopping_gateway_is_not_ready_and_takes_no_new_alert() {
+    let api = TestApi::new().await;
+    let police = api.token(Role::Police, &[]).await;
+    api.state.set_stopping();
+    let ready = api.call(Method::GET, "/readyz", None, None).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.body["status"], "unavailable");
+    let sent = api
+        .call(
+            Method::POST,
+            "/v1/alerts",
+            Some(&police),
+            Some(urgent(&["BIN Noord"])),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SERVICE_UNAVAILABLE);
+    let listed = api
+        .call(Method::GET, "/v1/alerts", Some(&police), None)
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "reads go on");
+}

@@ -184,12 +184,7 @@ impl Columns {
 
     fn row(&self, record: &csv::StringRecord) -> Result<MemberRow, BadRow> {
         let name = self.get(record, "name");
-        if name.is_empty() {
-            return Err(BadRow::NoName);
-        }
-        if name.chars().count() > 200 || name.chars().any(char::is_control) {
-            return Err(BadRow::NotAName);
-        }
+        member_name(name)?;
         let member_id = member_id(self.get(record, "member_id"))?;
         let mut phones = vec![phone(self.get(record, "phone"), "phone")?];
         if !self.get(record, "phone2").is_empty() {
@@ -273,6 +268,17 @@ fn speech_rate(text: &str) -> Result<f64, BadRow> {
     }
 }
 
+/// A name: not empty, at most 200 characters, no control characters.
+pub fn member_name(name: &str) -> Result<(), BadRow> {
+    if name.trim().is_empty() {
+        return Err(BadRow::NoName);
+    }
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(BadRow::NotAName);
+    }
+    Ok(())
+}
+
 /// A day as `YYYY-MM-DD`; empty is none.
 pub fn consent(text: &str) -> Result<Option<Date>, BadRow> {
     if text.is_empty() {
@@ -297,7 +303,7 @@ fn quiet_hours(start: &str, end: &str) -> Result<Option<(u32, u32)>, BadRow> {
 }
 
 /// `HH:MM` (or `HHuMM`, `HHhMM`) as minutes of the day.
-fn minutes(text: &str) -> Result<u32, BadRow> {
+pub fn minutes(text: &str) -> Result<u32, BadRow> {
     let bad = || BadRow::Time(text.to_owned());
     let (hours, mins) = text.split_once([':', 'u', 'h']).ok_or_else(bad)?;
     let (hours, mins): (u32, u32) = (
@@ -310,7 +316,8 @@ fn minutes(text: &str) -> Result<u32, BadRow> {
     Ok(hours * 60 + mins)
 }
 
-fn clock(minutes: u32) -> String {
+/// Minutes of the day as `HH:MM`.
+pub fn clock(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 

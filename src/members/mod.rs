@@ -12,7 +12,8 @@ mod problem;
 mod separator;
 
 pub use csv_file::{
-    MAX_MEMBER_ID, MemberFile, MemberRow, consent, read_csv, read_member_file, write_csv,
+    MAX_MEMBER_ID, MemberFile, MemberRow, clock, consent, member_name, minutes, read_csv,
+    read_member_file, write_csv,
 };
 pub use member_problem::MemberProblem;
 pub use problem::{BadHeader, BadRow, ImportError, ProblemLine, RowProblem};

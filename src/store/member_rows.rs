@@ -12,6 +12,9 @@ use super::{Store, StoreError};
 use crate::members::{BadRow, ImportError, MemberRow, RowProblem};
 use jiff::civil::Date;
 
+/// The most numbers a member has in the member file (`phone`, `phone2`), and so over the API.
+pub const MAX_PHONES: usize = 2;
+
 impl NewMember {
     /// The member a row imports as.
     pub fn from_row(row: &MemberRow) -> NewMember {
@@ -52,7 +55,7 @@ impl Member {
             phones: self
                 .contact_points
                 .iter()
-                .take(2)
+                .take(MAX_PHONES)
                 .map(|p| p.number.clone())
                 .collect(),
             language,

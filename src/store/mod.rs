@@ -74,7 +74,7 @@ pub use import::{ImportSummary, NewMember};
 pub use instances::{Instance, Lease, Registration};
 pub use ledger::{CallClaim, LineClaim, TrunkLedger};
 pub use member_changes::{ERASED_NAME, ERASED_NUMBER};
-pub use member_rows::{consent_at, consent_day, refused_row};
+pub use member_rows::{MAX_PHONES, consent_at, consent_day, refused_row};
 pub use members::{ContactPoint, Member};
 pub use model::{
     AckHow, AlertId, AlertKind, AlertState, AttemptChannel, AttemptId, Channel, ContactKind,

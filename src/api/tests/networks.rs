@@ -207,3 +207,37 @@ async fn an_alert_without_a_text_in_a_needed_language_is_refused_naming_it() {
         .await;
     assert_eq!(monolingual.status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_networks_and_members() {
+    let api = TestApi::new().await;
+    let document = api.call(Method::GET, "/openapi.json", None, None).await;
+    let paths = document.body["paths"].as_object().unwrap();
+    for (path, methods) in [
+        ("/v1/networks", &["get", "post"][..]),
+        ("/v1/networks/{id}", &["get"]),
+        ("/v1/networks/{id}/members", &["get", "post"]),
+        ("/v1/networks/{id}/members.csv", &["get", "post"]),
+        ("/v1/members/{id}", &["get", "patch", "delete"]),
+    ] {
+        for method in methods {
+            assert!(paths[path][method].is_object(), "{method} {path}");
+        }
+    }
+    let import = &paths["/v1/networks/{id}/members.csv"]["post"];
+    assert!(import["requestBody"]["content"]["text/csv"].is_object());
+    let export = &paths["/v1/networks/{id}/members.csv"]["get"]["responses"]["200"];
+    assert!(export["content"]["text/csv"].is_object());
+    let schemas = document.body["components"]["schemas"].as_object().unwrap();
+    for schema in [
+        "NetworkView",
+        "NetworkRequest",
+        "MemberView",
+        "MemberRequest",
+        "MemberPatch",
+    ] {
+        assert!(schemas.contains_key(schema), "{schema}");
+    }
+    let consent = &schemas["MemberPatch"]["properties"]["consent"];
+    assert!(consent.to_string().contains("null"), "{consent}");
+}

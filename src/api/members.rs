@@ -15,7 +15,7 @@ use super::body::JsonBody;
 use super::member_views::{MemberPatch, MemberRequest, MemberView, MembershipView};
 use super::networks::visible;
 use super::problem::{ApiError, Problem};
-use crate::store::{Member, MemberId, MemberStatus, NetworkId, StoreError};
+use crate::store::{Member, MemberId, MemberProblem, MemberStatus, NetworkId, StoreError};
 use crate::telephony::clock::epoch_ms;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -307,10 +307,19 @@ async fn one_view(state: &ApiState, id: &MemberId) -> Result<MemberView, ApiErro
 
 /// A member the store refused, as the field that is wrong.
 fn refused(error: StoreError) -> ApiError {
-    match error {
-        StoreError::InvalidMember { problem, .. } => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, problem.to_string())
-        }
-        other => ApiError::from(other),
-    }
+    let StoreError::InvalidMember { problem, .. } = error else {
+        return ApiError::from(error);
+    };
+    let field = match problem {
+        MemberProblem::NoName => "name",
+        MemberProblem::BadExternalId => "member_id",
+        MemberProblem::NoContactPoint
+        | MemberProblem::BadNumber(_)
+        | MemberProblem::RepeatedNumber(_) => "phones",
+        MemberProblem::BadLanguage(_) => "language",
+        MemberProblem::BadSpeechRate(_) => "speech_rate",
+        MemberProblem::BadQuietHours(..) => "quiet_hours",
+        MemberProblem::SameMember(_) => "body",
+    };
+    ApiError::field(field, problem.to_string())
 }

@@ -118,6 +118,12 @@ async fn every_wrong_field_is_named_and_a_bad_number_first_of_all() {
             "consent"
         ]
     );
+    let long_id =
+        json!({"name": "Test Lid", "phones": ["0470000001"], "member_id": "x".repeat(65)});
+    let answer = api
+        .call(Method::POST, &path, Some(&admin), Some(long_id))
+        .await;
+    assert_eq!(fields(&answer.body), ["member_id"]);
     let typo = json!({"name": "Test Lid", "phone": ["0470000001"]});
     let answer = api
         .call(Method::POST, &path, Some(&admin), Some(typo))

@@ -113,3 +113,31 @@ async fn erasing_keeps_the_counts_and_waits_for_the_calls() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_network_is_read_a_page_at_a_time_by_name() {
+    each_backend(|url| async move {
+        let store = Store::open(&url).await.expect("open");
+        let bin = network(&store, "BIN Een").await;
+        let other = network(&store, "BIN Twee").await;
+        let names = ["Member C", "Member A", "Member B"];
+        let members = names
+            .iter()
+            .zip(1..)
+            .map(|(name, n)| member(name, &[n, n + 10]))
+            .collect();
+        import(&store, &bin, members).await;
+        import(&store, &other, vec![member("Member Z", &[9])]).await;
+        let (first, total) = store.member_page(&bin.id, 0, 2).await.expect("page");
+        assert_eq!(total, 3);
+        let named: Vec<&str> = first.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(named, ["Member A", "Member B"]);
+        assert_eq!(numbers(&first[0]), ["+32470000002", "+32470000012"]);
+        let (rest, _) = store.member_page(&bin.id, 2, 2).await.expect("page");
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].name, "Member C");
+        let (beyond, _) = store.member_page(&bin.id, u64::MAX, 2).await.expect("page");
+        assert!(beyond.is_empty());
+    })
+    .await;
+}

@@ -25,16 +25,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// The most members one page holds.
-const MAX_PAGE: usize = 1000;
+const MAX_PAGE: u64 = 1000;
 
 /// Which page of members.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Members to skip (the `next_offset` of the previous page).
-    pub offset: Option<usize>,
+    pub offset: Option<u64>,
     /// How many, at most 1000 (default 100).
-    pub limit: Option<usize>,
+    pub limit: Option<u64>,
 }
 
 /// One page of a network's members, by name.
@@ -43,9 +43,9 @@ pub struct MemberPage {
     /// The members on this page.
     pub members: Vec<MemberView>,
     /// Members in the network, every status.
-    pub total: usize,
+    pub total: u64,
     /// The `offset` of the next page; absent on the last.
-    pub next_offset: Option<usize>,
+    pub next_offset: Option<u64>,
 }
 
 /// A network's members, by name, a page at a time.
@@ -68,22 +68,19 @@ pub async fn list(
     Query(page): Query<PageQuery>,
 ) -> Result<Json<MemberPage>, ApiError> {
     let network = visible(&state, &operator, &id, Action::ReadMembers).await?;
-    let members = state.store().members(&network.id).await?;
     let offset = page.offset.unwrap_or(0);
     let limit = page.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-    let shown: Vec<MemberView> = members
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(MemberView::of)
-        .collect();
-    let next = offset.saturating_add(shown.len());
+    let (members, total) = state
+        .store()
+        .member_page(&network.id, offset, limit)
+        .await?;
+    let next = offset.saturating_add(members.len() as u64);
     let entry = operator.audit("members.list", Some(&network.id), None);
     state.store().audit(&entry).await?;
     Ok(Json(MemberPage {
-        next_offset: (next < members.len() && !shown.is_empty()).then_some(next),
-        total: members.len(),
-        members: shown,
+        next_offset: (next < total && !members.is_empty()).then_some(next),
+        total,
+        members: members.iter().map(MemberView::of).collect(),
     }))
 }
 

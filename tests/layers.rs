@@ -22,7 +22,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "chain",
         &["config", "number", "speech", "store", "telephony"],
     ),
-    ("api", &["chain", "config", "speech", "store", "telephony"]),
+    (
+        "api",
+        &[
+            "chain",
+            "config",
+            "members",
+            "number",
+            "speech",
+            "store",
+            "telephony",
+        ],
+    ),
     (
         "cli",
         &[

@@ -10,10 +10,20 @@
 //! | cancel an urgent alert   | yes   | yes    | no          | no     |
 //! | cancel a non-urgent one  | yes   | yes    | yes         | no     |
 //! | read the audit log       | yes   | no     | no          | no     |
+//! | read networks            | yes   | yes    | yes         | yes    |
+//! | create a network         | yes   | no     | no          | no     |
+//! | read members             | yes   | no     | yes         | no     |
+//! | add or change a member   | yes   | no     | yes         | no     |
+//! | erase a member           | yes   | no     | yes         | no     |
+//! | import a member CSV      | yes   | no     | yes         | no     |
+//! | export a member CSV      | yes   | no     | yes         | no     |
 //!
-//! Every action but the audit log is further limited to the token's networks: an alert is
-//! seen when one of its networks is the token's, and sent or cancelled only when all of them
-//! are. A token without networks covers every network.
+//! Every action but the audit log and creating a network is further limited to the token's
+//! networks: an alert is seen when one of its networks is the token's, and sent or cancelled
+//! only when all of them are; a network is seen, and its members read, added, imported or
+//! exported, when it is the token's; a member is read or changed when one of their networks is
+//! the token's, and erased only when all of them are. A token without networks covers every
+//! network.
 
 use crate::store::{AlertKind, NetworkId, Role, Token};
 
@@ -28,11 +38,25 @@ pub enum Action {
     Cancel(AlertKind),
     /// The audit log.
     ReadAudit,
+    /// Networks: their names, languages, caller IDs.
+    ReadNetworks,
+    /// Create a network.
+    CreateNetwork,
+    /// Members: names, numbers, consent.
+    ReadMembers,
+    /// Add a member, change one, suspend or resume one.
+    ChangeMembers,
+    /// Erase a member's personal data.
+    EraseMember,
+    /// Import a member CSV.
+    ImportMembers,
+    /// Export a member CSV.
+    ExportMembers,
 }
 
 impl Action {
     /// Every action, for the matrix tests.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 15] = [
         Action::ReadAlerts,
         Action::Send(AlertKind::Urgent),
         Action::Send(AlertKind::Prevention),
@@ -41,7 +65,26 @@ impl Action {
         Action::Cancel(AlertKind::Prevention),
         Action::Cancel(AlertKind::Feedback),
         Action::ReadAudit,
+        Action::ReadNetworks,
+        Action::CreateNetwork,
+        Action::ReadMembers,
+        Action::ChangeMembers,
+        Action::EraseMember,
+        Action::ImportMembers,
+        Action::ExportMembers,
     ];
+
+    /// Whether the action touches members' personal data.
+    pub fn on_members(self) -> bool {
+        matches!(
+            self,
+            Action::ReadMembers
+                | Action::ChangeMembers
+                | Action::EraseMember
+                | Action::ImportMembers
+                | Action::ExportMembers
+        )
+    }
 }
 
 /// Whether `role` may do `action` at all.
@@ -50,7 +93,8 @@ pub fn allows(role: Role, action: Action) -> bool {
     use Role::{Admin, Coordinator, Police, Viewer};
     match (role, action) {
         (Admin, _) => true,
-        (_, Action::ReadAlerts) => true,
+        (_, Action::ReadAlerts | Action::ReadNetworks) => true,
+        (Coordinator, action) if action.on_members() => true,
         (Police, Action::Send(Urgent | Feedback)) => true,
         (Coordinator, Action::Send(Prevention | Feedback)) => true,
         (Police, Action::Cancel(_)) => true,
@@ -83,9 +127,25 @@ mod tests {
             assert!(allows(*role, Action::ReadAlerts));
         }
         for action in Action::ALL {
-            let writes = action != Action::ReadAlerts;
-            assert_eq!(allows(Role::Viewer, action), !writes, "{action:?}");
+            let seen = matches!(action, Action::ReadAlerts | Action::ReadNetworks);
+            assert_eq!(allows(Role::Viewer, action), seen, "{action:?}");
             assert!(allows(Role::Admin, action));
+        }
+    }
+
+    #[test]
+    fn only_admins_and_coordinators_touch_members_and_only_admins_create_networks() {
+        for action in Action::ALL.into_iter().filter(|a| a.on_members()) {
+            assert!(allows(Role::Coordinator, action), "{action:?}");
+            assert!(!allows(Role::Police, action), "{action:?}");
+            assert!(!allows(Role::Viewer, action), "{action:?}");
+        }
+        for role in Role::ALL {
+            assert_eq!(
+                allows(*role, Action::CreateNetwork),
+                *role == Role::Admin,
+                "{role}"
+            );
         }
     }
 

@@ -3,7 +3,8 @@
 //!
 //! Sending checks everything before anything is stored: each network exists and is the
 //! token's, the role may send this kind, each language is one the chain speaks, each text is
-//! within `speech.max_chars` and the speech engine reads it (it is rendered once now, so the
+//! within `speech.max_chars`, there is a text in each language the networks need (422 on
+//! `texts` naming the missing ones), and the speech engine reads it (it is rendered once now, so the
 //! dispatcher finds it cached). A retry with the same `Idempotency-Key` and the same body
 //! returns the same alert and never starts a second chain; the same key with another body is
 //! 409. Keys belong to the token that sent them.
@@ -133,6 +134,7 @@ pub async fn send(
             "this token may not send to network {outside}"
         )));
     }
+    super::networks::needed_languages(&state, &networks, &request.texts).await?;
     let expires_at = expiry(&state, request.expires_in.as_deref())?;
     let messages = messages(&state, &request.texts).await?;
     let alert = NewAlert {

@@ -17,7 +17,11 @@ pub mod desk;
 pub mod events;
 pub mod health;
 pub mod limit;
+pub mod member_files;
+pub mod member_views;
+pub mod members;
 pub mod metrics;
+pub mod networks;
 pub mod problem;
 pub mod report;
 pub mod server;
@@ -184,6 +188,8 @@ impl ApiState {
     modifiers(&BearerScheme),
     tags(
         (name = "alerts", description = "Send, follow, cancel and report alerts"),
+        (name = "networks", description = "The networks (BIN) and the languages their members need"),
+        (name = "members", description = "Members, their consent, erasure, and the member CSV"),
         (name = "operations", description = "Health, readiness, metrics and the audit log"),
     ),
 )]
@@ -210,6 +216,11 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(alerts::deliveries))
         .routes(routes!(report::csv))
         .routes(routes!(events::stream))
+        .routes(routes!(networks::list, networks::create))
+        .routes(routes!(networks::get))
+        .routes(routes!(members::list, members::create))
+        .routes(routes!(member_files::export, member_files::import))
+        .routes(routes!(members::get, members::update, members::erase))
         .routes(routes!(audit::log))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

@@ -75,6 +75,14 @@ impl ApiError {
         }])
     }
 
+    /// The same error with another explanation.
+    pub fn with_detail(self, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            detail: detail.into(),
+            ..self
+        }
+    }
+
     /// 401: no token, or one that is not (or no longer) valid.
     pub fn unauthorized(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, detail)

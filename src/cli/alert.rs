@@ -9,7 +9,9 @@ use super::{CliError, Task};
 use crate::chain::dispatcher::submit;
 use crate::speech::wav::Recording;
 use crate::speech::{Language, Speech, SpeechSettings};
-use crate::store::{Alert, AlertId, AlertKind, AlertState, Message, MessageBody, NewAlert, Store};
+use crate::store::{
+    Alert, AlertId, AlertKind, AlertState, Message, MessageBody, NewAlert, Store, missing_languages,
+};
 use crate::telephony::clock::epoch_ms;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -133,8 +135,15 @@ async fn send(args: SendArgs) -> Result<(), CliError> {
     let store = Store::open(&url).await?;
     let mut networks = Vec::new();
     for name in &args.network {
-        networks.push(existing_network(&store, name).await?.id);
+        networks.push(existing_network(&store, name).await?);
     }
+    let given: Vec<&str> = messages.iter().map(|m| m.language.as_str()).collect();
+    let missing = missing_languages(&networks, &given);
+    if !missing.is_empty() {
+        store.close().await;
+        return Err(CliError::MissingLanguages { missing });
+    }
+    let networks = networks.into_iter().map(|n| n.id).collect();
     let now = epoch_ms();
     let alert = NewAlert {
         kind: args.kind,

@@ -73,6 +73,16 @@ pub enum CliError {
         "give the message: --text-nl \"…\" (or --text-fr, --text-de, --text-en, --wav-nl FILE…)"
     )]
     NoMessage,
+    /// `alert send` without a text in a language one of its networks needs.
+    #[error(
+        "the networks need the message in {}: add {}",
+        missing.join(", "),
+        missing.iter().map(|l| format!("--text-{l} \"…\"")).collect::<Vec<_>>().join(", ")
+    )]
+    MissingLanguages {
+        /// The languages without a text, e.g. `fr`.
+        missing: Vec<String>,
+    },
     /// A task of the command ended without its result (it panicked or was cancelled).
     #[error("{task}: {source}")]
     Task {
@@ -197,7 +207,7 @@ impl CliError {
             CliError::Store(e) | CliError::Chain(ChainError::Store(e)) => store_exit_code(e),
             CliError::Read { .. } | CliError::MemberFile { .. } | CliError::NoNetwork { .. } => 2,
             CliError::NoAlert(_) | CliError::ExpiresIn(_) | CliError::NoMessage => 2,
-            CliError::NoToken(_) => 2,
+            CliError::NoToken(_) | CliError::MissingLanguages { .. } => 2,
             CliError::KeyWait { .. } | CliError::ProxyNoAddress { .. } => 2,
             CliError::ScriptSyntax { .. } | CliError::Script { .. } => 2,
             CliError::Task { task, .. } => task.exit_code(),

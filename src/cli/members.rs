@@ -11,13 +11,10 @@
 use super::CliError;
 use super::values::one_of;
 use crate::config::Config;
-use crate::members::{
-    BadRow, ImportError, MemberFile, MemberRow, RowProblem, Separator, read_member_file, write_csv,
-};
+use crate::members::{ImportError, MemberFile, MemberRow, Separator, read_member_file, write_csv};
 use crate::speech::Language;
 use crate::store::{
-    Channel, ContactKind, ContactPoint, ImportSummary, Member, MemberProblem, MemberStatus,
-    Network, NetworkKind, NewMember, NewNetwork, QuietHours, Store, StoreError,
+    ImportSummary, Member, Network, NetworkKind, NewMember, NewNetwork, Store, StoreError,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,7 +36,8 @@ pub enum MembersAction {
     /// (the header row decides; the summary says which). Columns (any order, any case):
     /// name, phone (required), member_id (your own id for the member), phone2, language (nl,
     /// fr, de, en; default nl), channel (voice, sms, voice_then_sms; default voice),
-    /// speech_rate (0.5-2.0), quiet_start and quiet_end (HH:MM). Every problem is printed as
+    /// speech_rate (0.5-2.0), quiet_start and quiet_end (HH:MM), consent (the day the member
+    /// consented to be called, YYYY-MM-DD; empty keeps what is recorded). Every problem is printed as
     /// FILE:LINE: problem and nothing is imported (exit 2).
     ///
     /// A member is known by their member_id when the row has one, else by name and first
@@ -51,7 +49,8 @@ pub enum MembersAction {
     ///
     /// The network must exist, so a typo in its name cannot start a new, empty network; with
     /// --create a missing network is created (residential, nl, no police zone or caller ID
-    /// unless --kind, --language, --police-zone, --caller-id say otherwise).
+    /// unless --kind, --language, --police-zone, --caller-id say otherwise; no language
+    /// required of its alerts unless --languages lists them).
     Import(ImportArgs),
     /// Write members as a member CSV that `members import` reads back.
     ///
@@ -92,6 +91,11 @@ pub struct ImportArgs {
     /// A created network's language: nl, fr, de, en (default nl).
     #[arg(long, requires = "create", value_parser = one_of(&Language::ALL, Language::code))]
     pub language: Option<Language>,
+    /// The languages a created network's members need, e.g. nl,fr for a bilingual
+    /// municipality: every alert to it must carry a text in each (default: none required).
+    #[arg(long, requires = "create", value_delimiter = ',',
+        value_parser = one_of(&Language::ALL, Language::code))]
+    pub languages: Vec<Language>,
     /// The police zone that activates a created network.
     #[arg(long, requires = "create")]
     pub police_zone: Option<String>,
@@ -165,7 +169,10 @@ async fn import(args: ImportArgs) -> Result<(), CliError> {
     let MemberFile { separator, rows } = member_file(&args.file)?;
     let store = Store::open(&database_url(&args.database)?).await?;
     let (network, network_created) = network_for_import(&store, &args).await?;
-    let members: Vec<NewMember> = rows.iter().map(|(_, row)| new_member(row)).collect();
+    let members: Vec<NewMember> = rows
+        .iter()
+        .map(|(_, row)| NewMember::from_row(row))
+        .collect();
     let imported = store.import_members(&network.id, members, now_ms()).await;
     store.close().await;
     let summary = imported.map_err(|e| refused_row(&args.file, &rows, e))?;
@@ -178,22 +185,15 @@ async fn import(args: ImportArgs) -> Result<(), CliError> {
 
 /// A member the store refused, as `FILE:LINE: problem` of the row it came from.
 fn refused_row(path: &Path, rows: &[(u64, MemberRow)], error: StoreError) -> CliError {
-    let StoreError::InvalidMember { index, problem } = error else {
-        return error.into();
-    };
-    let line = |i: usize| rows.get(i).map_or(0, |(line, _)| *line);
-    let problem = match problem {
-        MemberProblem::SameMember(earlier) => BadRow::SameAsLine(line(earlier)),
-        other => BadRow::Refused(other),
-    };
-    let source = ImportError::Rows(vec![RowProblem {
-        line: line(index),
-        problem,
-    }]);
-    report(path, &source);
-    CliError::MemberFile {
-        path: path.to_owned(),
-        source,
+    match crate::store::refused_row(rows, error) {
+        Ok(source) => {
+            report(path, &source);
+            CliError::MemberFile {
+                path: path.to_owned(),
+                source,
+            }
+        }
+        Err(error) => error.into(),
     }
 }
 
@@ -203,7 +203,7 @@ async fn export(args: ExportArgs) -> Result<(), CliError> {
         Some(name) => vec![existing_network(&store, name).await?],
         None => store.networks().await?,
     };
-    let members = exported_members(&store, &networks).await?;
+    let members = store.members_to_export(&networks).await?;
     store.close().await;
     let beyond_two = members
         .iter()
@@ -217,7 +217,7 @@ async fn export(args: ExportArgs) -> Result<(), CliError> {
     }
     let rows = members
         .iter()
-        .map(member_row)
+        .map(Member::to_row)
         .collect::<Result<Vec<_>, _>>()?;
     match &args.out {
         Some(path) => write_atomically(path, |file| write_csv(file, &rows)),
@@ -271,11 +271,12 @@ async fn network_for_import(store: &Store, args: &ImportArgs) -> Result<(Network
     if let Some(network) = store.network_by_name(&args.network).await? {
         let options = args.kind.is_some()
             || args.language.is_some()
+            || !args.languages.is_empty()
             || args.police_zone.is_some()
             || args.caller_id.is_some();
         if options {
             tracing::warn!(network = %network.name,
-                "the network exists: --kind, --language, --police-zone and --caller-id apply only to a new one");
+                "the network exists: --kind, --language, --languages, --police-zone and --caller-id apply only to a new one");
         }
         return Ok((network, false));
     }
@@ -291,7 +292,16 @@ async fn network_for_import(store: &Store, args: &ImportArgs) -> Result<(Network
         ring_timeout_ms: None,
         retry_policy: None,
     };
-    let network = store.create_network(new, now_ms()).await?;
+    let mut languages: Vec<String> = Vec::new();
+    for language in &args.languages {
+        let code = language.code().to_owned();
+        if !languages.contains(&code) {
+            languages.push(code);
+        }
+    }
+    let network = store
+        .create_network_speaking(new, languages, now_ms())
+        .await?;
     tracing::info!(network = %network.name, kind = %network.kind, "network created");
     Ok((network, true))
 }
@@ -312,81 +322,6 @@ async fn no_network(store: &Store, name: &str) -> CliError {
         name: name.to_owned(),
         known,
     }
-}
-
-/// Every member of these networks who has not left, each once, by name, with the member_id
-/// of the first of the networks that gives one.
-async fn exported_members(store: &Store, networks: &[Network]) -> Result<Vec<Member>, CliError> {
-    let mut members = Vec::new();
-    for network in networks {
-        members.extend(store.members(&network.id).await?);
-    }
-    members.retain(|m| m.status != MemberStatus::Left);
-    let key = |m: &Member| (m.name.clone(), m.id.clone(), m.external_id.is_none());
-    members.sort_by_cached_key(key);
-    members.dedup_by(|a, b| a.id == b.id);
-    Ok(members)
-}
-
-/// The member a row imports as. The file has no status: the store keeps a suspension, and
-/// someone who had left is back.
-fn new_member(row: &MemberRow) -> NewMember {
-    NewMember {
-        external_id: row.member_id.clone(),
-        name: row.name.clone(),
-        language: row.language.code().to_owned(),
-        contact_points: row.phones.iter().map(|p| contact_point(p)).collect(),
-        // read_csv accepts only the three channel names; anything else is the default.
-        channel: row.channel.parse().unwrap_or(Channel::Voice),
-        // Minutes past u16 cannot come from read_csv; if they did, the store refuses them.
-        quiet_hours: row.quiet_hours.map(|(start, end)| QuietHours {
-            start: u16::try_from(start).unwrap_or(u16::MAX),
-            end: u16::try_from(end).unwrap_or(u16::MAX),
-        }),
-        speech_rate: row.speech_rate,
-        status: MemberStatus::Active,
-        consent_at: None,
-    }
-}
-
-/// A number as a contact point: mobile when libphonenumber's metadata says so, which is what
-/// can take an SMS; landline otherwise.
-fn contact_point(number: &str) -> ContactPoint {
-    let mobile = phonenumber::parse(None, number).is_ok_and(|parsed| {
-        parsed.number_type(&phonenumber::metadata::DATABASE) == phonenumber::Type::Mobile
-    });
-    ContactPoint {
-        kind: if mobile {
-            ContactKind::Mobile
-        } else {
-            ContactKind::Landline
-        },
-        number: number.to_owned(),
-    }
-}
-
-fn member_row(member: &Member) -> Result<MemberRow, StoreError> {
-    let language = member.language.parse().map_err(|_| StoreError::BadValue {
-        table: "members",
-        column: "language",
-        value: member.language.clone(),
-    })?;
-    Ok(MemberRow {
-        member_id: member.external_id.clone(),
-        name: member.name.clone(),
-        phones: member
-            .contact_points
-            .iter()
-            .take(2)
-            .map(|p| p.number.clone())
-            .collect(),
-        language,
-        channel: member.channel.as_str().to_owned(),
-        speech_rate: member.speech_rate,
-        quiet_hours: member
-            .quiet_hours
-            .map(|q| (u32::from(q.start), u32::from(q.end))),
-    })
 }
 
 impl Outcome {
@@ -497,71 +432,6 @@ fn now_ms() -> i64 {
 mod tests {
     use super::*;
 
-    fn row(name: &str, phones: &[&str]) -> MemberRow {
-        MemberRow {
-            member_id: Some("A-17".to_owned()),
-            name: name.to_owned(),
-            phones: phones.iter().map(|p| (*p).to_owned()).collect(),
-            language: Language::Fr,
-            channel: "voice_then_sms".to_owned(),
-            speech_rate: 0.85,
-            quiet_hours: Some((22 * 60, 7 * 60)),
-        }
-    }
-
-    fn stored(new: &NewMember) -> Member {
-        Member {
-            id: "m1".into(),
-            external_id: new.external_id.clone(),
-            name: new.name.clone(),
-            language: new.language.clone(),
-            contact_points: new.contact_points.clone(),
-            channel: new.channel,
-            quiet_hours: new.quiet_hours,
-            speech_rate: new.speech_rate,
-            status: new.status,
-            consent_at: None,
-            created_at: 0,
-            updated_at: 0,
-        }
-    }
-
-    #[test]
-    fn a_row_becomes_a_member_and_back() {
-        let row = row("Test Lid Een", &["+32470000001", "+3250000001"]);
-        let member = new_member(&row);
-        assert_eq!(member.language, "fr");
-        assert_eq!(member.channel, Channel::VoiceThenSms);
-        assert_eq!(
-            member.quiet_hours,
-            Some(QuietHours {
-                start: 1320,
-                end: 420
-            })
-        );
-        let kinds: Vec<ContactKind> = member.contact_points.iter().map(|p| p.kind).collect();
-        assert_eq!(kinds, [ContactKind::Mobile, ContactKind::Landline]);
-        assert_eq!(member_row(&stored(&member)).unwrap(), row);
-    }
-
-    #[test]
-    fn export_keeps_two_numbers_and_refuses_an_unknown_language() {
-        let mut member = stored(&new_member(&row("Test Lid Twee", &["+32470000002"])));
-        member.contact_points = ["+32470000002", "+32470000003", "+32470000004"]
-            .iter()
-            .map(|n| contact_point(n))
-            .collect();
-        assert_eq!(member_row(&member).unwrap().phones.len(), 2);
-        member.language = "xx".into();
-        assert!(matches!(
-            member_row(&member),
-            Err(StoreError::BadValue {
-                column: "language",
-                ..
-            })
-        ));
-    }
-
     #[test]
     fn the_database_url_comes_from_the_flag_the_file_or_the_default() {
         let dir = tempfile::tempdir().unwrap();
@@ -631,6 +501,7 @@ mod tests {
             kind: NetworkKind::Residential,
             police_zone: String::new(),
             language: "nl".into(),
+            languages: Vec::new(),
             caller_id: String::new(),
             ring_timeout_ms: None,
             retry_policy: None,

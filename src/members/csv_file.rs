@@ -2,7 +2,9 @@
 //! case): `name`, `phone` (required), `member_id` (the coordinator's own id for the member),
 //! `phone2`, `language` (nl, fr, de, en; default nl), `channel` (voice, sms, voice_then_sms;
 //! default voice), and optionally `speech_rate` (0.5–2.0), `quiet_start` and `quiet_end`
-//! (`HH:MM`, for non-urgent messages). Unknown columns are an error: a typo in a header must
+//! (`HH:MM`, for non-urgent messages), and `consent` (the day the member consented to be
+//! called, `2026-05-01`; empty when not recorded, and a file without the column records
+//! none). Unknown columns are an error: a typo in a header must
 //! not silently drop a column. The same member twice (see [`super::identity`]) is a problem
 //! of the later line, naming the earlier one: the later row would silently overwrite it.
 //! Columns are separated by `,` or `;`, as the header row shows (see [`super::separator`]).
@@ -13,6 +15,7 @@ use super::problem::{BadHeader, BadRow, ImportError, RowProblem};
 use super::separator::{self, Separator};
 use crate::number::to_e164;
 use crate::speech::Language;
+use jiff::civil::Date;
 use std::io::{Read, Write};
 
 /// One valid row.
@@ -32,12 +35,14 @@ pub struct MemberRow {
     pub speech_rate: f64,
     /// Quiet hours for non-urgent messages, minutes of the day (start, end).
     pub quiet_hours: Option<(u32, u32)>,
+    /// The day they consented to be called, if the file says.
+    pub consent: Option<Date>,
 }
 
 /// Rows beyond which a file is refused: a network is a neighbourhood, not a city.
 pub const MAX_ROWS: usize = 100_000;
 
-pub(super) const COLUMNS: [&str; 9] = [
+pub(super) const COLUMNS: [&str; 10] = [
     "member_id",
     "name",
     "phone",
@@ -47,6 +52,7 @@ pub(super) const COLUMNS: [&str; 9] = [
     "speech_rate",
     "quiet_start",
     "quiet_end",
+    "consent",
 ];
 const CHANNELS: [&str; 3] = ["voice", "sms", "voice_then_sms"];
 
@@ -139,6 +145,7 @@ pub fn write_csv(output: impl Write, rows: &[MemberRow]) -> std::io::Result<()> 
             format!("{}", row.speech_rate),
             start,
             end,
+            row.consent.map(|day| day.to_string()).unwrap_or_default(),
         ])?;
     }
     writer.flush()
@@ -177,12 +184,7 @@ impl Columns {
 
     fn row(&self, record: &csv::StringRecord) -> Result<MemberRow, BadRow> {
         let name = self.get(record, "name");
-        if name.is_empty() {
-            return Err(BadRow::NoName);
-        }
-        if name.chars().count() > 200 || name.chars().any(char::is_control) {
-            return Err(BadRow::NotAName);
-        }
+        member_name(name)?;
         let member_id = member_id(self.get(record, "member_id"))?;
         let mut phones = vec![phone(self.get(record, "phone"), "phone")?];
         if !self.get(record, "phone2").is_empty() {
@@ -208,6 +210,7 @@ impl Columns {
                 self.get(record, "quiet_start"),
                 self.get(record, "quiet_end"),
             )?,
+            consent: consent(self.get(record, "consent"))?,
         })
     }
 }
@@ -265,6 +268,32 @@ fn speech_rate(text: &str) -> Result<f64, BadRow> {
     }
 }
 
+/// A name: not empty, at most 200 characters, no control characters.
+pub fn member_name(name: &str) -> Result<(), BadRow> {
+    if name.trim().is_empty() {
+        return Err(BadRow::NoName);
+    }
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(BadRow::NotAName);
+    }
+    Ok(())
+}
+
+/// A day as `YYYY-MM-DD`; empty is none.
+pub fn consent(text: &str) -> Result<Option<Date>, BadRow> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let bad = || BadRow::Consent(text.to_owned());
+    let bytes = text.as_bytes();
+    let well_formed =
+        bytes.len() == 10 && bytes.get(4) == Some(&b'-') && bytes.get(7) == Some(&b'-');
+    if !well_formed {
+        return Err(bad());
+    }
+    text.parse::<Date>().map(Some).map_err(|_| bad())
+}
+
 fn quiet_hours(start: &str, end: &str) -> Result<Option<(u32, u32)>, BadRow> {
     match (start, end) {
         ("", "") => Ok(None),
@@ -274,7 +303,7 @@ fn quiet_hours(start: &str, end: &str) -> Result<Option<(u32, u32)>, BadRow> {
 }
 
 /// `HH:MM` (or `HHuMM`, `HHhMM`) as minutes of the day.
-fn minutes(text: &str) -> Result<u32, BadRow> {
+pub fn minutes(text: &str) -> Result<u32, BadRow> {
     let bad = || BadRow::Time(text.to_owned());
     let (hours, mins) = text.split_once([':', 'u', 'h']).ok_or_else(bad)?;
     let (hours, mins): (u32, u32) = (
@@ -287,7 +316,8 @@ fn minutes(text: &str) -> Result<u32, BadRow> {
     Ok(hours * 60 + mins)
 }
 
-fn clock(minutes: u32) -> String {
+/// Minutes of the day as `HH:MM`.
+pub fn clock(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
@@ -433,13 +463,31 @@ mod tests {
 
     #[test]
     fn export_reads_back_the_same() {
-        let file = "member_id,name,phone,phone2,language,channel,speech_rate,quiet_start,quiet_end\n\
-                    A-17,\"Lid, Test\",0470000001,0470000002,de,sms,0.85,21:00,08:00\n\
-                    ,Lid Twee,0470000001,,nl,voice,,,\n";
+        let file = "member_id,name,phone,phone2,language,channel,speech_rate,quiet_start,quiet_end,consent\n\
+                    A-17,\"Lid, Test\",0470000001,0470000002,de,sms,0.85,21:00,08:00,2026-05-01\n\
+                    ,Lid Twee,0470000001,,nl,voice,,,,\n";
         let rows = read_csv(file.as_bytes()).unwrap();
         let mut out = Vec::new();
         write_csv(&mut out, &rows).unwrap();
         assert_eq!(read_csv(out.as_slice()).unwrap(), rows);
+    }
+
+    #[test]
+    fn consent_is_a_day_or_nothing_and_old_files_need_no_column() {
+        let rows =
+            read_csv("name,phone,consent\nA,0470000001,2026-05-01\nB,0470000002,\n".as_bytes())
+                .unwrap();
+        assert_eq!(rows[0].consent, Some(jiff::civil::date(2026, 5, 1)));
+        assert_eq!(rows[1].consent, None);
+        let old = read_csv("name,phone\nA,0470000001\n".as_bytes()).unwrap();
+        assert_eq!(old[0].consent, None);
+        for bad in ["1/5/2026", "2026-02-30", "2026-5-1", "yes"] {
+            let file = format!("name,phone,consent\nA,0470000001,{bad}\n");
+            let error = read_csv(file.as_bytes()).unwrap_err();
+            assert_eq!(error.problems()[0].line, 2, "{bad}");
+            let problem = error.problems()[0].problem.to_string();
+            assert!(problem.starts_with("consent"), "{problem}");
+        }
     }
 
     #[test]

@@ -11,7 +11,10 @@ mod member_problem;
 mod problem;
 mod separator;
 
-pub use csv_file::{MAX_MEMBER_ID, MemberFile, MemberRow, read_csv, read_member_file, write_csv};
+pub use csv_file::{
+    MAX_MEMBER_ID, MemberFile, MemberRow, clock, consent, member_name, minutes, read_csv,
+    read_member_file, write_csv,
+};
 pub use member_problem::MemberProblem;
 pub use problem::{BadHeader, BadRow, ImportError, ProblemLine, RowProblem};
 pub use separator::Separator;

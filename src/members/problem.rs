@@ -119,6 +119,9 @@ pub enum BadRow {
     /// A time that is not `HH:MM`.
     #[error("time `{0}` (HH:MM)")]
     Time(String),
+    /// A consent day that is not a date `YYYY-MM-DD`.
+    #[error("consent `{0}` is not a day like 2026-05-01")]
+    Consent(String),
     /// The same member as an earlier row of the file.
     #[error("the same member as line {earlier} ({})", why(*.sameness))]
     Repeated {

@@ -93,6 +93,14 @@ pub enum StoreError {
     /// A member that does not exist.
     #[error("no member {0}")]
     UnknownMember(MemberId),
+    /// A member not erased because alert `alert` is calling them or will try again.
+    #[error("member {member} is being called for alert {alert}; erase them once it is over")]
+    MemberBeingCalled {
+        /// The member.
+        member: MemberId,
+        /// The alert still sending to them.
+        alert: AlertId,
+    },
     /// A delivery change the store refuses: `calling` only comes from `begin_attempt`, the
     /// acknowledged states only from `acknowledge`, `pending` only from
     /// `create_deliveries`, and a final state never has a next try.

@@ -164,7 +164,7 @@ fn same_member(index: usize, earlier: usize) -> StoreError {
     }
 }
 
-fn check(member: &NewMember) -> Result<(), MemberProblem> {
+pub(super) fn check(member: &NewMember) -> Result<(), MemberProblem> {
     if member.name.trim().is_empty() {
         return Err(MemberProblem::NoName);
     }
@@ -336,11 +336,11 @@ fn unchanged(found: &Found, new: &NewMember) -> bool {
             .is_none_or(|id| stored.external_id.as_ref() == Some(id))
 }
 
-fn quiet_columns(quiet: Option<QuietHours>) -> (Option<i64>, Option<i64>) {
+pub(super) fn quiet_columns(quiet: Option<QuietHours>) -> (Option<i64>, Option<i64>) {
     quiet.map_or((None, None), |q| (Some(q.start.into()), Some(q.end.into())))
 }
 
-async fn replace_contact_points(
+pub(super) async fn replace_contact_points(
     tx: &mut Transaction<'static, Any>,
     member: &str,
     points: &[ContactPoint],

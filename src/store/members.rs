@@ -67,6 +67,42 @@ impl Store {
             .collect()
     }
 
+    /// A page of a network's members by name (`limit` from `offset`), and how many members
+    /// the network has in all.
+    pub async fn member_page(
+        &self,
+        network: &NetworkId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Member>, u64), StoreError> {
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM network_members WHERE network_id = $1")
+                .bind(network.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+        let sql = format!(
+            "SELECT {COLUMNS}, nm.external_id FROM members m \
+             JOIN network_members nm ON nm.member_id = m.id \
+             WHERE nm.network_id = $1 ORDER BY m.name, m.id LIMIT $2 OFFSET $3"
+        );
+        let rows: Vec<AnyRow> = sqlx::query(&sql)
+            .bind(network.as_str())
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        let ids = rows
+            .iter()
+            .map(|row| get::<String>(row, "id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut numbers = self.contact_points_of(&ids).await?;
+        let members = rows
+            .iter()
+            .map(|row| member_from(row, &mut numbers))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((members, u64::try_from(total).unwrap_or(0)))
+    }
+
     /// One member, if they exist.
     pub async fn member(&self, id: &MemberId) -> Result<Option<Member>, StoreError> {
         let sql = format!(

@@ -51,6 +51,8 @@ mod identify;
 mod import;
 mod instances;
 mod ledger;
+mod member_changes;
+mod member_rows;
 mod members;
 mod model;
 mod networks;
@@ -71,13 +73,15 @@ pub use history::{AlertSummary, Confirmation, LastTry, MemberResult};
 pub use import::{ImportSummary, NewMember};
 pub use instances::{Instance, Lease, Registration};
 pub use ledger::{CallClaim, LineClaim, TrunkLedger};
+pub use member_changes::{ERASED_NAME, ERASED_NUMBER};
+pub use member_rows::{MAX_PHONES, consent_at, consent_day, refused_row};
 pub use members::{ContactPoint, Member};
 pub use model::{
     AckHow, AlertId, AlertKind, AlertState, AttemptChannel, AttemptId, Channel, ContactKind,
     DeliveryId, DeliveryState, LANGUAGES, MemberId, MemberStatus, NetworkId, NetworkKind,
     QuietHours, Role, TokenId, UnknownText,
 };
-pub use networks::{Network, NewNetwork};
+pub use networks::{Network, NewNetwork, missing_languages};
 pub use notices::{Notice, Notices};
 pub use settle::Acknowledgement;
 pub use tokens::{NewToken, SECRET_PREFIX, Token};

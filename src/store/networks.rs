@@ -1,5 +1,9 @@
-//! Networks (BIN): name, kind, police zone, default language, the caller ID members see, and
-//! the network's own ring timeout and retry policy when they differ from `[chain]`.
+//! Networks (BIN): name, kind, police zone, default language, the languages its members need,
+//! the caller ID members see, and the network's own ring timeout and retry policy when they
+//! differ from `[chain]`.
+//!
+//! The languages a network needs are kept as codes separated by commas; an alert to the
+//! network must carry a text in each ([`missing_languages`]).
 //!
 //! The retry policy override is kept as the JSON text the caller wrote; the store does not
 //! interpret it (policy belongs to `buurtbel_proto::policy`).
@@ -22,6 +26,9 @@ pub struct Network {
     pub police_zone: String,
     /// Default language (`nl`, `fr`, `de`, `en`).
     pub language: String,
+    /// The languages its members need, each alert carrying a text in every one; empty when
+    /// the network asks for none.
+    pub languages: Vec<String>,
     /// The number members see when called, E.164.
     pub caller_id: String,
     /// Ring timeout for this network, when it overrides the default.
@@ -51,8 +58,8 @@ pub struct NewNetwork {
     pub retry_policy: Option<String>,
 }
 
-const COLUMNS: &str = "id, name, kind, police_zone, language, caller_id, ring_timeout_ms, \
-                       retry_policy, created_at";
+const COLUMNS: &str = "id, name, kind, police_zone, language, languages, caller_id, \
+                       ring_timeout_ms, retry_policy, created_at";
 
 impl Store {
     /// Creates a network; a taken name is [`StoreError::NetworkNameTaken`].
@@ -61,20 +68,30 @@ impl Store {
         network: NewNetwork,
         now: i64,
     ) -> Result<Network, StoreError> {
-        if !LANGUAGES.contains(&network.language.as_str()) {
-            return Err(StoreError::UnknownLanguage(network.language));
-        }
+        self.create_network_speaking(network, Vec::new(), now).await
+    }
+
+    /// Creates a network whose members need `languages` (each alert to it carries a text in
+    /// every one); an unknown or repeated language is [`StoreError::UnknownLanguage`].
+    pub async fn create_network_speaking(
+        &self,
+        network: NewNetwork,
+        languages: Vec<String>,
+        now: i64,
+    ) -> Result<Network, StoreError> {
+        check_languages(&network.language, &languages)?;
         let id = new_id();
         let inserted = sqlx::query(
-            "INSERT INTO networks (id, name, kind, police_zone, language, caller_id, \
+            "INSERT INTO networks (id, name, kind, police_zone, language, languages, caller_id, \
              ring_timeout_ms, retry_policy, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO NOTHING",
         )
         .bind(&id)
         .bind(&network.name)
         .bind(network.kind.as_str())
         .bind(&network.police_zone)
         .bind(&network.language)
+        .bind(languages.join(","))
         .bind(&network.caller_id)
         .bind(network.ring_timeout_ms)
         .bind(&network.retry_policy)
@@ -85,7 +102,7 @@ impl Store {
             return Err(StoreError::NetworkNameTaken(network.name));
         }
         self.count_write();
-        Ok(stored(network, NetworkId(id), now))
+        Ok(stored(network, languages, NetworkId(id), now))
     }
 
     /// The network with this name, if any.
@@ -129,13 +146,42 @@ impl Store {
     }
 }
 
-fn stored(network: NewNetwork, id: NetworkId, now: i64) -> Network {
+/// The languages `networks` need that `given` lacks, each once, in the order of
+/// [`LANGUAGES`].
+pub fn missing_languages(networks: &[Network], given: &[&str]) -> Vec<String> {
+    LANGUAGES
+        .iter()
+        .filter(|code| !given.contains(code))
+        .filter(|code| {
+            networks
+                .iter()
+                .any(|n| n.languages.iter().any(|l| l == *code))
+        })
+        .map(|code| (*code).to_owned())
+        .collect()
+}
+
+/// Every language known and none twice.
+fn check_languages(language: &str, languages: &[String]) -> Result<(), StoreError> {
+    if !LANGUAGES.contains(&language) {
+        return Err(StoreError::UnknownLanguage(language.to_owned()));
+    }
+    for (i, code) in languages.iter().enumerate() {
+        if !LANGUAGES.contains(&code.as_str()) || languages[..i].contains(code) {
+            return Err(StoreError::UnknownLanguage(code.clone()));
+        }
+    }
+    Ok(())
+}
+
+fn stored(network: NewNetwork, languages: Vec<String>, id: NetworkId, now: i64) -> Network {
     Network {
         id,
         name: network.name,
         kind: network.kind,
         police_zone: network.police_zone,
         language: network.language,
+        languages,
         caller_id: network.caller_id,
         ring_timeout_ms: network.ring_timeout_ms,
         retry_policy: network.retry_policy,
@@ -150,6 +196,11 @@ fn network_from(row: &AnyRow) -> Result<Network, StoreError> {
         kind: parse(row, "networks", "kind")?,
         police_zone: get(row, "police_zone")?,
         language: get(row, "language")?,
+        languages: get::<String>(row, "languages")?
+            .split(',')
+            .filter(|code| !code.is_empty())
+            .map(str::to_owned)
+            .collect(),
         caller_id: get(row, "caller_id")?,
         ring_timeout_ms: get(row, "ring_timeout_ms")?,
         retry_policy: get(row, "retry_policy")?,

@@ -1,7 +1,11 @@
 //! Router tests: the whole API in process (`tower::ServiceExt::oneshot`), over a private
 //! SQLite database with two networks of fictional members, sending through a [`StoreDesk`].
 
+mod erasure;
 mod matrix;
+mod member_files;
+mod members;
+mod networks;
 mod requests;
 
 use super::desk::StoreDesk;
@@ -116,6 +120,32 @@ impl TestApi {
             None => request.body(Body::empty()),
         };
         self.raw(request.expect("request")).await
+    }
+
+    /// `body` sent as `content_type` (a member CSV).
+    pub async fn text(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Answer {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(Body::from(body.to_owned()))
+            .expect("request");
+        self.raw(request).await
+    }
+
+    /// The audit log's actions, oldest first.
+    pub async fn audited(&self) -> Vec<String> {
+        let mut entries = self.store.audit_log(None, 1000).await.expect("audit log");
+        entries.reverse();
+        entries.into_iter().map(|e| e.action).collect()
     }
 
     pub async fn raw(&self, request: Request<Body>) -> Answer {

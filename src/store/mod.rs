@@ -41,6 +41,7 @@
 //! by side.
 
 mod alerts;
+mod approvals;
 mod attempts;
 mod audit;
 mod connect;
@@ -64,6 +65,7 @@ mod shared_lines;
 mod tokens;
 
 pub use alerts::{Alert, Message, MessageBody, NewAlert};
+pub use approvals::{Approval, Approved};
 pub use attempts::{Attempt, AttemptResult, DeliveryStep, InFlight};
 pub use audit::AuditEntry;
 pub use connect::{CONNECT_TIMEOUT, redacted_url};

@@ -10,10 +10,14 @@
 //! | cancel an urgent alert   | yes   | yes    | no          | no     |
 //! | cancel a non-urgent one  | yes   | yes    | yes         | no     |
 //! | read the audit log       | yes   | no     | no          | no     |
+//! | preview a message        | yes   | yes    | yes         | no     |
 //!
-//! Every action but the audit log is further limited to the token's networks: an alert is
-//! seen when one of its networks is the token's, and sent or cancelled only when all of them
-//! are. A token without networks covers every network.
+//! Previewing is what precedes sending: a role that may send some alert may preview. It
+//! concerns no network (nothing is sent), so it is not limited to any.
+//!
+//! Every other action but the audit log is further limited to the token's networks: an alert
+//! is seen when one of its networks is the token's, and sent or cancelled only when all of
+//! them are. A token without networks covers every network.
 
 use crate::store::{AlertKind, NetworkId, Role, Token};
 
@@ -28,11 +32,13 @@ pub enum Action {
     Cancel(AlertKind),
     /// The audit log.
     ReadAudit,
+    /// Hear a message as the engine renders it.
+    Preview,
 }
 
 impl Action {
     /// Every action, for the matrix tests.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::ReadAlerts,
         Action::Send(AlertKind::Urgent),
         Action::Send(AlertKind::Prevention),
@@ -41,6 +47,7 @@ impl Action {
         Action::Cancel(AlertKind::Prevention),
         Action::Cancel(AlertKind::Feedback),
         Action::ReadAudit,
+        Action::Preview,
     ];
 }
 
@@ -55,6 +62,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Coordinator, Action::Send(Prevention | Feedback)) => true,
         (Police, Action::Cancel(_)) => true,
         (Coordinator, Action::Cancel(Prevention | Feedback)) => true,
+        (Police | Coordinator, Action::Preview) => true,
         (Police | Coordinator | Viewer, _) => false,
     }
 }

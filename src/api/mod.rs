@@ -18,6 +18,7 @@ pub mod events;
 pub mod health;
 pub mod limit;
 pub mod metrics;
+pub mod preview;
 pub mod problem;
 pub mod server;
 pub mod views;
@@ -113,6 +114,11 @@ impl ApiState {
         &self.shared.metrics
     }
 
+    /// The speech service.
+    pub fn speech(&self) -> &Arc<Speech> {
+        &self.shared.speech
+    }
+
     /// The speech settings (the longest text).
     pub fn speech_settings(&self) -> &SpeechSettings {
         self.shared.speech.settings()
@@ -169,6 +175,7 @@ impl ApiState {
     modifiers(&BearerScheme),
     tags(
         (name = "alerts", description = "Send, follow, cancel and report alerts"),
+        (name = "speech", description = "Hear a message before sending it"),
         (name = "operations", description = "Health, readiness, metrics and the audit log"),
     ),
 )]
@@ -194,6 +201,7 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(alerts::cancel))
         .routes(routes!(alerts::deliveries))
         .routes(routes!(events::stream))
+        .routes(routes!(preview::preview))
         .routes(routes!(audit::log))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

@@ -5,6 +5,7 @@ use super::{TestApi, alert};
 use crate::api::access::{Action, allows};
 use crate::store::{AlertKind, Role};
 use axum::http::{Method, StatusCode};
+use serde_json::json;
 
 #[tokio::test]
 async fn each_role_may_do_exactly_what_the_matrix_says() {
@@ -27,7 +28,7 @@ async fn each_role_may_do_exactly_what_the_matrix_says() {
             if !expected {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{role} {action:?}");
             }
-            if action != Action::ReadAudit {
+            if !matches!(action, Action::ReadAudit | Action::Preview) {
                 // A token of another network never reaches the alert.
                 let status = attempt(&api, &admin, &other, action).await;
                 assert!(
@@ -68,6 +69,13 @@ async fn attempt(api: &TestApi, admin: &str, token: &str, action: Action) -> Sta
             api.call(Method::GET, "/v1/audit", Some(token), None)
                 .await
                 .status
+        }
+        Action::Preview => {
+            let body = json!({"text": "Een test.", "language": "nl"});
+            let answer = api
+                .call(Method::POST, "/v1/speech/preview", Some(token), Some(body))
+                .await;
+            answer.status
         }
     }
 }

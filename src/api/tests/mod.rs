@@ -3,6 +3,7 @@
 
 mod matrix;
 mod requests;
+mod speech;
 
 use super::desk::StoreDesk;
 use super::{ApiState, router};

@@ -11,9 +11,10 @@
 //! | cancel a non-urgent one  | yes   | yes    | yes         | no     |
 //! | read the audit log       | yes   | no     | no          | no     |
 //! | preview a message        | yes   | yes    | yes         | no     |
+//! | upload a recording       | yes   | yes    | yes         | no     |
 //!
-//! Previewing is what precedes sending: a role that may send some alert may preview. It
-//! concerns no network (nothing is sent), so it is not limited to any.
+//! Previewing and uploading are what precedes sending: a role that may send some alert may
+//! do both. They concern no network (nothing is sent), so they are not limited to any.
 //!
 //! Every other action but the audit log is further limited to the token's networks: an alert
 //! is seen when one of its networks is the token's, and sent or cancelled only when all of
@@ -34,11 +35,13 @@ pub enum Action {
     ReadAudit,
     /// Hear a message as the engine renders it.
     Preview,
+    /// Upload a recorded message.
+    Upload,
 }
 
 impl Action {
     /// Every action, for the matrix tests.
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::ReadAlerts,
         Action::Send(AlertKind::Urgent),
         Action::Send(AlertKind::Prevention),
@@ -48,6 +51,7 @@ impl Action {
         Action::Cancel(AlertKind::Feedback),
         Action::ReadAudit,
         Action::Preview,
+        Action::Upload,
     ];
 }
 
@@ -62,7 +66,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Coordinator, Action::Send(Prevention | Feedback)) => true,
         (Police, Action::Cancel(_)) => true,
         (Coordinator, Action::Cancel(Prevention | Feedback)) => true,
-        (Police | Coordinator, Action::Preview) => true,
+        (Police | Coordinator, Action::Preview | Action::Upload) => true,
         (Police | Coordinator | Viewer, _) => false,
     }
 }

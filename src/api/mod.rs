@@ -20,6 +20,7 @@ pub mod limit;
 pub mod metrics;
 pub mod preview;
 pub mod problem;
+pub mod recordings;
 pub mod server;
 pub mod views;
 
@@ -58,6 +59,7 @@ struct Shared {
     chain: ChainConfig,
     limiter: RateLimiter,
     metrics: Metrics,
+    max_body: usize,
 }
 
 impl ApiState {
@@ -80,6 +82,7 @@ impl ApiState {
                 chain,
                 limiter: RateLimiter::new(api.rate_limit),
                 metrics: Metrics::new(),
+                max_body: api.max_body,
             }),
         }
     }
@@ -112,6 +115,11 @@ impl ApiState {
     /// The figures `/metrics` shows.
     pub fn metrics(&self) -> &Metrics {
         &self.shared.metrics
+    }
+
+    /// `[api] max_body`: the largest request body.
+    pub fn max_body(&self) -> usize {
+        self.shared.max_body
     }
 
     /// The speech service.
@@ -175,7 +183,7 @@ impl ApiState {
     modifiers(&BearerScheme),
     tags(
         (name = "alerts", description = "Send, follow, cancel and report alerts"),
-        (name = "speech", description = "Hear a message before sending it"),
+        (name = "speech", description = "Hear a message before sending it; upload recorded messages"),
         (name = "operations", description = "Health, readiness, metrics and the audit log"),
     ),
 )]
@@ -202,6 +210,7 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(alerts::deliveries))
         .routes(routes!(events::stream))
         .routes(routes!(preview::preview))
+        .routes(routes!(recordings::upload))
         .routes(routes!(audit::log))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

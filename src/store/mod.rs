@@ -55,6 +55,7 @@ mod members;
 mod model;
 mod networks;
 mod notices;
+mod recordings;
 mod report;
 mod rows;
 mod settle;
@@ -79,6 +80,7 @@ pub use model::{
 };
 pub use networks::{Network, NewNetwork};
 pub use notices::{Notice, Notices};
+pub use recordings::StoredRecording;
 pub use settle::Acknowledgement;
 pub use tokens::{NewToken, SECRET_PREFIX, Token};
 

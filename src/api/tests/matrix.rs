@@ -28,7 +28,7 @@ async fn each_role_may_do_exactly_what_the_matrix_says() {
             if !expected {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{role} {action:?}");
             }
-            if !matches!(action, Action::ReadAudit | Action::Preview) {
+            if !matches!(action, Action::ReadAudit | Action::Preview | Action::Upload) {
                 // A token of another network never reaches the alert.
                 let status = attempt(&api, &admin, &other, action).await;
                 assert!(
@@ -76,6 +76,11 @@ async fn attempt(api: &TestApi, admin: &str, token: &str, action: Action) -> Sta
                 .call(Method::POST, "/v1/speech/preview", Some(token), Some(body))
                 .await;
             answer.status
+        }
+        Action::Upload => {
+            super::upload(api, token, super::tone_wav(8000, 1.0))
+                .await
+                .status
         }
     }
 }

@@ -57,6 +57,7 @@ mod networks;
 mod notices;
 mod recordings;
 mod report;
+mod retention;
 mod rows;
 mod settle;
 mod shared_lines;
@@ -81,6 +82,7 @@ pub use model::{
 pub use networks::{Network, NewNetwork};
 pub use notices::{Notice, Notices};
 pub use recordings::StoredRecording;
+pub use retention::{Purged, REMOVED_NUMBER, RetentionPeriods};
 pub use settle::Acknowledgement;
 pub use tokens::{NewToken, SECRET_PREFIX, Token};
 

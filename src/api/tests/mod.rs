@@ -4,6 +4,7 @@
 mod matrix;
 mod recordings;
 mod requests;
+mod retention;
 mod speech;
 
 use super::desk::StoreDesk;

@@ -43,6 +43,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let events = Events::default();
     let dispatcher = service::start(&config, store.clone(), settings, events.clone()).await?;
     let api_address = api.address();
+    let api_tls = api.is_tls();
     let cache_dir = config.speech_settings()?.cache_dir;
     let retention = Retention::new(store.clone(), cache_dir, config.retention);
     let purging = tokio::spawn(retention.run());
@@ -56,6 +57,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         cps = config.trunk.max_cps,
         alerts_sending = sending,
         api = %api_address,
+        https = api_tls,
         "serving"
     );
     let keeper = dispatcher.clone();

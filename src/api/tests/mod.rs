@@ -6,6 +6,7 @@ mod recordings;
 mod requests;
 mod retention;
 mod speech;
+mod tls;
 
 use super::desk::StoreDesk;
 use super::{ApiState, router};
@@ -27,6 +28,7 @@ use tower::ServiceExt;
 /// The API under test.
 pub struct TestApi {
     pub router: Router,
+    pub state: ApiState,
     pub store: Store,
     /// `BIN Noord` and `BIN Zuid`.
     pub north: NetworkId,
@@ -72,7 +74,8 @@ impl TestApi {
             &api,
         );
         TestApi {
-            router: router(state, &api),
+            router: router(state.clone(), &api),
+            state,
             store,
             north,
             south,

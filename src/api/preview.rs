@@ -9,7 +9,7 @@
 use super::ApiState;
 use super::access::{Action, allows};
 use super::auth::Operator;
-use super::body::JsonBody;
+use super::body::{JsonBody, WavFile};
 use super::problem::{ApiError, Problem};
 use crate::speech::{Language, Rendered, SpeechError};
 use axum::extract::State;
@@ -61,7 +61,7 @@ pub struct PreviewView {
     responses(
         (status = 200, description = "The text as read and its rendering", content(
             (PreviewView = "application/json"),
-            ([u8] = "audio/wav"),
+            (WavFile = "audio/wav"),
         )),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),

@@ -11,7 +11,7 @@
 use super::ApiState;
 use super::access::{Action, allows};
 use super::auth::Operator;
-use super::body::too_large_or;
+use super::body::{WavFile, too_large_or};
 use super::problem::{ApiError, FieldProblem, Problem};
 use crate::speech::wav::{HeaderProblem, Recording, WavError, check_header};
 use crate::store::{Message, MessageBody};
@@ -41,7 +41,7 @@ pub struct RecordingView {
 /// Uploads a recorded message.
 #[utoipa::path(
     post, path = "/v1/recordings", tag = "speech",
-    request_body(content = [u8], content_type = "audio/wav",
+    request_body(content = WavFile, content_type = "audio/wav",
         description = "A WAV: PCM (8 to 32 bits) or 32-bit float, mono or stereo, 8 to 96 kHz, \
                        at most `speech.max_recording` long"),
     responses(

@@ -116,3 +116,18 @@ async fn viewers_and_strangers_hear_nothing() {
         .await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_openapi_document_says_wav_where_wav_goes() {
+    let api = TestApi::new().await;
+    let document = api.call(Method::GET, "/openapi.json", None, None).await;
+    let paths = &document.body["paths"];
+    let preview = &paths["/v1/speech/preview"]["post"]["responses"]["200"]["content"];
+    assert!(preview["application/json"].is_object(), "{preview}");
+    assert!(preview["audio/wav"].is_object(), "{preview}");
+    let upload = &paths["/v1/recordings"]["post"]["requestBody"]["content"]["audio/wav"];
+    assert!(upload.is_object(), "{}", paths["/v1/recordings"]);
+    let wav = &document.body["components"]["schemas"]["WavFile"];
+    assert_eq!(wav["type"], "string", "{wav}");
+    assert_eq!(wav["format"], "binary", "{wav}");
+}

@@ -3,8 +3,9 @@
 //!
 //! An upload is held to the command line's rules for `--wav-nl`: its header is judged as the
 //! first bytes arrive (format, channels, rate, and the length the `data` chunk announces
-//! against `speech.max_recording`), so a file claiming hours is refused before the rest is
-//! read; the body never exceeds `[api] max_body` (413); an accepted one is decoded once, off
+//! against `speech.max_recording` and `[api] max_body`), so a file claiming hours or
+//! gigabytes is refused before the rest is read; the body never exceeds `[api] max_body`
+//! (413); an accepted one is decoded once, off
 //! the async threads, so a file that does not play is refused now (422), not when the calls
 //! start. Only the token that uploaded a recording may send it.
 
@@ -164,17 +165,26 @@ async fn read(request: Request, limit: usize, longest: Duration) -> Result<Vec<u
         }
         bytes.extend_from_slice(&chunk);
         if !judged && bytes.len() >= HEADER_PREFIX {
-            judged = prejudge(&bytes, declared, longest)?;
+            judged = prejudge(&bytes, declared, limit, longest)?;
         }
     }
     Ok(bytes)
 }
 
 /// Judges the header from the first bytes: true when it is acceptable, false when it needs
-/// more bytes than have come (the whole body is judged again at the end).
-fn prejudge(prefix: &[u8], declared: Option<u64>, longest: Duration) -> Result<bool, ApiError> {
+/// more bytes than have come (the whole body is judged again at the end). Samples announced
+/// beyond `limit` are refused as too large before they arrive.
+fn prejudge(
+    prefix: &[u8],
+    declared: Option<u64>,
+    limit: usize,
+    longest: Duration,
+) -> Result<bool, ApiError> {
     let len = declared.unwrap_or(u64::MAX);
     match check_header(&mut std::io::Cursor::new(prefix), len, longest) {
+        Ok(header) if header.data_start.saturating_add(header.data_len) > limit as u64 => {
+            Err(too_large_or(StatusCode::PAYLOAD_TOO_LARGE))
+        }
         Ok(_) => Ok(true),
         Err(HeaderProblem::Truncated | HeaderProblem::NoData | HeaderProblem::Io(_)) => Ok(false),
         Err(problem) => Err(refused(&problem.to_string())),

@@ -109,21 +109,30 @@ async fn a_header_claiming_too_long_is_refused_before_the_rest_arrives() {
     let mut forged = tone_wav(8000, 1.0);
     let data = forged.windows(4).position(|w| w == b"data").unwrap() + 4;
     forged[data..data + 4].copy_from_slice(&(8000u32 * 2 * 3600).to_le_bytes());
-    let head = tokio_stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(forged))]);
-    let body = Body::from_stream(head.chain(tokio_stream::pending()));
-    let request = Request::builder()
-        .method(Method::POST)
-        .uri("/v1/recordings")
-        .header("authorization", format!("Bearer {police}"))
-        .header("content-type", "audio/wav")
-        .body(body)
-        .unwrap();
-    let answer = tokio::time::timeout(Duration::from_secs(10), api.raw(request))
-        .await
-        .expect("answered before the body ended");
+    let answer = endless_upload(&api, &police, forged).await;
     assert_eq!(
         answer.status,
         StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        answer.body
+    );
+}
+
+#[tokio::test]
+async fn a_header_announcing_more_than_max_body_is_refused_at_once() {
+    let api = TestApi::with(ApiConfig {
+        max_body: 64 * 1024,
+        ..ApiConfig::default()
+    })
+    .await;
+    let police = api.token(Role::Police, &[]).await;
+    let mut forged = tone_wav(8000, 1.0);
+    let data = forged.windows(4).position(|w| w == b"data").unwrap() + 4;
+    forged[data..data + 4].copy_from_slice(&(8000u32 * 2 * 60).to_le_bytes());
+    let answer = endless_upload(&api, &police, forged).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
         "{:?}",
         answer.body
     );
@@ -167,4 +176,20 @@ async fn too_big_not_a_wav_and_viewers_are_refused() {
     let viewer = api.token(Role::Viewer, &[]).await;
     let answer = upload(&api, &viewer, tone_wav(8000, 1.0)).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
+}
+
+/// Uploads `head` followed by a body that never ends; the answer must come from the head.
+async fn endless_upload(api: &TestApi, token: &str, head: Vec<u8>) -> super::Answer {
+    let head = tokio_stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(head))]);
+    let body = Body::from_stream(head.chain(tokio_stream::pending()));
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/recordings")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "audio/wav")
+        .body(body)
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), api.raw(request))
+        .await
+        .expect("answered before the body ended")
 }

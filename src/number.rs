@@ -139,9 +139,13 @@ fn names_method(text: &str) -> bool {
 /// A number as reports show it: the country code and the last two digits, every other digit
 /// a `•`, in groups of two from the right (`+32470123412` → `+32 ••• •• •• 12`). Enough to
 /// tell a member's numbers apart, not enough to call them. A number that is not E.164 keeps
-/// only its last two digits; one of four digits or fewer keeps none.
+/// only its last two digits; one of four digits or fewer keeps none. A word without digits
+/// (the `removed` the retention purge leaves) is shown as it is.
 pub fn masked(number: &str) -> String {
     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() && number.starts_with(|c: char| c.is_alphabetic()) {
+        return number.to_owned();
+    }
     let country = if number.starts_with('+') {
         country_code(&digits)
     } else {
@@ -291,6 +295,7 @@ mod tests {
         assert_eq!(masked("+9991234567"), "•• •• •• •• 67");
         assert_eq!(masked("0470123412"), "•• •• •• •• 12");
         assert_eq!(masked("1234"), "•• ••");
+        assert_eq!(masked("removed"), "removed");
         assert_eq!(masked("+"), "");
         for number in ["+32470123412", "+3250000001", "0470123412"] {
             let shown: String = masked(number)

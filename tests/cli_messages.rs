@@ -363,3 +363,34 @@ fn logs_are_coloured_only_on_a_terminal_and_never_with_no_color() {
     assert!(plain.contains("members imported"), "{plain}");
     assert!(!plain.contains('\u{1b}'), "NO_COLOR: {plain:?}");
 }
+
+#[test]
+fn serve_names_the_tls_key_whose_file_it_cannot_use() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "api.crt", "not a certificate\n");
+    let api = "[api]\nlisten = \"127.0.0.1:0\"\ntls_cert = \"api.crt\"\ntls_key = \"api.key\"\n";
+    write(dir.path(), "sip.toml", &format!("{TRUNK}{api}"));
+    let line = refusal(
+        &buurtbel(dir.path(), &["serve", "--config", "sip.toml"]),
+        "serve",
+    );
+    assert_eq!(
+        line,
+        "error: [api] tls_cert = \"api.crt\": holds no certificate (-----BEGIN CERTIFICATE-----)"
+    );
+    write(dir.path(), "api.crt", &test_certificate());
+    let line = refusal(
+        &buurtbel(dir.path(), &["serve", "--config", "sip.toml"]),
+        "serve",
+    );
+    assert!(
+        line.starts_with("error: [api] tls_key = \"api.key\": cannot read:"),
+        "{line}"
+    );
+}
+
+/// A self-signed certificate for `localhost`, PEM.
+fn test_certificate() -> String {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    made.cert.pem()
+}

@@ -17,13 +17,18 @@
 //! | erase a member           | yes   | no     | yes         | no     |
 //! | import a member CSV      | yes   | no     | yes         | no     |
 //! | export a member CSV      | yes   | no     | yes         | no     |
+//! | preview a message        | yes   | yes    | yes         | no     |
+//! | upload a recording       | yes   | yes    | yes         | no     |
 //!
-//! Every action but the audit log and creating a network is further limited to the token's
-//! networks: an alert is seen when one of its networks is the token's, and sent or cancelled
-//! only when all of them are; a network is seen, and its members read, added, imported or
-//! exported, when it is the token's; a member is read or changed when one of their networks is
-//! the token's, and erased only when all of them are. A token without networks covers every
-//! network.
+//! Previewing and uploading are what precedes sending: a role that may send some alert may
+//! do both. They concern no network (nothing is sent), so they are not limited to any.
+//!
+//! Every other action but the audit log and creating a network is further limited to the
+//! token's networks: an alert is seen when one of its networks is the token's, and sent or
+//! cancelled only when all of them are; a network is seen, and its members read, added,
+//! imported or exported, when it is the token's; a member is read or changed when one of
+//! their networks is the token's, and erased only when all of them are. A token without
+//! networks covers every network.
 
 use crate::store::{AlertKind, NetworkId, Role, Token};
 
@@ -52,11 +57,15 @@ pub enum Action {
     ImportMembers,
     /// Export a member CSV.
     ExportMembers,
+    /// Hear a message as the engine renders it.
+    Preview,
+    /// Upload a recorded message.
+    Upload,
 }
 
 impl Action {
     /// Every action, for the matrix tests.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::ReadAlerts,
         Action::Send(AlertKind::Urgent),
         Action::Send(AlertKind::Prevention),
@@ -72,6 +81,8 @@ impl Action {
         Action::EraseMember,
         Action::ImportMembers,
         Action::ExportMembers,
+        Action::Preview,
+        Action::Upload,
     ];
 
     /// Whether the action touches members' personal data.
@@ -99,6 +110,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Coordinator, Action::Send(Prevention | Feedback)) => true,
         (Police, Action::Cancel(_)) => true,
         (Coordinator, Action::Cancel(Prevention | Feedback)) => true,
+        (Police | Coordinator, Action::Preview | Action::Upload) => true,
         (Police | Coordinator | Viewer, _) => false,
     }
 }

@@ -3,11 +3,12 @@
 //!
 //! Sending checks everything before anything is stored: each network exists and is the
 //! token's, the role may send this kind, each language is one the chain speaks, each text is
-//! within `speech.max_chars`, there is a text in each language the networks need (422 on
-//! `texts` naming the missing ones), and the speech engine reads it (it is rendered once now, so the
-//! dispatcher finds it cached). A retry with the same `Idempotency-Key` and the same body
-//! returns the same alert and never starts a second chain; the same key with another body is
-//! 409. Keys belong to the token that sent them.
+//! within `speech.max_chars`, there is a message in each language the networks need (422 on
+//! `texts` naming the missing ones), and the speech engine reads it (it is rendered once now,
+//! so the dispatcher finds it cached); each recording named is one this token uploaded
+//! ([`super::recordings`]), for a language not given as text too. A retry with the same
+//! `Idempotency-Key` and the same body returns the same alert and never starts a second
+//! chain; the same key with another body is 409. Keys belong to the token that sent them.
 
 use super::ApiState;
 use super::access::{Action, allows, first_outside, sees_any};
@@ -43,7 +44,12 @@ pub struct AlertRequest {
     /// hours).
     pub kind: KindName,
     /// The message per language (`nl`, `fr`, `de`, `en`), read by the speech engine.
+    #[serde(default)]
     pub texts: BTreeMap<String, String>,
+    /// Recorded messages per language: the id `POST /v1/recordings` gave; a language is
+    /// given here or in `texts`, not both.
+    #[serde(default)]
+    pub recordings: BTreeMap<String, String>,
     /// An exercise: members hear it as a test.
     #[serde(default)]
     pub drill: bool,
@@ -134,9 +140,19 @@ pub async fn send(
             "this token may not send to network {outside}"
         )));
     }
-    super::networks::needed_languages(&state, &networks, &request.texts).await?;
+    let given: Vec<&str> = request
+        .texts
+        .keys()
+        .chain(request.recordings.keys())
+        .map(String::as_str)
+        .collect();
+    super::networks::needed_languages(&state, &networks, &given).await?;
     let expires_at = expiry(&state, request.expires_in.as_deref())?;
-    let messages = messages(&state, &request.texts).await?;
+    let recorded = !request.recordings.is_empty();
+    let mut messages = messages(&state, &request.texts, recorded).await?;
+    let recordings = &request.recordings;
+    messages
+        .extend(super::recordings::recorded(&state, &operator, recordings, &request.texts).await?);
     let alert = NewAlert {
         kind,
         activation_of: request.activation_of.as_deref().map(AlertId::from),
@@ -401,15 +417,16 @@ fn expiry(state: &ApiState, expires_in: Option<&str>) -> Result<Option<i64>, Api
     Ok(Some(epoch_ms().saturating_add(ms)))
 }
 
-/// The messages, each checked and spoken once.
+/// The messages, each checked and spoken once; none only when `recorded`.
 async fn messages(
     state: &ApiState,
     texts: &BTreeMap<String, String>,
+    recorded: bool,
 ) -> Result<Vec<Message>, ApiError> {
-    if texts.is_empty() {
+    if texts.is_empty() && !recorded {
         return Err(ApiError::field(
             "texts",
-            "give the message in at least one language",
+            "give the message in at least one language (or in recordings)",
         ));
     }
     let max_chars = state.speech_settings().max_chars;

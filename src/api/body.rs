@@ -90,6 +90,23 @@ pub fn too_large_or(status: StatusCode) -> ApiError {
     }
 }
 
+/// A WAV file as a body, for the OpenAPI document: bytes, not JSON.
+pub struct WavFile;
+
+impl utoipa::PartialSchema for WavFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .content_media_type("audio/wav")
+            .description(Some("A WAV file (RIFF/WAVE)"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for WavFile {}
+
 /// serde_json's reason without " at line 1 column 40", which the field path replaces.
 fn strip_position(reason: &str) -> String {
     match reason.rfind(" at line ") {

@@ -22,7 +22,9 @@ pub mod member_views;
 pub mod members;
 pub mod metrics;
 pub mod networks;
+pub mod preview;
 pub mod problem;
+pub mod recordings;
 pub mod report;
 pub mod server;
 pub mod views;
@@ -64,6 +66,7 @@ struct Shared {
     limiter: RateLimiter,
     metrics: Metrics,
     stopping: AtomicBool,
+    max_body: usize,
 }
 
 impl ApiState {
@@ -87,6 +90,7 @@ impl ApiState {
                 limiter: RateLimiter::new(api.rate_limit),
                 metrics: Metrics::new(),
                 stopping: AtomicBool::new(false),
+                max_body: api.max_body,
             }),
         }
     }
@@ -130,6 +134,16 @@ impl ApiState {
     /// The figures `/metrics` shows.
     pub fn metrics(&self) -> &Metrics {
         &self.shared.metrics
+    }
+
+    /// `[api] max_body`: the largest request body.
+    pub fn max_body(&self) -> usize {
+        self.shared.max_body
+    }
+
+    /// The speech service.
+    pub fn speech(&self) -> &Arc<Speech> {
+        &self.shared.speech
     }
 
     /// The speech settings (the longest text).
@@ -190,6 +204,7 @@ impl ApiState {
         (name = "alerts", description = "Send, follow, cancel and report alerts"),
         (name = "networks", description = "The networks (BIN) and the languages their members need"),
         (name = "members", description = "Members, their consent, erasure, and the member CSV"),
+        (name = "speech", description = "Hear a message before sending it; upload recorded messages"),
         (name = "operations", description = "Health, readiness, metrics and the audit log"),
     ),
 )]
@@ -221,6 +236,8 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(members::list, members::create))
         .routes(routes!(member_files::export, member_files::import))
         .routes(routes!(members::get, members::update, members::erase))
+        .routes(routes!(preview::preview))
+        .routes(routes!(recordings::upload))
         .routes(routes!(audit::log))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

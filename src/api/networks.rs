@@ -21,7 +21,6 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 /// The longest network name.
@@ -213,18 +212,18 @@ pub async fn visible(
     }
 }
 
-/// 422 on `texts` naming each language the networks need that has no text.
+/// 422 on `texts` naming each language the networks need that has no message (`given`: the
+/// languages with a text or a recording).
 pub async fn needed_languages(
     state: &ApiState,
     ids: &[NetworkId],
-    texts: &BTreeMap<String, String>,
+    given: &[&str],
 ) -> Result<(), ApiError> {
     let mut networks = Vec::new();
     for id in ids {
         networks.extend(state.store().network(id).await?);
     }
-    let given: Vec<&str> = texts.keys().map(String::as_str).collect();
-    let missing = missing_languages(&networks, &given);
+    let missing = missing_languages(&networks, given);
     if missing.is_empty() {
         return Ok(());
     }

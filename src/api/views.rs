@@ -153,7 +153,7 @@ pub struct AttemptView {
     pub seq: i64,
     /// `call` or `sms`.
     pub channel: String,
-    /// The number dialled, E.164.
+    /// The number dialled, E.164; `removed` once `[retention] attempts` has passed.
     pub number: String,
     /// When it began.
     pub started_at: String,

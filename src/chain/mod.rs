@@ -12,4 +12,5 @@ pub mod events;
 pub mod lease;
 pub mod program_source;
 pub mod programs;
+pub mod retention;
 pub mod service;

@@ -213,7 +213,7 @@ impl CliError {
             CliError::Task { task, .. } => task.exit_code(),
             CliError::Service(ServiceError::Config(_)) => 2,
             CliError::Exchange(_) | CliError::PhonesListen { .. } => 1,
-            CliError::Api(crate::api::server::ServeError::Tls(_)) => 2,
+            CliError::Api(crate::api::server::ServeError::Tls { .. }) => 2,
             CliError::Api(_) => 1,
             CliError::ProxyLookup { .. } | CliError::Service(_) => 1,
             CliError::Chain(ChainError::LeaseLost) => 1,

@@ -1,5 +1,6 @@
 //! `buurtbel serve`: registers as an instance on the database, answers the HTTP API on
-//! `[api] listen`, runs the alert chain until SIGTERM or Ctrl-C, then stops taking new calls, lets the calls in progress finish
+//! `[api] listen`, purges what `[retention]` no longer keeps (hourly), runs the alert chain
+//! until SIGTERM or Ctrl-C, then stops taking new calls, lets the calls in progress finish
 //! (bounded), releases its lease and exits. An instance that loses its lease ends its calls
 //! and exits with an error, for its service manager to start it again.
 
@@ -9,6 +10,7 @@ use crate::api::server::BoundApi;
 use crate::chain::dispatcher::ChainSettings;
 use crate::chain::events::Events;
 use crate::chain::lease::LeaseSettings;
+use crate::chain::retention::Retention;
 use crate::chain::service;
 use crate::chain::service::LiveDispatcher;
 use crate::config::{ApiConfig, Config};
@@ -40,6 +42,10 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let events = Events::default();
     let dispatcher = service::start(&config, store.clone(), settings, events.clone()).await?;
     let api_address = api.address();
+    let api_tls = api.is_tls();
+    let cache_dir = config.speech_settings()?.cache_dir;
+    let retention = Retention::new(store.clone(), cache_dir, config.retention);
+    let purging = tokio::spawn(retention.run());
     let state = api_state(&config, store.clone(), &dispatcher, events)?;
     let sending = store.alerts_in_state(AlertState::Sending).await?.len();
     tracing::info!(
@@ -50,6 +56,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         cps = config.trunk.max_cps,
         alerts_sending = sending,
         api = %api_address,
+        https = api_tls,
         "serving"
     );
     let keeper = dispatcher.clone();
@@ -63,6 +70,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     };
     let served = dispatcher.run(signal).await;
     keeper.abort();
+    purging.abort();
     // The calls have finished: event streams and requests still open end here.
     api_task.abort();
     if served.is_ok() {

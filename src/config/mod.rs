@@ -7,6 +7,7 @@ mod api;
 mod chain;
 mod error;
 mod proxy;
+mod retention;
 pub mod retry;
 mod speech;
 
@@ -16,6 +17,7 @@ pub use chain::{
 };
 pub use error::{BadValue, ConfigError, ValueProblem};
 pub use proxy::{ProxyAddress, ProxyError, ProxyProblem};
+pub use retention::RetentionConfig;
 pub use speech::SpeechConfig;
 
 use buurtbel_proto::sip::sdp::Codec;
@@ -53,6 +55,9 @@ pub struct Config {
     /// `[api]`: the HTTP API of `serve`.
     #[serde(default)]
     pub api: ApiConfig,
+    /// `[retention]`: how long personal records are kept.
+    #[serde(default)]
+    pub retention: RetentionConfig,
 }
 
 /// `[sip]`.
@@ -276,6 +281,7 @@ impl Config {
         self.chain.check_expiries()?;
         self.instance.check()?;
         self.api.check()?;
+        self.retention.check()?;
         self.check_media()?;
         self.check_sip()
     }

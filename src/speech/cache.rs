@@ -98,10 +98,44 @@ impl AudioCache {
         written
     }
 
+    /// Deletes every rendering (and any leftover staging file) last written before `before`
+    /// (epoch ms), for the retention purge; how many went. A file that cannot be read or
+    /// removed is left for the next purge.
+    pub fn purge(&self, before: i64) -> u64 {
+        let Ok(folders) = std::fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for folder in folders.flatten() {
+            let Ok(files) = std::fs::read_dir(folder.path()) else {
+                continue;
+            };
+            for file in files.flatten() {
+                if written_before(&file, before) && std::fs::remove_file(file.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+
     fn path(&self, key: &CacheKey) -> PathBuf {
         let hex = key.hex();
         self.dir.join(&hex[..2]).join(format!("{hex}.wav"))
     }
+}
+
+/// Whether a plain file was last modified before `before` (epoch ms).
+fn written_before(file: &std::fs::DirEntry, before: i64) -> bool {
+    let Ok(meta) = file.metadata() else {
+        return false;
+    };
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_millis()).ok());
+    meta.is_file() && modified.is_some_and(|ms| ms < before)
 }
 
 /// Creates `dir` and any missing parent, each readable by its owner only; folders that exist
@@ -148,5 +182,25 @@ mod tests {
             .unwrap()
             .count();
         assert_eq!(leftovers, 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn the_purge_deletes_only_what_was_written_before_its_moment() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AudioCache::new(&dir.path().join("speech"));
+        let (old, new) = (CacheKey::of(&["old"]), CacheKey::of(&["new"]));
+        cache.store(&old, &[1, 2, 3]);
+        cache.store(&new, &[4, 5, 6]);
+        let day_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        std::fs::File::options()
+            .write(true)
+            .open(cache.path(&old))
+            .unwrap()
+            .set_modified(day_ago)
+            .unwrap();
+        assert_eq!(cache.purge(1_000_001_000), 1);
+        assert_eq!(cache.load(&old), None);
+        assert_eq!(cache.load(&new), Some(vec![4, 5, 6]));
+        assert_eq!(cache.purge(1_000_001_000), 0);
     }
 }

@@ -36,7 +36,8 @@ pub struct Attempt {
     pub seq: i64,
     /// Call or SMS.
     pub channel: AttemptChannel,
-    /// The number dialled, E.164.
+    /// The number dialled, E.164; [`super::REMOVED_NUMBER`] once the retention purge
+    /// removed it.
     pub number: String,
     /// When it began.
     pub started_at: i64,

@@ -58,7 +58,9 @@ mod members;
 mod model;
 mod networks;
 mod notices;
+mod recordings;
 mod report;
+mod retention;
 mod rows;
 mod settle;
 mod shared_lines;
@@ -85,6 +87,8 @@ pub use model::{
 };
 pub use networks::{Network, NewNetwork, missing_languages};
 pub use notices::{Notice, Notices};
+pub use recordings::StoredRecording;
+pub use retention::{Purged, REMOVED_NUMBER, RetentionPeriods};
 pub use settle::Acknowledgement;
 pub use tokens::{NewToken, SECRET_PREFIX, Token};
 

@@ -31,7 +31,10 @@ async fn each_role_may_do_exactly_what_the_matrix_says() {
             if !expected {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{role} {action:?}");
             }
-            if !matches!(action, Action::ReadAudit | Action::CreateNetwork) {
+            if !matches!(
+                action,
+                Action::ReadAudit | Action::CreateNetwork | Action::Preview | Action::Upload
+            ) {
                 // A token of another network never reaches the alert.
                 let status = attempt(&api, &admin, &other, action).await;
                 assert!(
@@ -105,6 +108,18 @@ async fn attempt(api: &TestApi, admin: &str, token: &str, action: Action) -> Sta
         Action::ExportMembers => {
             let path = format!("/v1/networks/{}/members.csv", api.north);
             api.call(Method::GET, &path, Some(token), None).await.status
+        }
+        Action::Preview => {
+            let body = json!({"text": "Een test.", "language": "nl"});
+            let answer = api
+                .call(Method::POST, "/v1/speech/preview", Some(token), Some(body))
+                .await;
+            answer.status
+        }
+        Action::Upload => {
+            super::upload(api, token, super::tone_wav(8000, 1.0))
+                .await
+                .status
         }
     }
 }

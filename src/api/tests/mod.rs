@@ -6,7 +6,11 @@ mod matrix;
 mod member_files;
 mod members;
 mod networks;
+mod recordings;
 mod requests;
+mod retention;
+mod speech;
+mod tls;
 
 use super::desk::StoreDesk;
 use super::{ApiState, router};
@@ -50,20 +54,26 @@ impl TestApi {
     }
 
     pub async fn with(api: ApiConfig) -> TestApi {
+        TestApi::with_speech(api, |_| {}).await
+    }
+
+    /// With `[api]` as given and the speech settings changed by `speech`.
+    pub async fn with_speech(api: ApiConfig, speech: impl FnOnce(&mut SpeechSettings)) -> TestApi {
         let store = Store::open("sqlite::memory:").await.expect("store");
         let north = network(&store, "BIN Noord", "+3250000101").await;
         let south = network(&store, "BIN Zuid", "+3250000201").await;
         let cache = tempfile::TempDir::with_prefix("buurtbel-api-speech-").expect("temp dir");
-        let speech = SpeechSettings {
+        let mut settings = SpeechSettings {
             cache_dir: cache.path().to_owned(),
             max_chars: 200,
             ..SpeechSettings::default()
         };
+        speech(&mut settings);
         let state = ApiState::new(
             store.clone(),
             Arc::new(StoreDesk::new(store.clone(), Duration::from_secs(1800))),
             None,
-            Arc::new(Speech::new(speech).expect("speech")),
+            Arc::new(Speech::new(settings).expect("speech")),
             ChainConfig::default(),
             &api,
         );
@@ -166,6 +176,42 @@ impl TestApi {
             body,
         }
     }
+}
+
+/// Uploads `wav` as a recording with `token`.
+pub async fn upload(api: &TestApi, token: &str, wav: Vec<u8>) -> Answer {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/recordings")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "audio/wav")
+        .body(Body::from(wav))
+        .expect("request");
+    api.raw(request).await
+}
+
+/// A mono 16-bit WAV of a 440 Hz tone, `seconds` long at `rate`.
+pub fn tone_wav(rate: u32, seconds: f64) -> Vec<u8> {
+    let frames = (f64::from(rate) * seconds) as usize;
+    let samples: Vec<i16> = (0..frames)
+        .map(|i| {
+            let t = i as f64 / f64::from(rate);
+            ((t * 440.0 * std::f64::consts::TAU).sin() * 8000.0) as i16
+        })
+        .collect();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = hound::WavWriter::new(&mut out, spec).expect("writer");
+    for sample in samples {
+        writer.write_sample(sample).expect("sample");
+    }
+    writer.finalize().expect("finalize");
+    out.into_inner()
 }
 
 /// An urgent alert to `networks`, in Dutch.

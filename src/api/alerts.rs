@@ -102,6 +102,8 @@ pub struct ListQuery {
     responses(
         (status = 201, description = "Sent", body = AlertView),
         (status = 200, description = "Sent before with this key", body = AlertView),
+        (status = 202, description = "Held as a draft until a second token approves it \
+            (an urgent alert to a network with `urgent_approval`)", body = AlertView),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
@@ -163,15 +165,23 @@ pub async fn send(
         drill: request.drill,
         idempotency_key: key.map(|k| format!("{}:{k}", operator.token.id)),
     };
-    let (alert, created) = state.desk().send(alert).await.map_err(sent)?;
+    let held = kind == AlertKind::Urgent && state.store().needs_approval(&alert.networks).await?;
+    let (alert, created) = if held {
+        super::approvals::hold(&state, &operator, alert).await?
+    } else {
+        state.desk().send(alert).await.map_err(sent)?
+    };
     if created {
+        let action = if held { "alert.request" } else { "alert.send" };
         for network in &alert.networks {
-            let entry = operator.audit("alert.send", Some(network), Some(alert.id.as_str()));
+            let entry = operator.audit(action, Some(network), Some(alert.id.as_str()));
             state.store().audit(&entry).await?;
         }
     }
     let view = view(&state, &alert).await?;
-    let status = if created {
+    let status = if held && alert.state == AlertState::Draft {
+        StatusCode::ACCEPTED
+    } else if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -343,10 +353,12 @@ pub async fn visible(state: &ApiState, operator: &Operator, id: &str) -> Result<
 }
 
 /// The alert's view with its counts now.
-async fn view(state: &ApiState, alert: &Alert) -> Result<AlertView, ApiError> {
+pub async fn view(state: &ApiState, alert: &Alert) -> Result<AlertView, ApiError> {
     let names = state.network_names().await?;
     let mut view = AlertView::bare(alert, &names);
     view.totals = super::views::Totals::of(&state.store().delivery_counts(&alert.id).await?);
+    let approval = state.store().approval(&alert.id).await?;
+    view.approval = approval.as_ref().map(super::views::ApprovalView::of);
     Ok(view)
 }
 
@@ -464,7 +476,7 @@ async fn messages(
 }
 
 /// What the chain's refusal means to the client.
-fn sent(error: ChainError) -> ApiError {
+pub fn sent(error: ChainError) -> ApiError {
     match error {
         ChainError::Store(StoreError::KeyTaken {
             key,

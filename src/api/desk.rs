@@ -24,6 +24,9 @@ pub trait AlertDesk: Send + Sync + 'static {
     /// Cancels a sending alert; false when it was not sending.
     fn cancel<'a>(&'a self, alert: &'a AlertId) -> DeskFuture<'a, bool>;
 
+    /// The alert was moved to `sending` in the database (approved): start it now.
+    fn started(&self, alert: &AlertId);
+
     /// Calls up or ringing in this process.
     fn calls_in_progress(&self) -> usize;
 
@@ -38,6 +41,10 @@ impl AlertDesk for LiveDispatcher {
 
     fn cancel<'a>(&'a self, alert: &'a AlertId) -> DeskFuture<'a, bool> {
         Box::pin(Dispatcher::cancel(self, alert))
+    }
+
+    fn started(&self, alert: &AlertId) {
+        Dispatcher::started(self, alert);
     }
 
     fn calls_in_progress(&self) -> usize {
@@ -81,6 +88,10 @@ impl AlertDesk for StoreDesk {
             let now = self.store.alert(alert).await?.map(|a| a.state);
             Ok(now == Some(AlertState::Cancelled))
         })
+    }
+
+    fn started(&self, _: &AlertId) {
+        // The database's notice tells the dispatcher, wherever it runs.
     }
 
     fn calls_in_progress(&self) -> usize {

@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod body;
@@ -228,6 +229,7 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(alerts::send, alerts::list))
         .routes(routes!(alerts::get))
         .routes(routes!(alerts::cancel))
+        .routes(routes!(approvals::approve))
         .routes(routes!(alerts::deliveries))
         .routes(routes!(report::csv))
         .routes(routes!(events::stream))

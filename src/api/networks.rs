@@ -43,6 +43,9 @@ pub struct NetworkView {
     pub languages: Vec<String>,
     /// The number members see when called, E.164 (empty when not set).
     pub caller_id: String,
+    /// Its urgent alerts wait for a second person's approval
+    /// (`POST /v1/alerts/{id}/approve`).
+    pub urgent_approval: bool,
     /// When it was created.
     pub created_at: String,
 }
@@ -58,6 +61,7 @@ impl NetworkView {
             language: network.language.clone(),
             languages: network.languages.clone(),
             caller_id: network.caller_id.clone(),
+            urgent_approval: network.urgent_approval,
             created_at: time(network.created_at),
         }
     }
@@ -84,6 +88,9 @@ pub struct NetworkRequest {
     /// The number members see when called, e.g. `+3220000000`.
     #[serde(default)]
     pub caller_id: Option<String>,
+    /// Its urgent alerts wait for a second person's approval (default no).
+    #[serde(default)]
+    pub urgent_approval: bool,
 }
 
 /// The networks this token covers, by name.
@@ -139,9 +146,10 @@ pub async fn create(
     if !allows(operator.token.role, Action::CreateNetwork) {
         return Err(ApiError::forbidden("only an admin token creates networks"));
     }
+    let approval = request.urgent_approval;
     let (network, languages) = checked(request)?;
     let name = network.name.clone();
-    let network = state
+    let mut network = state
         .store()
         .create_network_speaking(network, languages, epoch_ms())
         .await
@@ -151,6 +159,10 @@ pub async fn create(
             }
             other => ApiError::from(other),
         })?;
+    if approval {
+        state.store().set_urgent_approval(&network.id, true).await?;
+        network.urgent_approval = true;
+    }
     let entry = operator.audit("networks.create", Some(&network.id), None);
     state.store().audit(&entry).await?;
     let location = format!("/v1/networks/{}", network.id);

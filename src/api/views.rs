@@ -31,6 +31,35 @@ pub struct AlertView {
     pub networks: Vec<NetworkRef>,
     /// Its deliveries so far.
     pub totals: Totals,
+    /// For an urgent alert to a network that asks for it: who asked and who approved (in
+    /// the answers about one alert).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalView>,
+}
+
+/// Who asked for an alert held for approval, and who approved it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApprovalView {
+    /// The id of the token that sent it.
+    pub requested_by: String,
+    /// When.
+    pub requested_at: String,
+    /// The id of the token that approved it; absent while it waits.
+    pub approved_by: Option<String>,
+    /// When.
+    pub approved_at: Option<String>,
+}
+
+impl ApprovalView {
+    /// The view of a stored approval.
+    pub fn of(approval: &crate::store::Approval) -> ApprovalView {
+        ApprovalView {
+            requested_by: approval.requested_by.to_string(),
+            requested_at: time(approval.requested_at),
+            approved_by: approval.approved_by.as_ref().map(ToString::to_string),
+            approved_at: approval.approved_at.map(time),
+        }
+    }
 }
 
 /// A network named in an answer.
@@ -103,6 +132,7 @@ impl AlertView {
             activation_of: alert.activation_of.as_ref().map(ToString::to_string),
             networks,
             totals: Totals::default(),
+            approval: None,
         }
     }
 }

@@ -502,6 +502,7 @@ mod tests {
             police_zone: String::new(),
             language: "nl".into(),
             languages: Vec::new(),
+            urgent_approval: false,
             caller_id: String::new(),
             ring_timeout_ms: None,
             retry_policy: None,

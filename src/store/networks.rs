@@ -29,6 +29,8 @@ pub struct Network {
     /// The languages its members need, each alert carrying a text in every one; empty when
     /// the network asks for none.
     pub languages: Vec<String>,
+    /// Its urgent alerts wait for a second person's approval (see `store/approvals.rs`).
+    pub urgent_approval: bool,
     /// The number members see when called, E.164.
     pub caller_id: String,
     /// Ring timeout for this network, when it overrides the default.
@@ -59,7 +61,7 @@ pub struct NewNetwork {
 }
 
 const COLUMNS: &str = "id, name, kind, police_zone, language, languages, caller_id, \
-                       ring_timeout_ms, retry_policy, created_at";
+                       ring_timeout_ms, retry_policy, urgent_approval, created_at";
 
 impl Store {
     /// Creates a network; a taken name is [`StoreError::NetworkNameTaken`].
@@ -182,6 +184,7 @@ fn stored(network: NewNetwork, languages: Vec<String>, id: NetworkId, now: i64) 
         police_zone: network.police_zone,
         language: network.language,
         languages,
+        urgent_approval: false,
         caller_id: network.caller_id,
         ring_timeout_ms: network.ring_timeout_ms,
         retry_policy: network.retry_policy,
@@ -201,6 +204,7 @@ fn network_from(row: &AnyRow) -> Result<Network, StoreError> {
             .filter(|code| !code.is_empty())
             .map(str::to_owned)
             .collect(),
+        urgent_approval: get::<i64>(row, "urgent_approval")? == 1,
         caller_id: get(row, "caller_id")?,
         ring_timeout_ms: get(row, "ring_timeout_ms")?,
         retry_policy: get(row, "retry_policy")?,

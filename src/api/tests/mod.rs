@@ -1,6 +1,7 @@
 //! Router tests: the whole API in process (`tower::ServiceExt::oneshot`), over a private
 //! SQLite database with two networks of fictional members, sending through a [`StoreDesk`].
 
+mod approvals;
 mod erasure;
 mod matrix;
 mod member_files;

@@ -227,11 +227,24 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             });
         }
         if stored.state == AlertState::Sending {
-            self.start_creating(&stored.id);
-            self.shared.alerts_changed.store(true, Ordering::SeqCst);
-            self.poke();
+            self.take_up(&stored.id);
         }
         Ok((stored, created))
+    }
+
+    /// An alert that another path moved to `sending` (an approval of a held draft): its
+    /// deliveries are written and its calls start now, without waiting for the next look.
+    pub fn started(&self, alert: &AlertId) {
+        self.shared.events.publish(ChainEvent::AlertSending {
+            alert: alert.to_string(),
+        });
+        self.take_up(alert);
+    }
+
+    fn take_up(&self, alert: &AlertId) {
+        self.start_creating(alert);
+        self.shared.alerts_changed.store(true, Ordering::SeqCst);
+        self.poke();
     }
 
     /// Records an acknowledgement that came another way (SMS reply, callback, API) and stops

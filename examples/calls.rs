@@ -110,6 +110,15 @@ struct Args {
     /// How long the API clients read, each time.
     #[arg(long, default_value_t = 10)]
     api_seconds: u64,
+    /// Internal: read this URL as API clients (`--api-clients` of them) and print the figures.
+    #[arg(long, hide = true)]
+    hammer_url: Option<String>,
+    /// Internal: the hammer's token.
+    #[arg(long, hide = true, default_value = "")]
+    hammer_token: String,
+    /// Internal: how long the hammer reads, ms.
+    #[arg(long, hide = true, default_value_t = 10_000)]
+    hammer_millis: u64,
     /// Internal: run the simulated phones on this address and report on stdout.
     #[arg(long, hide = true)]
     phones: Option<SocketAddr>,
@@ -123,6 +132,13 @@ fn main() -> Fallible<()> {
     }
     if args.sendto_bench {
         return sendto_bench(args.calls);
+    }
+    if let Some(url) = args.hammer_url.clone() {
+        let length = Duration::from_millis(args.hammer_millis);
+        let token = args.hammer_token.clone();
+        let figures = runtime()?.block_on(api_load::hammer(url, token, args.api_clients, length));
+        println!("{}", figures.line());
+        return Ok(());
     }
     runtime()?.block_on(benchmark(args))
 }
@@ -146,7 +162,7 @@ async fn benchmark(args: Args) -> Fallible<()> {
     let idle = match &api {
         Some(api) => Some(
             api.hammer(args.api_clients, Duration::from_secs(args.api_seconds))
-                .await,
+                .await?,
         ),
         None => None,
     };
@@ -419,7 +435,7 @@ async fn run_gateway(
     if let Some(api) = api {
         let room = (close - open).saturating_sub(Duration::from_secs(1));
         let length = Duration::from_secs(args.api_seconds).min(room);
-        let busy = api.hammer(args.api_clients, length).await;
+        let busy = api.hammer(args.api_clients, length).await?;
         print_api("while the calls are up", args, &busy, start.up);
     }
     clock::sleep_until(close).await;

@@ -149,14 +149,80 @@ impl ApiLoad {
         })
     }
 
-    /// `clients` clients reading the alert for `length`.
-    pub async fn hammer(&self, clients: usize, length: Duration) -> LoadFigures {
-        let url = format!("{}/v1/alerts/{}", self.base, self.alert);
+    /// The URL the clients read, and their token.
+    pub fn target(&self) -> (String, String) {
+        (
+            format!("{}/v1/alerts/{}", self.base, self.alert),
+            self.token.clone(),
+        )
+    }
+
+    /// `clients` clients in another process (this program with `--hammer-url`), so their
+    /// work does not count as the gateway's, reading the alert for `length`.
+    pub async fn hammer(&self, clients: usize, length: Duration) -> Fallible<LoadFigures> {
+        let (url, token) = self.target();
+        let program = std::env::current_exe()?;
+        let millis = length.as_millis().to_string();
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(program)
+                .args(["--hammer-url", &url, "--hammer-token", &token])
+                .args(["--api-clients", &clients.to_string()])
+                .args(["--hammer-millis", &millis])
+                .output()
+        })
+        .await??;
+        let text = String::from_utf8_lossy(&output.stdout);
+        LoadFigures::from_line(text.trim()).ok_or_else(|| format!("hammer said: {text}").into())
+    }
+}
+
+impl LoadFigures {
+    /// The one line the hammer prints: answered, failed, length and latencies in µs.
+    pub fn line(&self) -> String {
+        let micros: Vec<String> = self
+            .latencies
+            .iter()
+            .map(|d| d.as_micros().to_string())
+            .collect();
+        format!(
+            "{} {} {} {}",
+            self.answered,
+            self.failed,
+            self.length.as_micros(),
+            micros.join(",")
+        )
+    }
+
+    fn from_line(line: &str) -> Option<LoadFigures> {
+        let mut parts = line.split(' ');
+        let answered = parts.next()?.parse().ok()?;
+        let failed = parts.next()?.parse().ok()?;
+        let length = Duration::from_micros(parts.next()?.parse().ok()?);
+        let latencies = parts
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().map(Duration::from_micros))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?;
+        Some(LoadFigures {
+            answered,
+            failed,
+            length,
+            latencies,
+        })
+    }
+}
+
+/// `clients` clients reading `url` for `length`, here.
+pub async fn hammer(url: String, token: String, clients: usize, length: Duration) -> LoadFigures {
+    {
         let until = clock::now() + length;
         let started = clock::now();
         let mut tasks = JoinSet::new();
         for _ in 0..clients {
-            let (url, token) = (url.clone(), self.token.clone());
+            let (url, token) = (url.clone(), token.clone());
             tasks.spawn(async move {
                 let client = reqwest::Client::new();
                 let mut figures = LoadFigures::default();

@@ -1,0 +1,22 @@
+//! The simulated phones' own SIP parser (`crates/phone`), which reads what the gateway sends
+//! in every end-to-end test: any datagram or stream is refused or parsed, never a panic, and
+//! a stream parser never claims more bytes than it was given.
+//! `cargo +nightly fuzz run phone_parse`.
+#![no_main]
+
+use buurtbel_phone::{parse_datagram, parse_stream};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(message) = parse_datagram(data) {
+        let _ = message.call_id();
+        let _ = message.cseq();
+        let _ = message.via_branches();
+        let _ = message.to_tag();
+    }
+    let mut rest = data;
+    while let Ok(Some((_, used))) = parse_stream(rest) {
+        assert!(used > 0 && used <= rest.len());
+        rest = &rest[used..];
+    }
+});

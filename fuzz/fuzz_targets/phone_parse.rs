@@ -9,10 +9,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(message) = parse_datagram(data) {
-        let _ = message.call_id();
-        let _ = message.cseq();
-        let _ = message.via_branches();
-        let _ = message.to_tag();
+        let _ = message.headers.call_id();
+        let _ = message.headers.cseq();
+        let _ = message.headers.via_branches();
+        let _ = message.headers.to_tag();
     }
     let mut rest = data;
     while let Ok(Some((_, used))) = parse_stream(rest) {

@@ -38,6 +38,8 @@ async fn generated_requests_never_meet_a_server_error() {
                 "content_type_conformance,response_schema_conformance",
             ])
             .args(["--max-examples", "40", "--seed", "7", "--no-color"])
+            // A WAV body is not something it can generate; the upload has router tests.
+            .args(["--exclude-path", "/v1/recordings"])
             .arg("-H")
             .arg(format!("Authorization: Bearer {token}"))
             .output()

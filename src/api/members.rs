@@ -11,14 +11,14 @@
 use super::ApiState;
 use super::access::{Action, allows, first_outside, sees_any};
 use super::auth::Operator;
-use super::body::JsonBody;
+use super::body::{JsonBody, QueryArgs};
 use super::member_views::{MemberPatch, MemberRequest, MemberView, MembershipView};
 use super::networks::visible;
 use super::problem::{ApiError, Problem};
 use crate::store::{Member, MemberId, MemberProblem, MemberStatus, NetworkId, StoreError};
 use crate::telephony::clock::epoch_ms;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -57,6 +57,7 @@ pub struct MemberPage {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -65,7 +66,7 @@ pub async fn list(
     State(state): State<ApiState>,
     operator: Operator,
     Path(id): Path<String>,
-    Query(page): Query<PageQuery>,
+    QueryArgs(page): QueryArgs<PageQuery>,
 ) -> Result<Json<MemberPage>, ApiError> {
     let network = visible(&state, &operator, &id, Action::ReadMembers).await?;
     let offset = page.offset.unwrap_or(0);

@@ -28,8 +28,10 @@ async fn generated_requests_never_meet_a_server_error() {
     let program =
         std::env::var("BUURTBEL_SCHEMATHESIS").unwrap_or_else(|_| "schemathesis".to_owned());
     let base_for_thread = base.clone();
+    let workdir = dir.to_owned();
     let run = tokio::task::spawn_blocking(move || {
         Command::new(&program)
+            .current_dir(&workdir)
             .arg("run")
             .arg(format!("{base_for_thread}/openapi.json"))
             .args(["--checks", "not_a_server_error,status_code_conformance"])

@@ -362,6 +362,7 @@ impl Sender {
             };
             let audio = AlertAudio {
                 alert: format!("alone-{}", self.serial),
+                revision: 0,
                 network: "BIN Kerkwijk".into(),
                 callback: "+3250000000".into(),
                 drill: false,

@@ -12,6 +12,7 @@
 //! | read the audit log       | yes   | no     | no          | no     |
 //! | read networks            | yes   | yes    | yes         | yes    |
 //! | create a network         | yes   | no     | no          | no     |
+//! | set a network's areas    | yes   | no     | no          | no     |
 //! | read members             | yes   | no     | yes         | no     |
 //! | add or change a member   | yes   | no     | yes         | no     |
 //! | erase a member           | yes   | no     | yes         | no     |

@@ -165,9 +165,48 @@ pub async fn send(
         drill: request.drill,
         idempotency_key: key.map(|k| format!("{}:{k}", operator.token.id)),
     };
-    let held = kind == AlertKind::Urgent && state.store().needs_approval(&alert.networks).await?;
+    let started = start(&state, &operator, alert).await?;
+    let alert = &started.alert;
+    let view = view(&state, alert).await?;
+    let status = if started.waits_for_approval() {
+        StatusCode::ACCEPTED
+    } else if started.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let location = format!("/v1/alerts/{}", alert.id);
+    Ok((status, [(header::LOCATION, location)], Json(view)).into_response())
+}
+
+/// An alert sent or held: what [`start`] did.
+pub struct Started {
+    /// The alert as stored.
+    pub alert: Alert,
+    /// False when its idempotency key had made it before.
+    pub created: bool,
+    /// Held for a second person's approval.
+    pub held: bool,
+}
+
+impl Started {
+    /// Whether it is a draft waiting for approval.
+    pub fn waits_for_approval(&self) -> bool {
+        self.held && self.alert.state == AlertState::Draft
+    }
+}
+
+/// Sends a checked alert, or holds it for approval when it is urgent and one of its networks
+/// asks for a second person; audits what it created.
+pub async fn start(
+    state: &ApiState,
+    operator: &Operator,
+    alert: NewAlert,
+) -> Result<Started, ApiError> {
+    let held =
+        alert.kind == AlertKind::Urgent && state.store().needs_approval(&alert.networks).await?;
     let (alert, created) = if held {
-        super::approvals::hold(&state, &operator, alert).await?
+        super::approvals::hold(state, operator, alert).await?
     } else {
         state.desk().send(alert).await.map_err(sent)?
     };
@@ -178,16 +217,11 @@ pub async fn send(
             state.store().audit(&entry).await?;
         }
     }
-    let view = view(&state, &alert).await?;
-    let status = if held && alert.state == AlertState::Draft {
-        StatusCode::ACCEPTED
-    } else if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let location = format!("/v1/alerts/{}", alert.id);
-    Ok((status, [(header::LOCATION, location)], Json(view)).into_response())
+    Ok(Started {
+        alert,
+        created,
+        held,
+    })
 }
 
 /// Lists alerts, newest first.

@@ -40,6 +40,39 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// An XML body as bytes (`application/cap+xml`, `application/xml` or `text/xml`), read
+/// within the body limit; its content is judged by whoever reads it.
+#[derive(Debug, Clone)]
+pub struct XmlBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for XmlBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<XmlBody, ApiError> {
+        let xml = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim();
+                v.eq_ignore_ascii_case("application/xml")
+                    || v.eq_ignore_ascii_case("text/xml")
+                    || v.ends_with("+xml")
+            });
+        if !xml {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as XML (Content-Type: application/cap+xml or application/xml)",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| too_large_or(rejection.status()))?;
+        Ok(XmlBody(bytes))
+    }
+}
+
 /// Query parameters of type `T`; a wrong one is a 422 naming it.
 #[derive(Debug, Clone)]
 pub struct QueryArgs<T>(pub T);

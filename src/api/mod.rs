@@ -235,6 +235,7 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(events::stream))
         .routes(routes!(networks::list, networks::create))
         .routes(routes!(networks::get))
+        .routes(routes!(networks::set_areas))
         .routes(routes!(members::list, members::create))
         .routes(routes!(member_files::export, member_files::import))
         .routes(routes!(members::get, members::update, members::erase))

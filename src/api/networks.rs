@@ -13,7 +13,8 @@ use super::problem::{ApiError, FieldProblem, Problem};
 use super::views::time;
 use crate::number::to_e164;
 use crate::store::{
-    LANGUAGES, Network, NetworkId, NetworkKind, NewNetwork, StoreError, missing_languages,
+    AreaScheme, LANGUAGES, Network, NetworkArea, NetworkId, NetworkKind, NewNetwork, StoreError,
+    missing_languages,
 };
 use crate::telephony::clock::epoch_ms;
 use axum::Json;
@@ -46,6 +47,11 @@ pub struct NetworkView {
     /// Its urgent alerts wait for a second person's approval
     /// (`POST /v1/alerts/{id}/approve`).
     pub urgent_approval: bool,
+    /// The NIS (INS) municipality codes it covers: a CAP alert with one of them in a
+    /// `<geocode>` reaches it.
+    pub nis_codes: Vec<String>,
+    /// The postal codes it covers, likewise.
+    pub postal_codes: Vec<String>,
     /// When it was created.
     pub created_at: String,
 }
@@ -62,8 +68,64 @@ impl NetworkView {
             languages: network.languages.clone(),
             caller_id: network.caller_id.clone(),
             urgent_approval: network.urgent_approval,
+            nis_codes: Vec::new(),
+            postal_codes: Vec::new(),
             created_at: time(network.created_at),
         }
+    }
+
+    /// The view with the codes it covers.
+    pub fn with_areas<'a>(mut self, areas: impl IntoIterator<Item = &'a NetworkArea>) -> Self {
+        for area in areas {
+            match area.scheme {
+                AreaScheme::Nis => self.nis_codes.push(area.code.clone()),
+                AreaScheme::Postal => self.postal_codes.push(area.code.clone()),
+            }
+        }
+        self
+    }
+}
+
+/// The codes a network covers, as a request gives them.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreasRequest {
+    /// NIS (INS) municipality codes, five digits, e.g. `["11002"]`.
+    #[serde(default)]
+    pub nis_codes: Vec<String>,
+    /// Postal codes, four digits, e.g. `["2000", "2018"]`.
+    #[serde(default)]
+    pub postal_codes: Vec<String>,
+}
+
+impl AreasRequest {
+    /// The codes, or each one that is not a code.
+    fn checked(&self, errors: &mut Vec<FieldProblem>) -> Vec<NetworkArea> {
+        let mut areas = Vec::new();
+        let lists = [
+            ("nis_codes", AreaScheme::Nis, 5, &self.nis_codes),
+            ("postal_codes", AreaScheme::Postal, 4, &self.postal_codes),
+        ];
+        for (field, scheme, digits, codes) in lists {
+            for (i, code) in codes.iter().enumerate() {
+                let code = code.trim();
+                if code.len() != digits || !code.bytes().all(|b| b.is_ascii_digit()) {
+                    errors.push(FieldProblem {
+                        field: format!("{field}[{i}]"),
+                        reason: format!("`{code}` is not {digits} digits"),
+                    });
+                    continue;
+                }
+                let area = NetworkArea {
+                    scheme,
+                    code: code.to_owned(),
+                };
+                if !areas.contains(&area) {
+                    areas.push(area);
+                }
+            }
+        }
+        areas
     }
 }
 
@@ -91,6 +153,12 @@ pub struct NetworkRequest {
     /// Its urgent alerts wait for a second person's approval (default no).
     #[serde(default)]
     pub urgent_approval: bool,
+    /// The NIS municipality codes it covers (CAP `<geocode>`), e.g. `["11002"]`.
+    #[serde(default)]
+    pub nis_codes: Vec<String>,
+    /// The postal codes it covers (CAP `<geocode>`), e.g. `["2000"]`.
+    #[serde(default)]
+    pub postal_codes: Vec<String>,
 }
 
 /// The networks this token covers, by name.
@@ -112,11 +180,15 @@ pub async fn list(
         return Err(ApiError::forbidden("this token may not read networks"));
     }
     let networks = state.store().networks().await?;
+    let areas = state.store().all_network_areas().await?;
     Ok(Json(
         networks
             .iter()
             .filter(|n| sees_any(&operator.token, std::slice::from_ref(&n.id)))
-            .map(NetworkView::of)
+            .map(|n| {
+                let own = areas.iter().filter(|(id, _)| *id == n.id).map(|(_, a)| a);
+                NetworkView::of(n).with_areas(own)
+            })
             .collect(),
     ))
 }
@@ -147,7 +219,7 @@ pub async fn create(
         return Err(ApiError::forbidden("only an admin token creates networks"));
     }
     let approval = request.urgent_approval;
-    let (network, languages) = checked(request)?;
+    let (network, languages, areas) = checked(request)?;
     let name = network.name.clone();
     let mut network = state
         .store()
@@ -163,10 +235,11 @@ pub async fn create(
         state.store().set_urgent_approval(&network.id, true).await?;
         network.urgent_approval = true;
     }
+    state.store().set_network_areas(&network.id, &areas).await?;
     let entry = operator.audit("networks.create", Some(&network.id), None);
     state.store().audit(&entry).await?;
     let location = format!("/v1/networks/{}", network.id);
-    let view = NetworkView::of(&network);
+    let view = NetworkView::of(&network).with_areas(&areas);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
@@ -194,7 +267,45 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<NetworkView>, ApiError> {
     let network = visible(&state, &operator, &id, Action::ReadNetworks).await?;
-    Ok(Json(NetworkView::of(&network)))
+    let areas = state.store().network_areas(&network.id).await?;
+    Ok(Json(NetworkView::of(&network).with_areas(&areas)))
+}
+
+/// Sets the NIS and postal codes a network covers (admin tokens only): a CAP alert with one
+/// of them in a `<geocode>` reaches it.
+#[utoipa::path(
+    put, path = "/v1/networks/{id}/areas", tag = "networks",
+    params(("id" = String, Path, description = "The network's id or name")),
+    request_body = AreasRequest,
+    responses(
+        (status = 200, description = "Set", body = NetworkView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn set_areas(
+    State(state): State<ApiState>,
+    operator: Operator,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<AreasRequest>,
+) -> Result<Json<NetworkView>, ApiError> {
+    let network = visible(&state, &operator, &id, Action::CreateNetwork).await?;
+    let mut errors = Vec::new();
+    let areas = request.checked(&mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    state.store().set_network_areas(&network.id, &areas).await?;
+    let entry = operator.audit("networks.areas", Some(&network.id), None);
+    state.store().audit(&entry).await?;
+    let areas = state.store().network_areas(&network.id).await?;
+    Ok(Json(NetworkView::of(&network).with_areas(&areas)))
 }
 
 /// The network named `id` (an id or a name) if the role may do `action` and the token covers
@@ -254,9 +365,16 @@ pub async fn needed_languages(
     ))
 }
 
-/// The network to create and its languages, or every field that is wrong.
-fn checked(request: NetworkRequest) -> Result<(NewNetwork, Vec<String>), ApiError> {
+/// The network to create, its languages and its areas, or every field that is wrong.
+fn checked(
+    request: NetworkRequest,
+) -> Result<(NewNetwork, Vec<String>, Vec<NetworkArea>), ApiError> {
+    let areas = AreasRequest {
+        nis_codes: request.nis_codes.clone(),
+        postal_codes: request.postal_codes.clone(),
+    };
     let mut errors = Vec::new();
+    let areas = areas.checked(&mut errors);
     let mut wrong = |field: &str, reason: String| {
         errors.push(FieldProblem {
             field: field.to_owned(),
@@ -307,7 +425,7 @@ fn checked(request: NetworkRequest) -> Result<(NewNetwork, Vec<String>), ApiErro
         ring_timeout_ms: None,
         retry_policy: None,
     };
-    Ok((network, request.languages))
+    Ok((network, request.languages, areas))
 }
 
 fn unknown_language(code: &str) -> String {

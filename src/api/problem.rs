@@ -83,6 +83,37 @@ impl ApiError {
         }
     }
 
+    /// The same error with each field renamed by `rename` (the detail follows).
+    pub fn map_fields(self, rename: impl Fn(&str) -> String) -> ApiError {
+        let errors: Vec<FieldProblem> = self
+            .errors
+            .iter()
+            .map(|e| FieldProblem {
+                field: rename(&e.field),
+                reason: e.reason.clone(),
+            })
+            .collect();
+        if errors.is_empty() {
+            return self;
+        }
+        ApiError {
+            status: self.status,
+            retry_after: self.retry_after,
+            ..ApiError::invalid(errors)
+        }
+    }
+
+    /// The same error with every field named `field`.
+    pub fn with_field(self, field: &str) -> ApiError {
+        self.map_fields(|_| field.to_owned())
+    }
+
+    /// The same error with `prefix` before its explanation.
+    pub fn with_detail_prefix(self, prefix: &str) -> ApiError {
+        let detail = format!("{prefix}: {}", self.detail);
+        self.with_detail(detail)
+    }
+
     /// 401: no token, or one that is not (or no longer) valid.
     pub fn unauthorized(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, detail)

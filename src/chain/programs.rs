@@ -26,6 +26,9 @@ pub enum MessageSource {
 pub struct AlertAudio {
     /// The alert, for the cache.
     pub alert: String,
+    /// How many times its messages were replaced: programs of another revision are not
+    /// this one's.
+    pub revision: i64,
     /// The network's name, spoken in the intro.
     pub network: String,
     /// The number to call back, spoken in the voicemail notice.
@@ -47,7 +50,7 @@ impl AlertAudio {
     }
 }
 
-type Key = (String, Language, u32);
+type Key = (String, i64, Language, u32);
 
 /// Rendered programs, by alert, language and rate.
 pub struct Programs {
@@ -99,9 +102,9 @@ impl Programs {
         Ok(program)
     }
 
-    /// Forgets an alert's programs once it is over.
+    /// Forgets an alert's programs (once it is over, or when its messages were replaced).
     pub fn forget(&self, alert: &str) {
-        self.lock().retain(|(id, _, _), _| id != alert);
+        self.lock().retain(|(id, _, _, _), _| id != alert);
     }
 
     fn message(
@@ -151,6 +154,7 @@ fn key(
     };
     let key = (
         audio.alert.clone(),
+        audio.revision,
         language,
         (rate * 1000.0).round() as u32,
     );

@@ -135,6 +135,50 @@ impl Store {
         }
     }
 
+    /// Replaces the messages of an alert that is still a draft or sending, and its expiry
+    /// when `expires_at` is given, raising its revision so that calls started from now on
+    /// speak the new messages. False when the alert is over (or does not exist).
+    pub async fn replace_messages(
+        &self,
+        id: &AlertId,
+        messages: &[Message],
+        expires_at: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        check_messages(messages).map_err(StoreError::InvalidAlert)?;
+        let mut tx = self.begin_write().await?;
+        let raised = sqlx::query(
+            "UPDATE alerts SET revision = revision + 1, expires_at = COALESCE($2, expires_at) \
+             WHERE id = $1 AND state IN ($3, $4)",
+        )
+        .bind(id.as_str())
+        .bind(expires_at)
+        .bind(AlertState::Draft.as_str())
+        .bind(AlertState::Sending.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if raised.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM alert_messages WHERE alert_id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        insert_messages(&mut tx, id, messages).await?;
+        self.commit(tx).await?;
+        Ok(true)
+    }
+
+    /// How many times the alert's messages were replaced (0: never), if it exists.
+    pub async fn alert_revision(&self, id: &AlertId) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT revision FROM alerts WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// The alert's messages, by language.
     pub async fn alert_messages(&self, id: &AlertId) -> Result<Vec<Message>, StoreError> {
         let rows = sqlx::query(
@@ -278,12 +322,20 @@ fn check(alert: &NewAlert) -> Result<(), AlertProblem> {
     if alert.activation_of.is_some() && alert.kind != AlertKind::Feedback {
         return Err(AlertProblem::ActivationOfNotFeedback);
     }
-    for (i, message) in alert.messages.iter().enumerate() {
+    check_messages(&alert.messages)
+}
+
+/// One message per language the chain speaks, none empty.
+fn check_messages(messages: &[Message]) -> Result<(), AlertProblem> {
+    if messages.is_empty() {
+        return Err(AlertProblem::NoMessage);
+    }
+    for (i, message) in messages.iter().enumerate() {
         let language = &message.language;
         if !LANGUAGES.contains(&language.as_str()) {
             return Err(AlertProblem::BadLanguage(language.clone()));
         }
-        if alert.messages[..i].iter().any(|m| &m.language == language) {
+        if messages[..i].iter().any(|m| &m.language == language) {
             return Err(AlertProblem::RepeatedLanguage(language.clone()));
         }
         let empty = match &message.body {
@@ -372,7 +424,16 @@ async fn insert_targets(
         .execute(&mut **tx)
         .await?;
     }
-    for message in &alert.messages {
+    insert_messages(tx, id, &alert.messages).await
+}
+
+/// Writes an alert's messages, one row per language.
+async fn insert_messages(
+    tx: &mut Transaction<'static, Any>,
+    id: &AlertId,
+    messages: &[Message],
+) -> Result<(), StoreError> {
+    for message in messages {
         let (text, wav) = match &message.body {
             MessageBody::Text(text) => (Some(text.as_str()), None),
             MessageBody::Recording(wav) => (None, Some(wav.as_slice())),

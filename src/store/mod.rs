@@ -44,6 +44,7 @@ mod alerts;
 mod approvals;
 mod attempts;
 mod audit;
+mod cap;
 mod connect;
 mod deliveries;
 mod error;
@@ -70,6 +71,7 @@ pub use alerts::{Alert, Message, MessageBody, NewAlert};
 pub use approvals::{Approval, Approved};
 pub use attempts::{Attempt, AttemptResult, DeliveryStep, InFlight};
 pub use audit::AuditEntry;
+pub use cap::{CapRecord, NetworkArea};
 pub use connect::{CONNECT_TIMEOUT, redacted_url};
 pub use deliveries::{Delivery, DeliveryLine, DeliveryTally, DueDelivery, Recipient};
 pub use error::{AlertProblem, ConnectFailure, MemberProblem, StoreError};
@@ -81,9 +83,9 @@ pub use member_changes::{ERASED_NAME, ERASED_NUMBER};
 pub use member_rows::{MAX_PHONES, consent_at, consent_day, refused_row};
 pub use members::{ContactPoint, Member};
 pub use model::{
-    AckHow, AlertId, AlertKind, AlertState, AttemptChannel, AttemptId, Channel, ContactKind,
-    DeliveryId, DeliveryState, LANGUAGES, MemberId, MemberStatus, NetworkId, NetworkKind,
-    QuietHours, Role, TokenId, UnknownText,
+    AckHow, AlertId, AlertKind, AlertState, AreaScheme, AttemptChannel, AttemptId, Channel,
+    ContactKind, DeliveryId, DeliveryState, LANGUAGES, MemberId, MemberStatus, NetworkId,
+    NetworkKind, QuietHours, Role, TokenId, UnknownText,
 };
 pub use networks::{Network, NewNetwork, missing_languages};
 pub use notices::{Notice, Notices};

@@ -127,6 +127,16 @@ text_enum!(
 );
 
 text_enum!(
+    /// Which codes name the areas a network covers (matched against CAP geocodes).
+    AreaScheme {
+        /// A Belgian NIS (INS) municipality code, five digits, e.g. `11002`.
+        Nis = "nis",
+        /// A Belgian postal code, four digits, e.g. `2000`.
+        Postal = "postal",
+    }
+);
+
+text_enum!(
     /// What kind of neighbourhood a network covers.
     NetworkKind {
         /// Households.

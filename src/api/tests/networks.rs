@@ -241,3 +241,49 @@ async fn the_openapi_document_describes_networks_and_members() {
     let consent = &schemas["MemberPatch"]["properties"]["consent"];
     assert!(consent.to_string().contains("null"), "{consent}");
 }
+
+#[tokio::test]
+async fn a_network_lists_the_codes_it_covers_and_an_admin_sets_them() {
+    let api = TestApi::new().await;
+    let admin = api.token(Role::Admin, &[]).await;
+    let mut request = bilingual();
+    request["nis_codes"] = json!(["99001"]);
+    request["postal_codes"] = json!(["9990", "9990", "9991"]);
+    let made = api
+        .call(Method::POST, "/v1/networks", Some(&admin), Some(request))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.body["nis_codes"], json!(["99001"]));
+    assert_eq!(made.body["postal_codes"], json!(["9990", "9991"]));
+    let path = "/v1/networks/BIN%20Brussel%20Test/areas";
+    let set = json!({"postal_codes": ["9992"]});
+    let answer = api
+        .call(Method::PUT, path, Some(&admin), Some(set.clone()))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert_eq!(answer.body["nis_codes"], json!([]));
+    assert_eq!(answer.body["postal_codes"], json!(["9992"]));
+    let listed = api
+        .call(Method::GET, "/v1/networks", Some(&admin), None)
+        .await;
+    let listed = listed.body.as_array().expect("list").clone();
+    let ours = listed.iter().find(|n| n["name"] == "BIN Brussel Test");
+    assert_eq!(ours.expect("listed")["postal_codes"], json!(["9992"]));
+    assert!(api.audited().await.contains(&"networks.areas".to_owned()));
+    // Codes are digits of the scheme's length; only an admin sets them.
+    let wrong = json!({"nis_codes": ["1100"], "postal_codes": ["20OO"]});
+    let answer = api.call(Method::PUT, path, Some(&admin), Some(wrong)).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = answer.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["nis_codes[0]", "postal_codes[0]"]);
+    let coordinator = api.token(Role::Coordinator, &[]).await;
+    let answer = api
+        .call(Method::PUT, path, Some(&coordinator), Some(set))
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+}

@@ -417,3 +417,52 @@ fn the_same_member_twice_names_both_lines_and_imports_nothing() {
         text(&run.stderr)
     );
 }
+
+#[test]
+fn a_created_network_covers_the_codes_given_and_a_wrong_code_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path(), "chain.db");
+    std::fs::write(dir.path().join("members.csv"), GOOD).unwrap();
+    let wrong = import(
+        dir.path(),
+        &db,
+        "members.csv",
+        &["--create", "--nis-codes", "9900"],
+    );
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        text(&wrong.stderr).contains("`9900` is not 5 digits"),
+        "{}",
+        text(&wrong.stderr)
+    );
+    let run = import(
+        dir.path(),
+        &db,
+        "members.csv",
+        &[
+            "--create",
+            "--nis-codes",
+            "99001",
+            "--postal-codes",
+            "9990,9991",
+        ],
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let areas = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = buurtbel::store::Store::open(&db).await.expect("open");
+        let network = store
+            .network_by_name(NETWORK)
+            .await
+            .unwrap()
+            .expect("network");
+        store.network_areas(&network.id).await.expect("areas")
+    });
+    let codes: Vec<(&str, &str)> = areas
+        .iter()
+        .map(|a| (a.scheme.as_str(), a.code.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [("nis", "99001"), ("postal", "9990"), ("postal", "9991")]
+    );
+}

@@ -14,7 +14,8 @@ use crate::config::Config;
 use crate::members::{ImportError, MemberFile, MemberRow, Separator, read_member_file, write_csv};
 use crate::speech::Language;
 use crate::store::{
-    ImportSummary, Member, Network, NetworkKind, NewMember, NewNetwork, Store, StoreError,
+    AreaScheme, ImportSummary, Member, Network, NetworkArea, NetworkKind, NewMember, NewNetwork,
+    Store, StoreError,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -102,6 +103,13 @@ pub struct ImportArgs {
     /// The number a created network's members see when called.
     #[arg(long, requires = "create", value_parser = crate::number::to_e164)]
     pub caller_id: Option<String>,
+    /// The NIS municipality codes a created network covers, e.g. 11002: a CAP alert with one
+    /// in a `<geocode>` reaches it.
+    #[arg(long, requires = "create", value_delimiter = ',', value_parser = digits::<5>)]
+    pub nis_codes: Vec<String>,
+    /// The postal codes a created network covers, e.g. 2000,2018 (CAP `<geocode>`).
+    #[arg(long, requires = "create", value_delimiter = ',', value_parser = digits::<4>)]
+    pub postal_codes: Vec<String>,
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -302,8 +310,26 @@ async fn network_for_import(store: &Store, args: &ImportArgs) -> Result<(Network
     let network = store
         .create_network_speaking(new, languages, now_ms())
         .await?;
+    let areas: Vec<NetworkArea> = (args.nis_codes.iter().map(|c| (AreaScheme::Nis, c)))
+        .chain(args.postal_codes.iter().map(|c| (AreaScheme::Postal, c)))
+        .map(|(scheme, code)| NetworkArea {
+            scheme,
+            code: code.clone(),
+        })
+        .collect();
+    store.set_network_areas(&network.id, &areas).await?;
     tracing::info!(network = %network.name, kind = %network.kind, "network created");
     Ok((network, true))
+}
+
+/// A code of exactly `N` digits.
+fn digits<const N: usize>(text: &str) -> Result<String, String> {
+    let code = text.trim();
+    if code.len() == N && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code.to_owned())
+    } else {
+        Err(format!("`{code}` is not {N} digits"))
+    }
 }
 
 pub(super) async fn existing_network(store: &Store, name: &str) -> Result<Network, CliError> {

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod cap;
 pub mod chain;
 pub mod cli;
 pub mod config;

@@ -14,6 +14,9 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod cap;
+pub mod cap_reading;
+pub mod cap_targets;
 pub mod desk;
 pub mod events;
 pub mod health;
@@ -228,6 +231,7 @@ pub fn routes() -> (Router<ApiState>, Document) {
     OpenApiRouter::with_openapi(Frame::openapi())
         .routes(routes!(alerts::send, alerts::list))
         .routes(routes!(alerts::get))
+        .routes(routes!(cap::receive))
         .routes(routes!(alerts::cancel))
         .routes(routes!(approvals::approve))
         .routes(routes!(alerts::deliveries))

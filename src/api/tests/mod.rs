@@ -2,6 +2,8 @@
 //! SQLite database with two networks of fictional members, sending through a [`StoreDesk`].
 
 mod approvals;
+mod cap;
+mod cap_documents;
 mod erasure;
 mod matrix;
 mod member_files;

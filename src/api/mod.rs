@@ -29,6 +29,7 @@ pub mod recordings;
 pub mod report;
 pub mod server;
 pub mod views;
+pub mod webhooks;
 
 #[cfg(test)]
 mod tests;
@@ -206,6 +207,7 @@ impl ApiState {
         (name = "networks", description = "The networks (BIN) and the languages their members need"),
         (name = "members", description = "Members, their consent, erasure, and the member CSV"),
         (name = "speech", description = "Hear a message before sending it; upload recorded messages"),
+        (name = "webhooks", description = "Signed events posted to a network's own systems"),
         (name = "operations", description = "Health, readiness, metrics and the audit log"),
     ),
 )]
@@ -240,6 +242,9 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(members::get, members::update, members::erase))
         .routes(routes!(preview::preview))
         .routes(routes!(recordings::upload))
+        .routes(routes!(webhooks::add, webhooks::list))
+        .routes(routes!(webhooks::remove))
+        .routes(routes!(webhooks::events))
         .routes(routes!(audit::log))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

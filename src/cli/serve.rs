@@ -19,6 +19,7 @@ use crate::speech::Speech;
 use crate::store::{AlertState, Backend, Lease, Registration, Store};
 use crate::telephony::clock;
 use crate::webhooks::Webhooks;
+use crate::webhooks::courier::CourierSettings;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
@@ -50,7 +51,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let purging = tokio::spawn(retention.run());
     let webhooks = Webhooks::start(
         store.clone(),
-        config.webhooks.settings(),
+        CourierSettings::of(&config.webhooks),
         lease.instance.clone(),
         Some(events.clone()),
     );

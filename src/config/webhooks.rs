@@ -2,7 +2,6 @@
 //! keeps trying.
 
 use super::{BadValue, ValueProblem};
-use crate::webhooks::courier::CourierSettings;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -42,17 +41,6 @@ impl Default for WebhooksConfig {
 }
 
 impl WebhooksConfig {
-    /// The courier's settings.
-    pub fn settings(&self) -> CourierSettings {
-        CourierSettings {
-            timeout: self.timeout,
-            first_retry: self.first_retry,
-            max_retry: self.max_retry,
-            give_up_after: self.give_up_after,
-            ..CourierSettings::default()
-        }
-    }
-
     pub(super) fn check(&self) -> Result<(), BadValue> {
         use ValueProblem::*;
         let shortest = Duration::from_secs(1);
@@ -103,9 +91,8 @@ mod tests {
     #[test]
     fn timings_have_defaults_and_bounds() {
         let config = Config::parse_without_trunk("", "t.toml").unwrap();
-        let settings = config.webhooks.settings();
-        assert_eq!(settings.timeout, Duration::from_secs(10));
-        assert_eq!(settings.give_up_after, Duration::from_secs(86400));
+        assert_eq!(config.webhooks.timeout, Duration::from_secs(10));
+        assert_eq!(config.webhooks.give_up_after, Duration::from_secs(86400));
         let text = "[webhooks]\nfirst_retry = \"200ms\"\nmax_retry = \"1s\"\n";
         let config = Config::parse_without_trunk(text, "t.toml").unwrap();
         assert_eq!(config.webhooks.first_retry, Duration::from_millis(200));

@@ -13,6 +13,7 @@
 //! of its alert may go.
 
 use super::signature::{Secret, sign};
+use crate::config::WebhooksConfig;
 use crate::store::{DueWebhookEvent, EventClaim, Store, StoreError, TryOutcome};
 use crate::telephony::clock;
 use std::collections::HashMap;
@@ -50,6 +51,19 @@ impl Default for CourierSettings {
             in_flight: 8,
             lease: Duration::from_secs(60),
             look_every: Duration::from_secs(2),
+        }
+    }
+}
+
+impl CourierSettings {
+    /// The settings `[webhooks]` gives, with the fixed limits.
+    pub fn of(config: &WebhooksConfig) -> CourierSettings {
+        CourierSettings {
+            timeout: config.timeout,
+            first_retry: config.first_retry,
+            max_retry: config.max_retry,
+            give_up_after: config.give_up_after,
+            ..CourierSettings::default()
         }
     }
 }

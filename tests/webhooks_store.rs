@@ -423,3 +423,35 @@ async fn claim(store: &Store, id: i64, now: i64) -> EventClaim {
         .await;
     claims.expect("claim").remove(0)
 }
+
+#[tokio::test]
+async fn erasing_a_member_takes_their_coordinator_id_out_of_webhook_bodies() {
+    each_backend(|url| async move {
+        let store = Store::open(&url).await.expect("open");
+        let town = town(&store).await;
+        let north = hook(&store, &town.north, T0).await;
+        confirm_and_complete(&store, &town).await;
+        Outbox::new(store.clone(), NOW)
+            .pass(NOW)
+            .await
+            .expect("pass");
+        let ids = |events: &[(WebhookEvent, serde_json::Value)]| -> Vec<serde_json::Value> {
+            events
+                .iter()
+                .map(|(_, p)| p["delivery"]["external_id"].clone())
+                .collect()
+        };
+        assert!(ids(&written(&store, &north).await).contains(&"N-1".into()));
+        store
+            .erase_member(&town.members[0], NOW)
+            .await
+            .expect("erase");
+        let after = written(&store, &north).await;
+        assert!(!ids(&after).contains(&"N-1".into()), "{after:?}");
+        let een = after
+            .iter()
+            .find(|(_, p)| p["delivery"]["member_id"] == town.members[0].0.as_str());
+        assert!(een.is_some(), "the confirmation itself stays");
+    })
+    .await;
+}

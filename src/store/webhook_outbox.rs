@@ -14,6 +14,7 @@ use super::rows::{get, parse};
 use super::webhooks::{EventState, WebhookEvent, WebhookId};
 use super::{Store, StoreError};
 use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
 
 /// A member's confirmation, as one network of the alert the member belongs to sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +154,39 @@ impl Store {
         }
         Ok(written)
     }
+}
+
+/// Removes an erased member's coordinator id from the bodies of their confirmations, sent
+/// or not, in the erasure's transaction: what is still to be sent says no more of them than
+/// the database does.
+pub(super) async fn forget_external_id(
+    tx: &mut Transaction<'static, Any>,
+    member: &MemberId,
+) -> Result<(), StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, payload FROM webhook_events WHERE event = $2 \
+         AND subject IN (SELECT id FROM deliveries WHERE member_id = $1)",
+    )
+    .bind(member.as_str())
+    .bind(WebhookEvent::DeliveryAcknowledged.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in &rows {
+        let id: i64 = get(row, "id")?;
+        let payload: String = get(row, "payload")?;
+        let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&payload) else {
+            continue;
+        };
+        if let Some(delivery) = body.get_mut("delivery").and_then(|d| d.as_object_mut()) {
+            delivery.insert("external_id".to_owned(), serde_json::Value::Null);
+        }
+        sqlx::query("UPDATE webhook_events SET payload = $2 WHERE id = $1")
+            .bind(id)
+            .bind(body.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// `(state || '')` keeps both planners off the state index, which holds every alert ever

@@ -80,7 +80,15 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let served = dispatcher.run(signal).await;
     keeper.abort();
     purging.abort();
-    webhooks.stop().await;
+    if served.is_ok() {
+        // A request in flight takes at most the courier's time-out; past 20 s it is ended
+        // (and sent again later), so the stop stays within the service's stop timeout.
+        let second = std::time::Duration::from_secs(1);
+        let within = (config.webhooks.timeout + 2 * second).min(20 * second);
+        webhooks.stop(within).await;
+    } else {
+        webhooks.abort();
+    }
     // The calls have finished: event streams and requests still open end here.
     api_task.abort();
     if served.is_ok() {

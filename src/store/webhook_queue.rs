@@ -117,16 +117,7 @@ impl Store {
         now: i64,
         limit: u32,
     ) -> Result<Vec<DueWebhookEvent>, StoreError> {
-        let sql = format!(
-            "SELECT e.id, e.uid, e.webhook_id, e.alert_id, e.event, e.payload, e.tries, \
-             e.created_at, w.url, w.secret \
-             FROM webhook_events e JOIN webhooks w ON w.id = e.webhook_id \
-             WHERE e.state = {PENDING} AND e.next_try_at <= $1 \
-             AND (e.lease_until IS NULL OR e.lease_until < $1) AND w.removed_at IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM webhook_events o WHERE o.webhook_id = e.webhook_id \
-             AND o.alert_id = e.alert_id AND o.state = {PENDING} AND o.id < e.id) \
-             ORDER BY e.next_try_at, e.id LIMIT $2"
-        );
+        let sql = due_scan();
         let rows = sqlx::query(&sql)
             .bind(now)
             .bind(i64::from(limit))
@@ -259,6 +250,21 @@ impl Store {
     }
 }
 
+/// The due scan, `$1` now and `$2` the limit: walks `webhook_events_due` in order and looks
+/// for an older pending event of the line in `webhook_events_line`.
+fn due_scan() -> String {
+    format!(
+        "SELECT e.id, e.uid, e.webhook_id, e.alert_id, e.event, e.payload, e.tries, \
+         e.created_at, w.url, w.secret \
+         FROM webhook_events e JOIN webhooks w ON w.id = e.webhook_id \
+         WHERE e.state = {PENDING} AND e.next_try_at <= $1 \
+         AND (e.lease_until IS NULL OR e.lease_until < $1) AND w.removed_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM webhook_events o WHERE o.webhook_id = e.webhook_id \
+         AND o.alert_id = e.alert_id AND o.state = {PENDING} AND o.id < e.id) \
+         ORDER BY e.next_try_at, e.id LIMIT $2"
+    )
+}
+
 fn due_from(row: &AnyRow) -> Result<DueWebhookEvent, StoreError> {
     Ok(DueWebhookEvent {
         id: get(row, "id")?,
@@ -291,4 +297,34 @@ fn record_from(row: &AnyRow) -> Result<WebhookEventRecord, StoreError> {
         created_at: get(row, "created_at")?,
         delivered_at: get(row, "delivered_at")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The courier's look reads only pending events, through the partial indexes, however
+    /// many events were ever sent.
+    #[tokio::test]
+    async fn the_due_scan_goes_through_the_pending_indexes() {
+        let store = Store::open("sqlite::memory:").await.expect("store");
+        let explain = format!("EXPLAIN QUERY PLAN {}", due_scan());
+        let rows = sqlx::query(&explain)
+            .bind(0_i64)
+            .bind(10_i64)
+            .fetch_all(store.pool())
+            .await
+            .expect("plan");
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|r| get(r, "detail").expect("detail"))
+            .collect();
+        let plan = plan.join("\n");
+        assert!(plan.contains("webhook_events_due"), "{plan}");
+        assert!(plan.contains("webhook_events_line"), "{plan}");
+        assert!(
+            !plan.contains("SCAN o") && !plan.contains("SCAN w"),
+            "{plan}"
+        );
+    }
 }

@@ -54,18 +54,36 @@ impl Webhooks {
         match Courier::new(store, settings, instance) {
             Ok(courier) => tasks.push(tokio::spawn(courier.run(written, stopped))),
             Err(error) => {
-                tracing::error!(%error, "the webhook courier cannot start; nothing is sent from this gateway");
+                tracing::error!(%error,
+                    "the webhook courier cannot start; this gateway sends no webhook");
             }
         }
         Webhooks { stop, tasks }
     }
 
     /// Stops looking and sending: the producer looks once more, the requests in flight
-    /// finish (each within the courier's time-out) and are recorded.
-    pub async fn stop(self) {
+    /// finish (each within the courier's time-out) and are recorded; whatever is still at it
+    /// after `within` is ended (its claims run out and another try sends it again).
+    pub async fn stop(self, within: std::time::Duration) {
         let _ = self.stop.send(true);
+        let aborts: Vec<_> = self.tasks.iter().map(JoinHandle::abort_handle).collect();
+        let all = async {
+            for task in self.tasks {
+                let _ = task.await;
+            }
+        };
+        if tokio::time::timeout(within, all).await.is_err() {
+            tracing::warn!("the webhook tasks did not stop in time; ended");
+            for abort in aborts {
+                abort.abort();
+            }
+        }
+    }
+
+    /// Ends both at once (the lease is lost: nothing could be recorded anyway).
+    pub fn abort(self) {
         for task in self.tasks {
-            let _ = task.await;
+            task.abort();
         }
     }
 }

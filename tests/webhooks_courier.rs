@@ -193,7 +193,7 @@ async fn two_couriers_deliver_each_event_once_in_order_after_two_500s() {
         let started = clock::now();
         loop {
             let tally = store
-                .webhook_tallies(&[webhook.id.clone()])
+                .webhook_tallies(std::slice::from_ref(&webhook.id))
                 .await
                 .expect("tally");
             if tally[&webhook.id].delivered == 5 {

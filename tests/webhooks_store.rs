@@ -252,7 +252,11 @@ async fn one_gateway_claims_an_event_and_an_alerts_events_go_one_at_a_time() {
         let next = store.due_webhook_events(NOW + 5, 10).await.expect("next");
         assert_eq!(next.len(), 1);
         assert!(next[0].id > ids[0]);
-        let tally = store.webhook_tallies(&[webhook.clone()]).await.unwrap()[&webhook].clone();
+        let tally = store
+            .webhook_tallies(std::slice::from_ref(&webhook))
+            .await
+            .unwrap()[&webhook]
+            .clone();
         assert_eq!((tally.delivered, tally.pending), (1, 2));
         assert_eq!(
             (tally.last_status, tally.last_delivered_at),
@@ -353,7 +357,11 @@ async fn a_failed_try_waits_its_back_off_a_given_up_event_lets_the_next_go() {
             pending.await.unwrap().is_empty(),
             "a removal gives up what waited"
         );
-        let tally = store.webhook_tallies(&[webhook.clone()]).await.unwrap()[&webhook].clone();
+        let tally = store
+            .webhook_tallies(std::slice::from_ref(&webhook))
+            .await
+            .unwrap()[&webhook]
+            .clone();
         assert_eq!(tally.failed, 3);
         let reasons = store.webhook_events(&webhook, Some(EventState::Failed), 10);
         let reasons: Vec<Option<String>> = reasons

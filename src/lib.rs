@@ -19,5 +19,6 @@ pub mod sim;
 pub mod speech;
 pub mod store;
 pub mod telephony;
+pub mod webhooks;
 
 pub use buurtbel_proto::{media, policy, quiet, sip, time};

@@ -22,6 +22,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "chain",
         &["config", "number", "speech", "store", "telephony"],
     ),
+    ("webhooks", &["chain", "config", "store", "telephony"]),
     (
         "api",
         &[
@@ -32,6 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "speech",
             "store",
             "telephony",
+            "webhooks",
         ],
     ),
     (
@@ -46,6 +48,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "speech",
             "store",
             "telephony",
+            "webhooks",
         ],
     ),
 ];

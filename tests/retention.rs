@@ -20,6 +20,7 @@ fn periods() -> RetentionPeriods {
         attempts: Duration::from_secs(180 * 86400),
         alert_texts: Duration::from_secs(365 * 86400),
         audit: Duration::from_secs(730 * 86400),
+        webhook_events: Duration::from_secs(30 * 86400),
     }
 }
 
@@ -70,7 +71,8 @@ async fn the_purge_removes_what_is_past_its_period_on_either_database() {
                 numbers: 1,
                 messages: 1,
                 recordings: 1,
-                audit: 1
+                audit: 1,
+                webhook_events: 0,
             }
         );
         let number = |alert: AlertId| {

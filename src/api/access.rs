@@ -20,16 +20,21 @@
 //! | export a member CSV      | yes   | no     | yes         | no     |
 //! | preview a message        | yes   | yes    | yes         | no     |
 //! | upload a recording       | yes   | yes    | yes         | no     |
+//! | manage webhooks          | yes   | yes    | yes         | no     |
 //!
 //! Previewing and uploading are what precedes sending: a role that may send some alert may
 //! do both. They concern no network (nothing is sent), so they are not limited to any.
 //!
+//! Webhooks (add, list with what they sent, remove, read their events) are how a network's
+//! own systems hear of its alerts: a role that sends to the network may point them somewhere.
+//! They carry member ids (never names or numbers), so a viewer may not.
+//!
 //! Every other action but the audit log and creating a network is further limited to the
 //! token's networks: an alert is seen when one of its networks is the token's, and sent or
-//! cancelled only when all of them are; a network is seen, and its members read, added,
-//! imported or exported, when it is the token's; a member is read or changed when one of
-//! their networks is the token's, and erased only when all of them are. A token without
-//! networks covers every network.
+//! cancelled only when all of them are; a network is seen, its members read, added, imported
+//! or exported, and its webhooks managed, when it is the token's; a member is read or changed
+//! when one of their networks is the token's, and erased only when all of them are. A token
+//! without networks covers every network.
 
 use crate::store::{AlertKind, NetworkId, Role, Token};
 
@@ -62,11 +67,13 @@ pub enum Action {
     Preview,
     /// Upload a recorded message.
     Upload,
+    /// Add, list and remove a network's webhooks, and read what they sent.
+    ManageWebhooks,
 }
 
 impl Action {
     /// Every action, for the matrix tests.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ReadAlerts,
         Action::Send(AlertKind::Urgent),
         Action::Send(AlertKind::Prevention),
@@ -84,6 +91,7 @@ impl Action {
         Action::ExportMembers,
         Action::Preview,
         Action::Upload,
+        Action::ManageWebhooks,
     ];
 
     /// Whether the action touches members' personal data.
@@ -112,6 +120,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Police, Action::Cancel(_)) => true,
         (Coordinator, Action::Cancel(Prevention | Feedback)) => true,
         (Police | Coordinator, Action::Preview | Action::Upload) => true,
+        (Police | Coordinator, Action::ManageWebhooks) => true,
         (Police | Coordinator | Viewer, _) => false,
     }
 }

@@ -32,6 +32,7 @@ pub mod recordings;
 pub mod report;
 pub mod server;
 pub mod views;
+pub mod webhooks;
 
 #[cfg(test)]
 mod tests;
@@ -209,6 +210,7 @@ impl ApiState {
         (name = "networks", description = "The networks (BIN) and the languages their members need"),
         (name = "members", description = "Members, their consent, erasure, and the member CSV"),
         (name = "speech", description = "Hear a message before sending it; upload recorded messages"),
+        (name = "webhooks", description = "Signed events posted to a network's own systems"),
         (name = "operations", description = "Health, readiness, metrics and the audit log"),
     ),
 )]
@@ -245,6 +247,9 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(members::get, members::update, members::erase))
         .routes(routes!(preview::preview))
         .routes(routes!(recordings::upload))
+        .routes(routes!(webhooks::add, webhooks::list))
+        .routes(routes!(webhooks::remove))
+        .routes(routes!(webhooks::events))
         .routes(routes!(audit::log))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

@@ -60,6 +60,7 @@ impl Retention {
             attempts: self.config.attempts,
             alert_texts: self.config.alert_texts,
             audit: self.config.audit,
+            webhook_events: self.config.webhook_events,
         };
         let records = self.store.purge(&periods, now).await?;
         let cache = AudioCache::new(&self.cache);
@@ -89,6 +90,7 @@ fn log(report: &PurgeReport) {
         messages = r.messages,
         recordings = r.recordings,
         audit_rows = r.audit,
+        webhook_events = r.webhook_events,
         speech_files = report.speech_files,
         "retention purge"
     );

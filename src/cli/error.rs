@@ -166,6 +166,12 @@ pub enum CliError {
     /// A token id that names no live token.
     #[error("no live token `{0}` (`buurtbel token list` shows them)")]
     NoToken(crate::store::TokenId),
+    /// A webhook id that names no live webhook.
+    #[error("no webhook `{0}` (`buurtbel webhook list` shows them)")]
+    NoWebhook(crate::store::WebhookId),
+    /// `webhook add --url` that cannot be a webhook's.
+    #[error("--url: {0}")]
+    WebhookUrl(#[source] crate::webhooks::target::UrlProblem),
     /// A network name that names no network.
     #[error(
         "no network named `{name}` ({}; `members import --create` adds one)",
@@ -208,6 +214,7 @@ impl CliError {
             CliError::Read { .. } | CliError::MemberFile { .. } | CliError::NoNetwork { .. } => 2,
             CliError::NoAlert(_) | CliError::ExpiresIn(_) | CliError::NoMessage => 2,
             CliError::NoToken(_) | CliError::MissingLanguages { .. } => 2,
+            CliError::NoWebhook(_) | CliError::WebhookUrl(_) => 2,
             CliError::KeyWait { .. } | CliError::ProxyNoAddress { .. } => 2,
             CliError::ScriptSyntax { .. } | CliError::Script { .. } => 2,
             CliError::Task { task, .. } => task.exit_code(),

@@ -15,6 +15,7 @@ mod serve;
 mod status;
 mod token;
 mod values;
+mod webhook;
 mod words;
 
 pub use error::{CliError, Task};
@@ -52,6 +53,8 @@ pub enum Command {
     Phones(phones::PhonesArgs),
     /// Make, list or revoke the HTTP API's bearer tokens.
     Token(token::TokenArgs),
+    /// Add, list or remove a network's webhooks, and show what one sent.
+    Webhook(webhook::WebhookArgs),
 }
 
 /// Runs a parsed command line.
@@ -66,6 +69,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo(args) => demo::run(args).await,
         Command::Phones(args) => phones::run(args).await,
         Command::Token(args) => token::run(args).await,
+        Command::Webhook(args) => webhook::run(args).await,
     }
 }
 

@@ -1,7 +1,8 @@
 //! `buurtbel serve`: registers as an instance on the database, answers the HTTP API on
-//! `[api] listen`, purges what `[retention]` no longer keeps (hourly), runs the alert chain
-//! until SIGTERM or Ctrl-C, then stops taking new calls, lets the calls in progress finish
-//! (bounded), releases its lease and exits. An instance that loses its lease ends its calls
+//! `[api] listen`, purges what `[retention]` no longer keeps (hourly), posts the networks'
+//! webhooks (on tasks of their own), runs the alert chain until SIGTERM or Ctrl-C, then stops
+//! taking new calls, lets the calls in progress finish (bounded), lets the webhook requests
+//! in flight finish, releases its lease and exits. An instance that loses its lease ends its calls
 //! and exits with an error, for its service manager to start it again.
 
 use super::{CliError, host};
@@ -17,6 +18,8 @@ use crate::config::{ApiConfig, Config};
 use crate::speech::Speech;
 use crate::store::{AlertState, Backend, Lease, Registration, Store};
 use crate::telephony::clock;
+use crate::webhooks::Webhooks;
+use crate::webhooks::courier::CourierSettings;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
@@ -46,6 +49,12 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let cache_dir = config.speech_settings()?.cache_dir;
     let retention = Retention::new(store.clone(), cache_dir, config.retention);
     let purging = tokio::spawn(retention.run());
+    let webhooks = Webhooks::start(
+        store.clone(),
+        CourierSettings::of(&config.webhooks),
+        lease.instance.clone(),
+        Some(events.clone()),
+    );
     let state = api_state(&config, store.clone(), &dispatcher, events)?;
     let sending = store.alerts_in_state(AlertState::Sending).await?.len();
     tracing::info!(
@@ -71,6 +80,15 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let served = dispatcher.run(signal).await;
     keeper.abort();
     purging.abort();
+    if served.is_ok() {
+        // A request in flight takes at most the courier's time-out; past 20 s it is ended
+        // (and sent again later), so the stop stays within the service's stop timeout.
+        let second = std::time::Duration::from_secs(1);
+        let within = (config.webhooks.timeout + 2 * second).min(20 * second);
+        webhooks.stop(within).await;
+    } else {
+        webhooks.abort();
+    }
     // The calls have finished: event streams and requests still open end here.
     api_task.abort();
     if served.is_ok() {

@@ -10,6 +10,7 @@ mod proxy;
 mod retention;
 pub mod retry;
 mod speech;
+mod webhooks;
 
 pub use api::ApiConfig;
 pub use chain::{
@@ -19,6 +20,7 @@ pub use error::{BadValue, ConfigError, ValueProblem};
 pub use proxy::{ProxyAddress, ProxyError, ProxyProblem};
 pub use retention::RetentionConfig;
 pub use speech::SpeechConfig;
+pub use webhooks::WebhooksConfig;
 
 use buurtbel_proto::sip::sdp::Codec;
 use serde::Deserialize;
@@ -58,6 +60,9 @@ pub struct Config {
     /// `[retention]`: how long personal records are kept.
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// `[webhooks]`: how events are posted to the networks' webhooks.
+    #[serde(default)]
+    pub webhooks: WebhooksConfig,
 }
 
 /// `[sip]`.
@@ -282,6 +287,7 @@ impl Config {
         self.instance.check()?;
         self.api.check()?;
         self.retention.check()?;
+        self.webhooks.check()?;
         self.check_media()?;
         self.check_sip()
     }

@@ -24,6 +24,12 @@ pub struct RetentionConfig {
     /// The audit log (default 2 years).
     #[serde(default = "default_audit", deserialize_with = "super::duration")]
     pub audit: Duration,
+    /// Webhook events sent or given up, and removed webhooks (default 30 days).
+    #[serde(
+        default = "default_webhook_events",
+        deserialize_with = "super::duration"
+    )]
+    pub webhook_events: Duration,
 }
 
 impl Default for RetentionConfig {
@@ -33,6 +39,7 @@ impl Default for RetentionConfig {
             alert_texts: default_alert_texts(),
             speech_cache: default_speech_cache(),
             audit: default_audit(),
+            webhook_events: default_webhook_events(),
         }
     }
 }
@@ -44,6 +51,7 @@ impl RetentionConfig {
             ("retention.alert_texts", self.alert_texts),
             ("retention.speech_cache", self.speech_cache),
             ("retention.audit", self.audit),
+            ("retention.webhook_events", self.webhook_events),
         ] {
             if period < SHORTEST {
                 return Err(BadValue::new(key, ValueProblem::TooShort(SHORTEST)));
@@ -69,6 +77,10 @@ fn default_speech_cache() -> Duration {
 
 fn default_audit() -> Duration {
     Duration::from_secs(730 * DAY)
+}
+
+fn default_webhook_events() -> Duration {
+    Duration::from_secs(30 * DAY)
 }
 
 #[cfg(test)]

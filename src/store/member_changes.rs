@@ -6,7 +6,7 @@
 //! add up. So erasing pseudonymises instead of deleting: the member row stays, named
 //! [`ERASED_NAME`], with status `left`, no consent, no own quiet hours or speech rate; their
 //! numbers leave `contact_points`; the numbers their calls dialled become [`ERASED_NUMBER`];
-//! their coordinator's ids leave the networks. Deliveries, attempts and acknowledgements stay
+//! their coordinator's ids leave the networks and the webhook events about them. Deliveries, attempts and acknowledgements stay
 //! as they are, so every alert's counts are unchanged. A number shared with another member (a
 //! household landline) is still that member's, in their own rows.
 //!
@@ -96,6 +96,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        super::webhook_outbox::forget_external_id(&mut tx, id).await?;
         sqlx::query(
             "UPDATE members SET name = $1, status = $2, consent_at = NULL, quiet_start = NULL, \
              quiet_end = NULL, speech_rate = 1.0, channel = $3, updated_at = $4 WHERE id = $5",

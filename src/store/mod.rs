@@ -66,6 +66,9 @@ mod rows;
 mod settle;
 mod shared_lines;
 mod tokens;
+mod webhook_outbox;
+mod webhook_queue;
+mod webhooks;
 
 pub use alerts::{Alert, Message, MessageBody, NewAlert};
 pub use approvals::{Approval, Approved};
@@ -93,6 +96,12 @@ pub use recordings::StoredRecording;
 pub use retention::{Purged, REMOVED_NUMBER, RetentionPeriods};
 pub use settle::Acknowledgement;
 pub use tokens::{NewToken, SECRET_PREFIX, Token};
+pub use webhook_outbox::{ConfirmationSeen, OutboxEvent};
+pub use webhook_queue::{DueWebhookEvent, EventClaim, TryOutcome, WebhookEventRecord};
+pub use webhooks::{
+    EventState, NewWebhook, REMOVED_BEFORE_SENT, WEBHOOK_SECRET_PREFIX, Webhook, WebhookEvent,
+    WebhookId, WebhookTally,
+};
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;

@@ -7,12 +7,15 @@
 //!   longer than `alert_texts` are deleted, and so are uploaded recordings as old; an alert
 //!   still sending keeps its messages however old.
 //! - The audit log: rows older than `audit` are deleted.
+//! - Webhooks: events sent or given up longer than `webhook_events` ago are deleted (an
+//!   event still pending stays), and so are webhooks removed as long ago, with their events.
 //!
 //! Every statement takes `now` from the caller and is idempotent, so several gateways on one
 //! database may purge at once.
 
 use super::model::AlertState;
 use super::rows::placeholders;
+use super::webhooks::EventState;
 use super::{Store, StoreError};
 use std::time::Duration;
 
@@ -29,6 +32,9 @@ pub struct RetentionPeriods {
     pub alert_texts: Duration,
     /// Audit rows.
     pub audit: Duration,
+    /// Webhook events sent or given up, and removed webhooks, from when they were written
+    /// (or removed).
+    pub webhook_events: Duration,
 }
 
 /// What one purge removed.
@@ -42,6 +48,8 @@ pub struct Purged {
     pub recordings: u64,
     /// Audit rows deleted.
     pub audit: u64,
+    /// Webhook events deleted (removed webhooks' included).
+    pub webhook_events: u64,
 }
 
 /// The states of an alert that is over.
@@ -62,6 +70,7 @@ impl Store {
             messages: self.purge_messages(before(periods.alert_texts)).await?,
             recordings: self.purge_uploads(before(periods.alert_texts)).await?,
             audit: self.purge_audit(before(periods.audit)).await?,
+            webhook_events: self.purge_webhooks(before(periods.webhook_events)).await?,
         })
     }
 
@@ -107,6 +116,35 @@ impl Store {
             .execute(&self.pool)
             .await?;
         self.counted(done.rows_affected())
+    }
+
+    /// Events first, then the removed webhooks with what is left of theirs (the pending
+    /// events a removal failed are counted with them).
+    async fn purge_webhooks(&self, before: i64) -> Result<u64, StoreError> {
+        let events =
+            sqlx::query("DELETE FROM webhook_events WHERE created_at < $1 AND state <> $2")
+                .bind(before)
+                .bind(EventState::Pending.as_str())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        let orphans = sqlx::query(
+            "DELETE FROM webhook_events WHERE webhook_id IN \
+             (SELECT id FROM webhooks WHERE removed_at < $1)",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        let webhooks = sqlx::query("DELETE FROM webhooks WHERE removed_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if webhooks > 0 {
+            self.count_write();
+        }
+        self.counted(events + orphans)
     }
 
     fn counted(&self, rows: u64) -> Result<u64, StoreError> {

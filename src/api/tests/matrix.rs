@@ -121,6 +121,12 @@ async fn attempt(api: &TestApi, admin: &str, token: &str, action: Action) -> Sta
                 .await
                 .status
         }
+        Action::ManageWebhooks => {
+            let path = format!("/v1/networks/{}/webhooks", api.north);
+            let body = json!({"url": "https://hooks.example.org/matrix"});
+            let answer = api.call(Method::POST, &path, Some(token), Some(body)).await;
+            answer.status
+        }
     }
 }
 

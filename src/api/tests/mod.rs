@@ -14,6 +14,7 @@ mod requests;
 mod retention;
 mod speech;
 mod tls;
+mod webhooks;
 
 use super::desk::StoreDesk;
 use super::{ApiState, router};

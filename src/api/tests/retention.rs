@@ -92,6 +92,7 @@ fn config() -> RetentionConfig {
         alert_texts: Duration::from_secs(365 * 86400),
         speech_cache: Duration::from_secs(30 * 86400),
         audit: Duration::from_secs(730 * 86400),
+        webhook_events: Duration::from_secs(30 * 86400),
     }
 }
 

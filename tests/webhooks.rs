@@ -1,6 +1,7 @@
 //! Webhooks end to end, as a network's coordinator would set one up: `buurtbel webhook add`
 //! points the network at a receiver in this test (axum on loopback), the real `serve` calls
-//! the simulated phones for an alert posted over HTTP, and the receiver, checking every
+//! the simulated phones for a CAP 1.2 `Exercise` alert posted to `/v1/cap` by a police zone's
+//! system, and the receiver (which hears the CAP sender and identifier back), checking every
 //! signature with the secret `webhook add` printed, gets a `delivery.acknowledged` for each
 //! member who pressed 1 and then `alert.completed` with the alert's totals. It answers 503
 //! once first, so the event is tried again under `[webhooks] first_retry`. Then `webhook list`
@@ -13,6 +14,10 @@ mod serve;
 #[path = "common/phones.rs"]
 mod phones;
 
+#[path = "common/api.rs"]
+mod api;
+
+use api::token;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -23,7 +28,6 @@ use phones::{MEMBERS, NETWORK, Phones, import_members, member_name, write_config
 use serde_json::{Value, json};
 use serve::{Server, buurtbel};
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -126,21 +130,31 @@ async fn a_networks_receiver_hears_each_confirmation_then_the_end_signed() {
     let base = server.api_address().await;
     let token = token(dir, &config);
     let client = reqwest::Client::new();
-    let alert = json!({
-        "networks": [NETWORK],
-        "kind": "urgent",
-        "texts": {"nl": "Verdachte personen gezien in de Kerkstraat. Doe niet open en bel 101."},
-        "drill": true,
-    });
+    let cap = format!(
+        r#"<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>PZ-PROEF-OEFENING-1</identifier><sender>pz-proef@police.example</sender>
+  <sent>2026-12-03T02:00:00+01:00</sent><status>Exercise</status><msgType>Alert</msgType>
+  <scope>Public</scope>
+  <info><language>nl-BE</language><category>Security</category><event>Inbraak</event>
+    <urgency>Immediate</urgency><severity>Moderate</severity><certainty>Observed</certainty>
+    <headline>Verdachte personen gezien in de Kerkstraat</headline>
+    <instruction>Doe niet open en bel 101.</instruction>
+    <parameter><valueName>buurtbel:networks</valueName><value>{NETWORK}</value></parameter>
+    <area><areaDesc>Kerkstraat</areaDesc></area></info>
+</alert>"#
+    );
     let posted = client
-        .post(format!("{base}/v1/alerts"))
+        .post(format!("{base}/v1/cap"))
         .bearer_auth(&token)
-        .json(&alert)
+        .header("content-type", "application/cap+xml")
+        .body(cap)
         .send()
         .await
-        .expect("POST /v1/alerts");
+        .expect("POST /v1/cap");
     assert_eq!(posted.status(), 201);
-    let posted: Value = posted.json().await.expect("the alert");
+    let posted: Value = posted.json().await.expect("the answer");
+    let posted = posted["alerts"][0].clone();
+    assert_eq!(posted["drill"], true, "an exercise");
     let alert_id = posted["id"].as_str().expect("an id").to_owned();
 
     let started = clock::now();
@@ -161,6 +175,10 @@ async fn a_networks_receiver_hears_each_confirmation_then_the_end_signed() {
     assert_eq!(end["alert"]["id"], alert_id.as_str());
     assert_eq!(end["alert"]["state"], "completed");
     assert_eq!(end["alert"]["networks"], json!([NETWORK]));
+    assert_eq!(
+        end["alert"]["cap"],
+        json!({"sender": "pz-proef@police.example", "identifier": "PZ-PROEF-OEFENING-1"})
+    );
     let api_view: Value = client
         .get(format!("{base}/v1/alerts/{alert_id}"))
         .bearer_auth(&token)
@@ -277,10 +295,4 @@ async fn confirming_members(
         .collect();
     assert_eq!(chosen.len(), confirming.len(), "{deliveries}");
     chosen
-}
-
-/// `buurtbel token create --role police`: the secret on its last line.
-fn token(dir: &Path, config: &Path) -> String {
-    let out = buurtbel(dir, config, &["token", "create", "--role", "police"], &[]);
-    out.lines().last().expect("a last line").trim().to_owned()
 }

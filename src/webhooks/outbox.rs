@@ -20,7 +20,7 @@
 //! the networks the member belongs to: one network's receiver never learns of another's
 //! members.
 
-use super::payload;
+use super::payload::{self, CapOrigin};
 use crate::chain::events::{ChainEvent, Events};
 use crate::store::{
     AlertId, AlertSummary, ConfirmationSeen, NetworkId, OutboxEvent, Store, StoreError, Webhook,
@@ -125,7 +125,22 @@ impl Outbox {
             .into_iter()
             .map(|n| (n.id, n.name))
             .collect();
-        let lines = events_by_alert(webhooks, &confirmations, &summaries, &names);
+        let mut origins = HashMap::new();
+        let alerts = confirmations.iter().map(|c| &c.alert_id);
+        for alert in alerts.chain(summaries.iter().map(|s| &s.alert.id)) {
+            if origins.contains_key(alert) {
+                continue;
+            }
+            let records = store.alert_cap_messages(alert).await?;
+            if let Some(made) = records.into_iter().find(|r| r.msg_type == "Alert") {
+                let origin = CapOrigin {
+                    sender: made.sender,
+                    identifier: made.identifier,
+                };
+                origins.insert(alert.clone(), origin);
+            }
+        }
+        let lines = events_by_alert(webhooks, &confirmations, &summaries, &names, &origins);
         let mut written = 0;
         for events in lines.values() {
             written += store.enqueue_webhook_events(events, now).await?;
@@ -142,6 +157,7 @@ pub fn events_by_alert(
     confirmations: &[ConfirmationSeen],
     ended: &[AlertSummary],
     names: &HashMap<NetworkId, String>,
+    origins: &HashMap<AlertId, CapOrigin>,
 ) -> BTreeMap<AlertId, Vec<OutboxEvent>> {
     let mut lines: BTreeMap<AlertId, Vec<OutboxEvent>> = BTreeMap::new();
     let mut seen = HashSet::new();
@@ -158,7 +174,12 @@ pub fn events_by_alert(
             let key = (webhook.id.clone(), confirmation.delivery_id.0.clone());
             if fits && seen.insert(key) {
                 let uid = new_uid();
-                let body = payload::acknowledged(&uid, confirmation, network);
+                let body = payload::acknowledged(
+                    &uid,
+                    confirmation,
+                    network,
+                    origins.get(&confirmation.alert_id),
+                );
                 lines
                     .entry(confirmation.alert_id.clone())
                     .or_default()
@@ -185,7 +206,7 @@ pub fn events_by_alert(
                     .entry(alert.id.clone())
                     .or_default()
                     .push(OutboxEvent {
-                        payload: payload::alert_ended(&uid, summary),
+                        payload: payload::alert_ended(&uid, summary, origins.get(&alert.id)),
                         uid,
                         webhook_id: webhook.id.clone(),
                         alert_id: alert.id.clone(),

@@ -39,6 +39,18 @@ pub struct EndedAlert {
     pub ended_at: String,
     /// Its deliveries counted, as the API's alert view counts them.
     pub totals: Totals,
+    /// The CAP message that made it, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cap: Option<CapOrigin>,
+}
+
+/// The CAP `<alert>` an alert came from: the sender's own names for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CapOrigin {
+    /// `<sender>`.
+    pub sender: String,
+    /// `<identifier>`.
+    pub identifier: String,
 }
 
 /// An alert's deliveries counted: the fields of the API's `totals`.
@@ -81,6 +93,9 @@ pub struct AlertRef {
     pub kind: &'static str,
     /// An exercise.
     pub drill: bool,
+    /// The CAP message that made it, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cap: Option<CapOrigin>,
 }
 
 /// The delivery a member confirmed, as the webhook's network knows the member.
@@ -105,7 +120,7 @@ pub fn event_of(summary: &AlertSummary) -> WebhookEvent {
 }
 
 /// The body of an alert's end, event `uid`.
-pub fn alert_ended(uid: &str, summary: &AlertSummary) -> String {
+pub fn alert_ended(uid: &str, summary: &AlertSummary, cap: Option<&CapOrigin>) -> String {
     let alert = &summary.alert;
     let body = AlertEnded {
         kind: event_of(summary).as_str(),
@@ -128,13 +143,19 @@ pub fn alert_ended(uid: &str, summary: &AlertSummary) -> String {
                     .map(|(state, n)| (state.as_str().to_owned(), *n))
                     .collect(),
             },
+            cap: cap.cloned(),
         },
     };
     to_text(&body)
 }
 
 /// The body of a confirmation, event `uid`, for a webhook of the network named `network`.
-pub fn acknowledged(uid: &str, seen: &ConfirmationSeen, network: &str) -> String {
+pub fn acknowledged(
+    uid: &str,
+    seen: &ConfirmationSeen,
+    network: &str,
+    cap: Option<&CapOrigin>,
+) -> String {
     let body = Acknowledged {
         kind: WebhookEvent::DeliveryAcknowledged.as_str(),
         id: uid,
@@ -143,6 +164,7 @@ pub fn acknowledged(uid: &str, seen: &ConfirmationSeen, network: &str) -> String
             id: seen.alert_id.to_string(),
             kind: seen.alert_kind.as_str(),
             drill: seen.drill,
+            cap: cap.cloned(),
         },
         delivery: DeliveryRef {
             id: seen.delivery_id.to_string(),
@@ -200,7 +222,8 @@ mod tests {
     #[test]
     fn an_alert_that_ended_carries_its_counts_and_no_member() {
         let body: Value =
-            serde_json::from_str(&alert_ended("e-1", &summary(AlertState::Expired))).expect("json");
+            serde_json::from_str(&alert_ended("e-1", &summary(AlertState::Expired), None))
+                .expect("json");
         assert_eq!(
             body,
             json!({
@@ -235,15 +258,20 @@ mod tests {
             network_id: NetworkId::from("n-1"),
             external_id: Some("V-17".into()),
         };
-        let body: Value =
-            serde_json::from_str(&acknowledged("e-2", &seen, "BIN Proef")).expect("json");
+        let cap = CapOrigin {
+            sender: "pz-test@police.example".into(),
+            identifier: "PZ-TEST-1".into(),
+        };
+        let text = acknowledged("e-2", &seen, "BIN Proef", Some(&cap));
+        let body: Value = serde_json::from_str(&text).expect("json");
         assert_eq!(
             body,
             json!({
                 "type": "delivery.acknowledged",
                 "id": "e-2",
                 "occurred_at": "2023-11-14T22:13:20Z",
-                "alert": {"id": "a-1", "kind": "urgent", "drill": false},
+                "alert": {"id": "a-1", "kind": "urgent", "drill": false,
+                          "cap": {"sender": "pz-test@police.example", "identifier": "PZ-TEST-1"}},
                 "delivery": {"id": "d-1", "member_id": "m-1", "external_id": "V-17",
                              "network": "BIN Proef"},
                 "acknowledged_at": "2023-11-14T22:13:20Z",

@@ -18,15 +18,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<JsonBody<T>, ApiError> {
-        let json = request
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                let v = v.trim();
-                v.eq_ignore_ascii_case("application/json") || v.ends_with("+json")
-            });
+        let json = media_type(&request)
+            .is_some_and(|v| v.eq_ignore_ascii_case("application/json") || v.ends_with("+json"));
         if !json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -49,17 +42,11 @@ impl<S: Send + Sync> FromRequest<S> for XmlBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<XmlBody, ApiError> {
-        let xml = request
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                let v = v.trim();
-                v.eq_ignore_ascii_case("application/xml")
-                    || v.eq_ignore_ascii_case("text/xml")
-                    || v.ends_with("+xml")
-            });
+        let xml = media_type(&request).is_some_and(|v| {
+            v.eq_ignore_ascii_case("application/xml")
+                || v.eq_ignore_ascii_case("text/xml")
+                || v.ends_with("+xml")
+        });
         if !xml {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -71,6 +58,12 @@ impl<S: Send + Sync> FromRequest<S> for XmlBody {
             .map_err(|rejection| too_large_or(rejection.status()))?;
         Ok(XmlBody(bytes))
     }
+}
+
+/// The request's media type, without its parameters (`application/json`).
+fn media_type(request: &Request) -> Option<&str> {
+    let value = request.headers().get(CONTENT_TYPE)?.to_str().ok()?;
+    value.split(';').next().map(str::trim)
 }
 
 /// Query parameters of type `T`; a wrong one is a 422 naming it.

@@ -111,6 +111,35 @@ text_id!(
     /// An API token (not its secret).
     TokenId
 );
+text_id!(
+    /// A webhook.
+    WebhookId
+);
+
+text_enum!(
+    /// What a webhook receives; the order is the order events of one alert are written.
+    WebhookEvent {
+        /// A member confirmed.
+        DeliveryAcknowledged = "delivery.acknowledged",
+        /// An alert ended by itself: every member settled (`completed`) or its expiry passed
+        /// (`expired`).
+        AlertCompleted = "alert.completed",
+        /// An alert was cancelled.
+        AlertCancelled = "alert.cancelled",
+    }
+);
+
+text_enum!(
+    /// Where one event of a webhook is.
+    EventState {
+        /// To be sent (again).
+        Pending = "pending",
+        /// The receiver answered 2xx.
+        Delivered = "delivered",
+        /// Given up: no 2xx within `[webhooks] give_up_after`, or the webhook was removed.
+        Failed = "failed",
+    }
+);
 
 text_enum!(
     /// What an API token may do; see `src/api/access.rs` for the whole matrix.

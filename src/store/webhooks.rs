@@ -14,8 +14,6 @@ use super::{Store, StoreError};
 use base64::Engine as _;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 
 /// What every webhook secret starts with (the Standard Webhooks convention).
 pub const WEBHOOK_SECRET_PREFIX: &str = "whsec_";
@@ -23,93 +21,7 @@ pub const WEBHOOK_SECRET_PREFIX: &str = "whsec_";
 /// What a pending event of a removed webhook reads as its last error.
 pub const REMOVED_BEFORE_SENT: &str = "the webhook was removed before this was sent";
 
-/// A webhook's id.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct WebhookId(pub String);
-
-impl WebhookId {
-    /// The id as stored.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for WebhookId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for WebhookId {
-    fn from(id: &str) -> WebhookId {
-        WebhookId(id.to_owned())
-    }
-}
-
-/// Declares a small enumeration stored as text, with `as_str`, `ALL`, `FromStr` and `Display`.
-macro_rules! webhook_words {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            /// The text stored and sent.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = super::UnknownText;
-
-            fn from_str(text: &str) -> Result<$name, super::UnknownText> {
-                match text {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(super::UnknownText { kind: stringify!($name), text: text.to_owned() }),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-webhook_words!(
-    /// What a webhook receives; the order is the order events of one alert are written.
-    WebhookEvent {
-        /// A member confirmed.
-        DeliveryAcknowledged = "delivery.acknowledged",
-        /// An alert ended by itself: every member settled (`completed`) or its expiry passed
-        /// (`expired`).
-        AlertCompleted = "alert.completed",
-        /// An alert was cancelled.
-        AlertCancelled = "alert.cancelled",
-    }
-);
-
-webhook_words!(
-    /// Where one event of a webhook is.
-    EventState {
-        /// To be sent (again).
-        Pending = "pending",
-        /// The receiver answered 2xx.
-        Delivered = "delivered",
-        /// Given up: no 2xx within `[webhooks] give_up_after`, or the webhook was removed.
-        Failed = "failed",
-    }
-);
+pub use super::model::{EventState, WebhookEvent, WebhookId};
 
 /// A webhook as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

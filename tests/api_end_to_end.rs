@@ -14,11 +14,10 @@ mod phones;
 #[path = "common/api.rs"]
 mod api;
 
-use api::{last_states, read_stream, token};
+use api::{Serving, last_states, read_stream, serve_with_phones};
 use buurtbel::store::DeliveryState;
-use phones::{MEMBERS, NETWORK, Phones, import_members, member_name, write_config, write_script};
+use phones::{MEMBERS, NETWORK, import_members, member_name, write_config};
 use serde_json::{Value, json};
-use serve::Server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alert_posted_over_http_is_followed_on_its_event_stream_to_the_end() {
@@ -26,12 +25,12 @@ async fn an_alert_posted_over_http_is_followed_on_its_event_stream_to_the_end() 
     let dir = folder.path();
     let config = write_config(dir);
     import_members(dir, &config);
-    let script = write_script(dir);
-    let mut phones = Phones::start(dir, &config, &script);
-    phones.wait_until_listening().await;
-    let mut server = Server::start(dir, &config, "serve");
-    let base = server.api_address().await;
-    let token = token(dir, &config);
+    let Serving {
+        mut phones,
+        mut server,
+        base,
+        token,
+    } = serve_with_phones(dir, &config).await;
     let client = reqwest::Client::new();
 
     let alert = json!({

@@ -14,10 +14,9 @@ mod phones;
 #[path = "common/api.rs"]
 mod api;
 
-use api::{last_states, read_stream, token};
-use phones::{MEMBERS, NETWORK, Phones, import_members, member_name, write_config, write_script};
+use api::{Serving, last_states, read_stream, serve_with_phones};
+use phones::{MEMBERS, NETWORK, import_members, member_name, write_config};
 use serde_json::{Value, json};
-use serve::Server;
 
 /// A CAP alert from a fictional police zone to [`NETWORK`].
 fn cap(identifier: &str, status: &str) -> String {
@@ -53,12 +52,12 @@ async fn a_cap_alert_calls_the_network_and_a_test_calls_nobody() {
     let dir = folder.path();
     let config = write_config(dir);
     import_members(dir, &config);
-    let script = write_script(dir);
-    let mut phones = Phones::start(dir, &config, &script);
-    phones.wait_until_listening().await;
-    let mut server = Server::start(dir, &config, "serve");
-    let base = server.api_address().await;
-    let token = token(dir, &config);
+    let Serving {
+        mut phones,
+        mut server,
+        base,
+        token,
+    } = serve_with_phones(dir, &config).await;
     let client = reqwest::Client::new();
     let post = |document: String| {
         client

@@ -17,16 +17,16 @@ mod phones;
 #[path = "common/api.rs"]
 mod api;
 
-use api::token;
+use api::{Serving, serve_with_phones};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use buurtbel::store::DeliveryState;
 use buurtbel::telephony::clock;
 use buurtbel::webhooks::signature::{Secret, TOLERANCE_S, verify};
-use phones::{MEMBERS, NETWORK, Phones, import_members, member_name, write_config, write_script};
+use phones::{MEMBERS, NETWORK, import_members, member_name, write_config};
 use serde_json::{Value, json};
-use serve::{Server, buurtbel};
+use serve::buurtbel;
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -123,12 +123,12 @@ async fn a_networks_receiver_hears_each_confirmation_then_the_end_signed() {
         .with_state(Arc::clone(&receiver));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let script = write_script(dir);
-    let mut phones = Phones::start(dir, &config, &script);
-    phones.wait_until_listening().await;
-    let mut server = Server::start(dir, &config, "serve");
-    let base = server.api_address().await;
-    let token = token(dir, &config);
+    let Serving {
+        mut phones,
+        mut server,
+        base,
+        token,
+    } = serve_with_phones(dir, &config).await;
     let client = reqwest::Client::new();
     let cap = format!(
         r#"<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">

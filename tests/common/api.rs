@@ -2,11 +2,37 @@
 //! The HTTP API as a client uses it in the end-to-end tests: a token made with the command
 //! line, and an alert's event stream read to its end.
 
-use crate::phones::UNTIL_DONE;
+use crate::phones::{Phones, UNTIL_DONE, write_script};
 use crate::serve::{Server, buurtbel};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// The simulated phones, the real `serve` and a police token, over the members imported
+/// beside `config`.
+pub struct Serving {
+    pub phones: Phones,
+    pub server: Server,
+    /// The API's base URL.
+    pub base: String,
+    pub token: String,
+}
+
+/// Starts the phones, then `serve` once they listen, and makes a police token.
+pub async fn serve_with_phones(dir: &Path, config: &Path) -> Serving {
+    let script = write_script(dir);
+    let mut phones = Phones::start(dir, config, &script);
+    phones.wait_until_listening().await;
+    let mut server = Server::start(dir, config, "serve");
+    let base = server.api_address().await;
+    let token = token(dir, config);
+    Serving {
+        phones,
+        server,
+        base,
+        token,
+    }
+}
 
 /// `buurtbel token create --role police`: the secret on its last line.
 pub fn token(dir: &Path, config: &Path) -> String {

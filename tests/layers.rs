@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("number", &[]),
     ("speech", &[]),
+    ("cap", &[]),
     ("members", &["number", "speech"]),
     ("config", &["speech"]),
     ("store", &["members", "number", "speech"]),
@@ -26,6 +27,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "api",
         &[
+            "cap",
             "chain",
             "config",
             "members",

@@ -1,4 +1,4 @@
-//! `/v1/networks/{network}/webhooks` and `/v1/webhooks/{id}`: the URLs a network's systems
+//! `/v1/networks/{id}/webhooks` and `/v1/webhooks/{id}`: the URLs a network's systems
 //! receive its events at (`alert.completed`, `alert.cancelled`, `delivery.acknowledged`),
 //! signed with a secret shown once, when the webhook is added; what each sent and what failed.
 //!
@@ -127,8 +127,8 @@ pub struct WebhookEventView {
 
 /// Adds a webhook to a network; the answer holds its secret, shown this once.
 #[utoipa::path(
-    post, path = "/v1/networks/{network}/webhooks", tag = "webhooks",
-    params(("network" = String, Path, description = "The network's id or name")),
+    post, path = "/v1/networks/{id}/webhooks", tag = "webhooks",
+    params(("id" = String, Path, description = "The network's id or name")),
     request_body = WebhookRequest,
     responses(
         (status = 201, description = "Added", body = AddedWebhook),
@@ -172,8 +172,8 @@ pub async fn add(
 
 /// A network's webhooks with what each sent; never their secrets.
 #[utoipa::path(
-    get, path = "/v1/networks/{network}/webhooks", tag = "webhooks",
-    params(("network" = String, Path, description = "The network's id or name")),
+    get, path = "/v1/networks/{id}/webhooks", tag = "webhooks",
+    params(("id" = String, Path, description = "The network's id or name")),
     responses(
         (status = 200, body = Vec<WebhookView>),
         (status = 401, body = Problem, content_type = "application/problem+json"),

@@ -1,4 +1,4 @@
-//! `/v1/networks/{network}/webhooks` and `/v1/webhooks/{id}`: added with a secret shown once,
+//! `/v1/networks/{id}/webhooks` and `/v1/webhooks/{id}`: added with a secret shown once,
 //! checked field by field, listed with what each sent and never with the secret, removed,
 //! and seen only by tokens of the network; every change audited.
 

@@ -267,6 +267,7 @@ async fn update(
     let reading = reading(state, cap)?;
     received.ignored = reading.ignored_languages.clone();
     let alerts = referenced(state, cap).await?;
+    let named = targets(state, &reading).await.unwrap_or_default();
     for alert in &alerts {
         may_act(operator, alert, Action::Send(alert.kind))?;
         if is_over(alert.state) {
@@ -275,8 +276,7 @@ async fn update(
                 alert.id, alert.state
             )));
         }
-        let widened = targets(state, &reading).await.unwrap_or_default();
-        if let Some(new) = widened.iter().find(|n| !alert.networks.contains(n)) {
+        if let Some(new) = named.iter().find(|n| !alert.networks.contains(n)) {
             return Err(ApiError::field(
                 "alert/info",
                 format!(

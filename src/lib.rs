@@ -16,6 +16,7 @@ pub mod config;
 pub mod members;
 pub mod number;
 pub mod sim;
+pub mod sms;
 pub mod speech;
 pub mod store;
 pub mod telephony;

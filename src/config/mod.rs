@@ -9,6 +9,7 @@ mod error;
 mod proxy;
 mod retention;
 pub mod retry;
+mod sms;
 mod speech;
 mod webhooks;
 
@@ -19,6 +20,7 @@ pub use chain::{
 pub use error::{BadValue, ConfigError, ValueProblem};
 pub use proxy::{ProxyAddress, ProxyError, ProxyProblem};
 pub use retention::RetentionConfig;
+pub use sms::{SmsConfig, SmsProvider};
 pub use speech::SpeechConfig;
 pub use webhooks::WebhooksConfig;
 
@@ -63,6 +65,9 @@ pub struct Config {
     /// `[webhooks]`: how events are posted to the networks' webhooks.
     #[serde(default)]
     pub webhooks: WebhooksConfig,
+    /// `[sms]`: the provider text messages go through.
+    #[serde(default)]
+    pub sms: SmsConfig,
 }
 
 /// `[sip]`.
@@ -288,6 +293,7 @@ impl Config {
         self.api.check()?;
         self.retention.check()?;
         self.webhooks.check()?;
+        self.sms.check()?;
         self.check_media()?;
         self.check_sip()
     }

@@ -88,7 +88,7 @@ pub use members::{ContactPoint, Member};
 pub use model::{
     AckHow, AlertId, AlertKind, AlertState, AreaScheme, AttemptChannel, AttemptId, Channel,
     ContactKind, DeliveryId, DeliveryState, LANGUAGES, MemberId, MemberStatus, NetworkId,
-    NetworkKind, QuietHours, Role, TokenId, UnknownText,
+    NetworkKind, QuietHours, ReceiptState, Role, TokenId, UnknownText,
 };
 pub use networks::{Network, NewNetwork, missing_languages};
 pub use notices::{Notice, Notices};

@@ -331,6 +331,41 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// What a receipt says of a message.
+    ReceiptState {
+        /// On the handset.
+        Delivered = "delivered",
+        /// Its validity ran out before the handset took it.
+        Expired = "expired",
+        /// It cannot reach the handset (unknown number, barred).
+        Undeliverable = "undeliverable",
+        /// The network refused it.
+        Rejected = "rejected",
+        /// Deleted before delivery.
+        Deleted = "deleted",
+        /// Still on its way (an intermediate receipt).
+        Enroute = "enroute",
+        /// Accepted on the member's behalf.
+        Accepted = "accepted",
+        /// The network does not know.
+        Unknown = "unknown",
+    }
+);
+
+impl ReceiptState {
+    /// Whether the message will not arrive.
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            ReceiptState::Expired
+                | ReceiptState::Undeliverable
+                | ReceiptState::Rejected
+                | ReceiptState::Deleted
+        )
+    }
+}
+
 /// The languages a member or message may have.
 pub const LANGUAGES: [&str; 4] = ["nl", "fr", "de", "en"];
 

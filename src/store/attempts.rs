@@ -181,23 +181,33 @@ impl Store {
         attempts: &[(AttemptId, DeliveryStep)],
         result: &AttemptResult,
     ) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let moved = self.finish_call_in(&mut tx, attempts, result).await?;
+        self.commit(tx).await?;
+        Ok(moved)
+    }
+
+    /// [`Store::finish_call`] inside `tx`; on an error `tx` is to be dropped.
+    pub(super) async fn finish_call_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        attempts: &[(AttemptId, DeliveryStep)],
+        result: &AttemptResult,
+    ) -> Result<Vec<bool>, StoreError> {
         for (_, step) in attempts {
             check(*step)?;
         }
-        let mut tx = self.begin_write().await?;
         let mut moved = Vec::with_capacity(attempts.len());
         for (attempt, step) in attempts {
-            let Some(delivery) = complete(&mut tx, attempt, result).await? else {
-                tx.rollback().await?;
+            let Some(delivery) = complete(tx, attempt, result).await? else {
                 return Err(self.why_not_open(attempt).await?);
             };
-            moved.push(move_on(&mut tx, self.backend, &delivery, *step, result).await?);
+            moved.push(move_on(tx, self.backend, &delivery, *step, result).await?);
         }
         let ids: Vec<&str> = attempts.iter().map(|(a, _)| a.as_str()).collect();
-        if super::ledger::hang_up(&mut tx, &ids).await? {
-            super::notices::notify_on_commit(&mut tx, self.backend, super::Notice::Line).await?;
+        if super::ledger::hang_up(tx, &ids).await? {
+            super::notices::notify_on_commit(tx, self.backend, super::Notice::Line).await?;
         }
-        self.commit(tx).await?;
         Ok(moved)
     }
 
@@ -321,7 +331,8 @@ pub(super) async fn claim(
 }
 
 /// Moves a delivery still `calling` to the step's state; true when it moved. Without a next
-/// try when the alert stopped sending meanwhile.
+/// try when the alert stopped sending meanwhile; `sms_sent` when no try follows and a text
+/// reached the member already (after a voicemail).
 async fn move_on(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
@@ -336,7 +347,9 @@ async fn move_on(
             .await?;
     }
     let moved = sqlx::query(
-        "UPDATE deliveries SET state = $1, next_try_at = CASE WHEN \
+        "UPDATE deliveries SET state = CASE WHEN sms_sent_at IS NOT NULL AND ($3 IS NULL OR \
+         (SELECT state FROM alerts WHERE id = deliveries.alert_id) <> $2) THEN $10 ELSE $1 END, \
+         next_try_at = CASE WHEN \
          (SELECT state FROM alerts WHERE id = deliveries.alert_id) = $2 THEN $3 ELSE NULL END, \
          contact_index = $4, last_sip_status = $5, updated_at = $6, rounds = $9 \
          WHERE id = $7 AND state = $8",
@@ -350,13 +363,14 @@ async fn move_on(
     .bind(delivery)
     .bind(DeliveryState::Calling.as_str())
     .bind(step.rounds)
+    .bind(DeliveryState::SmsSent.as_str())
     .execute(&mut **tx)
     .await?;
     Ok(moved.rows_affected() == 1)
 }
 
 /// Fills in the attempt's end; the delivery id, or `None` if it was unknown or finished.
-async fn complete(
+pub(super) async fn complete(
     tx: &mut Transaction<'static, Any>,
     attempt: &AttemptId,
     result: &AttemptResult,

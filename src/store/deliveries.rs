@@ -204,6 +204,7 @@ impl Store {
             }
             inserted += query.execute(&mut *tx).await?.rows_affected();
         }
+        text_instead(&mut tx, alert).await?;
         honour_early_acknowledgements(&mut tx, alert, now).await?;
         self.commit(tx).await?;
         Ok(inserted)
@@ -278,7 +279,8 @@ impl Store {
     pub async fn delivery_tally(&self, alert: &AlertId) -> Result<DeliveryTally, StoreError> {
         let rows = sqlx::query(
             "SELECT state, \
-                    CASE WHEN next_try_at IS NULL AND state <> $2 THEN 1 ELSE 0 END AS settled, \
+                    CASE WHEN next_try_at IS NULL AND sms_due_at IS NULL AND state <> $2 \
+                    THEN 1 ELSE 0 END AS settled, \
                     COUNT(*) AS n \
              FROM deliveries WHERE alert_id = $1 GROUP BY state, settled",
         )
@@ -305,7 +307,7 @@ impl Store {
     pub async fn open_deliveries(&self, alert: &AlertId) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM deliveries WHERE alert_id = $1 \
-             AND (next_try_at IS NOT NULL OR state = $2)",
+             AND (next_try_at IS NOT NULL OR sms_due_at IS NOT NULL OR state = $2)",
         )
         .bind(alert.as_str())
         .bind(DeliveryState::Calling.as_str())
@@ -463,6 +465,26 @@ async fn alert_kind(
     parse(&row, "alerts", "kind")
 }
 
+/// Members who chose `sms` get a text instead of calls: their new deliveries have a text due
+/// when their call would have been, and no call scheduled. Writing the same page again changes nothing.
+async fn text_instead(
+    tx: &mut Transaction<'static, Any>,
+    alert: &AlertId,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE deliveries SET next_try_at = NULL, sms_due_at = next_try_at \
+         WHERE alert_id = $1 AND state = $2 AND attempts = 0 AND next_try_at IS NOT NULL \
+         AND sms_due_at IS NULL \
+         AND member_id IN (SELECT id FROM members WHERE channel = $3)",
+    )
+    .bind(alert.as_str())
+    .bind(DeliveryState::Pending.as_str())
+    .bind(Channel::Sms.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn honour_early_acknowledgements(
     tx: &mut Transaction<'static, Any>,
     alert: &AlertId,
@@ -471,7 +493,7 @@ async fn honour_early_acknowledgements(
     sqlx::query(
         "UPDATE deliveries SET state = CASE (SELECT how FROM acknowledgements k \
          WHERE k.alert_id = deliveries.alert_id AND k.member_id = deliveries.member_id) \
-         WHEN $1 THEN $2 ELSE $3 END, next_try_at = NULL, updated_at = $4 \
+         WHEN $1 THEN $2 ELSE $3 END, next_try_at = NULL, sms_due_at = NULL, updated_at = $4 \
          WHERE EXISTS (SELECT 1 FROM acknowledgements WHERE alert_id = $5) \
          AND alert_id = $5 AND state = $6 AND member_id IN \
          (SELECT member_id FROM acknowledgements WHERE alert_id = $5)",

@@ -51,6 +51,7 @@ mod error;
 mod history;
 mod identify;
 mod import;
+mod inbox;
 mod instances;
 mod ledger;
 mod member_changes;
@@ -65,6 +66,7 @@ mod retention;
 mod rows;
 mod settle;
 mod shared_lines;
+mod texts;
 mod tokens;
 mod webhook_outbox;
 mod webhook_queue;
@@ -88,10 +90,12 @@ pub use members::{ContactPoint, Member};
 pub use model::{
     AckHow, AlertId, AlertKind, AlertState, AreaScheme, AttemptChannel, AttemptId, Channel,
     ContactKind, DeliveryId, DeliveryState, LANGUAGES, MemberId, MemberStatus, NetworkId,
-    NetworkKind, QuietHours, ReceiptState, Role, TokenId, UnknownText,
+    InboxMeaning, NetworkKind, QuietHours, ReceiptState, Role, TokenId, UnknownText,
 };
 pub use networks::{Network, NewNetwork, missing_languages};
+pub use inbox::{InboxMessage, inbox_id};
 pub use notices::{Notice, Notices};
+pub use texts::{DueText, TextEnd, TextNetwork};
 pub use recordings::StoredRecording;
 pub use retention::{Purged, REMOVED_NUMBER, RetentionPeriods};
 pub use settle::Acknowledgement;

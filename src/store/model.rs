@@ -366,6 +366,20 @@ impl ReceiptState {
     }
 }
 
+text_enum!(
+    /// What a member's text meant.
+    InboxMeaning {
+        /// A confirmation (`1`, `OK`, `JA`, `OUI`, `YES`) of the alert it names.
+        Confirm = "confirm",
+        /// A confirmation with no text to confirm: no open alert reached them by SMS.
+        Unmatched = "unmatched",
+        /// No more non-urgent texts (`STOP`, `STOPP`, `ARRET`).
+        Stop = "stop",
+        /// Anything else, for the coordinators to read.
+        Other = "other",
+    }
+);
+
 /// The languages a member or message may have.
 pub const LANGUAGES: [&str; 4] = ["nl", "fr", "de", "en"];
 

@@ -12,7 +12,9 @@
 //!
 //! # Cancellation and expiry
 //! Stopping an alert cancels (or expires) every delivery that has a try scheduled, in one
-//! transaction with the alert's state change, and returns the deliveries still `calling`:
+//! transaction with the alert's state change, and drops every text message still due (a
+//! delivery whose calls were over keeps their outcome); it returns the deliveries still
+//! `calling`:
 //! the caller hangs those calls up, and their `finish_attempt` records the outcome with no
 //! next try because the alert is no longer sending.
 
@@ -139,12 +141,17 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "UPDATE deliveries SET state = $1, next_try_at = NULL, updated_at = $2 \
-             WHERE alert_id = $3 AND next_try_at IS NOT NULL",
+            "UPDATE deliveries SET state = CASE WHEN state = $4 THEN state \
+             WHEN next_try_at IS NULL AND state <> $5 THEN state ELSE $1 END, \
+             next_try_at = NULL, sms_due_at = NULL, \
+             updated_at = $2 \
+             WHERE alert_id = $3 AND (next_try_at IS NOT NULL OR sms_due_at IS NOT NULL)",
         )
         .bind(deliveries_to.as_str())
         .bind(now)
         .bind(alert.as_str())
+        .bind(DeliveryState::Calling.as_str())
+        .bind(DeliveryState::Pending.as_str())
         .execute(&mut *tx)
         .await?;
         let calling = calling(&mut tx, alert).await?;
@@ -179,8 +186,8 @@ async fn record(
         return Ok(false);
     }
     sqlx::query(
-        "UPDATE deliveries SET state = $1, next_try_at = NULL, updated_at = $2 \
-         WHERE alert_id = $3 AND member_id = $4",
+        "UPDATE deliveries SET state = $1, next_try_at = NULL, sms_due_at = NULL, \
+         updated_at = $2 WHERE alert_id = $3 AND member_id = $4",
     )
     .bind(how.delivery_state().as_str())
     .bind(now)

@@ -99,6 +99,11 @@ pub fn fit(head: &str, body: &str, tail: &str, max_parts: usize) -> Encoded {
     encoded(text, encoding, true)
 }
 
+/// Whether GSM 03.38 (its default alphabet or extension table) has the character.
+pub fn is_gsm(c: char) -> bool {
+    gsm::septets(c).is_some()
+}
+
 /// Reads a `short_message` payload (without its UDH) in the SMPP `data_coding` it came with:
 /// 0x00 (the default alphabet, read as unpacked GSM septets), 0x01 (IA5/ASCII), 0x03
 /// (Latin-1), 0x08 (UCS-2), and 0xF0 to 0xF3 (GSM 7-bit with a message class). `None` for an

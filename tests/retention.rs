@@ -73,6 +73,7 @@ async fn the_purge_removes_what_is_past_its_period_on_either_database() {
                 recordings: 1,
                 audit: 1,
                 webhook_events: 0,
+                sms_replies: 0,
             }
         );
         let number = |alert: AlertId| {

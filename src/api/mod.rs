@@ -31,6 +31,7 @@ pub mod problem;
 pub mod recordings;
 pub mod report;
 pub mod server;
+pub mod sms_replies;
 pub mod views;
 pub mod webhooks;
 
@@ -250,6 +251,7 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(webhooks::add, webhooks::list))
         .routes(routes!(webhooks::remove))
         .routes(routes!(webhooks::events))
+        .routes(routes!(sms_replies::list))
         .routes(routes!(audit::log))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

@@ -91,6 +91,7 @@ fn log(report: &PurgeReport) {
         recordings = r.recordings,
         audit_rows = r.audit,
         webhook_events = r.webhook_events,
+        sms_replies = r.sms_replies,
         speech_files = report.speech_files,
         "retention purge"
     );

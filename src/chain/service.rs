@@ -3,11 +3,12 @@
 
 use crate::chain::clock::ChainClock;
 use crate::chain::dialer_caller::DialerCaller;
-use crate::chain::dispatcher::{ChainSettings, Dispatcher};
+use crate::chain::dispatcher::{ChainSettings, Dispatcher, TextSettings};
 use crate::chain::events::Events;
 use crate::chain::program_source::StoredPrograms;
 use crate::chain::programs::Programs;
-use crate::config::{BadValue, Config};
+use crate::config::{BadValue, Config, ValueProblem};
+use crate::sms::sender;
 use crate::speech::{Speech, SpeechError};
 use crate::store::{Store, TrunkLedger};
 use crate::telephony::limits::SharedPace;
@@ -50,7 +51,25 @@ pub fn settings(config: &Config) -> Result<ChainSettings, ServiceError> {
         // indexed read of the sending alerts' ids.
         look: Some(Duration::from_millis(20)),
         trunk: trunk_ledger(config),
+        texts: text_settings(config)?,
         ..ChainSettings::default()
+    })
+}
+
+/// How texts are sent, from `[sms]`.
+pub fn text_settings(config: &Config) -> Result<TextSettings, BadValue> {
+    let sms = &config.sms;
+    let sender = sms
+        .sender
+        .as_deref()
+        .map(sender::parse)
+        .transpose()
+        .map_err(|e| BadValue::new("sms.sender", ValueProblem::Sender(e.to_string())))?;
+    Ok(TextSettings {
+        sender,
+        max_parts: usize::try_from(sms.max_parts).unwrap_or(1).max(1),
+        daily_limit: sms.daily_limit,
+        ..TextSettings::default()
     })
 }
 

@@ -45,6 +45,12 @@ pub enum CliError {
     /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// `sms send`: the provider cannot be used as configured.
+    #[error("sms: {0}")]
+    SmsSetup(String),
+    /// `sms send`: the provider did not take the message.
+    #[error("sms: {0}")]
+    SmsRefused(String),
     /// The HTTP API cannot start or stopped.
     #[error(transparent)]
     Api(#[from] crate::api::server::ServeError),
@@ -215,6 +221,8 @@ impl CliError {
             CliError::NoAlert(_) | CliError::ExpiresIn(_) | CliError::NoMessage => 2,
             CliError::NoToken(_) | CliError::MissingLanguages { .. } => 2,
             CliError::NoWebhook(_) | CliError::WebhookUrl(_) => 2,
+            CliError::SmsSetup(_) => 2,
+            CliError::SmsRefused(_) => 1,
             CliError::KeyWait { .. } | CliError::ProxyNoAddress { .. } => 2,
             CliError::ScriptSyntax { .. } | CliError::Script { .. } => 2,
             CliError::Task { task, .. } => task.exit_code(),

@@ -136,6 +136,9 @@ pub enum ValueProblem {
     /// One of two keys that only go together.
     #[error("needs `{0}` too")]
     Paired(&'static str),
+    /// An SMS sender the providers' rules refuse.
+    #[error("{0}")]
+    Sender(String),
     /// An expiry.
     #[error(transparent)]
     Expiry(#[from] ExpiryError),

@@ -12,7 +12,8 @@ const SHORTEST: Duration = Duration::from_secs(24 * 3600);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionConfig {
-    /// Numbers dialled, from the attempt (default 180 days); the attempt itself stays.
+    /// Numbers dialled, from the attempt (default 180 days); the attempt itself stays. Texts
+    /// members sent are deleted after as long.
     #[serde(default = "default_attempts", deserialize_with = "super::duration")]
     pub attempts: Duration,
     /// Texts and recordings of alerts that are over, from their end (default 1 year).

@@ -59,27 +59,26 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<InboxMessage>, StoreError> {
         let columns = "i.id, i.number, i.member_id, i.alert_id, i.text, i.meaning, i.received_at";
-        let rows = match network {
-            Some(network) => {
-                sqlx::query(&format!(
-                    "SELECT {columns} FROM sms_inbox i JOIN network_members nm \
+        let rows =
+            match network {
+                Some(network) => {
+                    sqlx::query(&format!(
+                        "SELECT {columns} FROM sms_inbox i JOIN network_members nm \
                      ON nm.member_id = i.member_id WHERE nm.network_id = $1 \
                      ORDER BY i.received_at DESC, i.id LIMIT $2"
-                ))
-                .bind(network.as_str())
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(&format!(
+                    ))
+                    .bind(network.as_str())
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                }
+                None => sqlx::query(&format!(
                     "SELECT {columns} FROM sms_inbox i ORDER BY i.received_at DESC, i.id LIMIT $1"
                 ))
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
-                .await?
-            }
-        };
+                .await?,
+            };
         rows.iter()
             .map(|row| {
                 Ok(InboxMessage {
@@ -188,10 +187,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM deliveries d WHERE d.id = $1"))
-            .bind(&delivery)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM deliveries d WHERE d.id = $1"
+        ))
+        .bind(&delivery)
+        .fetch_one(&mut *tx)
+        .await?;
         let moved = delivery_from(&row)?;
         self.commit(tx).await?;
         Ok(Some(moved))

@@ -82,6 +82,7 @@ pub use deliveries::{Delivery, DeliveryLine, DeliveryTally, DueDelivery, Recipie
 pub use error::{AlertProblem, ConnectFailure, MemberProblem, StoreError};
 pub use history::{AlertSummary, Confirmation, LastTry, MemberResult};
 pub use import::{ImportSummary, NewMember};
+pub use inbox::{InboxMessage, inbox_id};
 pub use instances::{Instance, Lease, Registration};
 pub use ledger::{CallClaim, LineClaim, TrunkLedger};
 pub use member_changes::{ERASED_NAME, ERASED_NUMBER};
@@ -89,16 +90,15 @@ pub use member_rows::{MAX_PHONES, consent_at, consent_day, refused_row};
 pub use members::{ContactPoint, Member};
 pub use model::{
     AckHow, AlertId, AlertKind, AlertState, AreaScheme, AttemptChannel, AttemptId, Channel,
-    ContactKind, DeliveryId, DeliveryState, LANGUAGES, MemberId, MemberStatus, NetworkId,
-    InboxMeaning, NetworkKind, QuietHours, ReceiptState, Role, TokenId, UnknownText,
+    ContactKind, DeliveryId, DeliveryState, InboxMeaning, LANGUAGES, MemberId, MemberStatus,
+    NetworkId, NetworkKind, QuietHours, ReceiptState, Role, TokenId, UnknownText,
 };
 pub use networks::{Network, NewNetwork, missing_languages};
-pub use inbox::{InboxMessage, inbox_id};
 pub use notices::{Notice, Notices};
-pub use texts::{DueText, TextEnd, TextNetwork};
 pub use recordings::StoredRecording;
 pub use retention::{Purged, REMOVED_NUMBER, RetentionPeriods};
 pub use settle::Acknowledgement;
+pub use texts::{DueText, TextEnd, TextNetwork};
 pub use tokens::{NewToken, SECRET_PREFIX, Token};
 pub use webhook_outbox::{ConfirmationSeen, OutboxEvent};
 pub use webhook_queue::{DueWebhookEvent, EventClaim, TryOutcome, WebhookEventRecord};

@@ -50,6 +50,8 @@ pub struct Purged {
     pub audit: u64,
     /// Webhook events deleted (removed webhooks' included).
     pub webhook_events: u64,
+    /// Texts members sent, deleted (kept as long as the numbers dialled).
+    pub sms_replies: u64,
 }
 
 /// The states of an alert that is over.
@@ -71,6 +73,7 @@ impl Store {
             recordings: self.purge_uploads(before(periods.alert_texts)).await?,
             audit: self.purge_audit(before(periods.audit)).await?,
             webhook_events: self.purge_webhooks(before(periods.webhook_events)).await?,
+            sms_replies: self.purge_inbox(before(periods.attempts)).await?,
         })
     }
 
@@ -104,6 +107,14 @@ impl Store {
 
     async fn purge_uploads(&self, before: i64) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM recordings WHERE uploaded_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        self.counted(done.rows_affected())
+    }
+
+    async fn purge_inbox(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sms_inbox WHERE received_at < $1")
             .bind(before)
             .execute(&self.pool)
             .await?;

@@ -185,9 +185,7 @@ impl Store {
     ) -> Result<Option<Delivery>, StoreError> {
         let (outcome, sms_id) = match end {
             TextEnd::Sent(ids) => ("sms_sent".to_owned(), ids.first().cloned()),
-            TextEnd::Again { outcome, .. } | TextEnd::Failed { outcome } => {
-                (outcome.clone(), None)
-            }
+            TextEnd::Again { outcome, .. } | TextEnd::Failed { outcome } => (outcome.clone(), None),
         };
         let result = AttemptResult {
             ended_at: now,
@@ -232,10 +230,12 @@ impl Store {
                 settle_text(&mut tx, &delivery, Some(()), DeliveryState::Failed, now).await?;
             }
         }
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM deliveries d WHERE d.id = $1"))
-            .bind(&delivery)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM deliveries d WHERE d.id = $1"
+        ))
+        .bind(&delivery)
+        .fetch_one(&mut *tx)
+        .await?;
         let moved = delivery_from(&row)?;
         self.commit(tx).await?;
         Ok(Some(moved))
@@ -435,15 +435,15 @@ fn sent(
          $9, $10)) THEN $1 ELSE state END WHERE id = $4",
     )
     .bind(state.as_str())
-        .bind(now)
-        .bind(DeliveryState::Pending.as_str())
-        .bind(delivery.to_owned())
-        .bind(DeliveryState::AnsweredNoAck.as_str())
-        .bind(DeliveryState::Voicemail.as_str())
-        .bind(DeliveryState::NoAnswer.as_str())
-        .bind(DeliveryState::Busy.as_str())
-        .bind(DeliveryState::Unavailable.as_str())
-        .bind(DeliveryState::Failed.as_str())
+    .bind(now)
+    .bind(DeliveryState::Pending.as_str())
+    .bind(delivery.to_owned())
+    .bind(DeliveryState::AnsweredNoAck.as_str())
+    .bind(DeliveryState::Voicemail.as_str())
+    .bind(DeliveryState::NoAnswer.as_str())
+    .bind(DeliveryState::Busy.as_str())
+    .bind(DeliveryState::Unavailable.as_str())
+    .bind(DeliveryState::Failed.as_str())
 }
 
 fn due_text_from(

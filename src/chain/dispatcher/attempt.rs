@@ -16,8 +16,8 @@ use crate::chain::events::ChainEvent;
 use crate::chain::program_source::ProgramSource;
 use crate::speech::Language;
 use crate::store::{
-    AckHow, AlertId, AttemptId, AttemptResult, CallClaim, Delivery, DeliveryId, DeliveryState,
-    DeliveryStep, DueDelivery, LineClaim, MemberId, StoreError,
+    AckHow, AlertId, AttemptId, AttemptResult, CallClaim, Channel, Delivery, DeliveryId,
+    DeliveryState, DeliveryStep, DueDelivery, LineClaim, MemberId, StoreError,
 };
 use crate::telephony::pending::{PendingProgram, ProgramFailure};
 use buurtbel_proto::policy::{AttemptOutcome, Progress};
@@ -36,6 +36,9 @@ struct Finishing<'a> {
     delivery: &'a Delivery,
     attempt: &'a AttemptId,
     progress: Progress,
+    /// How the member wants to be reached: `voice_then_sms` gets a text when the call did not
+    /// get through.
+    channel: Channel,
 }
 
 impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
@@ -106,6 +109,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                     rounds: u32::try_from(due.delivery.rounds).unwrap_or(u32::MAX),
                     expires_at: due.alert_expires_at,
                 },
+                channel: due.recipient.channel,
             })
             .collect();
         self.finish(&finishing, &summary, "").await?;
@@ -277,7 +281,20 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             sms_id: None,
             sms_receipt: None,
         };
-        let moved = self.shared.store.finish_call(&steps, &result).await?;
+        let texts: Vec<AttemptId> = attempts
+            .iter()
+            .zip(&steps)
+            .filter(|(a, (_, step))| text_follows(a, step, summary.outcome, now))
+            .map(|(a, _)| a.attempt.clone())
+            .collect();
+        let moved = self
+            .shared
+            .store
+            .finish_call_texting(&steps, &texts, &result)
+            .await?;
+        if !texts.is_empty() {
+            self.shared.texts_wake.notify_one();
+        }
         for ((a, (_, step)), moved) in attempts.iter().zip(&steps).zip(moved) {
             if moved {
                 self.publish_delivery(a.delivery, step.state, step.next_try_at);
@@ -310,10 +327,9 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         }
         for flight in interrupted {
             let delivery = &flight.delivery;
-            let contacts = store
-                .member(&delivery.member_id)
-                .await?
-                .map_or(1, |m| m.contact_points.len().max(1));
+            let member = store.member(&delivery.member_id).await?;
+            let contacts = member.as_ref().map_or(1, |m| m.contact_points.len().max(1));
+            let channel = member.map_or(Channel::Voice, |m| m.channel);
             let alert = store.alert(&delivery.alert_id).await?;
             self.load_policy(&delivery.alert_id).await;
             let progress = Progress {
@@ -326,6 +342,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 delivery,
                 attempt: &flight.attempt.id,
                 progress,
+                channel,
             };
             let summary = CallSummary::failed();
             match self.finish(&[interrupted], &summary, "interrupted").await {
@@ -349,6 +366,22 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             next_try_at: next,
         });
     }
+}
+
+/// Whether a text follows the call for this member: one who chose `voice_then_sms`, when the
+/// call reached a voicemail or no call follows it (the alert not yet expired), unless they
+/// confirmed.
+fn text_follows(
+    finishing: &Finishing<'_>,
+    step: &DeliveryStep,
+    outcome: AttemptOutcome,
+    now: i64,
+) -> bool {
+    let expired = finishing.progress.expires_at.is_some_and(|at| at <= now);
+    finishing.channel == Channel::VoiceThenSms
+        && outcome != AttemptOutcome::Acknowledged
+        && !expired
+        && (outcome == AttemptOutcome::Voicemail || step.next_try_at.is_none())
 }
 
 /// Which contact point a delivery's next try dials, as the retry policy counts it.

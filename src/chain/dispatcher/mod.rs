@@ -30,12 +30,16 @@ mod instance;
 mod schedule;
 #[cfg(test)]
 mod tests;
+mod texts;
+
+pub use texts::{TextSettings, Texting};
 
 use crate::chain::caller::{Caller, Stop};
 use crate::chain::clock::ChainClock;
 use crate::chain::events::{ChainEvent, Events};
 use crate::chain::lease::Standing;
 use crate::chain::program_source::ProgramSource;
+use crate::sms::SmsSender;
 use crate::store::{
     AckHow, Alert, AlertId, AlertKind, AlertState, MemberId, NewAlert, Store, StoreError,
     TrunkLedger,
@@ -48,7 +52,7 @@ use schedule::{Rhythm, Scheduler};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, watch};
 
@@ -82,6 +86,8 @@ pub struct ChainSettings {
     /// The trunk's shared ledger: calls on the line and calls per second across every
     /// instance on the database.
     pub trunk: TrunkLedger,
+    /// How texts are sent, when there is a provider.
+    pub texts: TextSettings,
 }
 
 impl Default for ChainSettings {
@@ -103,6 +109,7 @@ impl Default for ChainSettings {
                 max_channels: 30,
                 max_cps: None,
             },
+            texts: TextSettings::default(),
         }
     }
 }
@@ -140,6 +147,10 @@ struct Shared<C, P> {
     clock: ChainClock,
     settings: ChainSettings,
     wake: Notify,
+    /// Wakes the texts' loop: a text became due.
+    texts_wake: Notify,
+    /// The SMS provider, once given.
+    texting: OnceLock<Texting>,
     channels: Arc<Semaphore>,
     /// The scheduler and the calls on its line.
     board: Mutex<Board>,
@@ -184,6 +195,8 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 clock,
                 settings,
                 wake: Notify::new(),
+                texts_wake: Notify::new(),
+                texting: OnceLock::new(),
                 channels,
                 board: Mutex::new(Board::new(schedule)),
                 alerts: Mutex::new(HashMap::new()),
@@ -192,6 +205,26 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 taking_over: AtomicBool::new(false),
             }),
         }
+    }
+
+    /// Sends texts through `sender` (members who chose SMS, and `voice_then_sms` members whose
+    /// calls did not get through); before [`Dispatcher::run`], once.
+    pub fn with_texts(self, sender: Arc<dyn SmsSender>) -> Dispatcher<C, P> {
+        let settings = self.shared.settings.texts.clone();
+        if self
+            .shared
+            .texting
+            .set(Texting { sender, settings })
+            .is_err()
+        {
+            tracing::error!("the dispatcher's SMS provider was given twice; the first stays");
+        }
+        self
+    }
+
+    /// How texts are sent.
+    fn text_settings(&self) -> &TextSettings {
+        &self.shared.settings.texts
     }
 
     /// The store.
@@ -287,6 +320,11 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         let mut shutdown = std::pin::pin!(shutdown);
         let mut standing = self.shared.standing.subscribe();
         let listener = self.listen().await;
+        let (stop_texts, texts_stopped) = watch::channel(false);
+        let texts = {
+            let dispatcher = self.clone();
+            tokio::spawn(async move { dispatcher.run_texts(texts_stopped).await })
+        };
         let mut rhythm = self.rhythm(listener.is_some());
         let mut woken = true;
         loop {
@@ -300,6 +338,7 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 Ok(()) = standing.changed() => {
                     if *standing.borrow_and_update() == Standing::Lost {
                         listener.inspect(tokio::task::JoinHandle::abort);
+                        texts.abort();
                         return self.fenced().await;
                     }
                     woken = true;
@@ -307,7 +346,9 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             }
         }
         listener.inspect(tokio::task::JoinHandle::abort);
+        let _ = stop_texts.send(true);
         self.drain().await;
+        let _ = texts.await;
         Ok(())
     }
 

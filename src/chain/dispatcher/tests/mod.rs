@@ -6,5 +6,6 @@ mod harness;
 mod households;
 mod retries;
 mod stops;
+mod texts;
 
 use harness::*;

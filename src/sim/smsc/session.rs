@@ -185,7 +185,9 @@ impl Session {
                 if command.id() == CommandId::DeliverSmResp
                     || command.id() == CommandId::GenericNack =>
             {
-                self.acknowledged(sequence, status == CommandStatus::EsmeRok);
+                let kept =
+                    command.id() == CommandId::DeliverSmResp && status == CommandStatus::EsmeRok;
+                self.acknowledged(sequence, kept);
                 Ok(Flow::Continue)
             }
             Some(Pdu::EnquireLinkResp) | Some(Pdu::UnbindResp) => Ok(Flow::Continue),

@@ -9,12 +9,17 @@
 //! its own RTP headers, and reads and writes SIP and SDP with `buurtbel_phone` rather than the
 //! gateway's parser and builders, so the tests, the benchmark and the demo exercise the
 //! gateway as a real phone network would, and a bug both sides shared could not hide.
+//!
+//! Beside the phones, [`SmsCentre`] is a simulated SMS centre: an SMPP 3.4 server on loopback
+//! that takes the gateway's text messages, sends delivery receipts (`UNDELIV` for numbers set
+//! unreachable) and members' replies, scripted or sent by a test.
 
 mod ear;
 mod exchange;
 mod forge;
 mod line;
 mod script;
+mod smsc;
 
 pub use ear::CUE_SPEECH;
 pub use exchange::{Exchange, SimCall, SimInvite};
@@ -22,3 +27,4 @@ pub use script::{
     BEEP, BEEP_HZ, Cue, CuedPress, ForgedSource, Forgery, MACHINE_RECORDS, PhoneScript, Pickup,
     Press, PressMethod,
 };
+pub use smsc::{CentreSettings, ReceivedSms, ScriptedReply, SmsCentre};

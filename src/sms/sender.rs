@@ -3,7 +3,6 @@
 //! so that a bad sender is refused at start rather than by the SMSC at the first alert.
 
 use crate::number::{NumberError, to_e164};
-use crate::sms::encoding::is_gsm;
 
 /// A message's sender, as the provider's rules allow it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +29,7 @@ pub enum BadSender {
     TooLong(String, usize),
     /// A character an alphanumeric sender may not have.
     #[error(
-        "`{1}` may not be in an alphanumeric sender (`{0}`): letters, digits, spaces and - . _ & only"
+        "`{1}` may not be in an alphanumeric sender (`{0}`): letters A-Z, digits, spaces and - . _ & only"
     )]
     Character(String, char),
     /// Digits that are neither a phone number nor a short code.
@@ -78,8 +77,7 @@ impl SenderId {
 
     /// The SMPP `source_addr_ton`, `source_addr_npi` and `source_addr`: an international
     /// number (1, 1, digits without `+`), a network-specific short code (3, 0), or an
-    /// alphanumeric ID (5, 0). An alphanumeric ID may hold GSM letters outside ASCII (`é`):
-    /// the SMPP client writes it in the SMSC's alphabet.
+    /// alphanumeric ID (5, 0). All three are ASCII.
     pub fn smpp_address(&self) -> (u8, u8, String) {
         match self {
             SenderId::Number(number) => (1, 1, number.trim_start_matches('+').to_owned()),
@@ -100,8 +98,9 @@ fn numeric(text: &str, compact: &str) -> Result<SenderId, BadSender> {
 }
 
 fn alphanumeric(text: &str) -> Result<SenderId, BadSender> {
-    let allowed =
-        |c: char| (c.is_alphanumeric() && is_gsm(c)) || matches!(c, ' ' | '-' | '.' | '_' | '&');
+    // ASCII letters only, though GSM has `é` and `ü`: SMPP carries `source_addr` as an ASCII
+    // C-octet string, and providers refuse anything else in a sender.
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '.' | '_' | '&');
     if let Some(c) = text.chars().find(|c| !allowed(*c)) {
         return Err(BadSender::Character(text.to_owned(), c));
     }
@@ -129,7 +128,7 @@ mod tests {
             ("BIN-Kessel", SenderId::Alphanumeric("BIN-Kessel".into())),
             (" BIN Leuven ", SenderId::Alphanumeric("BIN Leuven".into())),
             ("Politie&BIN", SenderId::Alphanumeric("Politie&BIN".into())),
-            ("BIN_Liège", SenderId::Alphanumeric("BIN_Liège".into())),
+            ("BIN_Liege", SenderId::Alphanumeric("BIN_Liege".into())),
             ("bin.be", SenderId::Alphanumeric("bin.be".into())),
         ];
         for (text, sender) in cases {

@@ -63,8 +63,11 @@ pub struct Encoded {
     pub shortened: bool,
 }
 
-/// Encodes a text in as few parts as it takes, at most `max_parts` (0 counts as 1): shortened
-/// at a word with an ellipsis when it needs more.
+/// The most parts a concatenated message has: its UDH counts them in one octet.
+pub const MOST_PARTS: usize = 255;
+
+/// Encodes a text in as few parts as it takes, at most `max_parts` (0 counts as 1, and more
+/// than [`MOST_PARTS`] as that): shortened at a word with an ellipsis when it needs more.
 pub fn encode(text: &str, max_parts: usize) -> Encoded {
     fit("", text, "", max_parts)
 }
@@ -75,7 +78,7 @@ pub fn encode(text: &str, max_parts: usize) -> Encoded {
 /// shortened as [`encode`] does: the limit on parts is never exceeded.
 pub fn fit(head: &str, body: &str, tail: &str, max_parts: usize) -> Encoded {
     let (head, body, tail) = (normalise(head), normalise(body), normalise(tail));
-    let max_parts = max_parts.max(1);
+    let max_parts = max_parts.clamp(1, MOST_PARTS);
     let whole = format!("{head}{body}{tail}");
     let encoding = if gsm::fits(&whole) {
         Encoding::Gsm7

@@ -316,3 +316,11 @@ fn udh_round_trips_and_malformed_headers_are_refused() {
         Some((None, &b""[..]))
     );
 }
+
+#[test]
+fn parts_never_exceed_what_a_udh_counts() {
+    let encoded = encode(&"abcd ".repeat(153 * 60), 1000);
+    assert!(encoded.shortened);
+    assert_eq!(encoded.parts.len(), MOST_PARTS);
+    assert_eq!(encode("", 0).parts, vec![Vec::<u8>::new()]);
+}

@@ -43,8 +43,11 @@ function out(object) {
   process.stdout.write(JSON.stringify(object) + '\n');
 }
 
+const dropped = new WeakSet(); // PDUs already read from a dropped session get no answer
+
 function dropAll() {
   for (const session of sessions) {
+    dropped.add(session);
     session.destroy();
   }
   sessions.clear();
@@ -105,6 +108,9 @@ function receipt(session, pdu, id) {
 }
 
 function onSubmit(session, pdu) {
+  if (dropped.has(session)) {
+    return;
+  }
   if (dropAfter !== null) {
     if (dropAfter <= 0) {
       dropAfter = null;

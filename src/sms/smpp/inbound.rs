@@ -8,10 +8,11 @@ use super::receipt::{ReceiptFields, read_receipt};
 use super::submit::UDHI;
 use crate::sms::encoding::{decode, split_udh};
 use crate::sms::{Inbound, Reply};
+use buurtbel_proto::time::Instant;
 use rusmpp::pdus::DeliverSm;
 use rusmpp::tlvs::TlvValue;
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// `esm_class` bit of an SMSC delivery receipt.
 pub const RECEIPT: u8 = 0x04;

@@ -16,7 +16,7 @@ use rusmpp::values::InterfaceVersion;
 use rusmpp::{Command, CommandStatus, Pdu};
 use rusmppc::error::Error;
 use rusmppc::{Client, ConnectionBuilder, Event};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch};
 use tokio::time::timeout;
@@ -198,7 +198,7 @@ impl Link {
         let client = client.clone();
         let inbound = match read_deliver_sm(pdu) {
             Ok(Delivered::Whole(inbound)) => inbound,
-            Ok(Delivered::Part(part)) => match reassembly.offer(Instant::now(), part) {
+            Ok(Delivered::Part(part)) => match reassembly.offer(buurtbel_clock::now(), part) {
                 Some(reply) => Inbound::Reply(reply),
                 None => {
                     // Kept here until the other parts come; the whole goes to the application.

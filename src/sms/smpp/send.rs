@@ -8,6 +8,7 @@
 use super::Shared;
 use super::submit::{refusal, submit_sms};
 use crate::sms::{OutgoingSms, SmsError, Submitted};
+use buurtbel_clock::{deadline as runtime_deadline, now, tokio_now};
 use rusmppc::Client;
 use rusmppc::error::Error;
 use std::sync::atomic::Ordering;
@@ -15,7 +16,7 @@ use tokio::time::{Instant, sleep_until, timeout_at};
 
 /// Sends `sms` over the link `shared` holds.
 pub(super) async fn send(shared: &Shared, sms: OutgoingSms) -> Result<Submitted, SmsError> {
-    let deadline = Instant::now() + shared.timeout;
+    let deadline = tokio_now() + shared.timeout;
     let reference = shared.reference.fetch_add(1, Ordering::Relaxed);
     let parts = submit_sms(&sms, reference)?;
     let mut message_ids = Vec::with_capacity(parts.len());
@@ -68,14 +69,15 @@ pub(super) async fn send(shared: &Shared, sms: OutgoingSms) -> Result<Submitted,
 /// Waits for a token; `None` when none comes before `deadline`.
 async fn pace(shared: &Shared, deadline: Instant) -> Option<()> {
     loop {
+        let at = now();
         let taken = match shared.bucket.lock() {
-            Ok(mut bucket) => bucket.take(Instant::now().into_std()),
-            Err(poisoned) => poisoned.into_inner().take(Instant::now().into_std()),
+            Ok(mut bucket) => bucket.take(at),
+            Err(poisoned) => poisoned.into_inner().take(at),
         };
         match taken {
             Ok(()) => return Some(()),
             Err(wait) => {
-                let at = Instant::now() + wait;
+                let at = runtime_deadline(at + wait);
                 if at > deadline {
                     return None;
                 }

@@ -160,6 +160,27 @@ async fn an_idle_link_dropped_is_bound_again() {
     assert_eq!(issued, [first.message_ids, second.message_ids].concat());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_says_whether_to_try_again() {
+    let mut smsc = Smsc::start();
+    let (arrivals, arrived) = mpsc::channel(16);
+    keep_everything(arrived);
+    let sender = SmppSender::start(&config(smsc.port, PASSWORD), arrivals);
+    sender.send(outgoing("Test")).await.expect("bound");
+    let cases: [(u32, fn(&SmsError) -> bool); 3] = [
+        (0x58, |e| matches!(e, SmsError::Throttled(_))),
+        (0x14, |e| matches!(e, SmsError::Throttled(_))),
+        (0x0B, |e| matches!(e, SmsError::Refused(_))),
+    ];
+    for (status, expected) in cases {
+        smsc.refuse(status, 1);
+        let error = sender.send(outgoing("Test")).await.expect_err("refused");
+        assert!(expected(&error), "{status:#x}: {error:?}");
+    }
+    // A refusal leaves the link bound.
+    sender.send(outgoing("Test")).await.expect("taken again");
+}
+
 #[test]
 fn a_wrong_password_fails_unavailable_and_warns() {
     let logs = Logs::default();

@@ -2,7 +2,7 @@
 //! process, for the SMPP interop suite (`tests/sms_smpp.rs`).
 //!
 //! It prints its port on its first line; commands go in on stdin (`mo …`, `drop`,
-//! `drop after N`, `stats`) and each is answered with JSON lines on stdout. Needs `node` and
+//! `drop after N`, `refuse STATUS N`, `stats`) and each is answered with JSON lines on stdout. Needs `node` and
 //! `npm ci --prefix tests/smsc` (which `.ci/run` does). Killed when dropped.
 
 use serde_json::Value;
@@ -92,6 +92,11 @@ impl Smsc {
     /// Answers `n` more `submit_sm`, then destroys every session's socket.
     pub fn drop_links_after(&mut self, n: usize) {
         self.command(&format!("drop after {n}"));
+    }
+
+    /// Answers the next `n` `submit_sm` with `status`.
+    pub fn refuse(&mut self, status: u32, n: usize) {
+        self.command(&format!("refuse {status} {n}"));
     }
 
     /// What it saw so far.

@@ -12,6 +12,8 @@
 //   drop                     destroy every session's socket now
 //   drop after <n>           answer n more submit_sm, then destroy every session's socket
 //                            (the submit_sm after those get no answer)
+//   refuse <status> <n>      answer the next n submit_sm with command_status <status>
+//                            (decimal or 0x…) and no message id
 //   stats                    one JSON line per message received, reassembled from its parts:
 //                            {"kind":"message","to","text","parts","ids"}, then
 //                            {"kind":"end","issued":[every message id answered],
@@ -38,6 +40,7 @@ let binds = 0;
 let refusedBinds = 0;
 let nextId = 1;
 let dropAfter = null; // submit_sm still to answer before dropping every session
+let refusal = { status: 0, count: 0 }; // the next `count` submit_sm get `status`
 
 function out(object) {
   process.stdout.write(JSON.stringify(object) + '\n');
@@ -111,6 +114,11 @@ function onSubmit(session, pdu) {
   if (dropped.has(session)) {
     return;
   }
+  if (refusal.count > 0) {
+    refusal.count -= 1;
+    session.send(pdu.response({ command_status: refusal.status }));
+    return;
+  }
   if (dropAfter !== null) {
     if (dropAfter <= 0) {
       dropAfter = null;
@@ -181,6 +189,9 @@ function command(line) {
     out({ kind: 'ok' });
   } else if (words[0] === 'drop' && words[1] === 'after' && words.length === 3) {
     dropAfter = Number(words[2]);
+    out({ kind: 'ok' });
+  } else if (words[0] === 'refuse' && words.length === 3) {
+    refusal = { status: Number(words[1]), count: Number(words[2]) };
     out({ kind: 'ok' });
   } else if (words[0] === 'drop') {
     dropAll();

@@ -73,7 +73,7 @@ async fn a_long_text_arrives_whole_and_its_receipt_comes_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reply_is_acknowledged_only_once_it_is_kept() {
+async fn a_reply_not_kept_is_sent_again_and_acknowledged_once_kept() {
     let mut smsc = Smsc::start();
     let (arrivals, mut arrived) = mpsc::channel(16);
     let sender = SmppSender::start(&config(smsc.port, PASSWORD), arrivals);
@@ -83,27 +83,37 @@ async fn a_reply_is_acknowledged_only_once_it_is_kept() {
     smsc.mobile_originated(MEMBER, OUR_NUMBER, "ok");
     let reply = next_reply(&mut arrived, false).await;
     assert_eq!((reply.from.as_str(), reply.text.as_str()), (MEMBER, "ok"));
-    // Not kept: the SMSC is told to send it again (ESME_RX_T_APPN).
-    smsc.mobile_originated(MEMBER, OUR_NUMBER, "ja");
-    let reply = next_reply(&mut arrived, true).await;
-    assert_eq!(reply.text, "ja");
-    // The receipt for "Test" may come after the replies.
+    // Not kept: answered ESME_RX_T_APPN, so the SMSC sends it again.
+    let again = next_reply(&mut arrived, true).await;
+    assert_eq!(again, reply);
     keep_everything(arrived);
 
-    let resps = timeout(HANG, async {
-        loop {
-            let stats = smsc.stats();
-            // The receipt for "Test" and the two replies.
-            if stats.deliver_resps.len() >= 3 {
-                break stats.deliver_resps;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("every deliver_sm is answered");
-    assert!(resps.contains(&0x64), "{resps:?}");
+    // The receipt for "Test", the reply refused, the reply kept.
+    let resps = deliver_resps(&mut smsc, 3).await;
+    assert_eq!(resps.iter().filter(|s| **s == 0x64).count(), 1, "{resps:?}");
     assert_eq!(resps.iter().filter(|s| **s == 0).count(), 2, "{resps:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_in_parts_comes_whole_even_when_its_last_part_comes_again() {
+    let mut smsc = Smsc::start();
+    let (arrivals, mut arrived) = mpsc::channel(16);
+    let sender = SmppSender::start(&config(smsc.port, PASSWORD), arrivals);
+    sender.send(outgoing("Test")).await.expect("bound");
+
+    let text = "Ja, ik heb het bericht gehoord en ik blijf alert in de Kerkstraat.";
+    smsc.mobile_originated_in_parts(MEMBER, OUR_NUMBER, 3, text);
+    let reply = next_reply(&mut arrived, false).await;
+    assert_eq!((reply.from.as_str(), reply.text.as_str()), (MEMBER, text));
+    // Not kept: the SMSC sends only the last part again; the first two were answered.
+    let again = next_reply(&mut arrived, true).await;
+    assert_eq!(again, reply);
+    keep_everything(arrived);
+
+    // The receipt for "Test", parts 1 and 2, part 3 refused, part 3 kept.
+    let resps = deliver_resps(&mut smsc, 5).await;
+    assert_eq!(resps.iter().filter(|s| **s == 0x64).count(), 1, "{resps:?}");
+    assert_eq!(resps.iter().filter(|s| **s == 0).count(), 4, "{resps:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,15 +177,16 @@ async fn a_refusal_says_whether_to_try_again() {
     keep_everything(arrived);
     let sender = SmppSender::start(&config(smsc.port, PASSWORD), arrivals);
     sender.send(outgoing("Test")).await.expect("bound");
-    let cases: [(u32, fn(&SmsError) -> bool); 3] = [
-        (0x58, |e| matches!(e, SmsError::Throttled(_))),
-        (0x14, |e| matches!(e, SmsError::Throttled(_))),
-        (0x0B, |e| matches!(e, SmsError::Refused(_))),
-    ];
-    for (status, expected) in cases {
+    // Throttling (0x58) and a full queue (0x14): try later; an invalid destination (0x0B): no.
+    for (status, later) in [(0x58, true), (0x14, true), (0x0B, false)] {
         smsc.refuse(status, 1);
         let error = sender.send(outgoing("Test")).await.expect_err("refused");
-        assert!(expected(&error), "{status:#x}: {error:?}");
+        let expected = if later {
+            matches!(error, SmsError::Throttled(_))
+        } else {
+            matches!(error, SmsError::Refused(_))
+        };
+        assert!(expected, "{status:#x}: {error:?}");
     }
     // A refusal leaves the link bound.
     sender.send(outgoing("Test")).await.expect("taken again");
@@ -262,6 +273,20 @@ async fn next_reply(arrived: &mut mpsc::Receiver<Arrival>, keep: bool) -> buurtb
             }
         }
     }
+}
+
+/// The status of each `deliver_sm_resp` the SMSC got, once there are `count`.
+async fn deliver_resps(smsc: &mut Smsc, count: usize) -> Vec<u64> {
+    let resps = timeout(HANG, async {
+        loop {
+            let stats = smsc.stats();
+            if stats.deliver_resps.len() >= count {
+                break stats.deliver_resps;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    resps.await.expect("every deliver_sm is answered")
 }
 
 fn keep_everything(mut arrived: mpsc::Receiver<Arrival>) {

@@ -1,7 +1,7 @@
 //! The third-party SMSC (`tests/smsc/smsc.js`, the npm `smpp` package's server) as a child
 //! process, for the SMPP interop suite (`tests/sms_smpp.rs`).
 //!
-//! It prints its port on its first line; commands go in on stdin (`mo …`, `drop`,
+//! It prints its port on its first line; commands go in on stdin (`mo …`, `mo-parts …`, `drop`,
 //! `drop after N`, `refuse STATUS N`, `stats`) and each is answered with JSON lines on stdout. Needs `node` and
 //! `npm ci --prefix tests/smsc` (which `.ci/run` does). Killed when dropped.
 
@@ -82,6 +82,11 @@ impl Smsc {
     /// Sends a mobile-originated message to every bound session.
     pub fn mobile_originated(&mut self, from: &str, to: &str, text: &str) {
         self.command(&format!("mo {from} {to} {text}"));
+    }
+
+    /// Sends a mobile-originated message as `parts` concatenated parts.
+    pub fn mobile_originated_in_parts(&mut self, from: &str, to: &str, parts: u8, text: &str) {
+        self.command(&format!("mo-parts {from} {to} {parts} {text}"));
     }
 
     /// Destroys every session's socket now.

@@ -9,6 +9,8 @@
 // line is an answer to a command. Commands, one per line on stdin:
 //
 //   mo <from> <to> <text…>   send a mobile-originated deliver_sm (from: E.164, "+" optional)
+//   mo-parts <from> <to> <n> <text…>
+//                            the same text as n concatenated parts (8-bit reference 42)
 //   drop                     destroy every session's socket now
 //   drop after <n>           answer n more submit_sm, then destroy every session's socket
 //                            (the submit_sm after those get no answer)
@@ -21,7 +23,9 @@
 //                             "binds":n,"refused_binds":n}
 //
 // After answering each submit_sm it sends a delivery receipt for that part (esm_class 0x04,
-// the `id:… stat:DELIVRD` text and the receipted_message_id / message_state TLVs).
+// the `id:… stat:DELIVRD` text and the receipted_message_id / message_state TLVs). A
+// deliver_sm answered with ESME_RX_T_APPN (0x64, try later) is sent again, up to 3 times,
+// as an SMSC does.
 'use strict';
 
 const readline = require('readline');
@@ -93,9 +97,18 @@ function record(pdu, id) {
   }
 }
 
+function deliver(session, options, tries = 0) {
+  session.deliver_sm(options, (resp) => {
+    deliverResps.push(resp.command_status);
+    if (resp.command_status === smpp.ESME_RX_T_APPN && tries < 3) {
+      setTimeout(() => deliver(session, options, tries + 1), 20);
+    }
+  });
+}
+
 function receipt(session, pdu, id) {
   const stamp = '2612031200';
-  session.deliver_sm({
+  deliver(session, {
     source_addr_ton: pdu.dest_addr_ton,
     source_addr_npi: pdu.dest_addr_npi,
     source_addr: pdu.destination_addr,
@@ -107,7 +120,7 @@ function receipt(session, pdu, id) {
     short_message: `id:${id} sub:001 dlvr:001 submit date:${stamp} done date:${stamp} stat:DELIVRD err:000 text:`,
     receipted_message_id: id,
     message_state: 2,
-  }, (resp) => deliverResps.push(resp.command_status));
+  });
 }
 
 function onSubmit(session, pdu) {
@@ -166,25 +179,32 @@ const server = smpp.createServer((session) => {
   });
 });
 
-function mobileOriginated(from, to, text) {
+function mobileOriginated(from, to, text, parts = 1) {
+  const size = Math.ceil(text.length / parts);
   for (const session of sessions) {
-    session.deliver_sm({
-      source_addr_ton: 1,
-      source_addr_npi: 1,
-      source_addr: from.replace(/^\+/, ''),
-      dest_addr_ton: 1,
-      dest_addr_npi: 1,
-      destination_addr: to.replace(/^\+/, ''),
-      esm_class: 0,
-      data_coding: 0,
-      short_message: text,
-    }, (resp) => deliverResps.push(resp.command_status));
+    for (let n = 1; n <= parts; n++) {
+      const chunk = text.slice((n - 1) * size, n * size);
+      deliver(session, {
+        source_addr_ton: 1,
+        source_addr_npi: 1,
+        source_addr: from.replace(/^\+/, ''),
+        dest_addr_ton: 1,
+        dest_addr_npi: 1,
+        destination_addr: to.replace(/^\+/, ''),
+        esm_class: 0,
+        data_coding: 0,
+        short_message: parts === 1 ? chunk : { udh: Buffer.from([5, 0, 3, 42, parts, n]), message: chunk },
+      });
+    }
   }
 }
 
 function command(line) {
   const words = line.trim().split(/\s+/);
-  if (words[0] === 'mo' && words.length >= 4) {
+  if (words[0] === 'mo-parts' && words.length >= 5) {
+    mobileOriginated(words[1], words[2], words.slice(4).join(' '), Number(words[3]));
+    out({ kind: 'ok' });
+  } else if (words[0] === 'mo' && words.length >= 4) {
     mobileOriginated(words[1], words[2], words.slice(3).join(' '));
     out({ kind: 'ok' });
   } else if (words[0] === 'drop' && words[1] === 'after' && words.length === 3) {

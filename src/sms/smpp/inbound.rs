@@ -29,11 +29,14 @@ pub enum Delivered {
     Part(ReplyPart),
 }
 
+/// A concatenated reply: who sent it, to whom, and its message reference.
+pub type ReplyKey = (String, String, u16);
+
 /// One part of a concatenated reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplyPart {
-    /// The reply it belongs to: who sent it, to whom, and the message reference.
-    pub key: (String, String, u16),
+    /// The reply it belongs to.
+    pub key: ReplyKey,
     /// How many parts the reply has.
     pub total: u8,
     /// This part's number, from 1.
@@ -106,9 +109,13 @@ pub fn read_deliver_sm(pdu: &DeliverSm) -> Result<Delivered, Problem> {
 }
 
 /// The parts of longer replies received so far.
+///
+/// A reply whose parts are all in stays until [`Reassembly::kept`]: the SMSC was told its
+/// earlier parts arrived, so if the application does not keep the whole, the SMSC resends
+/// only the last part, and the whole is put together again from what is held here.
 #[derive(Debug, Default)]
 pub struct Reassembly {
-    replies: HashMap<(String, String, u16), Pending>,
+    replies: HashMap<ReplyKey, Pending>,
 }
 
 #[derive(Debug)]
@@ -118,8 +125,8 @@ struct Pending {
 }
 
 impl Reassembly {
-    /// Takes a part at `now`; the whole reply once its last part is in. Parts older than
-    /// [`PARTS_WAIT`] are forgotten.
+    /// Takes a part at `now`; the whole reply once every part is in (again, when a part
+    /// comes again before the whole was kept). Parts older than [`PARTS_WAIT`] are forgotten.
     pub fn offer(&mut self, now: Instant, part: ReplyPart) -> Option<Reply> {
         self.replies
             .retain(|_, pending| now.saturating_duration_since(pending.first_seen) < PARTS_WAIT);
@@ -144,13 +151,17 @@ impl Reassembly {
         if pending.texts.iter().any(Option::is_none) {
             return None;
         }
-        let pending = self.replies.remove(&part.key)?;
         let (from, to, _) = part.key;
-        let text = pending.texts.into_iter().flatten().collect();
+        let text = pending.texts.iter().flatten().map(String::as_str).collect();
         Some(Reply { from, to, text })
     }
 
-    /// How many replies wait for parts.
+    /// Forgets the reply `key` names: the application kept it.
+    pub fn kept(&mut self, key: &ReplyKey) {
+        self.replies.remove(key);
+    }
+
+    /// How many replies are held: waiting for parts, or for the application to keep them.
     pub fn waiting(&self) -> usize {
         self.replies.len()
     }

@@ -123,7 +123,13 @@ fn parts_are_put_together_in_order_whatever_order_they_come_in() {
     assert_eq!(reassembly.waiting(), 1);
     let whole = reassembly.offer(now, part(2, b"twee ")).unwrap();
     assert_eq!(whole, reply("een twee drie"));
+    // Not kept: the SMSC sends the last part again and the whole comes back.
+    let again = reassembly.offer(now, part(2, b"twee ")).unwrap();
+    assert_eq!(again, whole);
+    assert_eq!(reassembly.waiting(), 1);
+    reassembly.kept(&part(1, b"").key);
     assert_eq!(reassembly.waiting(), 0);
+    assert_eq!(reassembly.offer(now, part(2, b"twee ")), None);
 }
 
 #[test]

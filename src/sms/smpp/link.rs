@@ -1,16 +1,15 @@
 //! The link to the SMSC: one supervisor task connects, binds as a transceiver, publishes the
-//! bound client for senders, reads what the SMSC sends, and reconnects when the link drops.
+//! bound client for senders, reads what the SMSC sends (`deliver_sm` go to [`Deliveries`]),
+//! and reconnects when the link drops.
 //!
-//! Every `deliver_sm` is answered: `ESME_ROK` once the application kept what it brought,
-//! `ESME_RX_T_APPN` (try again later) when it did not within the time-out, `ESME_RX_P_APPN`
-//! (do not try again) when it cannot be read. Logs: info when bound, warn when the link
-//! drops or a bind fails; numbers and texts only at debug.
+//! Logs: info when bound, warn when the link drops or a bind fails; numbers and texts only
+//! at debug.
 
-use super::inbound::{Delivered, Reassembly, read_deliver_sm};
+use super::deliveries::Deliveries;
 use super::pacing::{FIRST_RECONNECT, next_reconnect};
 use crate::config::SmsConfig;
-use crate::sms::{Arrival, Arrivals, Inbound};
-use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp};
+use crate::sms::Arrivals;
+use rusmpp::pdus::BindTransceiver;
 use rusmpp::types::COctetString;
 use rusmpp::values::InterfaceVersion;
 use rusmpp::{Command, CommandStatus, Pdu};
@@ -18,7 +17,7 @@ use rusmppc::error::Error;
 use rusmppc::{Client, ConnectionBuilder, Event};
 use std::time::Duration;
 use tokio::net::TcpStream;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 use tokio::time::timeout;
 use tokio_stream::{Stream, StreamExt};
 
@@ -71,15 +70,14 @@ impl Link {
     /// arrives to `arrivals`, and binds again after a drop or a failure.
     pub async fn supervise(self, publish: watch::Sender<Option<Client>>, arrivals: Arrivals) {
         let mut wait = FIRST_RECONNECT;
-        let mut reassembly = Reassembly::default();
+        let mut deliveries = Deliveries::new(arrivals, self.timeout);
         loop {
             match self.bind().await {
                 Ok((client, events)) => {
                     tracing::info!(host = %self.host, port = self.port, "SMPP link bound");
                     wait = FIRST_RECONNECT;
                     publish.send_replace(Some(client.clone()));
-                    self.serve(&client, events, &arrivals, &mut reassembly)
-                        .await;
+                    serve(&client, events, &mut deliveries).await;
                     publish.send_replace(None);
                     let _ = client.close().await;
                     tracing::warn!(host = %self.host, port = self.port, "SMPP link dropped");
@@ -136,126 +134,49 @@ impl Link {
             .interface_version(InterfaceVersion::Smpp3_4)
             .build())
     }
-
-    /// Reads what the SMSC sends until the link drops.
-    async fn serve(
-        &self,
-        client: &Client,
-        mut events: impl Stream<Item = Event> + Unpin,
-        arrivals: &Arrivals,
-        reassembly: &mut Reassembly,
-    ) {
-        while let Some(event) = events.next().await {
-            match event {
-                Event::Incoming(command) => self.incoming(client, command, arrivals, reassembly),
-                Event::Error(error) => tracing::warn!(%error, "SMPP link error"),
-            }
-        }
-    }
-
-    fn incoming(
-        &self,
-        client: &Client,
-        command: Command,
-        arrivals: &Arrivals,
-        reassembly: &mut Reassembly,
-    ) {
-        let sequence = command.sequence_number();
-        match command.pdu() {
-            Some(Pdu::DeliverSm(pdu)) => {
-                self.deliver_sm(client, sequence, pdu, arrivals, reassembly)
-            }
-            Some(Pdu::Unbind) => {
-                tracing::info!("SMPP: the SMSC unbinds");
-                let client = client.clone();
-                tokio::spawn(async move {
-                    let _ = client.unbind_resp(sequence).await;
-                    let _ = client.close().await;
-                });
-            }
-            _ if command.id().is_operation() => {
-                tracing::debug!(id = ?command.id(), "SMPP: an operation we do not take");
-                let client = client.clone();
-                tokio::spawn(async move {
-                    let nack = client.status(CommandStatus::EsmeRinvcmdid);
-                    let _ = nack.generic_nack(sequence).await;
-                });
-            }
-            _ => {
-                tracing::debug!(id = ?command.id(), status = ?command.status(), "SMPP: a late or unasked answer")
-            }
-        }
-    }
-
-    fn deliver_sm(
-        &self,
-        client: &Client,
-        sequence: u32,
-        pdu: &DeliverSm,
-        arrivals: &Arrivals,
-        reassembly: &mut Reassembly,
-    ) {
-        let client = client.clone();
-        let inbound = match read_deliver_sm(pdu) {
-            Ok(Delivered::Whole(inbound)) => inbound,
-            Ok(Delivered::Part(part)) => match reassembly.offer(buurtbel_clock::now(), part) {
-                Some(reply) => Inbound::Reply(reply),
-                None => {
-                    // Kept here until the other parts come; the whole goes to the application.
-                    tokio::spawn(answer(client, sequence, CommandStatus::EsmeRok));
-                    return;
-                }
-            },
-            Err(problem) => {
-                tracing::warn!(%problem, "SMPP: a deliver_sm we cannot read is refused");
-                tracing::debug!(?pdu, "SMPP: the deliver_sm refused");
-                tokio::spawn(answer(client, sequence, CommandStatus::EsmeRxPAppn));
-                return;
-            }
-        };
-        tokio::spawn(hand_over(
-            client,
-            sequence,
-            inbound,
-            arrivals.clone(),
-            self.timeout,
-        ));
-    }
 }
 
-/// Gives `inbound` to the application and answers the SMSC by whether it kept it in time.
-async fn hand_over(
-    client: Client,
-    sequence: u32,
-    inbound: Inbound,
-    arrivals: Arrivals,
-    within: Duration,
+/// Reads what the SMSC sends until the link drops.
+async fn serve(
+    client: &Client,
+    mut events: impl Stream<Item = Event> + Unpin,
+    deliveries: &mut Deliveries,
 ) {
-    let kind = match inbound {
-        Inbound::Receipt(_) => "receipt",
-        Inbound::Reply(_) => "reply",
-    };
-    let (kept, was_kept) = oneshot::channel();
-    let handed =
-        async { arrivals.send(Arrival { inbound, kept }).await.is_ok() && was_kept.await.is_ok() };
-    let status = if timeout(within, handed).await.unwrap_or(false) {
-        CommandStatus::EsmeRok
-    } else {
-        tracing::warn!(
-            kind,
-            "SMPP: not kept in time; the SMSC is asked to send it again"
-        );
-        CommandStatus::EsmeRxTAppn
-    };
-    answer(client, sequence, status).await;
+    loop {
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Event::Incoming(command)) => incoming(client, command, deliveries),
+                Some(Event::Error(error)) => tracing::warn!(%error, "SMPP link error"),
+                None => return,
+            },
+            () = deliveries.forget_kept() => {}
+        }
+    }
 }
 
-async fn answer(client: Client, sequence: u32, status: CommandStatus) {
-    let resp = client
-        .status(status)
-        .deliver_sm_resp(sequence, DeliverSmResp::default());
-    if let Err(error) = resp.await {
-        tracing::debug!(%error, "SMPP: deliver_sm_resp not sent");
+fn incoming(client: &Client, command: Command, deliveries: &mut Deliveries) {
+    let sequence = command.sequence_number();
+    match command.pdu() {
+        Some(Pdu::DeliverSm(pdu)) => deliveries.take(client, sequence, pdu),
+        Some(Pdu::Unbind) => {
+            tracing::info!("SMPP: the SMSC unbinds");
+            let client = client.clone();
+            tokio::spawn(async move {
+                let _ = client.unbind_resp(sequence).await;
+                let _ = client.close().await;
+            });
+        }
+        _ if command.id().is_operation() => {
+            tracing::debug!(id = ?command.id(), "SMPP: an operation we do not take");
+            let client = client.clone();
+            tokio::spawn(async move {
+                let nack = client.status(CommandStatus::EsmeRinvcmdid);
+                let _ = nack.generic_nack(sequence).await;
+            });
+        }
+        _ => {
+            tracing::debug!(id = ?command.id(), status = ?command.status(), "SMPP: a late or unasked answer");
+        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! SMPP 3.4: text messages through an SMSC, bound as a transceiver.
 //!
 //! - [`link`]: the supervisor task that owns the connection: it binds, keeps the link with
-//!   `enquire_link`, reconnects with a doubling wait (1 s up to `max_reconnect`), and hands
-//!   what the SMSC delivers (receipts, members' replies) to the application as
-//!   [`Arrival`](crate::sms::Arrival)s, answering each `deliver_sm` only once the application
-//!   kept it.
+//!   `enquire_link` and reconnects with a doubling wait (1 s up to `max_reconnect`).
+//! - [`deliveries`]: what the SMSC delivers (receipts, members' replies) goes to the
+//!   application as [`Arrival`](crate::sms::Arrival)s; each `deliver_sm` is answered
+//!   `ESME_ROK` only once the application kept it.
 //! - [`send`]: one message, one `submit_sm` per part, within the window of outstanding
 //!   `submit_sm`, the rate limit and the time-out.
 //! - [`submit`], [`inbound`], [`receipt`], [`pacing`]: the protocol's arithmetic, without I/O:
@@ -15,6 +15,7 @@
 //!
 //! Logs never carry numbers or texts above debug level.
 
+pub mod deliveries;
 pub mod inbound;
 pub mod link;
 pub mod pacing;

@@ -192,6 +192,35 @@ async fn a_refusal_says_whether_to_try_again() {
     sender.send(outgoing("Test")).await.expect("taken again");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_answer_is_unconfirmed_and_no_bind_is_unavailable() {
+    let mut smsc = Smsc::start();
+    let (arrivals, arrived) = mpsc::channel(16);
+    keep_everything(arrived);
+    let mut config = config(smsc.port, PASSWORD);
+    config.timeout = Duration::from_secs(1);
+    let sender = SmppSender::start(&config, arrivals);
+    sender.send(outgoing("Test")).await.expect("bound");
+    smsc.stall(1);
+    let stalled = sender.send(outgoing("Test")).await;
+    assert!(
+        matches!(stalled, Err(SmsError::Unconfirmed(_))),
+        "{stalled:?}"
+    );
+    sender.send(outgoing("Test")).await.expect("answered again");
+
+    // A port that takes the connection and never answers the bind.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    config.port = silent.local_addr().expect("its address").port();
+    let (arrivals, _arrived) = mpsc::channel(1);
+    let unbound = SmppSender::start(&config, arrivals);
+    let unreachable = unbound.send(outgoing("Test")).await;
+    assert!(
+        matches!(unreachable, Err(SmsError::Unavailable(_))),
+        "{unreachable:?}"
+    );
+}
+
 #[test]
 fn a_wrong_password_fails_unavailable_and_warns() {
     let logs = Logs::default();

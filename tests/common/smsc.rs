@@ -2,7 +2,8 @@
 //! process, for the SMPP interop suite (`tests/sms_smpp.rs`).
 //!
 //! It prints its port on its first line; commands go in on stdin (`mo …`, `mo-parts …`, `drop`,
-//! `drop after N`, `refuse STATUS N`, `stats`) and each is answered with JSON lines on stdout. Needs `node` and
+//! `drop after N`, `stall N`, `refuse STATUS N`,
+//! `stats`) and each is answered with JSON lines on stdout. Needs `node` and
 //! `npm ci --prefix tests/smsc` (which `.ci/run` does). Killed when dropped.
 
 use serde_json::Value;
@@ -97,6 +98,11 @@ impl Smsc {
     /// Answers `n` more `submit_sm`, then destroys every session's socket.
     pub fn drop_links_after(&mut self, n: usize) {
         self.command(&format!("drop after {n}"));
+    }
+
+    /// Leaves the next `n` `submit_sm` unanswered.
+    pub fn stall(&mut self, n: usize) {
+        self.command(&format!("stall {n}"));
     }
 
     /// Answers the next `n` `submit_sm` with `status`.

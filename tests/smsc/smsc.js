@@ -14,6 +14,7 @@
 //   drop                     destroy every session's socket now
 //   drop after <n>           answer n more submit_sm, then destroy every session's socket
 //                            (the submit_sm after those get no answer)
+//   stall <n>                leave the next n submit_sm unanswered
 //   refuse <status> <n>      answer the next n submit_sm with command_status <status>
 //                            (decimal or 0x…) and no message id
 //   stats                    one JSON line per message received, reassembled from its parts:
@@ -45,6 +46,7 @@ let refusedBinds = 0;
 let nextId = 1;
 let dropAfter = null; // submit_sm still to answer before dropping every session
 let refusal = { status: 0, count: 0 }; // the next `count` submit_sm get `status`
+let stalls = 0; // the next `stalls` submit_sm get no answer
 
 function out(object) {
   process.stdout.write(JSON.stringify(object) + '\n');
@@ -125,6 +127,10 @@ function receipt(session, pdu, id) {
 
 function onSubmit(session, pdu) {
   if (dropped.has(session)) {
+    return;
+  }
+  if (stalls > 0) {
+    stalls -= 1;
     return;
   }
   if (refusal.count > 0) {
@@ -209,6 +215,9 @@ function command(line) {
     out({ kind: 'ok' });
   } else if (words[0] === 'drop' && words[1] === 'after' && words.length === 3) {
     dropAfter = Number(words[2]);
+    out({ kind: 'ok' });
+  } else if (words[0] === 'stall' && words.length === 2) {
+    stalls = Number(words[1]);
     out({ kind: 'ok' });
   } else if (words[0] === 'refuse' && words.length === 3) {
     refusal = { status: Number(words[1]), count: Number(words[2]) };

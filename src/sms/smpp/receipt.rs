@@ -204,4 +204,22 @@ mod tests {
             None
         );
     }
+
+    #[test]
+    fn random_texts_never_panic_and_an_id_read_is_never_empty() {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(18);
+        let pieces = [
+            "id:", "stat:", "err:", "text:", " ", "é", "DELIVRD", "0", ":", "Id:",
+        ];
+        for _ in 0..20_000 {
+            let text: String = (0..rng.random_range(0..12))
+                .map(|_| pieces[rng.random_range(0..pieces.len())])
+                .collect();
+            if let Some(receipt) = read_receipt(&ReceiptFields::default(), &text) {
+                assert!(!receipt.message_id.is_empty(), "{text:?}");
+            }
+        }
+    }
 }

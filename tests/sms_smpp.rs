@@ -171,6 +171,40 @@ async fn an_idle_link_dropped_is_bound_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_smsc_is_found_out_by_enquire_link_and_bound_again() {
+    let mut smsc = Smsc::start();
+    let (arrivals, arrived) = mpsc::channel(16);
+    keep_everything(arrived);
+    let mut config = config(smsc.port, PASSWORD);
+    config.enquire_link = Duration::from_secs(1);
+    config.timeout = Duration::from_secs(1);
+    let sender = SmppSender::start(&config, arrivals);
+    sender.send(outgoing("Test")).await.expect("bound");
+    assert!(sender.is_bound());
+    // The socket stays open: only the unanswered enquire_link shows the link is dead.
+    smsc.mute();
+    timeout(HANG, async {
+        while smsc.stats().binds < 2 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("a second bind");
+    let after = timeout(HANG, async {
+        loop {
+            // The old link may still look bound for a moment: what fails there is retried.
+            match sender.send(outgoing("Test")).await {
+                Ok(submitted) => break submitted,
+                Err(SmsError::Unconfirmed(_) | SmsError::Unavailable(_)) => {}
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+    });
+    let submitted = after.await.expect("sent over the new link");
+    assert!(smsc.stats().issued.contains(&submitted.message_ids[0]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_says_whether_to_try_again() {
     let mut smsc = Smsc::start();
     let (arrivals, arrived) = mpsc::channel(16);

@@ -2,7 +2,7 @@
 //! process, for the SMPP interop suite (`tests/sms_smpp.rs`).
 //!
 //! It prints its port on its first line; commands go in on stdin (`mo …`, `mo-parts …`, `drop`,
-//! `drop after N`, `stall N`, `refuse STATUS N`,
+//! `drop after N`, `stall N`, `mute`, `refuse STATUS N`,
 //! `stats`) and each is answered with JSON lines on stdout. Needs `node` and
 //! `npm ci --prefix tests/smsc` (which `.ci/run` does). Killed when dropped.
 
@@ -38,6 +38,8 @@ pub struct Stats {
     pub issued: Vec<String>,
     /// The `command_status` of each `deliver_sm_resp` it got.
     pub deliver_resps: Vec<u64>,
+    /// Binds accepted.
+    pub binds: u64,
     /// Binds refused (wrong password).
     pub refused_binds: u64,
 }
@@ -100,6 +102,11 @@ impl Smsc {
         self.command(&format!("drop after {n}"));
     }
 
+    /// Makes the sessions bound now answer nothing more, not even `enquire_link`.
+    pub fn mute(&mut self) {
+        self.command("mute");
+    }
+
     /// Leaves the next `n` `submit_sm` unanswered.
     pub fn stall(&mut self, n: usize) {
         self.command(&format!("stall {n}"));
@@ -131,6 +138,7 @@ impl Smsc {
                     messages,
                     issued: strings("issued"),
                     deliver_resps: numbers.iter().filter_map(Value::as_u64).collect(),
+                    binds: line["binds"].as_u64().unwrap_or(0),
                     refused_binds: line["refused_binds"].as_u64().unwrap_or(0),
                 };
             }

@@ -15,6 +15,8 @@
 //   drop after <n>           answer n more submit_sm, then destroy every session's socket
 //                            (the submit_sm after those get no answer)
 //   stall <n>                leave the next n submit_sm unanswered
+//   mute                     the sessions bound now answer nothing more (enquire_link
+//                            included) but keep their sockets open; new sessions answer
 //   refuse <status> <n>      answer the next n submit_sm with command_status <status>
 //                            (decimal or 0x…) and no message id
 //   stats                    one JSON line per message received, reassembled from its parts:
@@ -53,6 +55,7 @@ function out(object) {
 }
 
 const dropped = new WeakSet(); // PDUs already read from a dropped session get no answer
+const muted = new WeakSet(); // sessions that answer nothing
 
 function dropAll() {
   for (const session of sessions) {
@@ -126,7 +129,7 @@ function receipt(session, pdu, id) {
 }
 
 function onSubmit(session, pdu) {
-  if (dropped.has(session)) {
+  if (dropped.has(session) || muted.has(session)) {
     return;
   }
   if (stalls > 0) {
@@ -171,7 +174,11 @@ const server = smpp.createServer((session) => {
     bound = true;
     session.send(pdu.response({ system_id: 'TESTSMSC' }));
   });
-  session.on('enquire_link', (pdu) => session.send(pdu.response()));
+  session.on('enquire_link', (pdu) => {
+    if (!muted.has(session)) {
+      session.send(pdu.response());
+    }
+  });
   session.on('unbind', (pdu) => {
     session.send(pdu.response());
     session.close();
@@ -215,6 +222,11 @@ function command(line) {
     out({ kind: 'ok' });
   } else if (words[0] === 'drop' && words[1] === 'after' && words.length === 3) {
     dropAfter = Number(words[2]);
+    out({ kind: 'ok' });
+  } else if (words[0] === 'mute') {
+    for (const session of sessions) {
+      muted.add(session);
+    }
     out({ kind: 'ok' });
   } else if (words[0] === 'stall' && words.length === 2) {
     stalls = Number(words[1]);

@@ -157,7 +157,7 @@ async fn a_link_dropped_mid_batch_loses_no_message_and_comes_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_idle_link_dropped_is_bound_again() {
+async fn an_idle_link_dropped_is_bound_again_and_closes_with_an_unbind() {
     let mut smsc = Smsc::start();
     let (arrivals, arrived) = mpsc::channel(16);
     keep_everything(arrived);
@@ -168,6 +168,9 @@ async fn an_idle_link_dropped_is_bound_again() {
     let second = sender.send(outgoing("Twee")).await.expect("bound again");
     let issued = smsc.stats().issued;
     assert_eq!(issued, [first.message_ids, second.message_ids].concat());
+
+    sender.close().await;
+    assert_eq!(smsc.stats().unbinds, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -42,6 +42,8 @@ pub struct Stats {
     pub binds: u64,
     /// Binds refused (wrong password).
     pub refused_binds: u64,
+    /// Unbinds received.
+    pub unbinds: u64,
 }
 
 impl Smsc {
@@ -140,6 +142,7 @@ impl Smsc {
                     deliver_resps: numbers.iter().filter_map(Value::as_u64).collect(),
                     binds: line["binds"].as_u64().unwrap_or(0),
                     refused_binds: line["refused_binds"].as_u64().unwrap_or(0),
+                    unbinds: line["unbinds"].as_u64().unwrap_or(0),
                 };
             }
             messages.push(line);

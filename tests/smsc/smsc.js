@@ -23,7 +23,7 @@
 //                            {"kind":"message","to","text","parts","ids"}, then
 //                            {"kind":"end","issued":[every message id answered],
 //                             "deliver_resps":[command_status of each deliver_sm_resp],
-//                             "binds":n,"refused_binds":n}
+//                             "binds":n,"refused_binds":n,"unbinds":n}
 //
 // After answering each submit_sm it sends a delivery receipt for that part (esm_class 0x04,
 // the `id:… stat:DELIVRD` text and the receipted_message_id / message_state TLVs). A
@@ -45,6 +45,7 @@ const issued = [];
 const deliverResps = [];
 let binds = 0;
 let refusedBinds = 0;
+let unbinds = 0;
 let nextId = 1;
 let dropAfter = null; // submit_sm still to answer before dropping every session
 let refusal = { status: 0, count: 0 }; // the next `count` submit_sm get `status`
@@ -180,6 +181,7 @@ const server = smpp.createServer((session) => {
     }
   });
   session.on('unbind', (pdu) => {
+    unbinds += 1;
     session.send(pdu.response());
     session.close();
   });
@@ -241,7 +243,7 @@ function command(line) {
     for (const message of messages) {
       out(message);
     }
-    out({ kind: 'end', issued, deliver_resps: deliverResps, binds, refused_binds: refusedBinds });
+    out({ kind: 'end', issued, deliver_resps: deliverResps, binds, refused_binds: refusedBinds, unbinds });
   } else if (line.trim() !== '') {
     out({ kind: 'error', line });
   }

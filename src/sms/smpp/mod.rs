@@ -77,6 +77,17 @@ impl SmppSender {
         }
     }
 
+    /// Unbinds and stops the link: nothing more is sent or received. Sends still waiting
+    /// resolve with an error.
+    pub async fn close(self) {
+        self.supervisor.abort();
+        let client = self.shared.link.borrow().clone();
+        if let Some(client) = client {
+            let _ = tokio::time::timeout(self.shared.timeout, client.unbind()).await;
+            let _ = client.close().await;
+        }
+    }
+
     /// Whether the link is bound now.
     pub fn is_bound(&self) -> bool {
         self.shared

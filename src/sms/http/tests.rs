@@ -56,6 +56,9 @@ async fn silent() -> StatusCode {
     StatusCode::OK
 }
 
+/// Whether an error is of the kind expected.
+type Expected = fn(&SmsError) -> bool;
+
 fn config(url: String) -> SmsConfig {
     SmsConfig {
         provider: SmsProvider::Http,
@@ -133,7 +136,7 @@ async fn each_kind_of_answer_has_its_meaning() {
         ..config(format!("{base}/answer/202"))
     };
     assert_eq!(send(&id_field, "x").await, Ok(vec!["queued".to_owned()]));
-    let cases: [(&str, fn(&SmsError) -> bool); 8] = [
+    let cases: [(&str, Expected); 8] = [
         ("plain/200", |e| matches!(e, SmsError::Unconfirmed(_))),
         ("answer/429", |e| matches!(e, SmsError::Throttled(_))),
         ("answer/503", |e| matches!(e, SmsError::Throttled(_))),

@@ -4,7 +4,8 @@
 //! No bearer token: the aggregator signs each post as Standard Webhooks do (`webhook-id`,
 //! `webhook-timestamp`, `webhook-signature`, an HMAC-SHA256 with `[sms] inbound_secret`), and
 //! a timestamp more than five minutes from our clock is refused, so a recorded request cannot
-//! be replayed later; one replayed sooner is recognised by its `webhook-id` ([`replays`]).
+//! be replayed later. A message sent again (a replay, or an aggregator that missed our 204 and
+//! re-signs it) is recognised by its `webhook-id` ([`replays`]) and not handed on twice.
 //! Without `inbound_secret` the route does not exist (404, as any unknown path).
 //!
 //! What arrives is handed to the application as an [`Arrival`] and answered 204 only once the
@@ -17,10 +18,11 @@ pub mod replays;
 use super::ApiState;
 use super::body::{parse, too_large_or};
 use super::problem::{ApiError, Problem};
+use crate::config::SmsConfig;
 use crate::number::{masked, to_e164};
 use crate::sms::{Arrival, Arrivals, Inbound, Receipt, ReceiptState, Reply};
 use crate::telephony::clock;
-use crate::webhooks::signature::{Secret, TOLERANCE_S, verify};
+use crate::webhooks::signature::{BadSecret, Secret, TOLERANCE_S, verify};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -38,6 +40,10 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// How long the application has to keep what arrived before the aggregator is asked to send
 /// it again.
 pub const KEEP_WITHIN: Duration = Duration::from_secs(10);
+
+/// How long the `webhook-id` of a message kept is remembered, in seconds: an aggregator that
+/// missed our 204 sends it again, re-signed, for hours.
+pub const REMEMBER_S: i64 = 24 * 60 * 60;
 
 /// The `Retry-After` of a 503, in seconds.
 pub const RETRY_AFTER_S: u64 = 10;
@@ -64,10 +70,27 @@ impl SmsInbound {
         }
     }
 
+    /// The route as `[sms]` sets it: `None` without `inbound_secret` (the route stays off).
+    pub fn from_config(
+        config: &SmsConfig,
+        arrivals: Arrivals,
+    ) -> Result<Option<SmsInbound>, InboundSetupError> {
+        let Some(text) = config.inbound_secret.as_deref() else {
+            return Ok(None);
+        };
+        let secret = Secret::parse(text.trim()).map_err(InboundSetupError)?;
+        Ok(Some(SmsInbound::new(secret, arrivals)))
+    }
+
     fn replays(&self) -> std::sync::MutexGuard<'_, Replays> {
         self.replays.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+/// `[sms] inbound_secret` is not a Standard Webhooks secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("sms.inbound_secret: {0}")]
+pub struct InboundSetupError(#[source] pub BadSecret);
 
 /// A member's reply, or a delivery receipt. Other fields are ignored.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -159,7 +182,7 @@ pub async fn receive(
         .ok_or_else(|| ApiError::not_found("no such path"))?;
     let bytes = read(&headers, body).await?;
     let now_s = i64::try_from(clock::unix_time().as_secs()).unwrap_or(i64::MAX);
-    let (id, sent_s) = signed(inbound, &headers, &bytes, now_s)?;
+    let id = signed(inbound, &headers, &bytes, now_s)?;
     if inbound.replays().was_kept(&id, now_s) {
         tracing::debug!("an inbound SMS message sent again was already kept");
         return Ok(StatusCode::NO_CONTENT);
@@ -176,8 +199,9 @@ pub async fn receive(
         )
         .with_retry_after(RETRY_AFTER_S));
     }
-    let until = sent_s.saturating_add(TOLERANCE_S);
-    inbound.replays().keep(&id, until, now_s);
+    inbound
+        .replays()
+        .keep(&id, now_s.saturating_add(REMEMBER_S), now_s);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -208,13 +232,13 @@ async fn read(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
     Ok(bytes)
 }
 
-/// The message's `webhook-id` and timestamp, once its signature and timestamp are right.
+/// The message's `webhook-id`, once its signature and timestamp are right.
 fn signed(
     inbound: &SmsInbound,
     headers: &HeaderMap,
     body: &[u8],
     now_s: i64,
-) -> Result<(String, i64), ApiError> {
+) -> Result<String, ApiError> {
     let field = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(id), Some(timestamp), Some(signature)) = (
         field("webhook-id"),
@@ -239,9 +263,7 @@ fn signed(
         tracing::info!(reason = %refusal, "an inbound SMS post was refused");
         ApiError::unauthorized(refusal.to_string())
     })?;
-    // `verify` read the timestamp already; it is a number.
-    let sent_s = timestamp.trim().parse::<i64>().unwrap_or(now_s);
-    Ok((id.to_owned(), sent_s))
+    Ok(id.to_owned())
 }
 
 /// What the body says, checked: the reply's number in E.164, the receipt's id and status.

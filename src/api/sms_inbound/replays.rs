@@ -1,7 +1,6 @@
-//! The `webhook-id`s of the inbound messages already kept, until their timestamps leave the
-//! tolerance: a message sent again inside it (an aggregator that did not see our 204, or
-//! someone replaying a recorded request) is answered 204 and not handed on twice. Outside
-//! the tolerance the signature check refuses it anyway.
+//! The `webhook-id`s of the inbound messages already kept, for a while: a message sent again
+//! (an aggregator that did not see our 204, or someone replaying a recorded request within
+//! the signature's tolerance) is answered 204 and not handed on twice.
 //!
 //! Pure: times (unix seconds) are arguments. Bounded: at most [`MAX_REMEMBERED`] ids; when
 //! full, the one that would be forgotten first goes.

@@ -5,7 +5,7 @@
 use super::{Answer, TestApi};
 use crate::api::router;
 use crate::api::sms_inbound::SmsInbound;
-use crate::config::ApiConfig;
+use crate::config::{ApiConfig, SmsConfig};
 use crate::sms::{Arrival, Inbound, Receipt, ReceiptState, Reply};
 use crate::telephony::clock;
 use crate::webhooks::signature::{Secret, sign};
@@ -256,4 +256,26 @@ async fn an_arrival_held_past_the_wait_is_a_503() {
         answer.body
     );
     holder.abort();
+}
+
+#[test]
+fn the_secret_comes_from_the_configuration_and_a_wrong_one_is_named() {
+    let (arrivals, _received) = mpsc::channel(1);
+    let none = SmsInbound::from_config(&SmsConfig::default(), arrivals.clone());
+    assert!(none.expect("no secret").is_none());
+    let config = SmsConfig {
+        inbound_secret: Some(SECRET.to_owned()),
+        ..SmsConfig::default()
+    };
+    let some = SmsInbound::from_config(&config, arrivals.clone());
+    assert!(some.expect("a secret").is_some());
+    let wrong = SmsConfig {
+        inbound_secret: Some("whsec_not base64!".to_owned()),
+        ..SmsConfig::default()
+    };
+    let error = SmsInbound::from_config(&wrong, arrivals).expect_err("wrong");
+    assert!(
+        error.to_string().starts_with("sms.inbound_secret:"),
+        "{error}"
+    );
 }

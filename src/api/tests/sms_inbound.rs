@@ -200,10 +200,17 @@ async fn an_arrival_nobody_keeps_is_a_503_to_be_sent_again() {
     assert_eq!(answer.headers["retry-after"], "10");
     assert_eq!(answer.headers["content-type"], "application/problem+json");
 
-    // Sent again, it is handed on again (it was never kept); with the application gone, 503.
-    drop(dropper.await.expect("dropper"));
+    // Sent again, it is handed on again: it was never kept.
+    let keeper = keep_one(dropper.await.expect("dropper"));
     let again = signed(&api, &reply(), "msg_5").await;
-    assert_eq!(again.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(again.status, StatusCode::NO_CONTENT);
+    let (inbound, received) = keeper.await.expect("keeper");
+    assert!(matches!(inbound, Inbound::Reply(_)));
+
+    // With the application gone, 503 at once.
+    drop(received);
+    let gone = signed(&api, &reply(), "msg_6").await;
+    assert_eq!(gone.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]

@@ -31,6 +31,7 @@ pub mod problem;
 pub mod recordings;
 pub mod report;
 pub mod server;
+pub mod sms_inbound;
 pub mod sms_replies;
 pub mod views;
 pub mod webhooks;
@@ -48,6 +49,7 @@ use desk::AlertDesk;
 use limit::RateLimiter;
 use metrics::Metrics;
 use problem::{ApiError, FieldProblem};
+use sms_inbound::SmsInbound;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,6 +63,7 @@ use utoipa_axum::routes;
 #[derive(Clone)]
 pub struct ApiState {
     shared: Arc<Shared>,
+    sms_inbound: Option<Arc<SmsInbound>>,
 }
 
 struct Shared {
@@ -98,7 +101,23 @@ impl ApiState {
                 stopping: AtomicBool::new(false),
                 max_body: api.max_body,
             }),
+            sms_inbound: None,
         }
+    }
+
+    /// The same state with `POST /v1/sms/inbound` on: signed posts of the SMS aggregator are
+    /// handed to the application through `inbound`'s arrivals. Without it the route answers
+    /// 404.
+    pub fn with_sms_inbound(self, inbound: SmsInbound) -> ApiState {
+        ApiState {
+            sms_inbound: Some(Arc::new(inbound)),
+            ..self
+        }
+    }
+
+    /// What `POST /v1/sms/inbound` needs, when it is on.
+    pub fn sms_inbound(&self) -> Option<&SmsInbound> {
+        self.sms_inbound.as_deref()
     }
 
     /// The database.
@@ -212,6 +231,7 @@ impl ApiState {
         (name = "members", description = "Members, their consent, erasure, and the member CSV"),
         (name = "speech", description = "Hear a message before sending it; upload recorded messages"),
         (name = "webhooks", description = "Signed events posted to a network's own systems"),
+        (name = "sms", description = "Members' replies and delivery receipts, posted signed by the SMS aggregator"),
         (name = "operations", description = "Health, readiness, metrics and the audit log"),
     ),
 )]
@@ -235,6 +255,7 @@ pub fn routes() -> (Router<ApiState>, Document) {
         .routes(routes!(alerts::send, alerts::list))
         .routes(routes!(alerts::get))
         .routes(routes!(cap::receive))
+        .routes(routes!(sms_inbound::receive))
         .routes(routes!(alerts::cancel))
         .routes(routes!(approvals::approve))
         .routes(routes!(alerts::deliveries))

@@ -145,6 +145,14 @@ impl ApiError {
         }
     }
 
+    /// The same error, to be tried again after `seconds` (`Retry-After`).
+    pub fn with_retry_after(self, seconds: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..self
+        }
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status

@@ -12,6 +12,7 @@ mod networks;
 mod recordings;
 mod requests;
 mod retention;
+mod sms_inbound;
 mod speech;
 mod tls;
 mod webhooks;

@@ -8,7 +8,7 @@ use crate::chain::events::Events;
 use crate::chain::program_source::StoredPrograms;
 use crate::chain::programs::Programs;
 use crate::config::{BadValue, Config, ValueProblem};
-use crate::sms::sender;
+use crate::sms::{Arrivals, sender};
 use crate::speech::{Speech, SpeechError};
 use crate::store::{Store, TrunkLedger};
 use crate::telephony::limits::SharedPace;
@@ -17,6 +17,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// The dispatcher with real telephony.
 pub type LiveDispatcher = Dispatcher<DialerCaller, StoredPrograms>;
@@ -33,6 +34,9 @@ pub enum ServiceError {
     /// A configuration value.
     #[error(transparent)]
     Config(#[from] BadValue),
+    /// The SMS provider's settings.
+    #[error("[sms]: {0}")]
+    Sms(#[from] crate::sms::SetupError),
 }
 
 /// The dispatcher's settings from the configuration.
@@ -126,6 +130,26 @@ pub async fn start(
         ChainClock::system(),
         settings,
     ))
+}
+
+/// Starts the SMS provider `[sms]` names, if any, and gives it to the dispatcher; what the
+/// providers receive is taken by the dispatcher. Returns where receipts and replies are to
+/// be handed (the HTTP provider's `POST /v1/sms/inbound` hands them there too).
+pub fn start_texts(
+    config: &Config,
+    dispatcher: LiveDispatcher,
+) -> Result<(LiveDispatcher, Arrivals), ServiceError> {
+    let (arrivals, arriving) = mpsc::channel(256);
+    let dispatcher = match crate::sms::start(&config.sms, arrivals.clone())? {
+        Some(provider) => {
+            tracing::info!(provider = ?config.sms.provider, "texts go out through the SMS provider");
+            dispatcher.with_texts(Arc::new(provider))
+        }
+        None => dispatcher,
+    };
+    let taker = dispatcher.clone();
+    tokio::spawn(async move { taker.take_arrivals(arriving).await });
+    Ok((dispatcher, arrivals))
 }
 
 /// The trunk's calls per second, kept across every instance through the database's ledger.

@@ -12,6 +12,7 @@ mod phones;
 mod progress;
 mod say;
 mod serve;
+mod sms;
 mod status;
 mod token;
 mod values;
@@ -55,6 +56,8 @@ pub enum Command {
     Token(token::TokenArgs),
     /// Add, list or remove a network's webhooks, and show what one sent.
     Webhook(webhook::WebhookArgs),
+    /// Send a text through the configured SMS provider.
+    Sms(sms::SmsArgs),
 }
 
 /// Runs a parsed command line.
@@ -70,6 +73,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Phones(args) => phones::run(args).await,
         Command::Token(args) => token::run(args).await,
         Command::Webhook(args) => webhook::run(args).await,
+        Command::Sms(args) => sms::run(args).await,
     }
 }
 

@@ -8,6 +8,7 @@
 use super::{CliError, host};
 use crate::api::ApiState;
 use crate::api::server::BoundApi;
+use crate::api::sms_inbound::SmsInbound;
 use crate::chain::dispatcher::ChainSettings;
 use crate::chain::events::Events;
 use crate::chain::lease::LeaseSettings;
@@ -44,6 +45,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let store = store.with_lease(lease.clone());
     let events = Events::default();
     let dispatcher = service::start(&config, store.clone(), settings, events.clone()).await?;
+    let (dispatcher, arrivals) = service::start_texts(&config, dispatcher)?;
     let api_address = api.address();
     let api_tls = api.is_tls();
     let cache_dir = config.speech_settings()?.cache_dir;
@@ -55,7 +57,12 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         lease.instance.clone(),
         Some(events.clone()),
     );
-    let state = api_state(&config, store.clone(), &dispatcher, events)?;
+    let mut state = api_state(&config, store.clone(), &dispatcher, events)?;
+    if let Some(inbound) = SmsInbound::from_config(&config.sms, arrivals)
+        .map_err(|e| CliError::SmsSetup(e.to_string()))?
+    {
+        state = state.with_sms_inbound(inbound);
+    }
     let sending = store.alerts_in_state(AlertState::Sending).await?.len();
     tracing::info!(
         database = %crate::store::redacted_url(&config.database.url),

@@ -27,6 +27,7 @@ pub use sender::SenderId;
 
 pub use crate::store::ReceiptState;
 
+use crate::config::{SmsConfig, SmsProvider};
 use std::future::Future;
 use std::pin::Pin;
 use tokio::sync::{mpsc, oneshot};
@@ -132,3 +133,47 @@ pub struct Arrival {
 
 /// Where providers put what they receive.
 pub type Arrivals = mpsc::Sender<Arrival>;
+
+/// The provider `[sms]` names.
+pub enum Provider {
+    /// An SMSC over SMPP.
+    Smpp(smpp::SmppSender),
+    /// An aggregator's REST API.
+    Http(http::HttpSender),
+}
+
+impl SmsSender for Provider {
+    fn send(&self, sms: OutgoingSms) -> SendFuture<'_> {
+        match self {
+            Provider::Smpp(smpp) => smpp.send(sms),
+            Provider::Http(http) => http.send(sms),
+        }
+    }
+}
+
+impl Provider {
+    /// Ends the provider's session politely (an SMPP `unbind`).
+    pub async fn close(self) {
+        if let Provider::Smpp(smpp) = self {
+            smpp.close().await;
+        }
+    }
+}
+
+/// Why the configured provider cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The HTTP provider's settings.
+    #[error(transparent)]
+    Http(#[from] http::HttpSetupError),
+}
+
+/// Starts the provider `[sms]` names (inside a tokio runtime): `None` for `provider = "none"`.
+/// What it receives goes to `arrivals`.
+pub fn start(config: &SmsConfig, arrivals: Arrivals) -> Result<Option<Provider>, SetupError> {
+    Ok(match config.provider {
+        SmsProvider::None => None,
+        SmsProvider::Smpp => Some(Provider::Smpp(smpp::SmppSender::start(config, arrivals))),
+        SmsProvider::Http => Some(Provider::Http(http::HttpSender::new(config)?)),
+    })
+}

@@ -181,7 +181,7 @@ impl DeliveryView {
 pub struct AttemptView {
     /// 1 for the first.
     pub seq: i64,
-    /// `call` or `sms`.
+    /// `voice` or `sms`.
     pub channel: String,
     /// The number dialled, E.164; `removed` once `[retention] attempts` has passed.
     pub number: String,
@@ -197,6 +197,9 @@ pub struct AttemptView {
     pub ring_ms: Option<i64>,
     /// How long the member listened, ms.
     pub talk_ms: Option<i64>,
+    /// For a text, what its delivery receipt said: `delivered`, `expired`, `undeliverable`…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_receipt: Option<String>,
 }
 
 impl AttemptView {
@@ -213,6 +216,7 @@ impl AttemptView {
             sip_status: result.and_then(|r| r.sip_status),
             ring_ms: result.and_then(|r| r.ring_ms),
             talk_ms: result.and_then(|r| r.talk_ms),
+            sms_receipt: result.and_then(|r| r.sms_receipt.clone()),
         }
     }
 }

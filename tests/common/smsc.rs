@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses part of it
 //! The third-party SMSC (`tests/smsc/smsc.js`, the npm `smpp` package's server) as a child
 //! process, for the SMPP interop suite (`tests/sms_smpp.rs`).
 //!

@@ -52,6 +52,9 @@ pub struct NetworkView {
     pub nis_codes: Vec<String>,
     /// The postal codes it covers, likewise.
     pub postal_codes: Vec<String>,
+    /// Who its texts are from when not the gateway's `[sms] sender`: a number or short code
+    /// members can reply to, or an alphanumeric ID of at most 11 characters.
+    pub sms_sender: Option<String>,
     /// When it was created.
     pub created_at: String,
 }
@@ -70,6 +73,7 @@ impl NetworkView {
             urgent_approval: network.urgent_approval,
             nis_codes: Vec::new(),
             postal_codes: Vec::new(),
+            sms_sender: network.sms_sender.clone(),
             created_at: time(network.created_at),
         }
     }
@@ -159,6 +163,10 @@ pub struct NetworkRequest {
     /// The postal codes it covers (CAP `<geocode>`), e.g. `["2000"]`.
     #[serde(default)]
     pub postal_codes: Vec<String>,
+    /// Who its texts are from (default the gateway's `[sms] sender`): `+3233000000`, `8810`
+    /// or `BIN-Kessel` (at most 11 letters, digits and `-._&`, to which nobody can reply).
+    #[serde(default)]
+    pub sms_sender: Option<String>,
 }
 
 /// The networks this token covers, by name.
@@ -219,7 +227,7 @@ pub async fn create(
         return Err(ApiError::forbidden("only an admin token creates networks"));
     }
     let approval = request.urgent_approval;
-    let (network, languages, areas) = checked(request)?;
+    let (network, languages, areas, sms_sender) = checked(request)?;
     let name = network.name.clone();
     let mut network = state
         .store()
@@ -236,6 +244,13 @@ pub async fn create(
         network.urgent_approval = true;
     }
     state.store().set_network_areas(&network.id, &areas).await?;
+    if let Some(sender) = sms_sender {
+        state
+            .store()
+            .set_sms_sender(&network.id, Some(&sender))
+            .await?;
+        network.sms_sender = Some(sender);
+    }
     let entry = operator.audit("networks.create", Some(&network.id), None);
     state.store().audit(&entry).await?;
     let location = format!("/v1/networks/{}", network.id);
@@ -365,10 +380,12 @@ pub async fn needed_languages(
     ))
 }
 
-/// The network to create, its languages and its areas, or every field that is wrong.
-fn checked(
-    request: NetworkRequest,
-) -> Result<(NewNetwork, Vec<String>, Vec<NetworkArea>), ApiError> {
+/// A network to create, its languages, its areas and its own SMS sender.
+type Checked = (NewNetwork, Vec<String>, Vec<NetworkArea>, Option<String>);
+
+/// The network to create, its languages, its areas and its SMS sender, or every field that
+/// is wrong.
+fn checked(request: NetworkRequest) -> Result<Checked, ApiError> {
     let areas = AreasRequest {
         nis_codes: request.nis_codes.clone(),
         postal_codes: request.postal_codes.clone(),
@@ -413,6 +430,16 @@ fn checked(
             String::new()
         }),
     };
+    let sms_sender = match request.sms_sender.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match crate::sms::sender::parse(text) {
+            Ok(sender) => Some(sender.as_str().to_owned()),
+            Err(e) => {
+                wrong("sms_sender", e.to_string());
+                None
+            }
+        },
+    };
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
@@ -425,7 +452,7 @@ fn checked(
         ring_timeout_ms: None,
         retry_policy: None,
     };
-    Ok((network, request.languages, areas))
+    Ok((network, request.languages, areas, sms_sender))
 }
 
 fn unknown_language(code: &str) -> String {

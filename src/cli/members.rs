@@ -110,6 +110,10 @@ pub struct ImportArgs {
     /// The postal codes a created network covers, e.g. 2000,2018 (CAP `<geocode>`).
     #[arg(long, requires = "create", value_delimiter = ',', value_parser = digits::<4>)]
     pub postal_codes: Vec<String>,
+    /// Who a created network's texts are from, when not `[sms] sender`: a number or short
+    /// code members can reply to, or an alphanumeric ID such as BIN-Kessel.
+    #[arg(long, requires = "create", value_parser = sms_sender)]
+    pub sms_sender: Option<String>,
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -318,8 +322,20 @@ async fn network_for_import(store: &Store, args: &ImportArgs) -> Result<(Network
         })
         .collect();
     store.set_network_areas(&network.id, &areas).await?;
+    let mut network = network;
+    if let Some(sender) = &args.sms_sender {
+        store.set_sms_sender(&network.id, Some(sender)).await?;
+        network.sms_sender = Some(sender.clone());
+    }
     tracing::info!(network = %network.name, kind = %network.kind, "network created");
     Ok((network, true))
+}
+
+/// An SMS sender as the providers' rules allow it.
+fn sms_sender(text: &str) -> Result<String, String> {
+    crate::sms::sender::parse(text)
+        .map(|sender| sender.as_str().to_owned())
+        .map_err(|e| e.to_string())
 }
 
 /// A code of exactly `N` digits.
@@ -532,6 +548,7 @@ mod tests {
             caller_id: String::new(),
             ring_timeout_ms: None,
             retry_policy: None,
+            sms_sender: None,
             created_at: 0,
         };
         let summary = ImportSummary {

@@ -37,6 +37,8 @@ pub struct Network {
     pub ring_timeout_ms: Option<i64>,
     /// Retry policy for this network as JSON, when it overrides the default.
     pub retry_policy: Option<String>,
+    /// Who its texts are from, when not `[sms] sender`.
+    pub sms_sender: Option<String>,
     /// When it was created (epoch ms).
     pub created_at: i64,
 }
@@ -61,7 +63,7 @@ pub struct NewNetwork {
 }
 
 const COLUMNS: &str = "id, name, kind, police_zone, language, languages, caller_id, \
-                       ring_timeout_ms, retry_policy, urgent_approval, created_at";
+                       ring_timeout_ms, retry_policy, urgent_approval, sms_sender, created_at";
 
 impl Store {
     /// Creates a network; a taken name is [`StoreError::NetworkNameTaken`].
@@ -188,6 +190,7 @@ fn stored(network: NewNetwork, languages: Vec<String>, id: NetworkId, now: i64) 
         caller_id: network.caller_id,
         ring_timeout_ms: network.ring_timeout_ms,
         retry_policy: network.retry_policy,
+        sms_sender: None,
         created_at: now,
     }
 }
@@ -208,6 +211,7 @@ fn network_from(row: &AnyRow) -> Result<Network, StoreError> {
         caller_id: get(row, "caller_id")?,
         ring_timeout_ms: get(row, "ring_timeout_ms")?,
         retry_policy: get(row, "retry_policy")?,
+        sms_sender: get(row, "sms_sender")?,
         created_at: get(row, "created_at")?,
     })
 }

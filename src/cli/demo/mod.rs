@@ -140,6 +140,12 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     let report = report::Report::read(&store, &alert.id, &neighbours, seconds, wav).await?;
     store.close().await;
     report.print(args.json);
+    // The provider's SMPP link lives until the runtime ends; so does the centre, so that its
+    // closing first is not logged as a lost link.
+    tokio::spawn(async move {
+        let _centre = centre;
+        std::future::pending::<()>().await
+    });
     Ok(())
 }
 

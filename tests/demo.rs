@@ -2,7 +2,9 @@
 //! loopback. Every member must end under the state their phone's behaviour leads to, each
 //! counted once, and the WAV of what one member heard must hold the message. The table reads
 //! as the totals do: states in words, keys one by one, why a member was not reached, and
-//! that it was a drill.
+//! that it was a drill. The SMS story is told too: a deaf member texted instead of called, a
+//! voicemail followed by a text, both confirmed by a reply, and a text after calls that never
+//! got through.
 
 use serde_json::Value;
 use std::process::Command;
@@ -32,7 +34,7 @@ fn the_demo_tells_the_whole_story() {
         .collect();
     assert_eq!(
         behaviours.len(),
-        9,
+        12,
         "every behaviour is in the story: {behaviours:?}"
     );
 
@@ -43,6 +45,8 @@ fn the_demo_tells_the_whole_story() {
         "busy",
         "answered_no_ack",
         "failed",
+        "sms_acknowledged",
+        "sms_sent",
         "other",
     ];
     let counted: u64 = totals.iter().map(|k| report[k].as_u64().expect(k)).sum();
@@ -54,6 +58,7 @@ fn the_demo_tells_the_whole_story() {
         .sum();
     assert_eq!(report["calls_placed"].as_i64(), Some(calls));
     assert!(calls > 12, "retries were made");
+    the_sms_members_end_as_their_texts_and_replies_lead(&report, rows);
 
     let wav = report["heard_wav"].as_str().expect("a WAV path");
     let bytes = std::fs::read(wav).expect("the WAV");
@@ -83,7 +88,7 @@ fn the_table_reads_as_the_totals_do(stdout: &str, rows: &[Value]) {
     assert!(stdout.starts_with("A drill:"), "{stdout}");
     let totals = stdout
         .lines()
-        .find(|line| line.contains(" calls (a drill): "))
+        .find(|line| line.contains(" texts (a drill): "))
         .unwrap_or_else(|| panic!("the totals say it was a drill:\n{stdout}"));
     assert!(totals.starts_with("12 members in "), "{totals}");
 
@@ -123,6 +128,11 @@ fn the_table_reads_as_the_totals_do(stdout: &str, rows: &[Value]) {
         ("never answers", "no answer (487)"),
         ("busy", "busy (486)"),
         ("number out of service", "failed (404)"),
+        ("deaf, chose SMS, replies 1", "acknowledged by SMS"),
+        ("deaf, chose SMS, replies 1", "1 text"),
+        ("answering machine, replies ok", "1 call, 1 text"),
+        ("never answers, no reply", "SMS sent"),
+        ("never answers, no reply", "no answer (603)"),
     ] {
         let line = line_of(behaviour);
         assert!(line.contains(shown), "{behaviour}: {shown} in {line:?}");
@@ -131,6 +141,8 @@ fn the_table_reads_as_the_totals_do(stdout: &str, rows: &[Value]) {
         "presses 1 when asked",
         "answering machine",
         "listens, presses nothing",
+        "deaf, chose SMS, replies 1",
+        "answering machine, replies ok",
     ] {
         let line = line_of(reached);
         assert!(!line.contains('('), "a reached member has no why: {line:?}");
@@ -143,4 +155,52 @@ fn the_table_reads_as_the_totals_do(stdout: &str, rows: &[Value]) {
         (&busy["outcome"], &busy["sip_status"]),
         (&"busy".into(), &486.into())
     );
+}
+
+/// The deaf member is texted and never called; the member whose voicemail took the call is
+/// texted after it; both confirm by replying. The member no call reached is texted once.
+fn the_sms_members_end_as_their_texts_and_replies_lead(report: &Value, rows: &[Value]) {
+    let row = |behaviour: &str| -> &Value {
+        rows.iter()
+            .find(|r| r["behaviour"] == behaviour)
+            .unwrap_or_else(|| panic!("a member who {behaviour}"))
+    };
+    let deaf = row("deaf, chose SMS, replies 1");
+    assert_eq!(deaf["state"], "sms_acknowledged", "{deaf}");
+    assert_eq!(deaf["acknowledged_by"], "sms_reply", "{deaf}");
+    assert_eq!(
+        (deaf["calls"].as_i64(), deaf["texts"].as_i64()),
+        (Some(0), Some(1))
+    );
+
+    let machine = row("answering machine, replies ok");
+    assert_eq!(machine["state"], "sms_acknowledged", "{machine}");
+    assert_eq!(machine["acknowledged_by"], "sms_reply", "{machine}");
+    assert_eq!(
+        machine["outcome"], "voicemail",
+        "the call before the text: {machine}"
+    );
+    assert_eq!(machine["texts"], 1, "{machine}");
+
+    let silent = row("never answers, no reply");
+    assert_eq!(silent["state"], "sms_sent", "{silent}");
+    assert_eq!(silent["acknowledged_by"], Value::Null, "{silent}");
+    assert_eq!(
+        silent["texts"], 1,
+        "texted once, after the last call: {silent}"
+    );
+    assert!(
+        silent["calls"].as_i64() > Some(2),
+        "the retries came first: {silent}"
+    );
+
+    for voice_only in ["answering machine", "never answers", "busy"] {
+        assert_eq!(row(voice_only)["texts"], 0, "{voice_only} chose calls only");
+    }
+    assert_eq!(report["sms_acknowledged"], 2);
+    assert_eq!(report["sms_sent"], 1);
+    assert_eq!(report["sms_replies"], 2);
+    let texts: i64 = rows.iter().filter_map(|r| r["texts"].as_i64()).sum();
+    assert_eq!(report["texts_sent"].as_i64(), Some(texts));
+    assert_eq!(texts, 3);
 }

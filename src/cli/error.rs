@@ -100,6 +100,9 @@ pub enum CliError {
     /// The demo's simulated exchange cannot start.
     #[error("the simulated exchange: {0}")]
     Exchange(#[source] std::io::Error),
+    /// The demo's simulated SMS centre cannot start.
+    #[error("the simulated SMS centre: {0}")]
+    SmsCentre(#[source] std::io::Error),
     /// `buurtbel phones` cannot listen on the trunk's address.
     #[error("the phones cannot listen on {bind}: {source}")]
     PhonesListen {
@@ -227,7 +230,7 @@ impl CliError {
             CliError::ScriptSyntax { .. } | CliError::Script { .. } => 2,
             CliError::Task { task, .. } => task.exit_code(),
             CliError::Service(ServiceError::Config(_)) => 2,
-            CliError::Exchange(_) | CliError::PhonesListen { .. } => 1,
+            CliError::Exchange(_) | CliError::SmsCentre(_) | CliError::PhonesListen { .. } => 1,
             CliError::Api(crate::api::server::ServeError::Tls { .. }) => 2,
             CliError::Api(_) => 1,
             CliError::ProxyLookup { .. } | CliError::Service(_) => 1,

@@ -1,7 +1,9 @@
 //! `buurtbel demo`: the whole chain on one machine with nothing configured. A temporary
 //! SQLite database, a neighbourhood of simulated phones on loopback (real SIP and RTP), an
 //! urgent Dutch alert sent through the same dispatcher `serve` runs, live progress, and at
-//! the end a table of every member, the totals, and a WAV of what one member heard.
+//! the end a table of every member, the totals, and a WAV of what one member heard. Beside
+//! the simulated exchange a simulated SMS centre (SMPP on loopback) takes the texts to members
+//! who chose SMS or whose calls did not get through, and sends the replies of those who answer.
 
 pub(super) mod neighbourhood;
 mod report;
@@ -10,10 +12,14 @@ use super::{CliError, Task};
 use crate::chain::events::Events;
 use crate::chain::service;
 use crate::config::Config;
-use crate::sim::{Exchange, PhoneScript, SimCall};
+use crate::config::SmsProvider;
+use crate::sim::{CentreSettings, Exchange, PhoneScript, SimCall, SmsCentre};
 use crate::speech::prompts::PromptContext;
 use crate::speech::{Language, Speech, SpeechSettings};
-use crate::store::{AlertKind, Message, MessageBody, NetworkKind, NewAlert, NewNetwork, Store};
+use crate::store::{
+    AlertId, AlertKind, ContactKind, DeliveryState, Message, MessageBody, NetworkKind, NewAlert,
+    NewNetwork, Store,
+};
 use buurtbel_proto::policy::RetryPolicy;
 use neighbourhood::{Neighbour, Voices};
 use std::path::{Path, PathBuf};
@@ -26,6 +32,9 @@ const FASTER: u32 = 60;
 /// The alert the police send.
 const MESSAGE: &str = "Twee onbekende mannen bellen aan in de Kerkstraat. Doe niet open en bel \
                        101 bij iets verdachts.";
+
+/// How long the demo waits, after the alert completed, for replies to the last texts.
+const REPLY_WAIT: Duration = Duration::from_secs(10);
 
 /// The network's number, which members call back.
 const CALLBACK: &str = "+3250999999";
@@ -73,6 +82,12 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     )
     .await
     .map_err(CliError::Exchange)?;
+    let centre = SmsCentre::start(CentreSettings {
+        replies: neighbourhood::replies(&neighbours),
+        ..CentreSettings::default()
+    })
+    .await
+    .map_err(CliError::SmsCentre)?;
     let database = folder.join("demo.db");
     let store = Store::open(&format!("sqlite:{}", database.display())).await?;
     let network = store
@@ -83,10 +98,11 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
         .import_members(&network.id, members, crate::telephony::clock::epoch_ms())
         .await?;
 
-    let config = demo_config(exchange.addr(), &speech_settings);
+    let config = demo_config(exchange.addr(), &centre, &speech_settings);
     let mut settings = service::settings(&config)?;
     settings.retry = RetryPolicy::default().faster(FASTER);
     let dispatcher = service::start(&config, store.clone(), settings, Events::default()).await?;
+    let (dispatcher, _arrivals) = service::start_texts(&config, dispatcher)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn({
         let dispatcher = dispatcher.clone();
@@ -107,6 +123,7 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     );
     let every = Duration::from_millis(250);
     super::progress::watch(&store, &alert.id, neighbours.len() as u64, every, false).await?;
+    await_replies(&store, &alert.id, &neighbours, &centre).await?;
     let seconds = crate::telephony::clock::elapsed(started).as_secs_f64();
     let _ = stop.send(());
     match running.await {
@@ -123,6 +140,12 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     let report = report::Report::read(&store, &alert.id, &neighbours, seconds, wav).await?;
     store.close().await;
     report.print(args.json);
+    // The provider's SMPP link lives until the runtime ends; so does the centre, so that its
+    // closing first is not logged as a lost link.
+    tokio::spawn(async move {
+        let _centre = centre;
+        std::future::pending::<()>().await
+    });
     Ok(())
 }
 
@@ -198,8 +221,13 @@ fn demo_alert(network: crate::store::NetworkId) -> NewAlert {
     }
 }
 
-/// A trunk that is the simulated exchange; short rings, the menu offered once.
-fn demo_config(exchange: std::net::SocketAddr, speech: &SpeechSettings) -> Config {
+/// A trunk that is the simulated exchange, short rings, the menu offered once; texts through
+/// the simulated SMS centre, from the network's number so members can reply.
+fn demo_config(
+    exchange: std::net::SocketAddr,
+    centre: &SmsCentre,
+    speech: &SpeechSettings,
+) -> Config {
     let mut config = Config::default();
     config.sip.bind = "127.0.0.1:0".parse().expect("a literal address");
     config.trunk.proxy = exchange.to_string();
@@ -212,7 +240,40 @@ fn demo_config(exchange: std::net::SocketAddr, speech: &SpeechSettings) -> Confi
     config.media.key_wait = Duration::from_secs(2);
     config.speech.message_repeats = Some(speech.message_repeats);
     config.chain.callback_number = CALLBACK.into();
+    let settings = CentreSettings::default();
+    config.sms.provider = SmsProvider::Smpp;
+    config.sms.host = Some(centre.address().ip().to_string());
+    config.sms.port = centre.address().port();
+    config.sms.system_id = Some(settings.system_id);
+    config.sms.password = Some(settings.password);
+    config.sms.sender = Some(CALLBACK.into());
     config
+}
+
+/// The alert is complete once the last text went out, but a member's reply may still be on
+/// its way: waits for those of the members scripted to reply whom a text reached, for a few
+/// seconds at most (their replies come within seconds).
+async fn await_replies(
+    store: &Store,
+    alert: &AlertId,
+    neighbours: &[Neighbour],
+    centre: &SmsCentre,
+) -> Result<(), CliError> {
+    let texted: Vec<String> = centre.messages().into_iter().map(|m| m.to).collect();
+    let replying = neighbourhood::replies(neighbours)
+        .into_iter()
+        .filter(|reply| texted.contains(&reply.number))
+        .count();
+    let started = crate::telephony::clock::now();
+    while crate::telephony::clock::elapsed(started) < REPLY_WAIT {
+        let counts = store.delivery_counts(alert).await?;
+        let confirmed = counts.get(&DeliveryState::SmsAcknowledged).copied();
+        if usize::try_from(confirmed.unwrap_or(0)).unwrap_or(0) >= replying {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Ok(())
 }
 
 /// Keeps every call the phones saw, for the WAV.
@@ -241,9 +302,10 @@ fn write_heard(
     ];
     for behaviour in preferred {
         for neighbour in neighbours.iter().filter(|n| n.behaviour == behaviour) {
-            let call = calls
-                .iter()
-                .find(|c| c.user == neighbour.numbers[0] && !c.heard.is_empty());
+            let call = calls.iter().find(|c| {
+                neighbour.number(ContactKind::Landline) == Some(c.user.as_str())
+                    && !c.heard.is_empty()
+            });
             if let Some(call) = call {
                 let path = folder.join(format!("heard-{}.wav", neighbour.name.replace(' ', "-")));
                 match crate::speech::wav::write_8k(&path, &call.heard) {

@@ -1,7 +1,7 @@
 //! The demo's neighbourhood: members with plainly fictional names and numbers, each with a
 //! behaviour that tells one part of the story, played by simulated phones on loopback.
 
-use crate::sim::{PhoneScript, PressMethod};
+use crate::sim::{PhoneScript, PressMethod, ScriptedReply};
 use crate::store::{Channel, ContactKind, ContactPoint, MemberStatus, NewMember};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -32,6 +32,14 @@ pub enum Behaviour {
     IgnoresMenu,
     /// The number is out of service (404).
     OutOfService,
+    /// Deaf, chose SMS: no calls, a text to the mobile, and a reply `1` a few seconds later.
+    DeafRepliesToText,
+    /// Calls then SMS: the answering machine takes the call, the text to the mobile gets a
+    /// reply `ok`.
+    MachineThenRepliesOk,
+    /// Calls then SMS: the landline rings out and the mobile declines every round; the text
+    /// after the last call gets no reply.
+    NeverAnswersNoReply,
 }
 
 impl Behaviour {
@@ -47,6 +55,9 @@ impl Behaviour {
             Behaviour::AnsweringMachine => "answering machine",
             Behaviour::IgnoresMenu => "listens, presses nothing",
             Behaviour::OutOfService => "number out of service",
+            Behaviour::DeafRepliesToText => "deaf, chose SMS, replies 1",
+            Behaviour::MachineThenRepliesOk => "answering machine, replies ok",
+            Behaviour::NeverAnswersNoReply => "never answers, no reply",
         }
     }
 
@@ -62,20 +73,61 @@ impl Behaviour {
             Behaviour::AnsweringMachine => "voicemail",
             Behaviour::IgnoresMenu => "answered_no_ack",
             Behaviour::OutOfService => "failed",
+            Behaviour::DeafRepliesToText | Behaviour::MachineThenRepliesOk => "sms_acknowledged",
+            Behaviour::NeverAnswersNoReply => "sms_sent",
         }
+    }
+
+    /// How the member chose to be reached.
+    pub fn channel(self) -> Channel {
+        match self {
+            Behaviour::DeafRepliesToText => Channel::Sms,
+            Behaviour::MachineThenRepliesOk | Behaviour::NeverAnswersNoReply => {
+                Channel::VoiceThenSms
+            }
+            _ => Channel::Voice,
+        }
+    }
+
+    /// What the member answers to a text, and how long after it arrived.
+    fn reply(self) -> Option<(&'static str, Duration)> {
+        match self {
+            Behaviour::DeafRepliesToText => Some(("1", Duration::from_secs(3))),
+            Behaviour::MachineThenRepliesOk => Some(("ok", Duration::from_secs(2))),
+            _ => None,
+        }
+    }
+
+    /// The member has a landline, called first.
+    fn has_landline(self) -> bool {
+        self != Behaviour::DeafRepliesToText
+    }
+
+    /// The member has a mobile: called after the landline, or texted.
+    fn has_mobile(self) -> bool {
+        matches!(
+            self,
+            Behaviour::BusyMobileConfirms
+                | Behaviour::DeafRepliesToText
+                | Behaviour::MachineThenRepliesOk
+                | Behaviour::NeverAnswersNoReply
+        )
     }
 }
 
 /// Of every 20 members: how many behave how (the rest press 1 when asked).
-const MIX: [(Behaviour, usize); 8] = [
+const MIX: [(Behaviour, usize); 11] = [
     (Behaviour::TooEarlyThenConfirms, 1),
-    (Behaviour::RepeatsThenConfirms, 3),
+    (Behaviour::RepeatsThenConfirms, 2),
     (Behaviour::Busy, 1),
     (Behaviour::BusyMobileConfirms, 1),
     (Behaviour::NeverAnswers, 2),
     (Behaviour::AnsweringMachine, 2),
     (Behaviour::IgnoresMenu, 2),
     (Behaviour::OutOfService, 1),
+    (Behaviour::DeafRepliesToText, 1),
+    (Behaviour::MachineThenRepliesOk, 1),
+    (Behaviour::NeverAnswersNoReply, 1),
 ];
 
 /// One member of the demo.
@@ -83,13 +135,23 @@ const MIX: [(Behaviour, usize); 8] = [
 pub struct Neighbour {
     /// "Buur 07".
     pub name: String,
-    /// Their numbers, landline first.
-    pub numbers: Vec<String>,
+    /// Their numbers, landline first; a deaf member has only a mobile.
+    pub contact_points: Vec<ContactPoint>,
     /// What their phone does.
     pub behaviour: Behaviour,
 }
 
-/// `count` neighbours; `seed` decides who behaves how. From 9 members on, every behaviour
+impl Neighbour {
+    /// Their first number of this kind.
+    pub fn number(&self, kind: ContactKind) -> Option<&str> {
+        self.contact_points
+            .iter()
+            .find(|point| point.kind == kind)
+            .map(|point| point.number.as_str())
+    }
+}
+
+/// `count` neighbours; `seed` decides who behaves how. From 12 members on, every behaviour
 /// is there at least once.
 pub fn neighbours(count: usize, seed: u64) -> Vec<Neighbour> {
     let mut behaviours = Vec::with_capacity(count);
@@ -106,13 +168,17 @@ pub fn neighbours(count: usize, seed: u64) -> Vec<Neighbour> {
         .enumerate()
         .map(|(i, behaviour)| {
             let n = i + 1;
-            let mut numbers = vec![format!("+3250{n:06}")];
-            if behaviour == Behaviour::BusyMobileConfirms {
-                numbers.push(format!("+32470{n:06}"));
-            }
+            let landline = behaviour.has_landline().then(|| ContactPoint {
+                kind: ContactKind::Landline,
+                number: format!("+3250{n:06}"),
+            });
+            let mobile = behaviour.has_mobile().then(|| ContactPoint {
+                kind: ContactKind::Mobile,
+                number: format!("+32470{n:06}"),
+            });
             Neighbour {
                 name: format!("Buur {n:02}"),
-                numbers,
+                contact_points: landline.into_iter().chain(mobile).collect(),
                 behaviour,
             }
         })
@@ -121,25 +187,12 @@ pub fn neighbours(count: usize, seed: u64) -> Vec<Neighbour> {
 
 /// The member as the store imports them.
 pub fn new_member(neighbour: &Neighbour) -> NewMember {
-    let contact_points = neighbour
-        .numbers
-        .iter()
-        .enumerate()
-        .map(|(i, number)| ContactPoint {
-            kind: if i == 0 {
-                ContactKind::Landline
-            } else {
-                ContactKind::Mobile
-            },
-            number: number.clone(),
-        })
-        .collect();
     NewMember {
         external_id: None,
         name: neighbour.name.clone(),
         language: "nl".into(),
-        contact_points,
-        channel: Channel::Voice,
+        contact_points: neighbour.contact_points.clone(),
+        channel: neighbour.behaviour.channel(),
         quiet_hours: None,
         speech_rate: 1.0,
         status: MemberStatus::Active,
@@ -199,23 +252,48 @@ pub fn scripts(neighbours: &[Neighbour], voices: &Voices) -> HashMap<String, Pho
             Behaviour::Busy | Behaviour::BusyMobileConfirms => {
                 PhoneScript::refuse(486, Duration::from_millis(700))
             }
-            Behaviour::NeverAnswers => PhoneScript::never_answer(),
-            Behaviour::AnsweringMachine => PhoneScript {
+            Behaviour::AnsweringMachine | Behaviour::MachineThenRepliesOk => PhoneScript {
                 ring,
                 ..PhoneScript::machine(Arc::clone(&voices.greeting), true)
             },
             Behaviour::IgnoresMenu => person,
             Behaviour::OutOfService => PhoneScript::refuse(404, Duration::ZERO),
+            Behaviour::NeverAnswers
+            | Behaviour::NeverAnswersNoReply
+            | Behaviour::DeafRepliesToText => PhoneScript::never_answer(),
         };
-        scripts.insert(neighbour.numbers[0].clone(), landline);
-        if let Some(mobile) = neighbour.numbers.get(1) {
-            let answers = PhoneScript::answer_after(ring)
+        // A mobile is called only after its landline failed (and never for a member who
+        // chose SMS): one that rings unanswered shows a call that should not have been made.
+        let mobile = match neighbour.behaviour {
+            Behaviour::BusyMobileConfirms => PhoneScript::answer_after(ring)
                 .say(Arc::clone(&voices.hello))
-                .press(asked(0), '1', PressMethod::Rfc4733);
-            scripts.insert(mobile.clone(), answers);
+                .press(asked(0), '1', PressMethod::Rfc4733),
+            Behaviour::NeverAnswersNoReply => PhoneScript::refuse(603, ring),
+            _ => PhoneScript::never_answer(),
+        };
+        if let Some(number) = neighbour.number(ContactKind::Landline) {
+            scripts.insert(number.to_owned(), landline);
+        }
+        if let Some(number) = neighbour.number(ContactKind::Mobile) {
+            scripts.insert(number.to_owned(), mobile);
         }
     }
     scripts
+}
+
+/// The members who answer a text, for the simulated SMS centre.
+pub fn replies(neighbours: &[Neighbour]) -> Vec<ScriptedReply> {
+    neighbours
+        .iter()
+        .filter_map(|neighbour| {
+            let (text, after) = neighbour.behaviour.reply()?;
+            Some(ScriptedReply {
+                number: neighbour.number(ContactKind::Mobile)?.to_owned(),
+                text: text.to_owned(),
+                after,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -236,19 +314,57 @@ mod tests {
             .iter()
             .filter(|n| n.behaviour == Behaviour::ConfirmsWhenAsked)
             .count();
-        assert_eq!(confirm, 50 - 2 - 7 - 2 - 2 - 5 - 5 - 5 - 2);
+        assert_eq!(confirm, 50 - 2 - 5 - 2 - 2 - 5 - 5 - 5 - 2 - 2 - 2 - 2);
         let again = neighbours(50, 1);
         let other = neighbours(50, 2);
         let order = |v: &[Neighbour]| v.iter().map(|n| n.behaviour).collect::<Vec<_>>();
         assert_eq!(order(&fifty), order(&again));
         assert_ne!(order(&fifty), order(&other));
         assert_eq!(neighbours(3, 1).len(), 3);
-        let nine = neighbours(9, 9);
+        let twelve = neighbours(12, 9);
         for (behaviour, _) in MIX {
             assert!(
-                nine.iter().any(|n| n.behaviour == behaviour),
+                twelve.iter().any(|n| n.behaviour == behaviour),
                 "{behaviour:?}"
             );
         }
+    }
+
+    #[test]
+    fn members_texted_have_a_mobile_and_those_who_reply_are_scripted() {
+        let twelve = neighbours(12, 3);
+        let of = |behaviour| {
+            twelve
+                .iter()
+                .find(|n| n.behaviour == behaviour)
+                .unwrap_or_else(|| panic!("{behaviour:?}"))
+        };
+        let deaf = of(Behaviour::DeafRepliesToText);
+        assert_eq!(new_member(deaf).channel, Channel::Sms);
+        assert_eq!(deaf.number(ContactKind::Landline), None, "never called");
+        for behaviour in [
+            Behaviour::MachineThenRepliesOk,
+            Behaviour::NeverAnswersNoReply,
+        ] {
+            let member = new_member(of(behaviour));
+            assert_eq!(member.channel, Channel::VoiceThenSms);
+            let kinds: Vec<_> = member.contact_points.iter().map(|p| p.kind).collect();
+            assert_eq!(kinds, [ContactKind::Landline, ContactKind::Mobile]);
+        }
+        assert_eq!(
+            new_member(of(Behaviour::AnsweringMachine)).channel,
+            Channel::Voice
+        );
+
+        let replies = replies(&twelve);
+        let texts: Vec<(&str, &str)> = replies
+            .iter()
+            .map(|r| (r.number.as_str(), r.text.as_str()))
+            .collect();
+        let mobile = |behaviour| of(behaviour).number(ContactKind::Mobile);
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts.contains(&(mobile(Behaviour::DeafRepliesToText).unwrap_or("-"), "1")));
+        assert!(texts.contains(&(mobile(Behaviour::MachineThenRepliesOk).unwrap_or("-"), "ok")));
+        assert!(replies.iter().all(|r| r.number.starts_with("+32470")));
     }
 }

@@ -215,8 +215,12 @@ fn script(behaviour: Behaviour, i: usize, voices: &Voices, menu_pause: Duration)
             .press_on(asked, '2', method)
             .press_on(asked, '1', method),
         Behaviour::Busy => PhoneScript::refuse(486, Duration::from_millis(700)),
-        Behaviour::NeverAnswers => PhoneScript::never_answer(),
-        Behaviour::AnsweringMachine => PhoneScript {
+        // The texting behaviours' phones: what their calls meet (their texts and replies
+        // are the SMS centre's part, which `phones` does not play).
+        Behaviour::NeverAnswers | Behaviour::NeverAnswersNoReply | Behaviour::DeafRepliesToText => {
+            PhoneScript::never_answer()
+        }
+        Behaviour::AnsweringMachine | Behaviour::MachineThenRepliesOk => PhoneScript {
             ring,
             ..PhoneScript::machine(Arc::clone(&voices.greeting), true)
         },

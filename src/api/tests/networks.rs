@@ -2,7 +2,7 @@
 //! languages a network needs refusing an alert without a text in each.
 
 use super::{TestApi, urgent};
-use crate::store::Role;
+use crate::store::{InboxMeaning, InboxMessage, Role};
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
@@ -286,4 +286,77 @@ async fn a_network_lists_the_codes_it_covers_and_an_admin_sets_them() {
         .call(Method::PUT, path, Some(&coordinator), Some(set))
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_network_has_its_own_sms_sender_checked_against_the_providers_rules() {
+    let api = TestApi::new().await;
+    let admin = api.token(Role::Admin, &[]).await;
+    let named = |sender: &str| json!({"name": format!("BIN {sender}"), "sms_sender": sender});
+    let made = api
+        .call(
+            Method::POST,
+            "/v1/networks",
+            Some(&admin),
+            Some(named("BIN-Kessel")),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.body["sms_sender"], "BIN-Kessel");
+    let id = made.body["id"].as_str().expect("id").to_owned();
+    let read = api
+        .call(
+            Method::GET,
+            &format!("/v1/networks/{id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(read.body["sms_sender"], "BIN-Kessel");
+    for wrong in ["BIN-Kessel-Noord", "BIN Késsel", "0"] {
+        let refused = api
+            .call(
+                Method::POST,
+                "/v1/networks",
+                Some(&admin),
+                Some(named(wrong)),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong}");
+        assert_eq!(refused.body["errors"][0]["field"], "sms_sender", "{wrong}");
+    }
+}
+
+#[tokio::test]
+async fn the_texts_members_sent_are_read_by_their_networks_coordinators_only() {
+    let api = TestApi::new().await;
+    let member = api
+        .store
+        .members_with_number("+3250000101")
+        .await
+        .expect("members")
+        .into_iter()
+        .next();
+    let message = InboxMessage {
+        id: "inbox-1".to_owned(),
+        number: "+3250000101".to_owned(),
+        member_id: member.clone(),
+        alert_id: None,
+        text: "Wie belt er?".to_owned(),
+        meaning: InboxMeaning::Other,
+        received_at: 1_000,
+    };
+    api.store.record_inbox(&message).await.expect("kept");
+    let path = format!("/v1/networks/{}/sms-replies", api.north);
+    let coordinator = api.token(Role::Coordinator, &[&api.north]).await;
+    let read = api.call(Method::GET, &path, Some(&coordinator), None).await;
+    assert_eq!(read.status, StatusCode::OK, "{:?}", read.body);
+    assert_eq!(read.body[0]["text"], "Wie belt er?");
+    assert_eq!(read.body[0]["meaning"], "other");
+    assert_eq!(read.body[0]["member"], json!(member.map(|m| m.to_string())));
+    for role in [Role::Police, Role::Viewer] {
+        let token = api.token(role, &[&api.north]).await;
+        let refused = api.call(Method::GET, &path, Some(&token), None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{role}");
+    }
 }

@@ -136,16 +136,7 @@ async fn texts_reach_who_chose_them_and_who_a_call_missed_and_replies_confirm() 
     smsc.mobile_originated(&digits(FALLBACK), &digits(SENDER), "1");
 
     let deliveries = loop {
-        let rows: Value = client
-            .get(format!("{base}/v1/alerts/{id}/deliveries"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("GET deliveries")
-            .json()
-            .await
-            .expect("json");
-        let rows = rows.as_array().cloned().unwrap_or_default();
+        let rows = deliveries_of(&client, &base, &token, &id).await;
         let state = |name: &str| {
             rows.iter()
                 .find(|d| d["member_name"] == name)
@@ -184,19 +175,9 @@ async fn texts_reach_who_chose_them_and_who_a_call_missed_and_replies_confirm() 
 
     // The receipts are written on the texts.
     let receipts = loop {
-        let rows: Value = client
-            .get(format!("{base}/v1/alerts/{id}/deliveries"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("GET deliveries")
-            .json()
-            .await
-            .expect("json");
+        let rows = deliveries_of(&client, &base, &token, &id).await;
         let receipts: Vec<String> = rows
-            .as_array()
-            .into_iter()
-            .flatten()
+            .iter()
             .flat_map(|d| d["attempts"].as_array().cloned().unwrap_or_default())
             .filter(|a| a["channel"] == "sms")
             .filter_map(|a| a["sms_receipt"].as_str().map(str::to_owned))
@@ -204,7 +185,7 @@ async fn texts_reach_who_chose_them_and_who_a_call_missed_and_replies_confirm() 
         if receipts.len() == 2 {
             break receipts;
         }
-        assert!(clock::elapsed(started) < UNTIL_DONE, "receipts: {rows}");
+        assert!(clock::elapsed(started) < UNTIL_DONE, "receipts: {rows:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(receipts, ["delivered", "delivered"]);
@@ -261,4 +242,18 @@ async fn texts_reach_who_chose_them_and_who_a_call_missed_and_replies_confirm() 
             "a number or a text above debug in the log: {line}"
         );
     }
+}
+
+/// The alert's deliveries with their attempts.
+async fn deliveries_of(client: &reqwest::Client, base: &str, token: &str, id: &str) -> Vec<Value> {
+    let rows: Value = client
+        .get(format!("{base}/v1/alerts/{id}/deliveries"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET deliveries")
+        .json()
+        .await
+        .expect("json");
+    rows.as_array().cloned().unwrap_or_default()
 }

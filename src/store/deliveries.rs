@@ -509,6 +509,20 @@ async fn honour_early_acknowledgements(
     Ok(())
 }
 
+/// The delivery as `tx` sees it.
+pub(super) async fn delivery_in(
+    tx: &mut Transaction<'static, Any>,
+    id: &str,
+) -> Result<Delivery, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM deliveries d WHERE d.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    delivery_from(&row)
+}
+
 pub(super) fn delivery_from(row: &AnyRow) -> Result<Delivery, StoreError> {
     Ok(Delivery {
         id: DeliveryId(get(row, "id")?),

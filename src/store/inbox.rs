@@ -5,7 +5,7 @@
 //! the provider is told it arrived: a reply is never lost between the two. Receipts are
 //! written on the attempt whose part they name.
 
-use super::deliveries::{COLUMNS, Delivery, delivery_from};
+use super::deliveries::{COLUMNS, Delivery, delivery_from, delivery_in};
 use super::model::{
     AlertId, AlertState, DeliveryState, InboxMeaning, MemberId, NetworkId, ReceiptState,
 };
@@ -187,13 +187,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM deliveries d WHERE d.id = $1"
-        ))
-        .bind(&delivery)
-        .fetch_one(&mut *tx)
-        .await?;
-        let moved = delivery_from(&row)?;
+        let moved = delivery_in(&mut tx, &delivery).await?;
         self.commit(tx).await?;
         Ok(Some(moved))
     }

@@ -14,7 +14,7 @@
 //! their calls reached a voicemail or ran out of tries ([`Store::finish_call_texting`]).
 
 use super::attempts::{AttemptResult, DeliveryStep, NewAttempt};
-use super::deliveries::{COLUMNS, Delivery, delivery_from};
+use super::deliveries::{COLUMNS, Delivery, delivery_from, delivery_in};
 use super::members::quiet_hours_from;
 use super::model::{
     AlertId, AlertKind, AlertState, AttemptChannel, AttemptId, Channel, ContactKind, DeliveryId,
@@ -230,13 +230,7 @@ impl Store {
                 settle_text(&mut tx, &delivery, Some(()), DeliveryState::Failed, now).await?;
             }
         }
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM deliveries d WHERE d.id = $1"
-        ))
-        .bind(&delivery)
-        .fetch_one(&mut *tx)
-        .await?;
-        let moved = delivery_from(&row)?;
+        let moved = delivery_in(&mut tx, &delivery).await?;
         self.commit(tx).await?;
         Ok(Some(moved))
     }

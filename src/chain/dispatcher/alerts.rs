@@ -115,6 +115,8 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
                 total,
             });
             self.poke();
+            // Members who chose SMS have their text due with this page.
+            self.shared.texts_wake.notify_one();
             if members.len() < page as usize {
                 break;
             }

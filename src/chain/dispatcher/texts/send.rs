@@ -35,7 +35,9 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
             .as_ref()
             .map_or(1, |t| t.settings.concurrency.max(1));
         let sending = Arc::new(Semaphore::new(concurrency));
-        let pause = self.shared.settings.sweep.max(Duration::from_millis(100));
+        // A text due is woken for (a page of deliveries written here, a call that left one
+        // due, a retry's time); the pause only finds what another gateway made due.
+        let pause = self.shared.settings.sweep.max(Duration::from_secs(1));
         loop {
             if *stop.borrow() {
                 break;

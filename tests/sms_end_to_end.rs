@@ -19,7 +19,7 @@ mod api;
 #[path = "common/smsc.rs"]
 mod smsc;
 
-use api::token;
+use api::{deliveries_of, token};
 use buurtbel::telephony::clock;
 use phones::Phones;
 use phones::{NETWORK, write_config};
@@ -242,18 +242,4 @@ async fn texts_reach_who_chose_them_and_who_a_call_missed_and_replies_confirm() 
             "a number or a text above debug in the log: {line}"
         );
     }
-}
-
-/// The alert's deliveries with their attempts.
-async fn deliveries_of(client: &reqwest::Client, base: &str, token: &str, id: &str) -> Vec<Value> {
-    let rows: Value = client
-        .get(format!("{base}/v1/alerts/{id}/deliveries"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("GET deliveries")
-        .json()
-        .await
-        .expect("json");
-    rows.as_array().cloned().unwrap_or_default()
 }

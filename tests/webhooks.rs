@@ -268,22 +268,13 @@ async fn confirming_members(
     token: &str,
     alert: &str,
 ) -> BTreeSet<String> {
-    let deliveries: Value = client
-        .get(format!("{base}/v1/alerts/{alert}/deliveries"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("GET deliveries")
-        .json()
-        .await
-        .expect("json");
+    let rows = api::deliveries_of(client, base, token, alert).await;
     let confirming: Vec<String> = MEMBERS
         .iter()
         .enumerate()
         .filter(|(_, (_, state))| *state == DeliveryState::Acknowledged)
         .map(|(i, _)| member_name(i))
         .collect();
-    let rows = deliveries.as_array().cloned().unwrap_or_default();
     let chosen: BTreeSet<String> = rows
         .iter()
         .filter(|d| {
@@ -293,6 +284,6 @@ async fn confirming_members(
         })
         .filter_map(|d| d["member_id"].as_str().map(str::to_owned))
         .collect();
-    assert_eq!(chosen.len(), confirming.len(), "{deliveries}");
+    assert_eq!(chosen.len(), confirming.len(), "{rows:?}");
     chosen
 }

@@ -107,3 +107,22 @@ pub fn last_states(events: &[Sent]) -> BTreeMap<String, String> {
     }
     last
 }
+
+/// The alert's deliveries with their attempts.
+pub async fn deliveries_of(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+) -> Vec<Value> {
+    let rows: Value = client
+        .get(format!("{base}/v1/alerts/{id}/deliveries"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET deliveries")
+        .json()
+        .await
+        .expect("json");
+    rows.as_array().cloned().unwrap_or_default()
+}

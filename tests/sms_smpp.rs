@@ -164,7 +164,14 @@ async fn an_idle_link_dropped_is_bound_again_and_closes_with_an_unbind() {
     let sender = SmppSender::start(&config(smsc.port, PASSWORD), arrivals);
     let first = sender.send(outgoing("Een")).await.expect("bound");
     smsc.drop_links();
-    // Sent while the link is down or coming back: it waits for the new bind.
+    // Once the sender has seen the link go (a send racing the drop may meet the closed
+    // socket and be unconfirmed), a send waits for the new bind.
+    let noticed = tokio::time::timeout(Duration::from_secs(10), async {
+        while sender.is_bound() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    noticed.await.expect("the sender sees the link go");
     let second = sender.send(outgoing("Twee")).await.expect("bound again");
     let issued = smsc.stats().issued;
     assert_eq!(issued, [first.message_ids, second.message_ids].concat());

@@ -211,7 +211,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                settle_text(&mut tx, &delivery, None, DeliveryState::SmsSent, now).await?;
+                settle_text(&mut tx, &delivery, Settled::Sent, now).await?;
             }
             TextEnd::Again { at, .. } => {
                 sqlx::query(
@@ -227,7 +227,13 @@ impl Store {
                 .await?;
             }
             TextEnd::Failed { .. } => {
-                settle_text(&mut tx, &delivery, Some(()), DeliveryState::Failed, now).await?;
+                settle_text(
+                    &mut tx,
+                    &delivery,
+                    Settled::Unsent(DeliveryState::Failed),
+                    now,
+                )
+                .await?;
             }
         }
         let moved = delivery_in(&mut tx, &delivery).await?;
@@ -281,7 +287,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        settle_text(&mut tx, delivery.as_str(), Some(()), state, now).await?;
+        settle_text(&mut tx, delivery.as_str(), Settled::Unsent(state), now).await?;
         self.commit(tx).await?;
         Ok(true)
     }
@@ -391,17 +397,24 @@ async fn schedule_fallback(
     Ok(())
 }
 
-/// Moves the delivery after its text: to `state` when it had no calls (`never_called`: only
-/// from `pending`) or, for a text sent, when its calls are over (nothing scheduled, not on a
-/// call, not settled otherwise). Also marks the text sent.
+/// How a delivery's text ended.
+enum Settled {
+    /// The provider took it.
+    Sent,
+    /// None went out, and none will: a member who was never called ends in this state.
+    Unsent(DeliveryState),
+}
+
+/// Moves the delivery after its text: unsent, to the given state when it had no calls (only
+/// from `pending`); sent, to `sms_sent` when its calls are over (nothing scheduled, not on a
+/// call, not settled otherwise), marking the text sent.
 async fn settle_text(
     tx: &mut Transaction<'static, Any>,
     delivery: &str,
-    never_called: Option<()>,
-    state: DeliveryState,
+    settled: Settled,
     now: i64,
 ) -> Result<(), StoreError> {
-    let query = if never_called.is_some() {
+    let query = if let Settled::Unsent(state) = settled {
         sqlx::query(
             "UPDATE deliveries SET sms_due_at = NULL, updated_at = $2, \
              state = CASE WHEN state = $3 THEN $1 ELSE state END WHERE id = $4",
@@ -411,7 +424,7 @@ async fn settle_text(
         .bind(DeliveryState::Pending.as_str())
         .bind(delivery.to_owned())
     } else {
-        sent(state, delivery, now)
+        sent(delivery, now)
     };
     query.execute(&mut **tx).await?;
     Ok(())
@@ -419,7 +432,6 @@ async fn settle_text(
 
 /// The statement that marks a text sent; see [`settle_text`].
 fn sent(
-    state: DeliveryState,
     delivery: &str,
     now: i64,
 ) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments<'static>> {
@@ -428,7 +440,7 @@ fn sent(
          state = CASE WHEN state = $3 OR (next_try_at IS NULL AND state IN ($5, $6, $7, $8, \
          $9, $10)) THEN $1 ELSE state END WHERE id = $4",
     )
-    .bind(state.as_str())
+    .bind(DeliveryState::SmsSent.as_str())
     .bind(now)
     .bind(DeliveryState::Pending.as_str())
     .bind(delivery.to_owned())

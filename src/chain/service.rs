@@ -96,12 +96,15 @@ pub fn trunk_ledger(config: &Config) -> TrunkLedger {
     }
 }
 
-/// The number spoken on voicemail: `chain.callback_number`, else the trunk's caller ID.
+/// The number spoken on voicemail: `chain.callback_number`, else the call-back line's first
+/// number as written in `[inbound] numbers`, else the trunk's caller ID.
 pub fn callback_number(config: &Config) -> String {
-    if config.chain.callback_number.is_empty() {
-        config.trunk.caller_id.clone()
-    } else {
+    if !config.chain.callback_number.is_empty() {
         config.chain.callback_number.clone()
+    } else if let Some(line) = config.inbound.numbers.first() {
+        line.clone()
+    } else {
+        config.trunk.caller_id.clone()
     }
 }
 

@@ -139,6 +139,12 @@ pub enum ValueProblem {
     /// An SMS sender the providers' rules refuse.
     #[error("{0}")]
     Sender(String),
+    /// A phone number that is not one.
+    #[error("{0}")]
+    Number(String),
+    /// Not a network in CIDR notation nor an address.
+    #[error("`{0}` is not a network like 192.0.2.0/24 or an address")]
+    Network(String),
     /// An expiry.
     #[error(transparent)]
     Expiry(#[from] ExpiryError),

@@ -6,6 +6,7 @@
 mod api;
 mod chain;
 mod error;
+mod inbound;
 mod proxy;
 mod retention;
 pub mod retry;
@@ -18,6 +19,7 @@ pub use chain::{
     ChainConfig, DatabaseConfig, ExpiryError, InstanceConfig, QuietHoursError, parse_quiet_hours,
 };
 pub use error::{BadValue, ConfigError, ValueProblem};
+pub use inbound::InboundConfig;
 pub use proxy::{ProxyAddress, ProxyError, ProxyProblem};
 pub use retention::RetentionConfig;
 pub use sms::{SmsConfig, SmsProvider};
@@ -68,6 +70,9 @@ pub struct Config {
     /// `[sms]`: the provider text messages go through.
     #[serde(default)]
     pub sms: SmsConfig,
+    /// `[inbound]`: the call-back line members phone.
+    #[serde(default)]
+    pub inbound: InboundConfig,
 }
 
 /// `[sip]`.
@@ -294,6 +299,7 @@ impl Config {
         self.retention.check()?;
         self.webhooks.check()?;
         self.sms.check()?;
+        self.inbound.check()?;
         self.check_media()?;
         self.check_sip()
     }

@@ -29,17 +29,38 @@ pub enum Prompt {
     ListenFirst,
     /// Before the intro of a drill: "this is an exercise".
     Drill,
+    /// The call-back line's welcome before the messages a member has not confirmed.
+    CallbackGreeting,
+    /// After each message on the call-back line: 1 confirms, 2 repeats, 3 goes on.
+    CallbackMenu,
+    /// After a confirmation on the call-back line.
+    CallbackThanks,
+    /// After the last message on the call-back line.
+    CallbackGoodbye,
+    /// The call-back line for a member with no message to hear.
+    CallbackNone,
+    /// The call-back line for a number no member has.
+    CallbackUnknown,
+    /// The call-back line for a caller whose number is withheld.
+    CallbackWithheld,
 }
 
 impl Prompt {
     /// Every prompt.
-    pub const ALL: [Prompt; 6] = [
+    pub const ALL: [Prompt; 13] = [
         Prompt::Intro,
         Prompt::Menu,
         Prompt::Thanks,
         Prompt::Voicemail,
         Prompt::ListenFirst,
         Prompt::Drill,
+        Prompt::CallbackGreeting,
+        Prompt::CallbackMenu,
+        Prompt::CallbackThanks,
+        Prompt::CallbackGoodbye,
+        Prompt::CallbackNone,
+        Prompt::CallbackUnknown,
+        Prompt::CallbackWithheld,
     ];
 
     /// Its key in `prompts.toml` and its recording's file stem.
@@ -51,12 +72,20 @@ impl Prompt {
             Prompt::Voicemail => "voicemail",
             Prompt::ListenFirst => "listen_first",
             Prompt::Drill => "drill",
+            Prompt::CallbackGreeting => "callback_greeting",
+            Prompt::CallbackMenu => "callback_menu",
+            Prompt::CallbackThanks => "callback_thanks",
+            Prompt::CallbackGoodbye => "callback_goodbye",
+            Prompt::CallbackNone => "callback_none",
+            Prompt::CallbackUnknown => "callback_unknown",
+            Prompt::CallbackWithheld => "callback_withheld",
         }
     }
 }
 
-/// A language's templates. The two newer prompts may be missing from an operator's file:
-/// the project's own text in that language is spoken then.
+/// A language's templates. The prompts added after the first four (`listen_first`, `drill`
+/// and the call-back line's) may be missing from an operator's file: the project's own text
+/// in that language is spoken then.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Templates {
@@ -66,6 +95,13 @@ pub struct Templates {
     voicemail: String,
     listen_first: Option<String>,
     drill: Option<String>,
+    callback_greeting: Option<String>,
+    callback_menu: Option<String>,
+    callback_thanks: Option<String>,
+    callback_goodbye: Option<String>,
+    callback_none: Option<String>,
+    callback_unknown: Option<String>,
+    callback_withheld: Option<String>,
 }
 
 /// Where a prompt comes from.
@@ -116,6 +152,13 @@ pub fn source(
         Prompt::Voicemail => templates.voicemail.clone(),
         Prompt::ListenFirst => optional(&templates.listen_first, |t| t.listen_first),
         Prompt::Drill => optional(&templates.drill, |t| t.drill),
+        Prompt::CallbackGreeting => optional(&templates.callback_greeting, |t| t.callback_greeting),
+        Prompt::CallbackMenu => optional(&templates.callback_menu, |t| t.callback_menu),
+        Prompt::CallbackThanks => optional(&templates.callback_thanks, |t| t.callback_thanks),
+        Prompt::CallbackGoodbye => optional(&templates.callback_goodbye, |t| t.callback_goodbye),
+        Prompt::CallbackNone => optional(&templates.callback_none, |t| t.callback_none),
+        Prompt::CallbackUnknown => optional(&templates.callback_unknown, |t| t.callback_unknown),
+        Prompt::CallbackWithheld => optional(&templates.callback_withheld, |t| t.callback_withheld),
     };
     fill(&template, context)
         .map(PromptSource::Text)
@@ -166,6 +209,13 @@ pub fn builtin(language: Language) -> Templates {
         voicemail: String::new(),
         listen_first: None,
         drill: None,
+        callback_greeting: None,
+        callback_menu: None,
+        callback_thanks: None,
+        callback_goodbye: None,
+        callback_none: None,
+        callback_unknown: None,
+        callback_withheld: None,
     })
 }
 

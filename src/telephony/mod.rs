@@ -5,6 +5,7 @@
 //! clock crate, the one place the process reads it) and touches sockets. It knows calls and
 //! registrations, not alerts or members.
 
+pub mod answering;
 pub mod clock;
 pub mod control;
 pub mod dialer;

@@ -15,7 +15,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("speech", &[]),
     ("cap", &[]),
     ("members", &["number", "speech"]),
-    ("config", &["speech"]),
+    ("config", &["number", "speech"]),
     ("store", &["members", "number", "speech"]),
     ("telephony", &["config"]),
     ("sms", &["config", "number", "speech", "store"]),

@@ -10,6 +10,7 @@ use std::time::Duration;
 mod answer;
 mod dialog;
 mod refuse;
+mod robustness;
 
 /// Where the trunk's packets come from (behind NAT: its Via says 10.0.0.7:5060).
 const TRUNK: &str = "198.51.100.9:40000";

@@ -153,7 +153,8 @@ mod tests {
 
     fn offer(m_lines: &str) -> String {
         format!(
-            "v=0\r\no=- 7 7 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n{m_lines}"
+            "v=0\r\no=- 7 7 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\n\
+             t=0 0\r\n{m_lines}"
         )
     }
 

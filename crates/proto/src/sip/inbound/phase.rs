@@ -1,9 +1,9 @@
 //! The phases of an incoming call, each holding what only it needs.
 //!
-//! `Offered` (the INVITE is in: 100, perhaps 180) goes to `Accepting` (our 2xx is out),
-//! or `Rejecting` (a non-2xx is out: the driver's, or 487 after CANCEL or an early BYE); a
-//! call always ends after a final response. `Accepting` goes to `Talking` (the ACK, with usable media),
-//! `HangingUp` (the ACK without usable media, no ACK at all, or the driver hung up
+//! `Offered` (the INVITE is in: 100, perhaps 180) goes to `Accepting` (our 2xx is out) or
+//! `Rejecting` (a non-2xx is out: the driver's, or 487 after CANCEL or an early BYE); a call
+//! always ends after a final response. `Accepting` goes to `Talking` (the ACK, with usable
+//! media), `HangingUp` (the ACK without usable media, no ACK at all, or the driver hung up
 //! meanwhile) or `Ended` (the caller's BYE). `Talking` goes to `HangingUp` (our BYE) or
 //! `Ended` (theirs); `HangingUp` and `Rejecting` to `Ended`. Phases only move forward.
 

@@ -37,7 +37,8 @@ const BAD_LINES: &[&str] = &[
 const BAD_BODIES: &[&str] = &[
     "",
     "v=0\r\n",
-    "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 65535 RTP/AVP 8 255\r\n",
+    "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n\
+     m=audio 65535 RTP/AVP 8 255\r\n",
     "v=0\r\no=- 1 1 IN IP9 h\r\ns=-\r\nc=IN IP4 999.1.1.1/x\r\nt=0 0\r\nm=audio 1 RTP/AVP\r\n",
     "m=audio 30000 RTP/AVP 8\r\na=rtpmap:101\r\na=rtpmap:x telephone-event/8000\r\n",
     "\u{0}\u{ff}\r\n\r\n",

@@ -1,12 +1,13 @@
 //! Dialog state (RFC 3261 §12): the identifiers, route set, remote target and CSeq counters
-//! that requests inside a call are built from.
+//! that requests inside a call are built from, on the calling side (from our INVITE and its
+//! 2xx) and on the called side (from the far end's INVITE and our tag).
 
 use crate::sip::header::{HeaderError, NameAddr, Via};
 use crate::sip::message::{Request, Response};
 use crate::sip::method::Method;
 use crate::sip::uri::Uri;
 
-/// An established (confirmed) dialog on the calling side.
+/// A dialog, seen from our side: `local` is us, `remote` the far end, whichever side called.
 #[derive(Debug, Clone)]
 pub struct Dialog {
     /// The Call-ID.
@@ -45,6 +46,33 @@ impl Dialog {
             remote_target,
             route_set,
             local_cseq: invite.headers.cseq()?.seq,
+        })
+    }
+
+    /// The dialog our response to the far end's INVITE creates, with `local_tag` in our To
+    /// (§12.1.1): the route set is the INVITE's Record-Route in order, the remote target its
+    /// Contact, and our own CSeq counter starts afresh.
+    pub fn from_invite(invite: &Request, local_tag: &str) -> Result<Dialog, HeaderError> {
+        let mut local = invite.headers.to()?;
+        local.params.set("tag", Some(local_tag.to_owned()));
+        let remote = invite.headers.from()?;
+        if remote.tag().is_none() {
+            return Err(HeaderError::Malformed("From"));
+        }
+        let remote_target = invite
+            .headers
+            .contacts()?
+            .into_iter()
+            .next()
+            .map(|c| c.uri)
+            .ok_or(HeaderError::Missing("Contact"))?;
+        Ok(Dialog {
+            call_id: invite.headers.call_id()?.to_owned(),
+            local,
+            remote,
+            remote_target,
+            route_set: invite.headers.record_routes()?,
+            local_cseq: 0,
         })
     }
 
@@ -165,6 +193,32 @@ mod tests {
         let dialog = Dialog::from_answer(&invite(), &answer("")).unwrap();
         let ack = dialog.ack(&via(), 7);
         assert_eq!(ack.headers.cseq().unwrap().to_string(), "7 ACK");
+    }
+
+    #[test]
+    fn called_side_keeps_record_route_in_order_and_counts_its_own_cseq() {
+        let text = "INVITE sip:+3212345678@gw.test SIP/2.0\r\n\
+            Via: SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bK9\r\n\
+            Record-Route: <sip:p1.test;lr>, <sip:p2.test;lr>\r\n\
+            From: <sip:+32470000001@trunk.test>;tag=caller\r\nTo: <sip:+3212345678@gw.test>\r\n\
+            Call-ID: c2\r\nCSeq: 41 INVITE\r\nContact: <sip:caller@198.51.100.9:5070>\r\n\r\n";
+        let Message::Request(invite) = parse_datagram(text.as_bytes()).unwrap() else {
+            panic!()
+        };
+        let mut dialog = Dialog::from_invite(&invite, "ours").unwrap();
+        let bye = dialog.request(Method::Bye, &via());
+        assert_eq!(bye.uri.to_string(), "sip:caller@198.51.100.9:5070");
+        let routes: Vec<_> = bye.headers.all("route").collect();
+        assert_eq!(routes, ["<sip:p1.test;lr>", "<sip:p2.test;lr>"]);
+        assert_eq!(bye.headers.from().unwrap().tag(), Some("ours"));
+        assert_eq!(bye.headers.to().unwrap().tag(), Some("caller"));
+        assert_eq!(bye.headers.cseq().unwrap().seq, 1);
+        let mut in_dialog = invite.clone();
+        in_dialog
+            .headers
+            .set("To", "<sip:+3212345678@gw.test>;tag=ours");
+        assert!(dialog.matches(&in_dialog));
+        assert!(!dialog.matches(&invite), "no To tag: not in the dialog");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! SIP signalling without I/O: messages, transactions, dialogs, digest authentication and the
-//! outbound call state machine.
+//! SIP signalling without I/O: messages, transactions, dialogs, digest authentication, the
+//! outbound call state machine and the incoming one.
 //!
 //! Nothing here touches a socket, a task or a clock: inputs arrive through `handle_*` methods
 //! with the current time as an argument, and outputs are drained with `poll_*` methods.
@@ -9,6 +9,7 @@ pub mod call;
 pub mod dialog;
 pub mod digest;
 pub mod header;
+pub mod inbound;
 pub mod message;
 pub mod method;
 pub mod register;

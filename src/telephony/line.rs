@@ -27,7 +27,7 @@ use crate::telephony::pending::{Made, PendingProgram};
 use buurtbel_proto::media::audio::EncodedProgram;
 use buurtbel_proto::media::program::ProgramSettings;
 use buurtbel_proto::media::rtp::SenderStart;
-use buurtbel_proto::media::session::{MediaEvent, MediaSession, SessionSetup};
+use buurtbel_proto::media::session::{MediaEvent, MediaSession, Script, SessionSetup};
 use buurtbel_proto::sip::call::{Call, CallEvent, CallReport, PROBE_TIMEOUT, Transmit};
 use buurtbel_proto::sip::sdp::{Answer, TELEPHONE_EVENT_PT};
 use buurtbel_proto::time::Instant;
@@ -368,8 +368,10 @@ fn new_session(
     let payload_type = answer.codec.payload_type();
     let mut rng = rand::rng();
     let setup = SessionSetup {
-        audio: program.for_payload_type(payload_type),
-        settings: context.settings,
+        script: Script::Alert {
+            audio: program.for_payload_type(payload_type),
+            settings: context.settings,
+        },
         rtp: SenderStart {
             ssrc: rng.random(),
             sequence: rng.random(),

@@ -9,6 +9,7 @@
 use crate::telephony::clock;
 use crate::telephony::pacer::{PacedMedia, Pacer};
 use buurtbel_proto::media::amd::Answerer;
+use buurtbel_proto::media::playlist::ItemOutcome;
 use buurtbel_proto::media::session::{Digit, MediaEnd, MediaEvent, MediaSession, MediaStats};
 use buurtbel_proto::outcome::Heard;
 use buurtbel_proto::time::Instant;
@@ -30,6 +31,8 @@ pub struct MediaReport {
     pub message_starts: u32,
     /// The program accepted a `1` as the confirmation.
     pub confirmed: bool,
+    /// What became of each item of a call-back playlist; empty for an alert call.
+    pub items: Vec<ItemOutcome>,
     /// Why the media ended.
     pub end: Option<MediaEnd>,
     /// The far end's audio, when the line asked for it.
@@ -46,6 +49,7 @@ impl MediaReport {
             digits: session.digits().to_vec(),
             message_starts: session.message_starts(),
             confirmed: session.confirmed(),
+            items: session.items().to_vec(),
             end: session.end(),
             recording: session.recording().map(<[i16]>::to_vec),
             machine: session.answerer(),

@@ -21,6 +21,8 @@ const ACK: Option<MediaEnd> = Some(MediaEnd::Program(ProgramEnd::Acknowledged));
 const NO_ACK: Option<MediaEnd> = Some(MediaEnd::Program(ProgramEnd::AnsweredNoAck));
 const VOICEMAIL: Option<MediaEnd> = Some(MediaEnd::Program(ProgramEnd::Voicemail));
 const HUNG_UP: Option<MediaEnd> = Some(MediaEnd::Stopped);
+/// A call-back playlist's end: an alert call never sees it, and it confirms nothing.
+const PLAYLIST: Option<MediaEnd> = Some(MediaEnd::Playlist);
 
 /// Every SIP ending the call state machine produces, with the statuses that lead to it.
 fn sip_endings() -> Vec<(Outcome, Option<u16>)> {
@@ -55,6 +57,7 @@ fn program_reports() -> Vec<Option<Heard>> {
         // The member hung up during the thank-you, or before confirming.
         heard(true, HUNG_UP),
         heard(false, HUNG_UP),
+        heard(false, PLAYLIST),
     ]
 }
 
@@ -85,7 +88,7 @@ fn every_sip_ending_with_every_program_report() {
             cases += 1;
         }
     }
-    assert_eq!(cases, 14 * 7);
+    assert_eq!(cases, 14 * 8);
 }
 
 #[test]
@@ -98,6 +101,7 @@ fn the_answered_cases_by_name() {
         (heard(false, HUNG_UP), AttemptOutcome::AnsweredNoAck),
         (heard(false, NO_ACK), AttemptOutcome::AnsweredNoAck),
         (heard(false, VOICEMAIL), AttemptOutcome::Voicemail),
+        (heard(false, PLAYLIST), AttemptOutcome::AnsweredNoAck),
     ];
     for (program, outcome) in table {
         assert_eq!(attempt_outcome(&answered, program), outcome, "{program:?}");

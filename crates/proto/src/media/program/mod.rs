@@ -165,12 +165,7 @@ impl Program {
         if let Segment::Over(_) = self.segment {
             return None;
         }
-        let mut frame = [self.audio.silence; FRAME_BYTES];
-        let source = self.current();
-        let end = (self.offset + FRAME_BYTES).min(source.len());
-        if let Some(chunk) = source.get(self.offset..end) {
-            frame[..chunk.len()].copy_from_slice(chunk);
-        }
+        let frame = frame_at(self.current(), self.offset, self.audio.silence);
         if !self.listening() {
             self.offset += FRAME_BYTES;
         }
@@ -244,6 +239,13 @@ impl Program {
         self.message_starts
     }
 
+    /// True once the message has played to its end at least once, its last frame included:
+    /// from then on a `1` confirms.
+    pub fn heard_message(&self) -> bool {
+        self.message_heard
+            || (self.segment == Segment::Message && self.offset >= self.audio.message.len())
+    }
+
     fn listening(&self) -> bool {
         matches!(self.segment, Segment::Listen | Segment::AwaitRecording)
     }
@@ -278,12 +280,6 @@ impl Program {
             }
             _ => {}
         }
-    }
-
-    /// The message has played to its end at least once, its last frame included.
-    fn heard_message(&self) -> bool {
-        self.message_heard
-            || (self.segment == Segment::Message && self.offset >= self.audio.message.len())
     }
 
     /// Interrupts with the "listen first" prompt; what was playing resumes after it. While
@@ -368,6 +364,16 @@ impl Program {
         self.segment = segment;
         self.offset = 0;
     }
+}
+
+/// The 20 ms frame of `source` from `offset`, padded with `silence` past its end.
+pub(crate) fn frame_at(source: &[u8], offset: usize, silence: u8) -> [u8; FRAME_BYTES] {
+    let mut frame = [silence; FRAME_BYTES];
+    let end = offset.saturating_add(FRAME_BYTES).min(source.len());
+    if let Some(chunk) = source.get(offset..end) {
+        frame[..chunk.len()].copy_from_slice(chunk);
+    }
+    frame
 }
 
 #[cfg(test)]

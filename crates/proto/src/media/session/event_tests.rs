@@ -1,13 +1,11 @@
 //! What the session says through `poll_event`, and when.
 
-use super::tests::{PHONE, Phone, setup};
+use super::tests::{PHONE, Phone, listening, setup, with_message};
 use super::*;
-use crate::media::program::FRAME_BYTES;
-use std::sync::Arc;
 
 /// Runs the session on its grid, feeding `input(ms)` from the phone, and returns every event
 /// with the millisecond it was drained at.
-fn events(
+pub(super) fn events(
     session: &mut MediaSession,
     start: Instant,
     until_ms: u64,
@@ -80,8 +78,7 @@ fn a_stopped_session_says_its_end_once_and_nothing_after() {
 #[test]
 fn silence_is_said_after_each_stretch_without_rtp() {
     let start = Instant::ZERO;
-    let mut long = setup();
-    long.audio.message = Arc::from(vec![0x11u8; FRAME_BYTES * 3000]);
+    let mut long = with_message(3000);
     long.silence = Duration::from_secs(4);
     let mut session = MediaSession::new(start, start, long);
     let mut phone = Phone::new();
@@ -105,9 +102,7 @@ fn silence_is_said_after_each_stretch_without_rtp() {
 #[test]
 fn the_answering_machine_verdict_is_said_once() {
     let start = Instant::ZERO;
-    let mut listening = setup();
-    listening.settings.machine_detection = Some(crate::media::amd::DetectorSettings::default());
-    let mut session = MediaSession::new(start, start, listening);
+    let mut session = MediaSession::new(start, start, listening());
     let mut phone = Phone::new();
     let said = events(&mut session, start, 60_000, |_| {
         vec![phone.audio(&[0; 160])]

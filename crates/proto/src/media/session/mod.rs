@@ -1,11 +1,13 @@
-//! One answered call's media, sans-IO: the program's audio out as paced RTP, the member's
+//! One answered call's media, sans-IO: the [`Script`]'s audio out as paced RTP, the member's
 //! audio in, and keys from any of the three paths — RFC 4733 events, SIP INFO, in-band tones.
-//! The member's audio also goes to the program, whose answering-machine detector listens to
-//! it right after the answer.
+//! The script is an alert call's program or a call-back playlist. The member's audio also goes
+//! to the program, whose answering-machine detector listens to it right after the answer; a
+//! playlist (the member called us) has no detector and hears only keys.
 //!
 //! The session is owned by one task, which feeds it datagrams and INFO keys with the time and
 //! drains what it has to say with [`MediaSession::poll_event`]: each key, the member's
-//! confirmation, the answering-machine verdict, a silence worth asking about, and its end.
+//! confirmation (of the program, or of each playlist item), the answering-machine verdict, a
+//! silence worth asking about, and its end.
 //!
 //! Silence from the far end does not end the session: phones with silence suppression send
 //! nothing (or RFC 3389 comfort noise) while the member listens. After
@@ -22,13 +24,19 @@ use crate::media::amd::Answerer;
 use crate::media::dtmf_relay::digit_from_info;
 use crate::media::g711;
 use crate::media::inband::InbandDetector;
-use crate::media::program::{FRAME, Program, ProgramAudio, ProgramEnd, ProgramSettings};
+use crate::media::playlist::ItemOutcome;
+use crate::media::program::{FRAME, ProgramEnd};
 use crate::media::rfc4733::EventTracker;
 use crate::media::rtp::{MediaPeer, RtpReceiver, RtpSender, SenderStart};
 use crate::time::Instant;
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
+
+mod script;
+
+use script::Player;
+pub use script::Script;
 
 /// Two reports of the same key closer than this are one press.
 pub const SAME_KEY_WINDOW: Duration = Duration::from_millis(400);
@@ -61,6 +69,8 @@ pub struct Digit {
 pub enum MediaEnd {
     /// The program finished this way.
     Program(ProgramEnd),
+    /// The call-back playlist played to its end.
+    Playlist,
     /// The call ended on the signalling side (a BYE) and the media with it.
     Stopped,
 }
@@ -73,6 +83,9 @@ pub enum MediaEvent {
     /// The program accepted the member's `1` after the message was heard through; said once,
     /// before the thank-you plays.
     Confirmed,
+    /// The playlist accepted the member's `1` for this item (its index) after its message was
+    /// heard through; said once per item, before the thank-you plays.
+    ItemConfirmed(usize),
     /// The answering-machine detector decided who answered; said once.
     Answerer(Answerer),
     /// No RTP came from the far end for [`SessionSetup::silence`].
@@ -84,10 +97,9 @@ pub enum MediaEvent {
 /// What a session needs.
 #[derive(Debug, Clone)]
 pub struct SessionSetup {
-    /// The segments, encoded in the negotiated codec.
-    pub audio: ProgramAudio,
-    /// Menu rounds, key wait, and whether to listen for an answering machine first.
-    pub settings: ProgramSettings,
+    /// What to play: an alert call's program or a call-back playlist, with its audio encoded
+    /// in the negotiated codec.
+    pub script: Script,
     /// Our SSRC, first sequence and timestamp, payload type.
     pub rtp: SenderStart,
     /// Payload types that carry telephone-events towards us: the one we offered, and the
@@ -129,7 +141,7 @@ pub struct MediaStats {
 /// One call's media.
 #[derive(Debug)]
 pub struct MediaSession {
-    program: Program,
+    player: Player,
     sender: RtpSender,
     receiver: RtpReceiver,
     events: EventTracker,
@@ -165,7 +177,7 @@ impl MediaSession {
         let payload_type = setup.rtp.payload_type;
         let events = EventTracker::new(&setup.telephone_events);
         MediaSession {
-            program: Program::new(setup.audio, setup.settings),
+            player: Player::new(setup.script),
             sender: RtpSender::new(setup.rtp).unwrap_or_else(|_| {
                 RtpSender::new(SenderStart {
                     payload_type: 8,
@@ -214,7 +226,7 @@ impl MediaSession {
             for digit in self.inband.process(&self.samples) {
                 self.key(now, digit, DigitPath::Inband);
             }
-            self.program.handle_audio(&self.samples);
+            self.player.handle_audio(&self.samples);
             if let Some(recording) = self.recording.as_mut().filter(|r| r.len() < MAX_RECORDING) {
                 recording.extend_from_slice(&self.samples);
             }
@@ -237,14 +249,14 @@ impl MediaSession {
     }
 
     /// Writes the next due packet into `out` and returns where to send it; `None` when no
-    /// packet is due at `now` (or the program is over).
+    /// packet is due at `now` (or the script is over).
     pub fn poll_packet(&mut self, now: Instant, out: &mut Vec<u8>) -> Option<SocketAddr> {
         self.check_silence(now);
         if self.ended.is_some() || now < self.next_packet {
             return None;
         }
-        let Some(frame) = self.program.next_frame() else {
-            self.ended = self.program.end().map(MediaEnd::Program);
+        let Some(frame) = self.player.next_frame() else {
+            self.ended = self.player.end();
             self.take_news();
             return None;
         };
@@ -294,19 +306,26 @@ impl MediaSession {
     }
 
     /// True once the program accepted a `1` as the member's confirmation (see
-    /// [`crate::media::program`] for the rule); set before the thank-you plays.
+    /// [`crate::media::program`] for the rule); set before the thank-you plays. Always false
+    /// for a playlist: see [`MediaSession::items`].
     pub fn confirmed(&self) -> bool {
-        self.program.confirmed()
+        self.player.confirmed()
     }
 
-    /// How many times the message has started playing.
+    /// What became of each playlist item so far; empty for an alert call's program.
+    pub fn items(&self) -> &[ItemOutcome] {
+        self.player.items()
+    }
+
+    /// How many times the message has started playing; for a playlist, every item's message
+    /// counted.
     pub fn message_starts(&self) -> u32 {
-        self.program.message_starts()
+        self.player.message_starts()
     }
 
     /// Who answered, once the program's detector decided; `None` without detection.
     pub fn answerer(&self) -> Option<Answerer> {
-        self.program.answerer()
+        self.player.answerer()
     }
 
     /// The far end's audio, when recording was asked for.
@@ -318,7 +337,7 @@ impl MediaSession {
     pub fn stats(&self) -> MediaStats {
         let received = self.receiver.stats();
         MediaStats {
-            played: self.program.played(),
+            played: self.player.played(),
             sent: self.sent,
             send_errors: self.send_errors,
             received: received.map_or(0, |s| s.received),
@@ -341,16 +360,19 @@ impl MediaSession {
         let key = Digit { digit, via, at_ms };
         self.digits.push(key);
         self.news.push_back(MediaEvent::Key(key));
-        self.program.handle_digit(digit);
+        self.player.handle_digit(digit);
     }
 
-    /// Queues what the program decided since last asked, each once, the end last.
+    /// Queues what the script decided since last asked, each once, the end last.
     fn take_news(&mut self) {
-        if self.program.confirmed() && !self.told.confirmed {
+        if self.player.confirmed() && !self.told.confirmed {
             self.told.confirmed = true;
             self.news.push_back(MediaEvent::Confirmed);
         }
-        if let Some(answerer) = self.program.answerer().filter(|_| !self.told.answerer) {
+        while let Some(item) = self.player.take_confirmed_item() {
+            self.news.push_back(MediaEvent::ItemConfirmed(item));
+        }
+        if let Some(answerer) = self.player.answerer().filter(|_| !self.told.answerer) {
             self.told.answerer = true;
             self.news.push_back(MediaEvent::Answerer(answerer));
         }
@@ -378,6 +400,8 @@ fn decode(payload_type: u8, byte: u8) -> i16 {
 
 #[cfg(test)]
 mod event_tests;
+#[cfg(test)]
+mod playlist_tests;
 #[cfg(test)]
 mod source_tests;
 #[cfg(test)]

@@ -1,28 +1,49 @@
 //! Tests of the parent module.
 
 use super::*;
-use crate::media::program::FRAME_BYTES;
+use crate::media::program::{FRAME_BYTES, ProgramAudio, ProgramSettings};
 use crate::media::rtp::RtpPacket;
 use std::sync::Arc;
 
 pub(super) const PHONE: &str = "127.0.0.9:7000";
 
+/// An alert call: message 10 frames, menu 5, two rounds with a 200 ms wait, no detection.
 pub(super) fn setup() -> SessionSetup {
+    with_message(10)
+}
+
+/// [`setup`] with a message `frames` long.
+pub(super) fn with_message(frames: usize) -> SessionSetup {
+    let audio = ProgramAudio {
+        intro: Arc::from(vec![]),
+        message: Arc::from(vec![0x11u8; FRAME_BYTES * frames]),
+        menu: Arc::from(vec![0x22u8; FRAME_BYTES * 5]),
+        thanks: Arc::from(vec![0x33u8; FRAME_BYTES * 2]),
+        listen_first: Arc::from(vec![0x55u8; FRAME_BYTES * 2]),
+        voicemail: Arc::from(vec![0x44u8; FRAME_BYTES * 3]),
+        silence: 0xD5,
+    };
+    let settings = ProgramSettings {
+        menu_rounds: 2,
+        key_wait: Duration::from_millis(200),
+        machine_detection: None,
+    };
+    setup_for(Script::Alert { audio, settings })
+}
+
+/// [`setup`] listening for an answering machine first.
+pub(super) fn listening() -> SessionSetup {
+    let mut setup = setup();
+    if let Script::Alert { settings, .. } = &mut setup.script {
+        settings.machine_detection = Some(crate::media::amd::DetectorSettings::default());
+    }
+    setup
+}
+
+/// A session playing `script` to [`PHONE`].
+pub(super) fn setup_for(script: Script) -> SessionSetup {
     SessionSetup {
-        audio: ProgramAudio {
-            intro: Arc::from(vec![]),
-            message: Arc::from(vec![0x11u8; FRAME_BYTES * 10]),
-            menu: Arc::from(vec![0x22u8; FRAME_BYTES * 5]),
-            thanks: Arc::from(vec![0x33u8; FRAME_BYTES * 2]),
-            listen_first: Arc::from(vec![0x55u8; FRAME_BYTES * 2]),
-            voicemail: Arc::from(vec![0x44u8; FRAME_BYTES * 3]),
-            silence: 0xD5,
-        },
-        settings: ProgramSettings {
-            menu_rounds: 2,
-            key_wait: Duration::from_millis(200),
-            machine_detection: None,
-        },
+        script,
         rtp: SenderStart {
             ssrc: 0xABCD,
             sequence: 65_530,
@@ -151,6 +172,8 @@ fn plays_the_program_and_ends_answered_no_ack() {
     assert_eq!(tenth.sequence, 3, "sequence wraps");
     assert_eq!(tenth.timestamp, 1000 + 9 * 160);
     assert_eq!(session.stats().played, FRAME * 40);
+    assert_eq!(session.items(), [], "a program has no items");
+    assert!(!session.confirmed());
     assert_eq!(
         session.recording().unwrap().len(),
         160 * 41,
@@ -268,9 +291,7 @@ fn a_silent_far_end_hears_the_whole_program_however_long() {
     // suppression): the program plays to its end; whether the far end is still there is
     // the signalling's question.
     let start = Instant::ZERO;
-    let mut long = setup();
-    long.audio.message = Arc::from(vec![0x11u8; FRAME_BYTES * 3000]);
-    let mut session = MediaSession::new(start, start, long);
+    let mut session = MediaSession::new(start, start, with_message(3000));
     let sent = run(&mut session, start, 120_000, |_| vec![]);
     assert_eq!(
         session.end(),
@@ -284,9 +305,7 @@ fn a_silent_far_end_hears_the_whole_program_however_long() {
 fn comfort_noise_counts_as_heard() {
     // RFC 3389 comfort noise (PT 13) every 200 ms for 3 s, then nothing.
     let start = Instant::ZERO;
-    let mut long = setup();
-    long.audio.message = Arc::from(vec![0x11u8; FRAME_BYTES * 300]);
-    let mut session = MediaSession::new(start, start, long);
+    let mut session = MediaSession::new(start, start, with_message(300));
     let mut sequence = 100u16;
     run(&mut session, start, 5_000, |ms| {
         if ms < 3_000 && ms % 200 == 0 {
@@ -303,12 +322,6 @@ fn comfort_noise_counts_as_heard() {
     });
     assert_eq!(session.last_heard(), start + Duration::from_millis(2_800));
     assert_eq!(session.stats().received, 0, "comfort noise is not audio");
-}
-
-fn listening() -> SessionSetup {
-    let mut setup = setup();
-    setup.settings.machine_detection = Some(crate::media::amd::DetectorSettings::default());
-    setup
 }
 
 #[test]

@@ -90,8 +90,8 @@ pub use member_rows::{MAX_PHONES, consent_at, consent_day, refused_row};
 pub use members::{ContactPoint, Member};
 pub use model::{
     AckHow, AlertId, AlertKind, AlertState, AreaScheme, AttemptChannel, AttemptId, Channel,
-    ContactKind, DeliveryId, DeliveryState, InboxMeaning, LANGUAGES, MemberId, MemberStatus,
-    NetworkId, NetworkKind, QuietHours, ReceiptState, Role, TokenId, UnknownText,
+    ContactKind, DeliveryId, DeliveryState, Identification, InboxMeaning, LANGUAGES, MemberId,
+    MemberStatus, NetworkId, NetworkKind, QuietHours, ReceiptState, Role, TokenId, UnknownText,
 };
 pub use networks::{Network, NewNetwork, missing_languages};
 pub use notices::{Notice, Notices};

@@ -226,6 +226,7 @@ async fn each_member_has_their_last_try_and_confirmation() {
         assert_eq!(
             twee.last_try,
             Some(LastTry {
+                channel: AttemptChannel::Voice,
                 started_at: T0 + MINUTE,
                 ended_at: Some(T0 + MINUTE + 30_000),
                 outcome: Some("no_answer".into()),

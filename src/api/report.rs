@@ -1,7 +1,8 @@
 //! `GET /v1/alerts/{id}/report.csv`: one line per member of the alert, as `alert show
 //! --members` prints them, for the police's file: name, number masked to its country code and
-//! last two digits, final state, tries, confirmation, and the last try. A report holds
-//! personal data; each one is written to the audit log.
+//! last two digits, final state, tries, confirmation, and the last try (a call, an SMS, or a
+//! message the member heard on the call-back line). A report holds personal data; each one
+//! is written to the audit log.
 
 use super::ApiState;
 use super::alerts::visible;
@@ -16,7 +17,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 
 /// The columns, in order.
-pub const HEADER: [&str; 9] = [
+pub const HEADER: [&str; 10] = [
     "name",
     "number",
     "state",
@@ -26,6 +27,7 @@ pub const HEADER: [&str; 9] = [
     "last_try_at",
     "last_outcome",
     "last_sip_status",
+    "last_channel",
 ];
 
 /// The alert's report.
@@ -88,6 +90,8 @@ fn write(members: &[MemberResult]) -> Result<String, csv::Error> {
             last.and_then(|t| t.outcome.clone()).unwrap_or_default(),
             last.and_then(|t| t.sip_status)
                 .map(|s| s.to_string())
+                .unwrap_or_default(),
+            last.map(|t| t.channel.as_str().to_owned())
                 .unwrap_or_default(),
         ])?;
     }

@@ -181,9 +181,11 @@ impl DeliveryView {
 pub struct AttemptView {
     /// 1 for the first.
     pub seq: i64,
-    /// `voice` or `sms`.
+    /// `voice`, `sms`, or `callback` (a message the member heard when they phoned the
+    /// call-back line: not a try).
     pub channel: String,
-    /// The number dialled, E.164; `removed` once `[retention] attempts` has passed.
+    /// The number dialled (for a call-back, the caller's), E.164; `removed` once
+    /// `[retention] attempts` has passed.
     pub number: String,
     /// When it began.
     pub started_at: String,

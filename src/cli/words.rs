@@ -5,7 +5,7 @@
 //! noun (`1 call`, `2 calls`). The JSON keeps the stored codes instead, which do not change
 //! with the wording.
 
-use crate::store::{AckHow, AttemptResult, DeliveryState};
+use crate::store::{AckHow, AttemptResult, DeliveryState, HUNG_UP};
 use buurtbel_proto::quiet::brussels;
 
 /// A delivery state in words, as the demo's totals say them.
@@ -39,14 +39,27 @@ pub fn confirmed_how(how: AckHow) -> &'static str {
 }
 
 /// An attempt's recorded outcome in words: the dispatcher records a delivery state's text,
-/// `answered`, or `interrupted` for a call a stopped gateway left behind.
+/// `answered`, or `interrupted` for a call a stopped gateway left behind; the call-back line
+/// `hung_up` for a message the caller did not hear to its end.
 pub fn outcome(outcome: &str) -> String {
     if let Ok(as_state) = outcome.parse::<DeliveryState>() {
         return state(as_state).to_owned();
     }
     match outcome {
         "interrupted" => "interrupted (its gateway stopped)".to_owned(),
+        HUNG_UP => "hung up before the message ended".to_owned(),
         other => other.replace('_', " "),
+    }
+}
+
+/// What a message played on the call-back line came to, in words.
+pub fn callback(outcome: &str) -> String {
+    match outcome.parse::<DeliveryState>() {
+        Ok(DeliveryState::Acknowledged) => "confirmed on the call-back line".to_owned(),
+        Ok(DeliveryState::AnsweredNoAck) => {
+            "heard on the call-back line without confirming".to_owned()
+        }
+        _ => format!("called back, {}", self::outcome(outcome)),
     }
 }
 
@@ -144,6 +157,15 @@ mod tests {
         assert_eq!(outcome("answered_no_ack"), "answered without confirming");
         assert_eq!(outcome("answered"), "answered");
         assert_eq!(outcome("something_new"), "something new");
+        assert_eq!(outcome("hung_up"), "hung up before the message ended");
+        assert_eq!(
+            callback("answered_no_ack"),
+            "heard on the call-back line without confirming"
+        );
+        assert_eq!(
+            callback("hung_up"),
+            "called back, hung up before the message ended"
+        );
         assert_eq!(sip_status(486), "SIP 486 Busy Here");
         assert_eq!(sip_status(499), "SIP 499");
     }

@@ -15,10 +15,16 @@
 //! a fact), but moves the delivery only if it is still `calling`: an acknowledgement or a
 //! cancellation committed during the call wins. When the alert stopped sending meanwhile the
 //! outcome is recorded without a next try.
+//!
+//! A delivery's attempts are numbered (`seq`) 1, 2, … in the order they began: its tries
+//! (`deliveries.attempts`) and the messages the call-back line played to the member
+//! (`deliveries.callbacks`, see `callback.rs`) together. A call-back is not a try, so it
+//! never appears among the calls in flight a restart finishes as failed.
 
 use super::deliveries::Delivery;
 use super::model::{
-    AlertId, AlertState, AttemptChannel, AttemptId, DeliveryId, DeliveryState, MemberId,
+    AlertId, AlertState, AttemptChannel, AttemptId, DeliveryId, DeliveryState, Identification,
+    MemberId,
 };
 use super::rows::{get, narrow, new_id, parse, placeholders};
 use super::{Backend, Store, StoreError};
@@ -34,11 +40,14 @@ pub struct Attempt {
     pub delivery_id: DeliveryId,
     /// 1 for the delivery's first attempt, and so on.
     pub seq: i64,
-    /// Call or SMS.
+    /// Call, SMS, or a message played on the call-back line.
     pub channel: AttemptChannel,
-    /// The number dialled, E.164; [`super::REMOVED_NUMBER`] once the retention purge
-    /// removed it.
+    /// The number dialled, E.164 (on the call-back line the caller's);
+    /// [`super::REMOVED_NUMBER`] once the retention purge removed it.
     pub number: String,
+    /// On the call-back line, how the caller's number was known; `None` for calls and
+    /// texts out.
+    pub identified_by: Option<Identification>,
     /// When it began.
     pub started_at: i64,
     /// How it ended; `None` while in flight (or when a crash interrupted it).
@@ -92,7 +101,7 @@ pub struct InFlight {
 
 pub(super) const COLUMNS: &str = "t.id, t.delivery_id, t.seq, t.channel, t.number, t.started_at, \
                        t.ended_at, t.sip_status, t.outcome, t.ring_ms, t.talk_ms, t.digits, \
-                       t.machine, t.sms_id, t.sms_receipt";
+                       t.machine, t.sms_id, t.sms_receipt, t.identified_by";
 
 impl Store {
     /// Moves the delivery to `calling` and records a new attempt, in one transaction, if the
@@ -148,6 +157,7 @@ impl Store {
                 seq,
                 channel,
                 number,
+                identified_by: None,
                 now,
             };
             self.insert_attempt(&mut tx, &attempt).await?;
@@ -211,15 +221,19 @@ impl Store {
         Ok(moved)
     }
 
-    /// Attempts without an end, oldest first, whoever placed them: the calls in flight, or
-    /// after a crash those it interrupted.
+    /// Attempts without an end, oldest first, whoever placed them: the calls and texts in
+    /// flight, or after a crash those it interrupted. Not the call-back line's: those are
+    /// no tries to finish.
     pub async fn in_flight(&self) -> Result<Vec<InFlight>, StoreError> {
         let sql = format!(
             "SELECT {} FROM attempts t JOIN deliveries d ON d.id = t.delivery_id \
-             WHERE t.ended_at IS NULL ORDER BY t.started_at, t.id",
+             WHERE t.ended_at IS NULL AND t.channel <> $1 ORDER BY t.started_at, t.id",
             in_flight_columns()
         );
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(AttemptChannel::Callback.as_str())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(in_flight_from).collect()
     }
 
@@ -253,6 +267,7 @@ pub(super) struct NewAttempt<'a> {
     pub seq: i64,
     pub channel: AttemptChannel,
     pub number: &'a str,
+    pub identified_by: Option<Identification>,
     pub now: i64,
 }
 
@@ -266,7 +281,8 @@ impl Store {
         let lease = self.lease();
         sqlx::query(
             "INSERT INTO attempts (id, delivery_id, seq, channel, number, started_at, \
-             instance_id, lease_generation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             instance_id, lease_generation, identified_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(attempt.id.as_str())
         .bind(attempt.delivery.as_str())
@@ -276,6 +292,7 @@ impl Store {
         .bind(attempt.now)
         .bind(lease.map(|l| l.instance.as_str()))
         .bind(lease.map(|l| l.generation))
+        .bind(attempt.identified_by.map(Identification::as_str))
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -304,8 +321,8 @@ fn check(step: DeliveryStep) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The guarded half of `begin_attempt`: the delivery's new attempt count, or `None` when
-/// the guard refused.
+/// The guarded half of `begin_attempt`: the new attempt's `seq` (tries and call-backs so
+/// far, this try counted), or `None` when the guard refused.
 pub(super) async fn claim(
     tx: &mut Transaction<'static, Any>,
     delivery: &DeliveryId,
@@ -316,7 +333,7 @@ pub(super) async fn claim(
         "UPDATE deliveries SET state = $1, next_try_at = NULL, attempts = attempts + 1, \
          updated_at = $2 WHERE id = $3 AND next_try_at IS NOT NULL \
          AND alert_id IN (SELECT id FROM alerts WHERE state = $4) \
-         AND state IN ({}) RETURNING attempts",
+         AND state IN ({}) RETURNING attempts + callbacks",
         placeholders(5, expected.len())
     );
     let mut query = sqlx::query_scalar(&sql)
@@ -406,9 +423,22 @@ pub(super) fn attempt_from(row: &AnyRow) -> Result<Attempt, StoreError> {
         seq: get(row, "seq")?,
         channel: parse(row, "attempts", "channel")?,
         number: get(row, "number")?,
+        identified_by: identification_from(row)?,
         started_at: get(row, "started_at")?,
         result,
     })
+}
+
+fn identification_from(row: &AnyRow) -> Result<Option<Identification>, StoreError> {
+    let text: Option<String> = get(row, "identified_by")?;
+    text.map(|text| {
+        text.parse().map_err(|_| StoreError::BadValue {
+            table: "attempts",
+            column: "identified_by",
+            value: text,
+        })
+    })
+    .transpose()
 }
 
 fn result_from(row: &AnyRow, ended_at: i64) -> Result<AttemptResult, StoreError> {

@@ -7,12 +7,14 @@
 //! whose joins are all index lookups (acknowledgement by `(alert_id, member_id)`, last attempt
 //! by `(delivery_id, seq)`, first number by `(member_id, position)`).
 //!
-//! The last attempt of a delivery is the one whose `seq` is the delivery's `attempts`: both
-//! are set by the one claim that begins an attempt ([`super::attempts::claim`]), and a resumed
-//! crash finishes the interrupted attempt instead of adding one.
+//! The last attempt of a delivery is the one whose `seq` is the delivery's `attempts` plus its
+//! `callbacks`: each is counted by the one statement that begins an attempt
+//! ([`super::attempts::claim`], or a message played on the call-back line), and a resumed
+//! crash finishes the interrupted attempt instead of adding one. So a member who phoned the
+//! line after their last call shows what the line's message came to.
 
 use super::alerts::{Alert, COLUMNS, alert_with_networks};
-use super::model::{AckHow, AlertId, DeliveryState, MemberId, NetworkId};
+use super::model::{AckHow, AlertId, AttemptChannel, DeliveryState, MemberId, NetworkId};
 use super::rows::{get, narrow, parse};
 use super::{Store, StoreError};
 use sqlx::Any;
@@ -24,12 +26,12 @@ use std::collections::{BTreeMap, HashMap};
 /// attempt and first number, by name.
 const MEMBER_RESULTS: &str = "SELECT d.member_id, m.name, d.state, d.attempts, \
      k.how, k.acknowledged_at, \
-     t.number AS dialled, t.started_at, t.ended_at, t.outcome, t.sip_status, \
+     t.number AS dialled, t.channel, t.started_at, t.ended_at, t.outcome, t.sip_status, \
      c.number AS first_number \
      FROM deliveries d \
      JOIN members m ON m.id = d.member_id \
      LEFT JOIN acknowledgements k ON k.alert_id = d.alert_id AND k.member_id = d.member_id \
-     LEFT JOIN attempts t ON t.delivery_id = d.id AND t.seq = d.attempts \
+     LEFT JOIN attempts t ON t.delivery_id = d.id AND t.seq = d.attempts + d.callbacks \
      LEFT JOIN contact_points c ON c.member_id = d.member_id AND c.position = 0 \
      WHERE d.alert_id = $1 \
      ORDER BY m.name, d.member_id";
@@ -70,14 +72,15 @@ pub struct MemberResult {
     pub name: String,
     /// Where their delivery ended (or is).
     pub state: DeliveryState,
-    /// Calls and SMS begun for them.
+    /// Calls and SMS begun for them (not the messages they heard on the call-back line).
     pub tries: i64,
-    /// The number the last try dialled, else the member's first number; `None` when the
-    /// member has no number.
+    /// The number the last try dialled (or the call-back came from), else the member's first
+    /// number; `None` when the member has no number.
     pub number: Option<String>,
     /// Their confirmation, if they gave one.
     pub confirmation: Option<Confirmation>,
-    /// Their last try, if there was one.
+    /// Their last try, or their call-back if they phoned the line after it; `None` when
+    /// there was neither.
     pub last_try: Option<LastTry>,
 }
 
@@ -90,9 +93,11 @@ pub struct Confirmation {
     pub at: i64,
 }
 
-/// The last call or SMS of a delivery.
+/// The last call, SMS or call-back of a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LastTry {
+    /// A call, an SMS, or a message played on the call-back line.
+    pub channel: AttemptChannel,
     /// When it began (epoch ms).
     pub started_at: i64,
     /// When it ended; `None` while in flight.
@@ -259,6 +264,7 @@ fn member_result_from(row: &AnyRow) -> Result<MemberResult, StoreError> {
     let started_at: Option<i64> = get(row, "started_at")?;
     let last_try = match started_at {
         Some(started_at) => Some(LastTry {
+            channel: parse(row, "attempts", "channel")?,
             started_at,
             ended_at: get(row, "ended_at")?,
             outcome: get(row, "outcome")?,

@@ -12,9 +12,12 @@
 //!
 //! The open attempts of a dead lease are orphans ([`Store::orphaned_attempts`]): another
 //! instance finishes them as interrupted, as a restart does after a crash; a live
-//! instance's calls are never touched.
+//! instance's calls are never touched. The call-back line's attempts are no tries to resume:
+//! the take-over itself ends them `interrupted` (nobody knows what the caller heard, so
+//! nobody counts as having heard it) in the transaction that frees their line.
 
 use super::attempts::{InFlight, in_flight_columns, in_flight_from};
+use super::model::AttemptChannel;
 use super::rows::get;
 use super::{Backend, Store, StoreError};
 use sqlx::any::AnyRow;
@@ -270,9 +273,10 @@ impl Store {
     }
 
     /// Marks every instance whose lease is dead and that still has open attempts or calls on
-    /// the line as taken over by this one, and frees its lines; the instances taken over. Their
-    /// attempts are then [`Store::orphaned_attempts`] for `by` to finish. The mark locks each
-    /// row, so a write the dead instance had begun before its expiry is committed first.
+    /// the line as taken over by this one, frees its lines and ends its call-back attempts;
+    /// the instances taken over. Their other attempts are then [`Store::orphaned_attempts`]
+    /// for `by` to finish. The mark locks each row, so a write the dead instance had begun
+    /// before its expiry is committed first.
     pub async fn take_over_dead(&self) -> Result<Vec<Lease>, StoreError> {
         let clock = self.backend.clock();
         let by = self.lease().map_or("", |l| l.instance.as_str());
@@ -302,6 +306,7 @@ impl Store {
                 })
             })
             .collect::<Result<_, StoreError>>()?;
+        end_dead_callbacks(&mut tx, self.backend).await?;
         if free_dead_lines(&mut tx, self.backend).await? {
             super::notices::notify_on_commit(&mut tx, self.backend, super::Notice::Line).await?;
         }
@@ -329,6 +334,7 @@ impl Store {
     /// Attempts without an end whose lease is dead, oldest first: the calls a crashed or
     /// fenced instance (or this instance's previous run) left. With `unowned`, also those
     /// written without a lease (before instances existed, or by a process without one).
+    /// Never the call-back line's, which [`Store::take_over_dead`] ends.
     pub async fn orphaned_attempts(&self, unowned: bool) -> Result<Vec<InFlight>, StoreError> {
         let clock = self.backend.clock();
         let owner = if unowned {
@@ -338,13 +344,17 @@ impl Store {
         };
         let sql = format!(
             "SELECT {} FROM attempts t JOIN deliveries d ON d.id = t.delivery_id \
-             WHERE t.ended_at IS NULL AND ({owner}(t.instance_id IS NOT NULL AND NOT EXISTS \
+             WHERE t.ended_at IS NULL AND t.channel <> $1 \
+             AND ({owner}(t.instance_id IS NOT NULL AND NOT EXISTS \
              (SELECT 1 FROM instances i WHERE i.id = t.instance_id \
               AND i.generation = t.lease_generation AND i.lease_expires_at > {clock}))) \
              ORDER BY t.started_at, t.id",
             in_flight_columns()
         );
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(AttemptChannel::Callback.as_str())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(in_flight_from).collect()
     }
 }
@@ -371,6 +381,28 @@ pub(super) async fn check_lease(
         Some(_) => Ok(()),
         None => Err(StoreError::LeaseExpired(lease.instance.clone())),
     }
+}
+
+/// Ends the call-back attempts left open under a dead lease (or none, as
+/// [`free_dead_lines`] frees a line written without one) as `interrupted`, on the
+/// database's clock: their line goes in the same transaction.
+async fn end_dead_callbacks(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+) -> Result<(), StoreError> {
+    let clock = backend.clock();
+    let sql = format!(
+        "UPDATE attempts SET ended_at = {clock}, outcome = $1 \
+         WHERE channel = $2 AND ended_at IS NULL AND NOT EXISTS (SELECT 1 FROM instances i \
+         WHERE i.id = attempts.instance_id AND i.generation = attempts.lease_generation \
+         AND i.lease_expires_at > {clock})"
+    );
+    sqlx::query(&sql)
+        .bind(super::callback::INTERRUPTED)
+        .bind(AttemptChannel::Callback.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Frees the lines held under dead leases; true when there were any.

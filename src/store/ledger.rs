@@ -10,7 +10,9 @@
 //! [`Store::next_invite_slot`] hands out the next slot `1/max_cps` after the last one, on the
 //! database's clock.
 //!
-//! The call's row in `calls_in_progress` has the id of its first attempt.
+//! The call's row in `calls_in_progress` has the id of its first attempt. A member who
+//! phones the call-back line is on the same line ([`Store::begin_callback`]): the call counts
+//! against the trunk's channels, and holds the caller's number and members like a call out.
 
 use super::attempts::{NewAttempt, claim};
 use super::model::{AttemptChannel, AttemptId, DeliveryId, DeliveryState, MemberId};
@@ -68,17 +70,15 @@ impl Store {
     ) -> Result<CallClaim, StoreError> {
         let mut tx = self.begin_write().await?;
         self.lock_trunk(&mut tx, &trunk.name).await?;
-        let on_line: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM calls_in_progress WHERE trunk = $1")
-                .bind(&trunk.name)
-                .fetch_one(&mut *tx)
-                .await?;
-        if on_line >= i64::from(trunk.max_channels) {
+        if on_the_line(&mut tx, &trunk.name).await? >= i64::from(trunk.max_channels) {
             tx.rollback().await?;
             return Ok(CallClaim::TrunkFull);
         }
         let call = AttemptId(new_id());
-        if !self.occupy(&mut tx, &call, number, trunk, now).await? {
+        if !self
+            .occupy(&mut tx, call.as_str(), number, trunk, now)
+            .await?
+        {
             tx.rollback().await?;
             return Ok(CallClaim::Busy);
         }
@@ -93,7 +93,7 @@ impl Store {
             } else {
                 AttemptId(new_id())
             };
-            if !member_on_line(&mut tx, &line.member, &call).await? {
+            if !member_on_line(&mut tx, &line.member, call.as_str()).await? {
                 busy += 1;
                 continue;
             }
@@ -107,6 +107,7 @@ impl Store {
                 seq,
                 channel: AttemptChannel::Voice,
                 number,
+                identified_by: None,
                 now,
             };
             self.insert_attempt(&mut tx, &attempt).await?;
@@ -169,7 +170,7 @@ impl Store {
     }
 
     /// Creates the trunk's row if needed and locks it for this transaction.
-    async fn lock_trunk(
+    pub(super) async fn lock_trunk(
         &self,
         tx: &mut Transaction<'static, Any>,
         trunk: &str,
@@ -185,10 +186,10 @@ impl Store {
     }
 
     /// Puts the call on the line unless its number is on one; true when it did.
-    async fn occupy(
+    pub(super) async fn occupy(
         &self,
         tx: &mut Transaction<'static, Any>,
-        call: &AttemptId,
+        call: &str,
         number: &str,
         trunk: &TrunkLedger,
         now: i64,
@@ -198,7 +199,7 @@ impl Store {
             "INSERT INTO calls_in_progress (id, number, trunk, instance_id, lease_generation, \
              started_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (number) DO NOTHING",
         )
-        .bind(call.as_str())
+        .bind(call)
         .bind(number)
         .bind(&trunk.name)
         .bind(lease.map_or("", |l| l.instance.as_str()))
@@ -210,18 +211,30 @@ impl Store {
     }
 }
 
+/// The calls on the trunk's line, read under its lock.
+pub(super) async fn on_the_line(
+    tx: &mut Transaction<'static, Any>,
+    trunk: &str,
+) -> Result<i64, StoreError> {
+    let calls = sqlx::query_scalar("SELECT COUNT(*) FROM calls_in_progress WHERE trunk = $1")
+        .bind(trunk)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(calls)
+}
+
 /// Puts the member on the call unless they are on another one; true when it did.
-async fn member_on_line(
+pub(super) async fn member_on_line(
     tx: &mut Transaction<'static, Any>,
     member: &MemberId,
-    call: &AttemptId,
+    call: &str,
 ) -> Result<bool, StoreError> {
     let inserted = sqlx::query(
         "INSERT INTO members_on_the_line (member_id, call_id) VALUES ($1, $2) \
          ON CONFLICT (member_id) DO NOTHING",
     )
     .bind(member.as_str())
-    .bind(call.as_str())
+    .bind(call)
     .execute(&mut **tx)
     .await?;
     Ok(inserted.rows_affected() == 1)

@@ -44,6 +44,7 @@ mod alerts;
 mod approvals;
 mod attempts;
 mod audit;
+mod callback;
 mod cap;
 mod connect;
 mod deliveries;
@@ -76,6 +77,7 @@ pub use alerts::{Alert, Message, MessageBody, NewAlert};
 pub use approvals::{Approval, Approved};
 pub use attempts::{Attempt, AttemptResult, DeliveryStep, InFlight};
 pub use audit::AuditEntry;
+pub use callback::{CallbackAlert, CallbackClaim, CallbackEnd, CallbackMember, HUNG_UP};
 pub use cap::{CapRecord, NetworkArea};
 pub use connect::{CONNECT_TIMEOUT, redacted_url};
 pub use deliveries::{Delivery, DeliveryLine, DeliveryTally, DueDelivery, Recipient};
@@ -90,8 +92,8 @@ pub use member_rows::{MAX_PHONES, consent_at, consent_day, refused_row};
 pub use members::{ContactPoint, Member};
 pub use model::{
     AckHow, AlertId, AlertKind, AlertState, AreaScheme, AttemptChannel, AttemptId, Channel,
-    ContactKind, DeliveryId, DeliveryState, InboxMeaning, LANGUAGES, MemberId, MemberStatus,
-    NetworkId, NetworkKind, QuietHours, ReceiptState, Role, TokenId, UnknownText,
+    ContactKind, DeliveryId, DeliveryState, Identification, InboxMeaning, LANGUAGES, MemberId,
+    MemberStatus, NetworkId, NetworkKind, QuietHours, ReceiptState, Role, TokenId, UnknownText,
 };
 pub use networks::{Network, NewNetwork, missing_languages};
 pub use notices::{Notice, Notices};

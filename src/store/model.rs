@@ -328,6 +328,19 @@ text_enum!(
         Voice = "voice",
         /// A text message.
         Sms = "sms",
+        /// A message played to a member who phoned the call-back line: not a try, so it
+        /// leaves the delivery's state, tries and next try as they were.
+        Callback = "callback",
+    }
+);
+
+text_enum!(
+    /// How the call-back line knew the caller's number.
+    Identification {
+        /// The trunk vouched for it (`P-Asserted-Identity`).
+        Asserted = "asserted",
+        /// Only the `From` header said it, which anyone can write.
+        From = "from",
     }
 );
 

@@ -8,7 +8,9 @@
 //! never lost and never doubled. A confirmed call on a number several members share
 //! acknowledges each of them at once ([`Store::acknowledge_all`]): one row and one
 //! acknowledged delivery per member, all in one transaction. If the delivery does not exist yet (a large alert still
-//! being created), [`Store::create_deliveries`] applies it when the row is inserted.
+//! being created), [`Store::create_deliveries`] applies it when the row is inserted. One
+//! given on the call-back line keeps how the caller's number was known
+//! ([`Store::acknowledge_identified`]): vouched for by the trunk, or only said by `From`.
 //!
 //! # Cancellation and expiry
 //! Stopping an alert cancels (or expires) every delivery that has a try scheduled, in one
@@ -18,7 +20,9 @@
 //! the caller hangs those calls up, and their `finish_attempt` records the outcome with no
 //! next try because the alert is no longer sending.
 
-use super::model::{AckHow, AlertId, AlertState, DeliveryId, DeliveryState, MemberId};
+use super::model::{
+    AckHow, AlertId, AlertState, DeliveryId, DeliveryState, Identification, MemberId,
+};
 use super::rows::{get, parse};
 use super::{Store, StoreError};
 use sqlx::any::AnyRow;
@@ -35,6 +39,8 @@ pub struct Acknowledgement {
     pub how: AckHow,
     /// When (epoch ms).
     pub acknowledged_at: i64,
+    /// On the call-back line, how the caller's number was known; `None` for every other way.
+    pub identified_by: Option<Identification>,
 }
 
 impl Store {
@@ -46,8 +52,25 @@ impl Store {
         how: AckHow,
         now: i64,
     ) -> Result<bool, StoreError> {
+        self.acknowledge_identified(alert, member, how, None, now)
+            .await
+    }
+
+    /// [`Store::acknowledge`], keeping how the caller was identified (`asserted` or `from`,
+    /// an [`Identification`]) for an acknowledgement given on the call-back line; `None` for
+    /// every other way. Text that names no identification is
+    /// [`StoreError::UnknownIdentification`], and nothing is recorded.
+    pub async fn acknowledge_identified(
+        &self,
+        alert: &AlertId,
+        member: &MemberId,
+        how: AckHow,
+        identified_by: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let members = std::slice::from_ref(member);
         let first = self
-            .acknowledge_all(alert, std::slice::from_ref(member), how, now)
+            .acknowledge_all_identified(alert, members, how, identified_by, now)
             .await?;
         Ok(!first.is_empty())
     }
@@ -62,6 +85,21 @@ impl Store {
         how: AckHow,
         now: i64,
     ) -> Result<Vec<MemberId>, StoreError> {
+        self.acknowledge_all_identified(alert, members, how, None, now)
+            .await
+    }
+
+    /// [`Store::acknowledge_all`] with how the caller was identified, as
+    /// [`Store::acknowledge_identified`] keeps it.
+    pub async fn acknowledge_all_identified(
+        &self,
+        alert: &AlertId,
+        members: &[MemberId],
+        how: AckHow,
+        identified_by: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<MemberId>, StoreError> {
+        let identified_by = identified_by.map(identification).transpose()?;
         let mut tx = self.begin_write().await?;
         if !require(&mut tx, "alerts", alert.as_str()).await? {
             return Err(StoreError::UnknownAlert(alert.clone()));
@@ -71,7 +109,14 @@ impl Store {
             if !require(&mut tx, "members", member.as_str()).await? {
                 return Err(StoreError::UnknownMember(member.clone()));
             }
-            if record(&mut tx, alert, member, how, now).await? {
+            let acknowledgement = Acknowledgement {
+                alert_id: alert.clone(),
+                member_id: member.clone(),
+                how,
+                acknowledged_at: now,
+                identified_by,
+            };
+            if record(&mut tx, &acknowledgement).await? {
                 first.push(member.clone());
             }
         }
@@ -89,8 +134,8 @@ impl Store {
         alert: &AlertId,
     ) -> Result<Vec<Acknowledgement>, StoreError> {
         let rows = sqlx::query(
-            "SELECT alert_id, member_id, how, acknowledged_at FROM acknowledgements \
-             WHERE alert_id = $1 ORDER BY acknowledged_at, member_id",
+            "SELECT alert_id, member_id, how, acknowledged_at, identified_by \
+             FROM acknowledgements WHERE alert_id = $1 ORDER BY acknowledged_at, member_id",
         )
         .bind(alert.as_str())
         .fetch_all(&self.pool)
@@ -164,22 +209,33 @@ impl Store {
     }
 }
 
+/// How a caller was identified, from its text.
+pub(super) fn identification(text: &str) -> Result<Identification, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::UnknownIdentification(text.to_owned()))
+}
+
 /// Inserts the acknowledgement and marks the delivery; false when there was one already.
 async fn record(
     tx: &mut Transaction<'static, Any>,
-    alert: &AlertId,
-    member: &MemberId,
-    how: AckHow,
-    now: i64,
+    acknowledgement: &Acknowledgement,
 ) -> Result<bool, StoreError> {
+    let Acknowledgement {
+        alert_id: alert,
+        member_id: member,
+        how,
+        acknowledged_at: now,
+        identified_by,
+    } = acknowledgement;
     let inserted = sqlx::query(
-        "INSERT INTO acknowledgements (alert_id, member_id, how, acknowledged_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (alert_id, member_id) DO NOTHING",
+        "INSERT INTO acknowledgements (alert_id, member_id, how, acknowledged_at, \
+         identified_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (alert_id, member_id) DO NOTHING",
     )
     .bind(alert.as_str())
     .bind(member.as_str())
     .bind(how.as_str())
-    .bind(now)
+    .bind(*now)
+    .bind(identified_by.map(Identification::as_str))
     .execute(&mut **tx)
     .await?;
     if inserted.rows_affected() == 0 {
@@ -190,7 +246,7 @@ async fn record(
          updated_at = $2 WHERE alert_id = $3 AND member_id = $4",
     )
     .bind(how.delivery_state().as_str())
-    .bind(now)
+    .bind(*now)
     .bind(alert.as_str())
     .bind(member.as_str())
     .execute(&mut **tx)
@@ -232,5 +288,14 @@ fn acknowledgement_from(row: &AnyRow) -> Result<Acknowledgement, StoreError> {
         member_id: MemberId(get(row, "member_id")?),
         how: parse(row, "acknowledgements", "how")?,
         acknowledged_at: get(row, "acknowledged_at")?,
+        identified_by: get::<Option<String>>(row, "identified_by")?
+            .map(|text| {
+                text.parse().map_err(|_| StoreError::BadValue {
+                    table: "acknowledgements",
+                    column: "identified_by",
+                    value: text,
+                })
+            })
+            .transpose()?,
     })
 }

@@ -145,7 +145,8 @@ impl Store {
             "UPDATE deliveries SET sms_due_at = $1, sms_tries = sms_tries + 1, \
              attempts = attempts + 1, updated_at = $2 \
              WHERE id = $3 AND sms_due_at IS NOT NULL AND sms_due_at <= $2 \
-             AND alert_id IN (SELECT id FROM alerts WHERE state = $4) RETURNING attempts",
+             AND alert_id IN (SELECT id FROM alerts WHERE state = $4) \
+             RETURNING attempts + callbacks",
         )
         .bind(hold_until)
         .bind(now)
@@ -164,6 +165,7 @@ impl Store {
             seq,
             channel: AttemptChannel::Sms,
             number,
+            identified_by: None,
             now,
         };
         self.insert_attempt(&mut tx, &attempt).await?;

@@ -90,6 +90,7 @@ struct Member<'a> {
     last_try_at: Option<i64>,
     last_outcome: Option<&'a str>,
     last_sip_status: Option<u16>,
+    last_channel: Option<&'static str>,
 }
 
 impl<'a> Alert<'a> {
@@ -140,6 +141,7 @@ impl<'a> Member<'a> {
             last_try_at: last.map(|t| t.started_at),
             last_outcome: last.and_then(|t| t.outcome.as_deref()),
             last_sip_status: last.and_then(|t| t.sip_status),
+            last_channel: last.map(|t| t.channel.as_str()),
         }
     }
 }

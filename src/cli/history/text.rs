@@ -4,7 +4,9 @@
 use super::Shown;
 use crate::cli::words;
 use crate::number::masked;
-use crate::store::{AlertSummary, DeliveryState, MemberResult, Message, MessageBody};
+use crate::store::{
+    AlertSummary, AttemptChannel, DeliveryState, MemberResult, Message, MessageBody,
+};
 use std::fmt::Write;
 
 /// One line per alert under a header, or a line saying there is none.
@@ -170,6 +172,12 @@ fn confirmed_or_why_not(member: &MemberResult) -> String {
     };
     if last.ended_at.is_none() {
         return format!("on a call since {}", words::time(last.started_at));
+    }
+    if last.channel == AttemptChannel::Callback {
+        return last
+            .outcome
+            .as_deref()
+            .map_or("called back".into(), words::callback);
     }
     let outcome = last
         .outcome

@@ -65,6 +65,20 @@ pub fn to_e164(text: &str) -> Result<String, NumberError> {
     Ok(number.format().mode(Mode::E164).to_string())
 }
 
+/// A caller's number as a trunk sends it (`+3233000000`, `003233000000`, `033000000`, or
+/// the international number without its plus, `3233000000`) in E.164; `None` when it is not
+/// a phone number.
+pub fn caller_e164(text: &str) -> Option<String> {
+    let compact: String = text.chars().filter(|c| !is_separator(*c)).collect();
+    let bare_international = compact.len() >= 10
+        && !compact.starts_with('0')
+        && compact.bytes().all(|b| b.is_ascii_digit());
+    if bare_international && let Ok(number) = to_e164(&format!("+{compact}")) {
+        return Some(number);
+    }
+    to_e164(&compact).ok()
+}
+
 /// The URI to dial for `--to`: a SIP or tel URI as given, a national or international number
 /// as `sip:+E164@domain`, and a short code or extension (digits not starting with 0) as
 /// `sip:DIGITS@domain`.
@@ -200,6 +214,20 @@ mod tests {
         assert_eq!(to_e164("+32 471 12 34 56").unwrap(), "+32471123456");
         assert_eq!(to_e164("0032 2 511 22 33").unwrap(), "+3225112233");
         assert_eq!(to_e164("02/511.22.33").unwrap(), "+3225112233");
+    }
+
+    #[test]
+    fn callers_numbers_in_every_trunk_notation() {
+        for sent in ["+32471123456", "0032471123456", "0471123456", "32471123456"] {
+            assert_eq!(caller_e164(sent).as_deref(), Some("+32471123456"), "{sent}");
+        }
+        assert_eq!(
+            caller_e164("+33 1 23 45 67 89").as_deref(),
+            Some("+33123456789")
+        );
+        for garbage in ["anonymous", "", "12", "+32 47"] {
+            assert_eq!(caller_e164(garbage), None, "{garbage}");
+        }
     }
 
     #[test]

@@ -59,7 +59,7 @@ async fn callback(
             number,
             members,
             deliveries,
-            "asserted",
+            Some(Identification::Asserted),
             ledger,
             reserve,
             T0 + 100,
@@ -495,30 +495,27 @@ async fn an_acknowledgement_on_the_line_keeps_how_the_caller_was_known() {
         .await;
         let alert = alert_at(&store, &[&bin], AlertKind::Urgent, T0).await;
 
-        let refused = store
-            .acknowledge_identified(&alert, &ids[0], AckHow::Callback, Some("pai"), T0 + 5)
-            .await;
-        assert!(
-            matches!(refused, Err(StoreError::UnknownIdentification(_))),
-            "{refused:?}"
-        );
-        let ledger = trunk(10);
-        let refused = store
-            .begin_callback(LANDLINE, &ids[..1], &[], "caller", &ledger, 1, T0 + 5)
-            .await;
-        assert!(
-            matches!(refused, Err(StoreError::UnknownIdentification(_))),
-            "{refused:?}"
-        );
         assert!(store.acknowledgements(&alert).await.unwrap().is_empty());
 
         let first = store
-            .acknowledge_identified(&alert, &ids[0], AckHow::Callback, Some("from"), T0 + 10)
+            .acknowledge_identified(
+                &alert,
+                &ids[0],
+                AckHow::Callback,
+                Some(Identification::From),
+                T0 + 10,
+            )
             .await
             .unwrap();
         assert!(first);
         let again = store
-            .acknowledge_identified(&alert, &ids[0], AckHow::Callback, Some("asserted"), T0 + 20)
+            .acknowledge_identified(
+                &alert,
+                &ids[0],
+                AckHow::Callback,
+                Some(Identification::Asserted),
+                T0 + 20,
+            )
             .await
             .unwrap();
         assert!(!again, "one acknowledgement per member");
@@ -643,7 +640,7 @@ async fn erasing_a_member_erases_the_number_they_called_back_from() {
                 &alert,
                 &member,
                 AckHow::Callback,
-                Some("asserted"),
+                Some(Identification::Asserted),
                 T0 + 150,
             )
             .await

@@ -27,6 +27,11 @@ impl DialerCaller {
         DialerCaller { dialer }
     }
 
+    /// The dialer calls go through.
+    pub fn dialer(&self) -> &Arc<Dialer> {
+        &self.dialer
+    }
+
     /// `None` when the trunk is not registered with; else whether it accepted us last.
     pub fn registered(&self) -> Option<bool> {
         self.dialer.registered()

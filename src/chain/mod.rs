@@ -4,6 +4,7 @@
 //! through [`crate::store`]; every change is committed before it is acted on and then
 //! published on [`events`].
 
+pub mod callback;
 pub mod caller;
 pub mod clock;
 pub mod dialer_caller;

@@ -68,6 +68,17 @@ impl StoredPrograms {
         }
     }
 
+    /// What the alert's programs are made of, as stored now.
+    pub async fn alert_audio(&self, alert: &AlertId) -> Result<Arc<AlertAudio>, ProgramError> {
+        let revision = self.store.alert_revision(alert).await?.unwrap_or(0);
+        self.audio(alert, revision).await
+    }
+
+    /// The programs it renders with.
+    pub fn programs(&self) -> &Arc<Programs> {
+        &self.programs
+    }
+
     async fn audio(&self, alert: &AlertId, revision: i64) -> Result<Arc<AlertAudio>, ProgramError> {
         if let Some(audio) = self.lock().get(alert).filter(|a| a.revision == revision) {
             return Ok(Arc::clone(audio));

@@ -6,9 +6,9 @@
 
 use crate::speech::FileProblem;
 use crate::speech::engine::{Pcm, SpeechError};
-use crate::speech::prompts::PromptContext;
+use crate::speech::prompts::{Prompt, PromptContext};
 use crate::speech::{Language, Speech, talk_off, wav};
-use buurtbel_proto::media::audio::EncodedProgram;
+use buurtbel_proto::media::audio::{EncodedProgram, ItemSegments};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -100,6 +100,45 @@ impl Programs {
         let program = Arc::new(EncodedProgram::new(&segments));
         self.lock().insert(key, program.clone());
         Ok(program)
+    }
+
+    /// The speech engine the programs are rendered with.
+    pub fn speech(&self) -> &Speech {
+        &self.speech
+    }
+
+    /// One message of the call-back line for a member of `language` at `rate`: the intro
+    /// (with the drill's "this is an exercise") and the message, in the language the member
+    /// hears the alert in. Blocks while rendering.
+    pub fn callback_item(
+        &self,
+        audio: &AlertAudio,
+        member: Language,
+        rate: f32,
+    ) -> Result<ItemSegments, SpeechError> {
+        let (_, language, rate) = key(audio, member, rate)?;
+        let context = PromptContext {
+            network: &audio.network,
+            callback: &audio.callback,
+        };
+        let mut intro = Vec::new();
+        if audio.drill {
+            intro.extend_from_slice(&self.speech.prompt(
+                language,
+                Prompt::Drill,
+                &context,
+                rate,
+            )?);
+        }
+        intro.extend_from_slice(
+            &self
+                .speech
+                .prompt(language, Prompt::Intro, &context, rate)?,
+        );
+        Ok(ItemSegments {
+            intro,
+            message: self.message(audio, language, rate)?,
+        })
     }
 
     /// Forgets an alert's programs (once it is over, or when its messages were replaced).

@@ -1,6 +1,7 @@
 //! The chain as `serve` and `demo` run it: the SIP dialer as the caller, programs rendered
 //! from the store's messages, settings from the configuration.
 
+use crate::chain::callback::{CallbackLine, LineSettings};
 use crate::chain::clock::ChainClock;
 use crate::chain::dialer_caller::DialerCaller;
 use crate::chain::dispatcher::{ChainSettings, Dispatcher, TextSettings};
@@ -11,6 +12,7 @@ use crate::config::{BadValue, Config, ValueProblem};
 use crate::sms::{Arrivals, sender};
 use crate::speech::{Speech, SpeechError};
 use crate::store::{Store, TrunkLedger};
+use crate::telephony::answering;
 use crate::telephony::limits::SharedPace;
 use crate::telephony::{Dialer, DialerError};
 use std::future::Future;
@@ -153,6 +155,31 @@ pub fn start_texts(
     let taker = dispatcher.clone();
     tokio::spawn(async move { taker.take_arrivals(arriving).await });
     Ok((dispatcher, arrivals))
+}
+
+/// Opens the call-back line `[inbound]` describes on the dispatcher's SIP endpoint: calls to
+/// its numbers from the trunk are answered, and what callers confirm goes through the
+/// dispatcher. False when the line is off (no `[inbound] numbers`).
+pub fn start_line(config: &Config, dispatcher: &LiveDispatcher) -> bool {
+    if !config.inbound.enabled() {
+        return false;
+    }
+    let dialer = Arc::clone(dispatcher.caller().dialer());
+    let store = dispatcher.store().clone();
+    let programs = Arc::new(StoredPrograms::new(
+        store.clone(),
+        Arc::clone(dispatcher.programs().programs()),
+        callback_number(config),
+    ));
+    let settings = LineSettings {
+        trunk: trunk_ledger(config),
+        reserve: config.inbound.reserve,
+        window: config.inbound.window,
+        language: config.inbound.language(),
+    };
+    let desk = CallbackLine::new(dispatcher.clone(), store, programs, settings);
+    let trunk = dialer.proxy();
+    answering::answer_calls(dialer, &config.inbound, trunk, Arc::new(desk))
 }
 
 /// The trunk's calls per second, kept across every instance through the database's ledger.

@@ -46,6 +46,12 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let events = Events::default();
     let dispatcher = service::start(&config, store.clone(), settings, events.clone()).await?;
     let (dispatcher, arrivals) = service::start_texts(&config, dispatcher)?;
+    if service::start_line(&config, &dispatcher) {
+        tracing::info!(
+            numbers = config.inbound.numbers.len(),
+            "the call-back line answers"
+        );
+    }
     let api_address = api.address();
     let api_tls = api.is_tls();
     let cache_dir = config.speech_settings()?.cache_dir;

@@ -65,6 +65,13 @@ impl InboundConfig {
             .collect()
     }
 
+    /// The line's number in E.164 when `called` (a Request-URI's user part) is one of
+    /// `numbers`; `None` for any other.
+    pub fn line_number(&self, called: &str) -> Option<String> {
+        let called = crate::number::to_e164(called).ok()?;
+        self.numbers_e164().into_iter().find(|n| *n == called)
+    }
+
     /// The networks calls may come from (checked when the file was read).
     pub fn allowed(&self) -> Vec<IpNet> {
         self.allow.iter().filter_map(|a| network(a).ok()).collect()

@@ -29,12 +29,11 @@
 use super::attempts::NewAttempt;
 use super::ledger::{TrunkLedger, hang_up, member_on_line, on_the_line};
 use super::model::{
-    AlertId, AlertKind, AlertState, AttemptChannel, AttemptId, DeliveryId, DeliveryState, MemberId,
-    MemberStatus,
+    AlertId, AlertKind, AlertState, AttemptChannel, AttemptId, DeliveryId, DeliveryState,
+    Identification, MemberId, MemberStatus,
 };
 use super::notices::{Notice, notify_on_commit};
 use super::rows::{get, new_id, parse, placeholders};
-use super::settle::identification;
 use super::{Store, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
@@ -175,7 +174,7 @@ impl Store {
     /// another call has it already, the call-back begins all the same, on a line row that
     /// does not hold it), and each of `members` not on another call. Each delivery gets an
     /// attempt with channel `callback`, the caller's number, this store's lease and
-    /// `identified_by` (`asserted` or `from`, else [`StoreError::UnknownIdentification`]);
+    /// `identified_by` (a caller with a number has one; a withheld one none);
     /// its state, tries and next try stay as they were: a call-back is not a try. A delivery
     /// that does not exist is left out. No delivery at all is fine: a caller with nothing
     /// new still holds a channel.
@@ -185,12 +184,11 @@ impl Store {
         number: &str,
         members: &[MemberId],
         deliveries: &[DeliveryId],
-        identified_by: &str,
+        identified_by: Option<Identification>,
         trunk: &TrunkLedger,
         reserve: u32,
         now: i64,
     ) -> Result<CallbackClaim, StoreError> {
-        let identified_by = identification(identified_by)?;
         let mut tx = self.begin_write().await?;
         self.lock_trunk(&mut tx, &trunk.name).await?;
         if !room_for_callback(&mut tx, trunk, reserve).await? {
@@ -217,7 +215,7 @@ impl Store {
                 seq,
                 channel: AttemptChannel::Callback,
                 number,
-                identified_by: Some(identified_by),
+                identified_by,
                 now,
             };
             self.insert_attempt(&mut tx, &attempt).await?;

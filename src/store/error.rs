@@ -111,9 +111,6 @@ pub enum StoreError {
         /// Whether a next try was given with it.
         scheduled: bool,
     },
-    /// How a caller was identified is `asserted` or `from`, not this.
-    #[error("`{0}` is not how a caller is identified (asserted or from)")]
-    UnknownIdentification(String),
     /// `begin_attempt` was asked to start from `calling` or a final state, which would call
     /// a member twice at once or after they acknowledged.
     #[error("an attempt never begins from `{0}`")]

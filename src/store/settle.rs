@@ -58,14 +58,13 @@ impl Store {
 
     /// [`Store::acknowledge`], keeping how the caller was identified (`asserted` or `from`,
     /// an [`Identification`]) for an acknowledgement given on the call-back line; `None` for
-    /// every other way. Text that names no identification is
-    /// [`StoreError::UnknownIdentification`], and nothing is recorded.
+    /// every other way.
     pub async fn acknowledge_identified(
         &self,
         alert: &AlertId,
         member: &MemberId,
         how: AckHow,
-        identified_by: Option<&str>,
+        identified_by: Option<Identification>,
         now: i64,
     ) -> Result<bool, StoreError> {
         let members = std::slice::from_ref(member);
@@ -96,10 +95,9 @@ impl Store {
         alert: &AlertId,
         members: &[MemberId],
         how: AckHow,
-        identified_by: Option<&str>,
+        identified_by: Option<Identification>,
         now: i64,
     ) -> Result<Vec<MemberId>, StoreError> {
-        let identified_by = identified_by.map(identification).transpose()?;
         let mut tx = self.begin_write().await?;
         if !require(&mut tx, "alerts", alert.as_str()).await? {
             return Err(StoreError::UnknownAlert(alert.clone()));
@@ -207,12 +205,6 @@ impl Store {
         }
         Ok(calling)
     }
-}
-
-/// How a caller was identified, from its text.
-pub(super) fn identification(text: &str) -> Result<Identification, StoreError> {
-    text.parse()
-        .map_err(|_| StoreError::UnknownIdentification(text.to_owned()))
 }
 
 /// Inserts the acknowledgement and marks the delivery; false when there was one already.

@@ -194,6 +194,51 @@ impl Dialer {
         Some(matches!(*last, Some(RegistrationEvent::Registered { .. })))
     }
 
+    /// The endpoint every call's SIP goes through.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The RTP ports calls bind.
+    pub fn rtp_ports(&self) -> &RtpPorts {
+        &self.rtp_ports
+    }
+
+    /// The address written in Via, Contact and SDP.
+    pub fn local_ip(&self) -> IpAddr {
+        self.local_ip
+    }
+
+    /// Our Contact.
+    pub fn contact(&self) -> &Uri {
+        &self.contact
+    }
+
+    /// T1, T2, T4.
+    pub fn timers(&self) -> Timers {
+        self.timers
+    }
+
+    /// The User-Agent (and Server) header.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
+    /// The codecs offered, preferred first.
+    pub fn codecs(&self) -> &[Codec] {
+        &self.codecs
+    }
+
+    /// Menu rounds, key wait and machine detection of every program.
+    pub fn program_settings(&self) -> ProgramSettings {
+        self.program_settings
+    }
+
+    /// The trunk's address.
+    pub fn proxy(&self) -> SocketAddr {
+        self.proxy
+    }
+
     /// The pacing lanes, for their lateness figures.
     pub fn pacer(&self) -> &Pacer {
         &self.pacer

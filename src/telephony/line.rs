@@ -364,14 +364,36 @@ fn new_session(
     answer: &Answer,
     signalling: Option<IpAddr>,
 ) -> MediaSession {
+    let script = |payload_type| Script::Alert {
+        audio: program.for_payload_type(payload_type),
+        settings: context.settings,
+    };
+    let silence = context.silence.min(MAX_SILENCE);
+    answered_session(
+        context.pacer,
+        script,
+        answer,
+        signalling,
+        context.record,
+        silence,
+    )
+}
+
+/// A session that plays `script` (made for the answer's payload type) to the far end the
+/// answer names, its first packet on the pacer's next tick.
+pub(crate) fn answered_session(
+    pacer: &Pacer,
+    script: impl FnOnce(u8) -> Script,
+    answer: &Answer,
+    signalling: Option<IpAddr>,
+    record: bool,
+    silence: Duration,
+) -> MediaSession {
     let now = clock::now();
     let payload_type = answer.codec.payload_type();
     let mut rng = rand::rng();
     let setup = SessionSetup {
-        script: Script::Alert {
-            audio: program.for_payload_type(payload_type),
-            settings: context.settings,
-        },
+        script: script(payload_type),
         rtp: SenderStart {
             ssrc: rng.random(),
             sequence: rng.random(),
@@ -384,10 +406,10 @@ fn new_session(
             .collect(),
         remote: answer.rtp,
         signalling,
-        record: context.record,
-        silence: context.silence.min(MAX_SILENCE),
+        record,
+        silence,
     };
-    MediaSession::new(now, context.pacer.next_tick(now), setup)
+    MediaSession::new(now, pacer.next_tick(now), setup)
 }
 
 async fn flush(endpoint: &Endpoint, call: &mut Call) {

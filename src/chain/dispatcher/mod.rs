@@ -41,8 +41,8 @@ use crate::chain::lease::Standing;
 use crate::chain::program_source::ProgramSource;
 use crate::sms::SmsSender;
 use crate::store::{
-    AckHow, Alert, AlertId, AlertKind, AlertState, MemberId, NewAlert, Store, StoreError,
-    TrunkLedger,
+    AckHow, Alert, AlertId, AlertKind, AlertState, Identification, MemberId, NewAlert, Store,
+    StoreError, TrunkLedger,
 };
 use board::Board;
 use buurtbel_proto::policy::RetryPolicy;
@@ -232,6 +232,11 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         &self.shared.store
     }
 
+    /// Where calls get their programs.
+    pub fn programs(&self) -> &P {
+        &self.shared.programs
+    }
+
     /// What places the calls.
     pub fn caller(&self) -> &C {
         &self.shared.caller
@@ -240,6 +245,11 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
     /// The event stream.
     pub fn events(&self) -> &Events {
         &self.shared.events
+    }
+
+    /// Now on the chain's clock, in epoch milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.shared.clock.now()
     }
 
     /// The clock.
@@ -289,11 +299,24 @@ impl<C: Caller, P: ProgramSource> Dispatcher<C, P> {
         member: &MemberId,
         how: AckHow,
     ) -> Result<bool, ChainError> {
+        self.acknowledge_identified(alert, member, how, None).await
+    }
+
+    /// [`Dispatcher::acknowledge`], recording how the member was identified (the call-back
+    /// line: `Asserted` when the trunk vouched for the number, `From` when only the From
+    /// header named it).
+    pub async fn acknowledge_identified(
+        &self,
+        alert: &AlertId,
+        member: &MemberId,
+        how: AckHow,
+        identified_by: Option<Identification>,
+    ) -> Result<bool, ChainError> {
         let now = self.shared.clock.now();
         let first = self
             .shared
             .store
-            .acknowledge(alert, member, how, now)
+            .acknowledge_identified(alert, member, how, identified_by, now)
             .await?;
         self.board().settled(alert, member);
         if first {

@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(verdicts.last(), Some(&Verdict::Ignore));
         let other: IpAddr = "198.51.100.2".parse().unwrap();
         assert_eq!(screen.judge(now, &call, other), Verdict::Refuse);
-        now = now + REFUSAL_PERIOD;
+        now += REFUSAL_PERIOD;
         assert_eq!(screen.judge(now, &call, stranger), Verdict::Refuse);
     }
 

@@ -2,6 +2,7 @@
 //! scripted phones, so an hour of retries runs in a moment and every rule is checked on what
 //! was actually called and stored. Names and numbers are fictional.
 
+mod callback;
 mod harness;
 mod households;
 mod retries;

@@ -15,6 +15,8 @@
 mod caller;
 mod invite;
 mod media;
+#[cfg(test)]
+mod tests;
 
 pub(super) use caller::place;
 
@@ -126,6 +128,12 @@ impl DialIn {
     /// Hangs up this long after the answer.
     pub fn hang_up_after(mut self, after: Duration) -> DialIn {
         self.hang_up_after = Some(after);
+        self
+    }
+
+    /// Hangs up this long after the answer at the latest, whether or not the gateway does.
+    pub fn longest(mut self, longest: Duration) -> DialIn {
+        self.longest = longest;
         self
     }
 }

@@ -4,7 +4,7 @@
 
 use super::DialIn;
 use crate::sim::{Cue, Exchange, PhoneScript, PressMethod};
-use buurtbel_phone::{Message, parse_datagram, response_to};
+use buurtbel_phone::{Audio, Dialog, Message, parse_datagram, response_to};
 use std::collections::HashMap;
 use std::f32::consts::TAU;
 use std::net::SocketAddr;
@@ -121,6 +121,14 @@ async fn receive(gateway: &UdpSocket) -> (Message, SocketAddr) {
     (parse_datagram(&buffer[..n]).unwrap(), from)
 }
 
+/// What the hand-played gateway returns, once it has had everything it waits for; a guard
+/// against waiting for ever when the member never sends it.
+async fn finish<T>(far: tokio::task::JoinHandle<T>) -> T {
+    let limit = Duration::from_secs(40);
+    let done = tokio::time::timeout(limit, far).await;
+    done.expect("the gateway got what it waited for").unwrap()
+}
+
 #[tokio::test]
 async fn the_invite_is_sent_again_until_a_response_and_a_refusal_acked_on_its_branch() {
     let gateway = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -137,7 +145,7 @@ async fn the_invite_is_sent_again_until_a_response_and_a_refusal_acked_on_its_br
     let member = exchange(HashMap::new()).await;
     let result = member.dial_in(addr, DialIn::new(MEMBER, LINE)).await;
     assert_eq!((result.final_status, result.provisional.len()), (486, 0));
-    let (invite, ack) = far.await.unwrap();
+    let (invite, ack) = finish(far).await;
     assert!(ack.is_request("ACK"));
     assert_eq!(ack.headers.top_branch(), invite.headers.top_branch());
     assert_eq!(ack.headers.to_tag(), Ok(Some("gw1")));
@@ -176,5 +184,51 @@ async fn a_2xx_without_usable_audio_is_acked_and_hung_up_and_noise_is_dropped() 
     let result = member.dial_in(addr, DialIn::new(MEMBER, LINE)).await;
     assert_eq!(result.final_status, 200);
     assert_eq!((result.rtp_received, result.hung_up_by_gateway), (0, false));
-    assert_eq!(far.await.unwrap(), ["ACK", "BYE"]);
+    assert_eq!(finish(far).await, ["ACK", "BYE"]);
+}
+
+#[tokio::test]
+async fn a_key_by_info_goes_in_the_dialog_and_the_gateway_s_bye_gets_its_200() {
+    let gateway = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = gateway.local_addr().unwrap();
+    let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let answer = Audio {
+        address: addr.ip(),
+        port: rtp.local_addr().unwrap().port(),
+        formats: vec![8],
+        rtpmaps: Vec::new(),
+    };
+    let far = tokio::spawn(async move {
+        let (invite, from) = receive(&gateway).await;
+        let via = format!("SIP/2.0/UDP {addr}");
+        let mut dialog = Dialog::accept(&invite, "gw1", &via).unwrap();
+        let mut ok = response_to(&invite, 200, "OK", "gw1");
+        ok.headers.push("Contact", format!("<sip:gw@{addr}>"));
+        ok.headers.push("Content-Type", "application/sdp");
+        ok.body = answer.to_sdp("gw").into_bytes();
+        gateway.send_to(&ok.to_bytes(), from).await.unwrap();
+        let (ack, _) = receive(&gateway).await;
+        let (info, from) = receive(&gateway).await;
+        let reply = response_to(&info, 200, "OK", "gw1");
+        gateway.send_to(&reply.to_bytes(), from).await.unwrap();
+        let bye = dialog.request("BYE", "z9hG4bKgwbye1");
+        gateway.send_to(&bye.to_bytes(), from).await.unwrap();
+        let (bye_ok, _) = receive(&gateway).await;
+        (ack, info, bye_ok)
+    });
+    let member = exchange(HashMap::new()).await;
+    let call = DialIn::new(MEMBER, LINE)
+        .press(Duration::from_millis(100), '9', PressMethod::Info)
+        .longest(Duration::from_secs(20));
+    let result = member.dial_in(addr, call).await;
+    assert!(result.hung_up_by_gateway);
+    assert_eq!(result.pressed, ['9']);
+    let (ack, info, bye_ok) = finish(far).await;
+    assert_eq!(ack.headers.get("CSeq"), Some("1 ACK"));
+    assert_eq!(info.headers.get("CSeq"), Some("2 INFO"));
+    assert_eq!(info.headers.to_tag(), Ok(Some("gw1")));
+    assert_eq!(info.uri(), Some(format!("sip:gw@{addr}").as_str()));
+    assert_eq!(info.body, b"Signal=9\r\nDuration=100\r\n");
+    assert_eq!(bye_ok.status(), Some(200));
+    assert_eq!(bye_ok.headers.get("CSeq"), Some("1 BYE"));
 }

@@ -1,13 +1,17 @@
 //! The exchange: one SIP socket serving every simulated number; each INVITE gets its own
-//! line task, which routes by Call-ID.
+//! line task, which routes by Call-ID. The same socket places members' calls to the gateway
+//! ([`Exchange::dial_in`]), as the trunk does: each dial-in's Call-ID is routed to its own
+//! task too, registered before its INVITE leaves.
 //!
 //! SIP is read and written with `buurtbel_phone`, not the gateway's own SIP code, so a bug
 //! the gateway's parser and builders share cannot hide. A message from the gateway that
 //! lacks what RFC 3261 §8.1.1 asks of it is dropped with a warning, as a strict phone would.
 
+use super::dial_in::{self, DialIn, DialInResult};
 use super::line;
 use super::script::PhoneScript;
 use buurtbel_phone::{Message, parse_datagram, response_to, uri_user};
+use rand::Rng;
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
@@ -56,9 +60,14 @@ pub struct SimInvite {
 /// A running exchange.
 pub struct Exchange {
     addr: SocketAddr,
+    socket: Arc<UdpSocket>,
     calls: mpsc::UnboundedReceiver<SimCall>,
     invites: Arc<std::sync::Mutex<Vec<SimInvite>>>,
+    routes: mpsc::UnboundedSender<Route>,
 }
+
+/// A Call-ID and the task its messages go to.
+type Route = (String, mpsc::UnboundedSender<Message>);
 
 impl Exchange {
     /// Serves `scripts` by user part on `bind`; other numbers get `default`.
@@ -70,9 +79,11 @@ impl Exchange {
         let socket = Arc::new(UdpSocket::bind(bind).await?);
         let addr = socket.local_addr()?;
         let (done, calls) = mpsc::unbounded_channel();
+        let (routes, new_routes) = mpsc::unbounded_channel();
         let invites = Arc::default();
         let switch = Switch {
-            socket,
+            socket: Arc::clone(&socket),
+            new_routes,
             scripts,
             default,
             lines: HashMap::new(),
@@ -82,9 +93,27 @@ impl Exchange {
         tokio::spawn(switch.run());
         Ok(Exchange {
             addr,
+            socket,
             calls,
             invites,
+            routes,
         })
+    }
+
+    /// Places a call from `call.from` (the member's number, E.164) to `call.to` (the line's
+    /// number) at `gateway` (the gateway's SIP address), from the exchange's own socket as
+    /// the trunk does; the member follows `call`'s script. Returns when the call is over.
+    pub async fn dial_in(&self, gateway: SocketAddr, call: DialIn) -> DialInResult {
+        let call_id = format!(
+            "dialin{:016x}@{}",
+            rand::rng().random::<u64>(),
+            self.addr.ip()
+        );
+        let (tx, inbox) = mpsc::unbounded_channel();
+        // Queued before the INVITE leaves, and the switch takes routes before datagrams, so
+        // no response can come before its route.
+        let _ = self.routes.send((call_id.clone(), tx));
+        dial_in::place(Arc::clone(&self.socket), gateway, call, call_id, inbox).await
     }
 
     /// Every call that has arrived so far, in order, ended or not.
@@ -113,6 +142,8 @@ impl Exchange {
 
 struct Switch {
     socket: Arc<UdpSocket>,
+    /// Dial-ins' Call-IDs, before their INVITEs leave.
+    new_routes: mpsc::UnboundedReceiver<Route>,
     scripts: HashMap<String, PhoneScript>,
     default: PhoneScript,
     lines: HashMap<String, mpsc::UnboundedSender<Message>>,
@@ -124,57 +155,69 @@ impl Switch {
     async fn run(mut self) {
         let mut buffer = vec![0u8; 65_535];
         loop {
-            let Ok((n, from)) = self.socket.recv_from(&mut buffer).await else {
-                continue;
-            };
-            let Ok(message) = parse_datagram(&buffer[..n]) else {
-                continue;
-            };
-            if let Err(e) = message.check_mandatory() {
-                tracing::warn!(error = %e, "the simulated exchange drops a malformed message");
-                continue;
-            }
-            let Ok(call_id) = message.headers.call_id().map(str::to_owned) else {
-                continue;
-            };
-            self.lines.retain(|_, line| !line.is_closed());
-            if let Some(line) = self.lines.get(&call_id) {
-                let _ = line.send(message);
-                continue;
-            }
-            match message.method() {
-                Some("INVITE") => {
-                    let user = message
-                        .uri()
-                        .and_then(uri_user)
-                        .unwrap_or_default()
-                        .to_owned();
-                    let script = self.scripts.get(&user).unwrap_or(&self.default).clone();
-                    let (tx, rx) = mpsc::unbounded_channel();
-                    self.invites
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(SimInvite {
-                            user: user.clone(),
-                            call_id: call_id.clone(),
-                            caller: from,
-                            at: crate::telephony::clock::now(),
-                        });
-                    self.lines.insert(call_id, tx);
-                    let line =
-                        line::Line::new(Arc::clone(&self.socket), from, message, script, user);
-                    let done = self.done.clone();
-                    tokio::spawn(async move {
-                        let _ = done.send(line.run(rx).await);
-                    });
+            tokio::select! {
+                biased;
+                Some((call_id, task)) = self.new_routes.recv() => {
+                    self.lines.insert(call_id, task);
                 }
-                Some(method) if method != "ACK" => {
-                    let reply =
-                        response_to(&message, 481, "Call/Transaction Does Not Exist", "sim");
-                    let _ = self.socket.send_to(&reply.to_bytes(), from).await;
+                received = self.socket.recv_from(&mut buffer) => {
+                    let Ok((n, from)) = received else { continue };
+                    self.route(buffer.get(..n).unwrap_or_default(), from).await;
                 }
-                _ => {}
             }
         }
+    }
+
+    /// Hands a datagram to its call's task, starts a line for a new INVITE, or answers 481.
+    async fn route(&mut self, datagram: &[u8], from: SocketAddr) {
+        let Ok(message) = parse_datagram(datagram) else {
+            return;
+        };
+        if let Err(e) = message.check_mandatory() {
+            tracing::warn!(error = %e, "the simulated exchange drops a malformed message");
+            return;
+        }
+        let Ok(call_id) = message.headers.call_id().map(str::to_owned) else {
+            return;
+        };
+        self.lines.retain(|_, line| !line.is_closed());
+        if let Some(line) = self.lines.get(&call_id) {
+            let _ = line.send(message);
+            return;
+        }
+        match message.method() {
+            Some("INVITE") => self.start_line(message, call_id, from),
+            Some(method) if method != "ACK" => {
+                let reply = response_to(&message, 481, "Call/Transaction Does Not Exist", "sim");
+                let _ = self.socket.send_to(&reply.to_bytes(), from).await;
+            }
+            _ => {}
+        }
+    }
+
+    /// A line task for the gateway's INVITE to a simulated number.
+    fn start_line(&mut self, invite: Message, call_id: String, from: SocketAddr) {
+        let user = invite
+            .uri()
+            .and_then(uri_user)
+            .unwrap_or_default()
+            .to_owned();
+        let script = self.scripts.get(&user).unwrap_or(&self.default).clone();
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.invites
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(SimInvite {
+                user: user.clone(),
+                call_id: call_id.clone(),
+                caller: from,
+                at: crate::telephony::clock::now(),
+            });
+        self.lines.insert(call_id, tx);
+        let line = line::Line::new(Arc::clone(&self.socket), from, invite, script, user);
+        let done = self.done.clone();
+        tokio::spawn(async move {
+            let _ = done.send(line.run(rx).await);
+        });
     }
 }

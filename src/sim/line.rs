@@ -24,7 +24,7 @@ use tokio::time::{Instant, sleep, sleep_until, timeout};
 /// The longest a simulated call lasts, whatever its script.
 const MAX_CALL: Duration = Duration::from_secs(600);
 /// How long a keypress tone or event lasts.
-const PRESS: Duration = Duration::from_millis(100);
+pub(super) const PRESS: Duration = Duration::from_millis(100);
 /// How long we wait for an ACK before giving up on it.
 const ACK_WAIT: Duration = Duration::from_secs(5);
 
@@ -460,7 +460,7 @@ fn rtp(
 }
 
 /// The payload type and payload of an RTP packet, if it is one.
-fn rtp_payload(datagram: &[u8]) -> Option<(u8, &[u8])> {
+pub(super) fn rtp_payload(datagram: &[u8]) -> Option<(u8, &[u8])> {
     let first = *datagram.first()?;
     if first >> 6 != 2 {
         return None;
@@ -493,7 +493,7 @@ pub(super) fn event_payload(digit: char, end: bool, duration: u32) -> [u8; 4] {
 }
 
 /// 20 ms of a DTMF dual tone at about −7 dBm0 per tone, continuous across frames.
-fn dtmf_tone(digit: char, timestamp: u32) -> Vec<i16> {
+pub(super) fn dtmf_tone(digit: char, timestamp: u32) -> Vec<i16> {
     let (low, high) = dtmf_frequencies(digit);
     (0..160u32)
         .map(|i| {
@@ -517,7 +517,7 @@ fn dtmf_frequencies(digit: char) -> (f32, f32) {
     (LOW[0], HIGH[0])
 }
 
-fn encode(payload_type: u8, sample: i16) -> u8 {
+pub(super) fn encode(payload_type: u8, sample: i16) -> u8 {
     if payload_type == 0 {
         g711::ulaw_encode(sample)
     } else {
@@ -525,7 +525,7 @@ fn encode(payload_type: u8, sample: i16) -> u8 {
     }
 }
 
-fn decode(payload_type: u8, byte: u8) -> i16 {
+pub(super) fn decode(payload_type: u8, byte: u8) -> i16 {
     if payload_type == 0 {
         g711::ulaw_decode(byte)
     } else {

@@ -5,6 +5,10 @@
 //! heard. Beside a phone, a forger can send key events to the caller from
 //! other sockets, as an attacker on the network would.
 //!
+//! The exchange also plays members who phone the gateway back ([`Exchange::dial_in`]): it
+//! places a call from its own socket, as the trunk does, and the member presses keys at set
+//! times or on cues, then hangs up or waits for the gateway's BYE ([`DialIn`]).
+//!
 //! Real SIP and RTP over sockets, written independently of the gateway's call code: it builds
 //! its own RTP headers, and reads and writes SIP and SDP with `buurtbel_phone` rather than the
 //! gateway's parser and builders, so the tests, the benchmark and the demo exercise the
@@ -14,6 +18,7 @@
 //! that takes the gateway's text messages, sends delivery receipts (`UNDELIV` for numbers set
 //! unreachable) and members' replies, scripted or sent by a test.
 
+mod dial_in;
 mod ear;
 mod exchange;
 mod forge;
@@ -21,6 +26,7 @@ mod line;
 mod script;
 mod smsc;
 
+pub use dial_in::{DialIn, DialInResult};
 pub use ear::CUE_SPEECH;
 pub use exchange::{Exchange, SimCall, SimInvite};
 pub use script::{

@@ -1,6 +1,7 @@
 //! What a phone sends: responses to the gateway's requests (RFC 3261 §8.2.6) and, inside the
-//! dialog the gateway's INVITE made, requests of its own (§12.1.1, §12.2.1): BYE, INFO,
-//! re-INVITE, UPDATE, and the ACK for a 2xx to its re-INVITE (§13.2.2.4).
+//! dialog the gateway's INVITE made (§12.1.1) or the gateway's 2xx to the phone's own INVITE
+//! (§12.1.2), requests of its own (§12.2.1): BYE, INFO, re-INVITE, UPDATE, and the ACK for a
+//! 2xx to its INVITE (§13.2.2.4).
 
 use crate::address::Address;
 use crate::fields::FieldError;
@@ -28,16 +29,18 @@ pub fn response_to(request: &Message, status: u16, reason: &str, tag: &str) -> M
     response
 }
 
-/// The phone's side of the dialog that the gateway's INVITE and the phone's answer make.
+/// The phone's side of a dialog: the one the gateway's INVITE and the phone's answer make
+/// ([`Dialog::accept`]), or the one the phone's INVITE and the gateway's 2xx make
+/// ([`Dialog::establish`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dialog {
     call_id: String,
-    /// Our address: the INVITE's To, with our tag.
+    /// Our address, with our tag: the gateway's INVITE's To, or our INVITE's From.
     local: String,
-    /// Theirs: the INVITE's From, with their tag.
+    /// Theirs, with their tag: the gateway's INVITE's From, or the 2xx's To.
     remote: String,
     remote_target: String,
-    /// The INVITE's Record-Route, in order (loose routing assumed).
+    /// Record-Route in the order our requests use it (loose routing assumed).
     route_set: Vec<String>,
     via: String,
     local_cseq: u32,
@@ -66,14 +69,40 @@ impl Dialog {
         })
     }
 
+    /// The dialog `ok`, a 2xx to our `invite`, makes (§12.1.2): our From with its tag, the
+    /// 2xx's To with the gateway's tag, its Contact as the remote target, its Record-Route
+    /// reversed as the route set, and the INVITE's CSeq as ours. `via` as for
+    /// [`Dialog::accept`]. Neither side's tag, nor the 2xx's Contact, may be missing.
+    pub fn establish(invite: &Message, ok: &Message, via: &str) -> Result<Dialog, FieldError> {
+        let ours = &invite.headers;
+        let theirs = &ok.headers;
+        ours.from_tag()?.ok_or(FieldError::Malformed("From"))?;
+        theirs.to_tag()?.ok_or(FieldError::Malformed("To"))?;
+        let mut route_set: Vec<String> = theirs
+            .values("Record-Route")
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        route_set.reverse();
+        Ok(Dialog {
+            call_id: ours.call_id()?.to_owned(),
+            local: ours.get("From").unwrap_or_default().to_owned(),
+            remote: theirs.get("To").unwrap_or_default().to_owned(),
+            remote_target: theirs.contact_uri()?.to_owned(),
+            route_set,
+            via: via.to_owned(),
+            local_cseq: ours.cseq()?.number,
+        })
+    }
+
     /// A new request inside the dialog with the next CSeq (the first is 1).
     pub fn request(&mut self, method: &str, branch: &str) -> Message {
         self.local_cseq += 1;
         self.build(method, self.local_cseq, branch)
     }
 
-    /// The ACK for a 2xx to our INVITE with CSeq `invite_cseq`: a transaction of its own,
-    /// with a new branch (§13.2.2.4, §17.1.1.3).
+    /// The ACK for a 2xx to our INVITE or re-INVITE with CSeq `invite_cseq`: a transaction
+    /// of its own, with a new branch (§13.2.2.4, §17.1.1.3).
     pub fn ack(&self, invite_cseq: u32, branch: &str) -> Message {
         self.build("ACK", invite_cseq, branch)
     }
@@ -93,7 +122,7 @@ impl Dialog {
         tag_of(&self.remote)
     }
 
-    /// Where our requests go: the Contact of the gateway's INVITE.
+    /// Where our requests go: the gateway's Contact, from its INVITE or its 2xx.
     pub fn remote_target(&self) -> &str {
         &self.remote_target
     }
@@ -213,6 +242,51 @@ mod tests {
         assert_eq!(
             (dialog.local_tag(), dialog.remote_tag()),
             (Some("phone1"), Some("local1"))
+        );
+    }
+
+    #[test]
+    fn the_caller_s_dialog_comes_from_its_invite_and_the_2xx() {
+        let invite = "INVITE sip:+3225550100@192.0.2.1 SIP/2.0\r\n\
+            Via: SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bKinv1;rport\r\n\
+            Max-Forwards: 70\r\n\
+            From: <sip:+32470000001@192.0.2.7>;tag=member1\r\n\
+            To: <sip:+3225550100@192.0.2.1>\r\n\
+            Call-ID: dial-1@192.0.2.7\r\n\
+            CSeq: 4 INVITE\r\n\
+            Contact: <sip:sim@192.0.2.7:5070>\r\n\r\n";
+        let ok = "SIP/2.0 200 OK\r\n\
+            Via: SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bKinv1;rport=5070\r\n\
+            Record-Route: <sip:p1.test;lr>, <sip:p2.test;lr>\r\n\
+            From: <sip:+32470000001@192.0.2.7>;tag=member1\r\n\
+            To: <sip:+3225550100@192.0.2.1>;tag=gw1\r\n\
+            Call-ID: dial-1@192.0.2.7\r\n\
+            CSeq: 4 INVITE\r\n\
+            Contact: <sip:buurtbel@192.0.2.1:5060>\r\n\r\n";
+        let invite = parse_datagram(invite.as_bytes()).unwrap();
+        let ok = parse_datagram(ok.as_bytes()).unwrap();
+        let mut dialog = Dialog::establish(&invite, &ok, "SIP/2.0/UDP 192.0.2.7:5070").unwrap();
+        assert_eq!(
+            (dialog.local_tag(), dialog.remote_tag()),
+            (Some("member1"), Some("gw1"))
+        );
+        let ack = dialog.ack(4, "z9hG4bKack1");
+        assert_eq!(ack.uri(), Some("sip:buurtbel@192.0.2.1:5060"));
+        assert_eq!(ack.headers.get("CSeq"), Some("4 ACK"));
+        let bye = dialog.request("BYE", "z9hG4bKbye1");
+        let routes: Vec<&str> = bye.headers.all("Route").collect();
+        assert_eq!(routes, ["<sip:p2.test;lr>", "<sip:p1.test;lr>"]);
+        assert_eq!(bye.headers.get("CSeq"), Some("5 BYE"));
+        assert_eq!(
+            bye.headers.get("To"),
+            Some("<sip:+3225550100@192.0.2.1>;tag=gw1")
+        );
+        let untagged = ok.headers.get("To").unwrap().replace(";tag=gw1", "");
+        let mut no_tag = ok.clone();
+        no_tag.headers.set("To", untagged);
+        assert_eq!(
+            Dialog::establish(&invite, &no_tag, "v"),
+            Err(FieldError::Malformed("To"))
         );
     }
 

@@ -10,7 +10,8 @@
 //! It holds: framing ([`parse_datagram`], [`parse_stream`], [`Message::to_bytes`]); ordered
 //! headers with compact names expanded ([`Headers`]); the fields a phone reads (Call-ID,
 //! CSeq, Via branches, tags, Contact); the responses and in-dialog requests a phone sends
-//! ([`response_to`], [`Dialog`]); and the audio part of SDP ([`Audio`]).
+//! ([`response_to`], [`Dialog`]); what a calling phone sends about its own INVITE
+//! ([`cancel`], [`ack_refusal`], [`Dialog::establish`]); and the audio part of SDP ([`Audio`]).
 //!
 //! It is strict where RFC 3261 is: lines end in CRLF, a stream message carries
 //! Content-Length, a request line has exactly three parts. Bytes are hostile: nothing here
@@ -22,6 +23,7 @@ mod address;
 mod build;
 mod fields;
 mod headers;
+mod invite;
 mod message;
 mod sdp;
 
@@ -29,6 +31,7 @@ pub use address::{Address, param, split_list, uri_user};
 pub use build::{Dialog, response_to};
 pub use fields::{CSeq, FieldError};
 pub use headers::Headers;
+pub use invite::{ack_refusal, cancel};
 pub use message::{
     MAX_BODY, MAX_HEAD, Message, ParseError, StartLine, parse_datagram, parse_stream,
 };

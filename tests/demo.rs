@@ -12,7 +12,7 @@ use std::process::Command;
 #[test]
 fn the_demo_tells_the_whole_story() {
     let output = Command::new(env!("CARGO_BIN_EXE_buurtbel"))
-        .args(["demo", "--members", "12", "--seed", "3", "--json"])
+        .args(["demo", "--members", "13", "--seed", "3", "--json"])
         .env("RUST_LOG", "warn")
         .output()
         .expect("run buurtbel demo");
@@ -23,8 +23,8 @@ fn the_demo_tells_the_whole_story() {
     let report: Value = serde_json::from_str(last).expect("JSON on the last line");
 
     let rows = report["rows"].as_array().expect("rows");
-    assert_eq!(report["members"], 12);
-    assert_eq!(rows.len(), 12, "one row per member");
+    assert_eq!(report["members"], 13);
+    assert_eq!(rows.len(), 13, "one row per member");
     for row in rows {
         assert_eq!(row["state"], row["expected"], "{row}\n{stdout}");
     }
@@ -34,7 +34,7 @@ fn the_demo_tells_the_whole_story() {
         .collect();
     assert_eq!(
         behaviours.len(),
-        12,
+        13,
         "every behaviour is in the story: {behaviours:?}"
     );
 
@@ -50,15 +50,16 @@ fn the_demo_tells_the_whole_story() {
         "other",
     ];
     let counted: u64 = totals.iter().map(|k| report[k].as_u64().expect(k)).sum();
-    assert_eq!(counted, 12, "each member counted once");
+    assert_eq!(counted, 13, "each member counted once");
     assert_eq!(report["other"], 0);
     let calls: i64 = rows
         .iter()
         .map(|r| r["calls"].as_i64().expect("calls"))
         .sum();
     assert_eq!(report["calls_placed"].as_i64(), Some(calls));
-    assert!(calls > 12, "retries were made");
+    assert!(calls > 13, "retries were made");
     the_sms_members_end_as_their_texts_and_replies_lead(&report, rows);
+    the_member_who_missed_the_call_confirms_on_the_call_back_line(rows);
 
     let wav = report["heard_wav"].as_str().expect("a WAV path");
     let bytes = std::fs::read(wav).expect("the WAV");
@@ -90,7 +91,7 @@ fn the_table_reads_as_the_totals_do(stdout: &str, rows: &[Value]) {
         .lines()
         .find(|line| line.contains(" texts (a drill): "))
         .unwrap_or_else(|| panic!("the totals say it was a drill:\n{stdout}"));
-    assert!(totals.starts_with("12 members in "), "{totals}");
+    assert!(totals.starts_with("13 members in "), "{totals}");
 
     let table = table(stdout);
     let heading: Vec<&str> = table[0]
@@ -155,6 +156,22 @@ fn the_table_reads_as_the_totals_do(stdout: &str, rows: &[Value]) {
         (&busy["outcome"], &busy["sip_status"]),
         (&"busy".into(), &486.into())
     );
+}
+
+/// The member no call reached phones the network's number afterwards, hears the alert and
+/// confirms it there.
+fn the_member_who_missed_the_call_confirms_on_the_call_back_line(rows: &[Value]) {
+    let back = rows
+        .iter()
+        .find(|r| r["behaviour"] == "misses it, calls back, presses 1")
+        .expect("a member who calls back");
+    assert_eq!(back["state"], "acknowledged", "{back}");
+    assert_eq!(back["acknowledged_by"], "callback", "{back}");
+    assert_eq!(
+        back["outcome"], "no_answer",
+        "the alert's own calls rang out: {back}"
+    );
+    assert!(back["calls"].as_i64() > Some(1), "retried first: {back}");
 }
 
 /// The deaf member is texted and never called; the member whose voicemail took the call is

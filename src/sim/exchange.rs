@@ -66,6 +66,30 @@ pub struct Exchange {
     routes: mpsc::UnboundedSender<Route>,
 }
 
+/// Places calls to the gateway through a running exchange, as its trunk.
+#[derive(Clone)]
+pub struct Caller {
+    addr: SocketAddr,
+    socket: Arc<UdpSocket>,
+    routes: mpsc::UnboundedSender<Route>,
+}
+
+impl Caller {
+    /// As [`Exchange::dial_in`].
+    pub async fn dial_in(&self, gateway: SocketAddr, call: DialIn) -> DialInResult {
+        let call_id = format!(
+            "dialin{:016x}@{}",
+            rand::rng().random::<u64>(),
+            self.addr.ip()
+        );
+        let (tx, inbox) = mpsc::unbounded_channel();
+        // Queued before the INVITE leaves, and the switch takes routes before datagrams, so
+        // no response can come before its route.
+        let _ = self.routes.send((call_id.clone(), tx));
+        dial_in::place(Arc::clone(&self.socket), gateway, call, call_id, inbox).await
+    }
+}
+
 /// A Call-ID and the task its messages go to.
 type Route = (String, mpsc::UnboundedSender<Message>);
 
@@ -104,16 +128,17 @@ impl Exchange {
     /// number) at `gateway` (the gateway's SIP address), from the exchange's own socket as
     /// the trunk does; the member follows `call`'s script. Returns when the call is over.
     pub async fn dial_in(&self, gateway: SocketAddr, call: DialIn) -> DialInResult {
-        let call_id = format!(
-            "dialin{:016x}@{}",
-            rand::rng().random::<u64>(),
-            self.addr.ip()
-        );
-        let (tx, inbox) = mpsc::unbounded_channel();
-        // Queued before the INVITE leaves, and the switch takes routes before datagrams, so
-        // no response can come before its route.
-        let _ = self.routes.send((call_id.clone(), tx));
-        dial_in::place(Arc::clone(&self.socket), gateway, call, call_id, inbox).await
+        self.caller().dial_in(gateway, call).await
+    }
+
+    /// A handle that places calls through this exchange ([`Caller::dial_in`]) while
+    /// something else owns the exchange (and takes its calls).
+    pub fn caller(&self) -> Caller {
+        Caller {
+            addr: self.addr,
+            socket: Arc::clone(&self.socket),
+            routes: self.routes.clone(),
+        }
     }
 
     /// Every call that has arrived so far, in order, ended or not.

@@ -28,7 +28,7 @@ mod smsc;
 
 pub use dial_in::{DialIn, DialInResult};
 pub use ear::CUE_SPEECH;
-pub use exchange::{Exchange, SimCall, SimInvite};
+pub use exchange::{Caller, Exchange, SimCall, SimInvite};
 pub use script::{
     BEEP, BEEP_HZ, Cue, CuedPress, ForgedSource, Forgery, MACHINE_RECORDS, PhoneScript, Pickup,
     Press, PressMethod,

@@ -13,8 +13,8 @@ use crate::chain::events::Events;
 use crate::chain::service;
 use crate::config::Config;
 use crate::config::SmsProvider;
-use crate::sim::{CentreSettings, Exchange, PhoneScript, SimCall, SmsCentre};
-use crate::speech::prompts::PromptContext;
+use crate::sim::{Caller, CentreSettings, Exchange, PhoneScript, SimCall, SmsCentre};
+use crate::speech::prompts::{Prompt, PromptContext};
 use crate::speech::{Language, Speech, SpeechSettings};
 use crate::store::{
     AlertId, AlertKind, ContactKind, DeliveryState, Message, MessageBody, NetworkKind, NewAlert,
@@ -22,6 +22,7 @@ use crate::store::{
 };
 use buurtbel_proto::policy::RetryPolicy;
 use neighbourhood::{Neighbour, Voices};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -103,6 +104,14 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     settings.retry = RetryPolicy::default().faster(FASTER);
     let dispatcher = service::start(&config, store.clone(), settings, Events::default()).await?;
     let (dispatcher, _arrivals) = service::start_texts(&config, dispatcher)?;
+    service::start_line(&config, &dispatcher);
+    let gateway = dispatcher
+        .caller()
+        .dialer()
+        .endpoint()
+        .transport()
+        .local_addr()
+        .map_err(CliError::Exchange)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn({
         let dispatcher = dispatcher.clone();
@@ -113,6 +122,7 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
             dispatcher.run(shutdown).await
         }
     });
+    let trunk = exchange.caller();
     let heard = collect_calls(exchange);
 
     let started = crate::telephony::clock::now();
@@ -124,6 +134,7 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     let every = Duration::from_millis(250);
     super::progress::watch(&store, &alert.id, neighbours.len() as u64, every, false).await?;
     await_replies(&store, &alert.id, &neighbours, &centre).await?;
+    call_back(&trunk, gateway, &neighbours, &voices).await;
     let seconds = crate::telephony::clock::elapsed(started).as_secs_f64();
     let _ = stop.send(());
     match running.await {
@@ -147,6 +158,27 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
         std::future::pending::<()>().await
     });
     Ok(())
+}
+
+/// The members who missed their calls phone the network's number, one after another, and
+/// confirm what they hear.
+async fn call_back(trunk: &Caller, gateway: SocketAddr, neighbours: &[Neighbour], voices: &Voices) {
+    for neighbour in neighbours.iter().filter(|n| n.behaviour.calls_back()) {
+        let Some(call) = neighbourhood::call_back(neighbour, CALLBACK, voices) else {
+            continue;
+        };
+        eprintln!(
+            "{} missed the call and phones {CALLBACK} back",
+            neighbour.name
+        );
+        let ended = trunk.dial_in(gateway, call).await;
+        if ended.final_status != 200 || ended.pressed.is_empty() {
+            tracing::warn!(
+                status = ended.final_status,
+                "a call-back in the demo did not go as scripted"
+            );
+        }
+    }
 }
 
 /// A fresh folder under the system's temporary directory; kept after the demo so the
@@ -190,6 +222,12 @@ fn voices(settings: SpeechSettings) -> Result<Voices, CliError> {
         intro: length(&program.intro),
         message: length(&program.message),
         listen_first: length(&program.listen_first),
+        callback_greeting: length(&speech.prompt(
+            Language::Nl,
+            Prompt::CallbackGreeting,
+            &context,
+            1.0,
+        )?),
     })
 }
 
@@ -240,6 +278,7 @@ fn demo_config(
     config.media.key_wait = Duration::from_secs(2);
     config.speech.message_repeats = Some(speech.message_repeats);
     config.chain.callback_number = CALLBACK.into();
+    config.inbound.numbers = vec![CALLBACK.into()];
     let settings = CentreSettings::default();
     config.sms.provider = SmsProvider::Smpp;
     config.sms.host = Some(centre.address().ip().to_string());

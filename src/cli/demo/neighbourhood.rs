@@ -1,7 +1,7 @@
 //! The demo's neighbourhood: members with plainly fictional names and numbers, each with a
 //! behaviour that tells one part of the story, played by simulated phones on loopback.
 
-use crate::sim::{PhoneScript, PressMethod, ScriptedReply};
+use crate::sim::{DialIn, PhoneScript, PressMethod, ScriptedReply};
 use crate::store::{Channel, ContactKind, ContactPoint, MemberStatus, NewMember};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -40,6 +40,8 @@ pub enum Behaviour {
     /// Calls then SMS: the landline rings out and the mobile declines every round; the text
     /// after the last call gets no reply.
     NeverAnswersNoReply,
+    /// Misses every call, then phones the network's number, hears the message and presses 1.
+    MissesThenCallsBack,
 }
 
 impl Behaviour {
@@ -58,6 +60,7 @@ impl Behaviour {
             Behaviour::DeafRepliesToText => "deaf, chose SMS, replies 1",
             Behaviour::MachineThenRepliesOk => "answering machine, replies ok",
             Behaviour::NeverAnswersNoReply => "never answers, no reply",
+            Behaviour::MissesThenCallsBack => "misses it, calls back, presses 1",
         }
     }
 
@@ -67,7 +70,8 @@ impl Behaviour {
             Behaviour::ConfirmsWhenAsked
             | Behaviour::TooEarlyThenConfirms
             | Behaviour::RepeatsThenConfirms
-            | Behaviour::BusyMobileConfirms => "acknowledged",
+            | Behaviour::BusyMobileConfirms
+            | Behaviour::MissesThenCallsBack => "acknowledged",
             Behaviour::Busy => "busy",
             Behaviour::NeverAnswers => "no_answer",
             Behaviour::AnsweringMachine => "voicemail",
@@ -98,6 +102,11 @@ impl Behaviour {
         }
     }
 
+    /// After the alert, the member phones the network's number back.
+    pub fn calls_back(self) -> bool {
+        self == Behaviour::MissesThenCallsBack
+    }
+
     /// The member has a landline, called first.
     fn has_landline(self) -> bool {
         self != Behaviour::DeafRepliesToText
@@ -116,12 +125,13 @@ impl Behaviour {
 }
 
 /// Of every 20 members: how many behave how (the rest press 1 when asked).
-const MIX: [(Behaviour, usize); 11] = [
+const MIX: [(Behaviour, usize); 12] = [
     (Behaviour::TooEarlyThenConfirms, 1),
     (Behaviour::RepeatsThenConfirms, 2),
     (Behaviour::Busy, 1),
     (Behaviour::BusyMobileConfirms, 1),
-    (Behaviour::NeverAnswers, 2),
+    (Behaviour::NeverAnswers, 1),
+    (Behaviour::MissesThenCallsBack, 1),
     (Behaviour::AnsweringMachine, 2),
     (Behaviour::IgnoresMenu, 2),
     (Behaviour::OutOfService, 1),
@@ -151,7 +161,7 @@ impl Neighbour {
     }
 }
 
-/// `count` neighbours; `seed` decides who behaves how. From 12 members on, every behaviour
+/// `count` neighbours; `seed` decides who behaves how. From 13 members on, every behaviour
 /// is there at least once.
 pub fn neighbours(count: usize, seed: u64) -> Vec<Neighbour> {
     let mut behaviours = Vec::with_capacity(count);
@@ -212,6 +222,8 @@ pub struct Voices {
     pub message: Duration,
     /// "Listen to the message first".
     pub listen_first: Duration,
+    /// The call-back line's greeting.
+    pub callback_greeting: Duration,
 }
 
 /// From the answer to the start of the intro: the gateway listens until "hallo?" is followed
@@ -225,6 +237,15 @@ impl Voices {
     fn message_heard(&self, interruptions: u32) -> Duration {
         LISTENING + self.intro + self.message + self.listen_first * interruptions
     }
+}
+
+/// The call a member makes to the network's number `line` after the alert: they press 1
+/// while the menu after the message plays.
+pub fn call_back(neighbour: &Neighbour, line: &str, voices: &Voices) -> Option<DialIn> {
+    let number = neighbour.contact_points.first()?.number.clone();
+    let heard = voices.callback_greeting + voices.intro + voices.message;
+    let asked = heard + Duration::from_millis(900);
+    Some(DialIn::new(number, line).press(asked, '1', PressMethod::Rfc4733))
 }
 
 /// Every number's script.
@@ -260,6 +281,7 @@ pub fn scripts(neighbours: &[Neighbour], voices: &Voices) -> HashMap<String, Pho
             Behaviour::OutOfService => PhoneScript::refuse(404, Duration::ZERO),
             Behaviour::NeverAnswers
             | Behaviour::NeverAnswersNoReply
+            | Behaviour::MissesThenCallsBack
             | Behaviour::DeafRepliesToText => PhoneScript::never_answer(),
         };
         // A mobile is called only after its landline failed (and never for a member who

@@ -216,6 +216,9 @@ impl Report {
 
 impl Row {
     fn state_in_words(&self) -> &str {
+        if self.acknowledged_by == Some("callback") {
+            return "acknowledged on call-back";
+        }
         match self.state.parse::<DeliveryState>() {
             Ok(state) => words::state(state),
             Err(_) => &self.state,

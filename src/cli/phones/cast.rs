@@ -216,10 +216,12 @@ fn script(behaviour: Behaviour, i: usize, voices: &Voices, menu_pause: Duration)
             .press_on(asked, '1', method),
         Behaviour::Busy => PhoneScript::refuse(486, Duration::from_millis(700)),
         // The texting behaviours' phones: what their calls meet (their texts and replies
-        // are the SMS centre's part, which `phones` does not play).
-        Behaviour::NeverAnswers | Behaviour::NeverAnswersNoReply | Behaviour::DeafRepliesToText => {
-            PhoneScript::never_answer()
-        }
+        // are the SMS centre's part, which `phones` does not play), and a member who calls
+        // back later (the call back is the demo's part).
+        Behaviour::NeverAnswers
+        | Behaviour::NeverAnswersNoReply
+        | Behaviour::DeafRepliesToText
+        | Behaviour::MissesThenCallsBack => PhoneScript::never_answer(),
         Behaviour::AnsweringMachine | Behaviour::MachineThenRepliesOk => PhoneScript {
             ring,
             ..PhoneScript::machine(Arc::clone(&voices.greeting), true)

@@ -15,15 +15,27 @@ pub const UNTIL_EXIT: Duration = Duration::from_secs(30);
 /// Short recorded prompts (300 ms tones), so the spoken message ends about 1.5 s after the
 /// answer and a 1 pressed from 2 s on comes after it, when it confirms.
 pub fn write_prompts(voices: &Path) {
+    write_tones(
+        voices,
+        &[("intro", 500.0), ("menu", 600.0), ("thanks", 700.0)],
+    );
+}
+
+/// Each named prompt recorded as a 300 ms tone of its pitch (Hz), in Dutch.
+pub fn write_tones(voices: &Path, prompts: &[(&str, f32)]) {
     let nl = voices.join("nl");
     std::fs::create_dir_all(&nl).expect("voices folder");
-    for (name, hz) in [("intro", 500.0), ("menu", 600.0), ("thanks", 700.0)] {
-        let tone: Vec<i16> = (0..2_400)
-            .map(|n| (6_000.0 * (std::f32::consts::TAU * hz * n as f32 / 8_000.0).sin()) as i16)
-            .collect();
-        buurtbel::speech::wav::write_8k(&nl.join(format!("{name}.wav")), &tone)
+    for &(name, hz) in prompts {
+        buurtbel::speech::wav::write_8k(&nl.join(format!("{name}.wav")), &tone(hz, 2_400))
             .expect("write a prompt");
     }
+}
+
+/// `samples` of a sine at `hz`, at 8 kHz.
+pub fn tone(hz: f32, samples: u32) -> Vec<i16> {
+    (0..samples)
+        .map(|n| (6_000.0 * (std::f32::consts::TAU * hz * n as f32 / 8_000.0).sin()) as i16)
+        .collect()
 }
 
 /// Runs `buurtbel ARGS… --config CONFIG MORE…` to the end; its standard output.

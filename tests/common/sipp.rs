@@ -1,4 +1,5 @@
-//! SIPp as the called phone, for the interop suite (`tests/interop.rs`).
+//! SIPp as the called phone, for the interop suite (`tests/interop.rs`), or as the trunk
+//! calling buurtbel's call-back line (`tests/callback_line.rs`).
 //!
 //! Owns one SIPp child process per test: its ports, its trace files and its verdict. SIPp
 //! exits 0 only when every call followed its scenario (`tests/sipp/*.xml`), so the verdict
@@ -75,6 +76,12 @@ impl Ports {
         }
         panic!("no free block of {BLOCK} ports between {FIRST_PORT} and {LAST_PORT}");
     }
+
+    /// A port of the block SIPp leaves alone: buurtbel's `sip.bind` when SIPp calls it.
+    #[allow(dead_code)] // only the call-back line's tests call buurtbel
+    pub fn gateway(&self) -> u16 {
+        self.sip + 6
+    }
 }
 
 fn block_is_free(base: u16) -> bool {
@@ -119,6 +126,29 @@ impl Sipp {
         dir: &Path,
         extra_args: &[&str],
     ) -> Sipp {
+        let mut sipp = Sipp::spawn(options, ports, dir, extra_args);
+        sipp.wait_until_listening();
+        sipp
+    }
+
+    /// SIPp as the trunk (a UAC): calls `remote` at once, with more arguments (`-s NUMBER`,
+    /// `-key caller NUMBER`, `-d MS`). Not waited for: a refused call may be over before
+    /// anyone could see SIPp listen.
+    #[allow(dead_code)] // only the call-back line's tests call buurtbel
+    pub fn call(
+        options: &SippOptions,
+        ports: &Ports,
+        dir: &Path,
+        remote: std::net::SocketAddr,
+        extra_args: &[&str],
+    ) -> Sipp {
+        let remote = remote.to_string();
+        let mut args = vec![remote.as_str()];
+        args.extend_from_slice(extra_args);
+        Sipp::spawn(options, ports, dir, &args)
+    }
+
+    fn spawn(options: &SippOptions, ports: &Ports, dir: &Path, extra_args: &[&str]) -> Sipp {
         let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/sipp")
             .join(options.scenario);
@@ -152,15 +182,13 @@ impl Sipp {
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start sipp (apt-get install sip-tester): {e}"));
-        let mut sipp = Sipp {
+        Sipp {
             child,
             dir: dir.to_owned(),
             scenario: options.scenario,
             port: ports.sip,
             transport: options.transport,
-        };
-        sipp.wait_until_listening();
-        sipp
+        }
     }
 
     /// Waits for SIPp to finish its calls (killing it after [`SIPP_DEADLINE`]).

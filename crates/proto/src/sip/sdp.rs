@@ -4,7 +4,7 @@
 //! RFC 4733 keypresses. Answers are parsed with `sdp-types`; we only read what the media side
 //! needs: where to send RTP, which codec the far end picked, and its telephone-event type.
 
-use sdp_types::Session;
+use sdp_types::{Media, Session};
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
@@ -129,45 +129,59 @@ impl Answer {
             .iter()
             .find(|m| m.media == "audio" && m.port != 0)
             .ok_or(SdpError::NoAudio)?;
-        let connection = media
-            .connections
-            .first()
-            .or(session.connection.as_ref())
-            .ok_or(SdpError::NoAddress)?;
-        let ip: IpAddr = connection
-            .connection_address
-            .split('/')
-            .next()
-            .and_then(|a| a.parse().ok())
-            .ok_or(SdpError::NoAddress)?;
-        let formats: Vec<u8> = media
-            .fmt
-            .split_whitespace()
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        let codec = formats
-            .iter()
-            .filter_map(|pt| Codec::from_payload_type(*pt))
-            .find(|c| offer.codecs.contains(c))
-            .ok_or(SdpError::NoCodec)?;
-        let telephone_event = media
-            .attributes
-            .iter()
-            .filter(|a| a.attribute == "rtpmap")
-            .filter_map(|a| a.value.as_deref())
-            .find_map(|v| telephone_event_pt(v, &formats));
-        Ok(Answer {
-            rtp: SocketAddr::new(ip, media.port),
-            codec,
-            telephone_event,
+        read_stream(&session, media, |formats| {
+            formats
+                .iter()
+                .filter_map(|pt| Codec::from_payload_type(*pt))
+                .find(|c| offer.codecs.contains(c))
         })
     }
 }
 
+/// What one audio stream of `session` says: where its RTP goes, the codec `choose` takes
+/// from its payload types, and its telephone-event type. The far end's answer and the
+/// caller's offer are read alike.
+pub(crate) fn read_stream(
+    session: &Session,
+    stream: &Media,
+    choose: impl FnOnce(&[u8]) -> Option<Codec>,
+) -> Result<Answer, SdpError> {
+    let connection = stream
+        .connections
+        .first()
+        .or(session.connection.as_ref())
+        .ok_or(SdpError::NoAddress)?;
+    let ip: IpAddr = connection
+        .connection_address
+        .split('/')
+        .next()
+        .and_then(|a| a.parse().ok())
+        .ok_or(SdpError::NoAddress)?;
+    let formats: Vec<u8> = stream
+        .fmt
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let codec = choose(&formats).ok_or(SdpError::NoCodec)?;
+    let telephone_event = stream
+        .attributes
+        .iter()
+        .filter(|a| a.attribute.eq_ignore_ascii_case("rtpmap"))
+        .filter_map(|a| a.value.as_deref())
+        .find_map(|v| telephone_event_pt(v, &formats));
+    Ok(Answer {
+        rtp: SocketAddr::new(ip, stream.port),
+        codec,
+        telephone_event,
+    })
+}
+
+/// The payload type of an `a=rtpmap:<pt> telephone-event/8000` the stream lists.
 fn telephone_event_pt(rtpmap: &str, formats: &[u8]) -> Option<u8> {
-    let (pt, encoding) = rtpmap.split_once(' ')?;
+    let (pt, encoding) = rtpmap.trim().split_once(' ')?;
     let pt: u8 = pt.parse().ok()?;
     let is_event = encoding
+        .trim()
         .to_ascii_lowercase()
         .starts_with("telephone-event/8000");
     (is_event && formats.contains(&pt)).then_some(pt)

@@ -11,7 +11,6 @@ use crate::store::*;
 use crate::telephony::answering::{Admission, CallbackDesk, Caller, VisitNews, VisitReport};
 use buurtbel_proto::media::playlist::ItemOutcome;
 use buurtbel_proto::sip::inbound::CallerIdentity;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -90,15 +89,22 @@ fn outcome(attempt: &Attempt) -> Option<&str> {
     attempt.result.as_ref().map(|r| r.outcome.as_str())
 }
 
-/// Waits (in virtual time) until `done` holds.
-async fn until<F: Future<Output = bool>>(chain: &Chain, mut done: impl FnMut() -> F) {
+/// Waits (in virtual time) until the call-back has left the trunk's line: its end is
+/// recorded.
+async fn line_freed(chain: &Chain) {
     for _ in 0..500 {
-        if done().await {
+        if chain
+            .store
+            .calls_on_the_line()
+            .await
+            .expect("line")
+            .is_empty()
+        {
             return;
         }
         chain.wait(1).await;
     }
-    panic!("never happened");
+    panic!("the call-back never left the line");
 }
 
 #[test]
@@ -137,12 +143,7 @@ fn a_household_that_missed_the_call_calls_back_hears_it_and_its_1_confirms_both(
         };
         news.send(VisitNews::Ended(report(vec![heard])))
             .expect("the desk listens");
-        let store = chain.store.clone();
-        until(&chain, || {
-            let store = store.clone();
-            async move { store.calls_on_the_line().await.expect("line").is_empty() }
-        })
-        .await;
+        line_freed(&chain).await;
 
         let acks = chain.store.acknowledgements(&alert).await.expect("acks");
         let by_callback = acks.iter().filter(|a| a.how == AckHow::Callback).count();
@@ -191,12 +192,7 @@ fn a_message_heard_without_1_confirms_nobody_and_unknown_or_withheld_callers_lea
         };
         news.send(VisitNews::Ended(report(vec![heard])))
             .expect("the desk listens");
-        let store = chain.store.clone();
-        until(&chain, || {
-            let store = store.clone();
-            async move { store.calls_on_the_line().await.expect("line").is_empty() }
-        })
-        .await;
+        line_freed(&chain).await;
         let acks = chain.store.acknowledgements(&alert).await.expect("acks");
         assert!(acks.iter().all(|a| a.how != AckHow::Callback), "{acks:?}");
         let attempt = &callback_attempts(&chain, &alert, "Jan Voorbeeld").await[0];
@@ -244,11 +240,6 @@ fn a_full_trunk_turns_the_caller_away_and_takes_no_channel() {
         first
             .send(VisitNews::Ended(report(Vec::new())))
             .expect("the desk listens");
-        let store = chain.store.clone();
-        until(&chain, || {
-            let store = store.clone();
-            async move { store.calls_on_the_line().await.expect("line").is_empty() }
-        })
-        .await;
+        line_freed(&chain).await;
     });
 }

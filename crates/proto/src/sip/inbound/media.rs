@@ -7,10 +7,9 @@
 //! with just that codec plus telephone-event when offered, `a=sendrecv`; every other stream
 //! refused with port 0.
 
-use crate::sip::sdp::{Answer, Codec, Offer, SdpError};
+use crate::sip::sdp::{self, Answer, Codec, Offer, SdpError};
 use sdp_types::{Media, Session};
 use std::fmt::Write as _;
-use std::net::{IpAddr, SocketAddr};
 
 /// The caller's offer, answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,50 +48,12 @@ fn is_rtp_audio(stream: &Media) -> bool {
 }
 
 fn read_stream(session: &Session, stream: &Media, ours: &Offer) -> Result<Answer, SdpError> {
-    let connection = stream
-        .connections
-        .first()
-        .or(session.connection.as_ref())
-        .ok_or(SdpError::NoAddress)?;
-    let ip: IpAddr = connection
-        .connection_address
-        .split('/')
-        .next()
-        .and_then(|a| a.parse().ok())
-        .ok_or(SdpError::NoAddress)?;
-    let formats: Vec<u8> = stream
-        .fmt
-        .split_whitespace()
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    let codec = ours
-        .codecs
-        .iter()
-        .copied()
-        .find(|c| formats.contains(&c.payload_type()))
-        .ok_or(SdpError::NoCodec)?;
-    let telephone_event = stream
-        .attributes
-        .iter()
-        .filter(|a| a.attribute.eq_ignore_ascii_case("rtpmap"))
-        .filter_map(|a| a.value.as_deref())
-        .find_map(|v| telephone_event_pt(v, &formats));
-    Ok(Answer {
-        rtp: SocketAddr::new(ip, stream.port),
-        codec,
-        telephone_event,
+    sdp::read_stream(session, stream, |formats| {
+        ours.codecs
+            .iter()
+            .copied()
+            .find(|c| formats.contains(&c.payload_type()))
     })
-}
-
-/// The payload type of an `a=rtpmap:<pt> telephone-event/8000` the stream lists.
-fn telephone_event_pt(rtpmap: &str, formats: &[u8]) -> Option<u8> {
-    let (pt, encoding) = rtpmap.trim().split_once(' ')?;
-    let pt: u8 = pt.parse().ok()?;
-    let is_event = encoding
-        .trim()
-        .to_ascii_lowercase()
-        .starts_with("telephone-event/8000");
-    (is_event && formats.contains(&pt)).then_some(pt)
 }
 
 fn answer_sdp(offer: &Session, chosen: usize, media: &Answer, ours: &Offer) -> String {

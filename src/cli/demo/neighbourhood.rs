@@ -336,17 +336,17 @@ mod tests {
             .iter()
             .filter(|n| n.behaviour == Behaviour::ConfirmsWhenAsked)
             .count();
-        assert_eq!(confirm, 50 - 2 - 5 - 2 - 2 - 5 - 5 - 5 - 2 - 2 - 2 - 2);
+        assert_eq!(confirm, 50 - 2 - 5 - 2 - 2 - 2 - 2 - 5 - 5 - 2 - 2 - 2 - 2);
         let again = neighbours(50, 1);
         let other = neighbours(50, 2);
         let order = |v: &[Neighbour]| v.iter().map(|n| n.behaviour).collect::<Vec<_>>();
         assert_eq!(order(&fifty), order(&again));
         assert_ne!(order(&fifty), order(&other));
         assert_eq!(neighbours(3, 1).len(), 3);
-        let twelve = neighbours(12, 9);
+        let thirteen = neighbours(13, 9);
         for (behaviour, _) in MIX {
             assert!(
-                twelve.iter().any(|n| n.behaviour == behaviour),
+                thirteen.iter().any(|n| n.behaviour == behaviour),
                 "{behaviour:?}"
             );
         }
@@ -354,9 +354,9 @@ mod tests {
 
     #[test]
     fn members_texted_have_a_mobile_and_those_who_reply_are_scripted() {
-        let twelve = neighbours(12, 3);
+        let thirteen = neighbours(13, 3);
         let of = |behaviour| {
-            twelve
+            thirteen
                 .iter()
                 .find(|n| n.behaviour == behaviour)
                 .unwrap_or_else(|| panic!("{behaviour:?}"))
@@ -378,7 +378,7 @@ mod tests {
             Channel::Voice
         );
 
-        let replies = replies(&twelve);
+        let replies = replies(&thirteen);
         let texts: Vec<(&str, &str)> = replies
             .iter()
             .map(|r| (r.number.as_str(), r.text.as_str()))

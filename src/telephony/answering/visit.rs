@@ -122,8 +122,8 @@ struct Visit<'l> {
     media: Option<MediaHandle>,
     report: Option<MediaReport>,
     ended: Option<InboundReport>,
-    /// The line says goodbye at the latest here.
-    deadline: Instant,
+    /// The line says goodbye at the latest here; `None` once it has.
+    deadline: Option<Instant>,
 }
 
 impl<'l> Visit<'l> {
@@ -146,7 +146,7 @@ impl<'l> Visit<'l> {
             media: None,
             report: None,
             ended: None,
-            deadline: clock::now() + line.config.longest,
+            deadline: Some(clock::now() + line.config.longest),
         }
     }
 
@@ -184,7 +184,7 @@ impl<'l> Visit<'l> {
     }
 
     async fn wait(&mut self) {
-        let wake = [self.call.poll_timeout(), Some(self.deadline)]
+        let wake = [self.call.poll_timeout(), self.deadline]
             .into_iter()
             .flatten()
             .min();
@@ -309,9 +309,12 @@ impl<'l> Visit<'l> {
 
     fn on_timer(&mut self) {
         let now = clock::now();
-        if now >= self.deadline && self.ended.is_none() {
+        let reached = self.deadline.is_some_and(|at| at <= now);
+        if reached {
             // Once: the call ends within the BYE's transaction from here.
-            self.deadline = now + Duration::from_secs(3600);
+            self.deadline = None;
+        }
+        if reached && self.ended.is_none() {
             tracing::info!(
                 call_id = self.call.call_id(),
                 "a call-back reached [inbound] longest"
